@@ -1,0 +1,130 @@
+import { Platform } from './schema';
+import { Problem } from './problem';
+
+/** A catalog scope that unlocks a SaaS credential kept in the agent's own KV v2 entry. */
+export interface SecretScope {
+  readonly kind: 'secret';
+  readonly name: string;
+  readonly description?: string;
+  /** Name of the credential (e.g. `hubspot`); the entry is `<kv>/agents/<agent>/<secret>`. */
+  readonly secret: string;
+}
+
+/** A catalog scope that grants IAM actions on named resources, in the agent's own role. */
+export interface AwsScope {
+  readonly kind: 'aws';
+  readonly name: string;
+  readonly description?: string;
+  /** Sorted, de-duplicated, in the canonical case of the IAM reference. */
+  readonly actions: readonly string[];
+  /** Sorted, de-duplicated ARNs. */
+  readonly resources: readonly string[];
+}
+
+/** A catalog scope that grants capabilities on one Vault path. */
+export interface VaultScope {
+  readonly kind: 'vault';
+  readonly name: string;
+  readonly description?: string;
+  readonly path: string;
+  /** Sorted, de-duplicated Vault capabilities. */
+  readonly capabilities: readonly string[];
+}
+
+export type Scope = SecretScope | AwsScope | VaultScope;
+
+/** Alarm thresholds of one agent. */
+export interface AlarmThresholds {
+  readonly maxCallsPerMinute: number;
+  readonly maxDeniedPerMinute: number;
+  readonly orphanAfterHours: number;
+}
+
+/** One action of the table: what the agent does, and the scopes it needs for it. */
+export interface AgentAction {
+  readonly action: string;
+  readonly scopes: readonly string[];
+}
+
+/** One agent, with its defaults applied and every scope resolved. */
+export interface Agent {
+  /** Lowercase kebab-case; safe in Vault paths, IAM names and Terraform identifiers. */
+  readonly name: string;
+  readonly owner: string;
+  readonly platform: Platform;
+  readonly description?: string;
+  readonly actions: readonly AgentAction[];
+  /** Every scope the agent's actions need, sorted by name. */
+  readonly scopes: readonly Scope[];
+  /** Vault token TTL, in seconds. */
+  readonly credentialTtl: number;
+  /** Vault token max TTL, in seconds. */
+  readonly credentialMaxTtl: number;
+  /** AppRole secret-id TTL, in seconds. */
+  readonly secretIdTtl: number;
+  /** EventBridge schedule expression of the rotation job. */
+  readonly rotation: string;
+  readonly alarms: AlarmThresholds;
+  /** CIDRs the agent may log in from and use its token from; empty for anywhere. */
+  readonly boundCidrs: readonly string[];
+  readonly permissionsBoundary?: string;
+  /** The principal that assumes the agent's IAM role; absent when Vault's AWS engine brokers it. */
+  readonly awsPrincipal?: string;
+  readonly github?: { readonly repository: string; readonly environment: string };
+}
+
+/** Where the fleet's shared Vault backends are mounted. */
+export interface FleetSettings {
+  readonly name: string;
+  readonly kvMount: string;
+  readonly appRoleMount: string;
+  readonly awsMount: string;
+}
+
+/** A whole validated table: the input every construct and report renders. */
+export interface Fleet {
+  readonly settings: FleetSettings;
+  /** Sorted by name. */
+  readonly agents: readonly Agent[];
+  /** Things that are allowed but worth saying (e.g. a TTL AWS cannot honour). */
+  readonly warnings: readonly Problem[];
+  /** The files the table was read from. */
+  readonly files: readonly string[];
+}
+
+/** Built-in defaults, used where neither the agent nor `defaults:` says otherwise. */
+export const BUILTIN_DEFAULTS = {
+  platform: 'generic' as Platform,
+  credentialTtl: 15 * 60,
+  credentialMaxTtl: 60 * 60,
+  // A day plus an hour: the nightly rotation issues the next secret-id before this one lapses.
+  secretIdTtl: 25 * 60 * 60,
+  rotation: 'cron(0 3 * * ? *)',
+  alarms: { maxCallsPerMinute: 1000, maxDeniedPerMinute: 20, orphanAfterHours: 24 },
+} as const;
+
+export const BUILTIN_FLEET_SETTINGS: FleetSettings = {
+  name: 'scoped-agents',
+  kvMount: 'kv',
+  appRoleMount: 'approle',
+  awsMount: 'aws',
+};
+
+/** Ceilings the table may not exceed. */
+export const LIMITS = {
+  credentialTtl: 60 * 60,
+  credentialMaxTtl: 12 * 60 * 60,
+  /** AWS will not issue a role session shorter than this. */
+  awsMinSession: 15 * 60,
+  /** `agent-` + name must fit IAM's 64-character role name limit. */
+  agentName: 64 - 'agent-'.length,
+  secretName: 63,
+} as const;
+
+/** The prefix of every per-agent Vault policy, AppRole role, Vault AWS role and IAM role. */
+export const AGENT_PREFIX = 'agent-';
+
+/** Name of the agent's Vault policy, AppRole role, Vault AWS role and IAM role. */
+export function agentResourceName(agent: Pick<Agent, 'name'>): string {
+  return `${AGENT_PREFIX}${agent.name}`;
+}

@@ -1,0 +1,28 @@
+/**
+ * The agent table as a pure, typed model: load, validate, translate.
+ * Nothing here imports cdktf; call any of it from a REPL.
+ */
+import { Fleet } from './fleet';
+import { loadTable, TableFiles } from './load-table';
+import { validateTable } from './validate';
+
+export * from './duration';
+export * from './fleet';
+export * from './iam-policy';
+export * from './load-table';
+export * from './names';
+export * from './problem';
+export * from './schema';
+export * from './secret-entries';
+export * from './table-source';
+export * from './validate';
+export * from './vault-policy';
+
+/**
+ * Loads and validates a table in one step.
+ *
+ * @throws TableError listing every problem in the table
+ */
+export async function loadFleet(files: TableFiles): Promise<Fleet> {
+  return validateTable(loadTable(files));
+}

@@ -1,0 +1,153 @@
+import { Problem, SourcePosition } from './problem';
+import { DocPath } from './table-source';
+
+/** One agent row of a seed-shaped Markdown table, with where its cells are. */
+interface MarkdownRow {
+  readonly line: number;
+  readonly cells: Record<string, { text: string; column: number }>;
+}
+
+const COLUMNS: Record<string, string> = {
+  agent: 'agent',
+  'required action': 'actions',
+  'required actions': 'actions',
+  action: 'actions',
+  actions: 'actions',
+  'api scope': 'scopes',
+  'api scopes': 'scopes',
+  scope: 'scopes',
+  scopes: 'scopes',
+  owner: 'owner',
+  platform: 'platform',
+};
+
+/** Splits a Markdown table line into trimmed cells with their 1-based columns. */
+function splitRow(line: string): { text: string; column: number }[] {
+  let body = line;
+  let offset = 0;
+  const lead = /^\s*\|/.exec(body);
+  if (lead) {
+    offset = lead[0].length;
+    body = body.slice(offset);
+  }
+  body = body.replace(/\|\s*$/, '');
+  const cells: { text: string; column: number }[] = [];
+  let start = 0;
+  for (const part of body.split('|')) {
+    const leading = part.length - part.trimStart().length;
+    cells.push({ text: part.trim(), column: offset + start + leading + 1 });
+    start += part.length + 1;
+  }
+  return cells;
+}
+
+const SEPARATOR = /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/;
+
+/**
+ * Reads the agent rows of a Markdown table in the seed's own shape:
+ *
+ * ```
+ * Agent | Required Action | API Scope
+ * ------|-----------------|----------
+ * Lead-Enricher | Read contact info, write tag | crm.contacts.read, crm.tags.write
+ * ```
+ *
+ * Actions and scopes are comma-separated. Optional `Owner` and `Platform`
+ * columns are read when present. The scope catalog comes from a YAML file.
+ *
+ * The seed's table does not say which scope serves which action, so every
+ * action of a row lists all of the row's scopes; the agent's grants are the
+ * same as if each action named its own.
+ */
+export function markdownAgents(file: string, text: string): {
+  agents: unknown[];
+  locate: (path: DocPath) => SourcePosition;
+  problems: Problem[];
+} {
+  const lines = text.split(/\r?\n/);
+  const problems: Problem[] = [];
+  let header: string[] | undefined;
+  const rows: MarkdownRow[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line.includes('|')) {
+      if (header && rows.length > 0) break; // the table ended
+      continue;
+    }
+    if (!header) {
+      const next = lines[i + 1] ?? '';
+      if (!SEPARATOR.test(next)) continue;
+      const names = splitRow(line).map((c) => COLUMNS[c.text.toLowerCase()] ?? `?${c.text}`);
+      if (!names.includes('agent')) continue;
+      header = names;
+      for (const missing of ['actions', 'scopes'].filter((n) => !names.includes(n))) {
+        problems.push({
+          rule: 'markdown-table',
+          file,
+          line: i + 1,
+          column: 1,
+          message: `the table has no ${missing === 'actions' ? '"Required Action"' : '"API Scope"'} column`,
+          fix: 'use the header "Agent | Required Action | API Scope"',
+        });
+      }
+      for (const unknown of names.filter((n) => n.startsWith('?'))) {
+        problems.push({
+          rule: 'unknown-key',
+          file,
+          line: i + 1,
+          column: 1,
+          value: unknown.slice(1),
+          message: 'unknown column',
+          fix: 'use only the columns Agent, Required Action, API Scope, Owner, Platform',
+        });
+      }
+      i++; // skip the separator row
+      continue;
+    }
+    const cells = splitRow(line);
+    const row: MarkdownRow = { line: i + 1, cells: {} };
+    header.forEach((name, index) => {
+      if (cells[index]) row.cells[name] = cells[index];
+    });
+    rows.push(row);
+  }
+  if (!header) {
+    problems.push({
+      rule: 'markdown-table',
+      file,
+      line: 0,
+      column: 0,
+      message: 'no agent table found',
+      fix: 'write a table with the header "Agent | Required Action | API Scope" followed by a separator row',
+    });
+  }
+
+  const list = (cell: { text: string } | undefined): string[] =>
+    (cell?.text ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+  const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+  const agents = rows.map((row) => {
+    const scopes = list(row.cells.scopes);
+    const agent: Record<string, unknown> = {
+      name: row.cells.agent?.text ?? '',
+      actions: list(row.cells.actions).map((action) => ({ action: capitalize(action), scopes })),
+    };
+    if (row.cells.owner?.text) agent.owner = row.cells.owner.text;
+    if (row.cells.platform?.text) agent.platform = row.cells.platform.text;
+    return agent;
+  });
+
+  const locate = (path: DocPath): SourcePosition => {
+    const row = rows[Number(path[1])];
+    if (!row) return { file, line: 0, column: 0 };
+    const field = path[2];
+    const cell =
+      field === 'actions' ? row.cells[path[3] !== undefined && path[4] === 'scopes' ? 'scopes' : 'actions'] : row.cells[String(field)];
+    return { file, line: row.line, column: cell?.column ?? 1 };
+  };
+
+  return { agents, locate, problems };
+}

@@ -1,0 +1,127 @@
+import { parseDuration, formatDuration } from '../duration';
+import { AlarmThresholds, LIMITS } from '../fleet';
+import { DefaultsInput, Platform } from '../schema';
+import { DocPath } from '../table-source';
+import { arnShapeProblem } from './arn';
+import { cidrProblem, scheduleProblem } from './checks';
+
+/** The inheritable settings once resolved: every value present and checked. */
+export interface ResolvedSettings {
+  readonly owner?: string;
+  readonly platform: Platform;
+  readonly credentialTtl: number;
+  readonly credentialMaxTtl: number;
+  readonly secretIdTtl: number;
+  readonly rotation: string;
+  readonly alarms: AlarmThresholds;
+  readonly boundCidrs: readonly string[];
+  readonly permissionsBoundary?: string;
+}
+
+/** A problem found while resolving, before the caller locates it. */
+export interface SettingProblem {
+  readonly rule: string;
+  readonly path: DocPath;
+  readonly value?: string;
+  readonly message: string;
+  readonly fix: string;
+}
+
+/**
+ * Applies `input` (from `defaults:` or one agent) over `base`, checking each
+ * value `input` gives. A value that fails its check is reported and the base
+ * value kept, so one bad default is reported once, not once per agent.
+ */
+export function inherit(input: DefaultsInput, base: ResolvedSettings, at: DocPath): { settings: ResolvedSettings; problems: SettingProblem[] } {
+  const problems: SettingProblem[] = [];
+  const duration = (key: 'credentialTtl' | 'credentialMaxTtl' | 'secretIdTtl'): number => {
+    const raw = input[key];
+    if (raw === undefined) return base[key];
+    const seconds = parseDuration(raw);
+    if (seconds === undefined) {
+      problems.push({
+        rule: 'invalid-duration',
+        path: [...at, key],
+        value: String(raw),
+        message: `${key} is not a duration`,
+        fix: 'write a duration such as "15m", "1h" or "1h30m"',
+      });
+      return base[key];
+    }
+    return seconds;
+  };
+
+  const settings: ResolvedSettings = {
+    owner: input.owner ?? base.owner,
+    platform: input.platform ?? base.platform,
+    credentialTtl: duration('credentialTtl'),
+    credentialMaxTtl: duration('credentialMaxTtl'),
+    secretIdTtl: duration('secretIdTtl'),
+    rotation: input.rotation ?? base.rotation,
+    alarms: { ...base.alarms, ...input.alarms },
+    boundCidrs: input.boundCidrs ? [...new Set(input.boundCidrs)].sort() : base.boundCidrs,
+    permissionsBoundary: input.permissionsBoundary ?? base.permissionsBoundary,
+  };
+
+  if (input.rotation !== undefined) {
+    const why = scheduleProblem(input.rotation);
+    if (why) {
+      problems.push({
+        rule: 'invalid-schedule',
+        path: [...at, 'rotation'],
+        value: input.rotation,
+        message: `rotation schedule ${why}`,
+        fix: 'write an EventBridge schedule such as "cron(0 3 * * ? *)" (nightly at 03:00 UTC) or "rate(12 hours)"',
+      });
+    }
+  }
+  (input.boundCidrs ?? []).forEach((cidr, i) => {
+    const why = cidrProblem(cidr);
+    if (why) {
+      problems.push({ rule: 'invalid-cidr', path: [...at, 'boundCidrs', i], value: cidr, message: `bound CIDR ${why}`, fix: 'write a CIDR block such as 10.20.0.0/16' });
+    }
+  });
+  if (input.permissionsBoundary !== undefined) {
+    const why = arnShapeProblem(input.permissionsBoundary) ?? (/^arn:[^:]+:iam::(\d{12}|aws):policy\/[\w+=,.@/-]+$/.test(input.permissionsBoundary) ? undefined : 'is not an IAM managed policy ARN');
+    if (why) {
+      problems.push({
+        rule: 'invalid-arn',
+        path: [...at, 'permissionsBoundary'],
+        value: input.permissionsBoundary,
+        message: `permissions boundary ${why}`,
+        fix: 'write a managed policy ARN such as arn:aws:iam::123456789012:policy/agent-boundary',
+      });
+    }
+  }
+
+  // Ceilings are checked where a TTL is written, so an inherited TTL is judged once, at defaults.
+  if (input.credentialTtl !== undefined && settings.credentialTtl > LIMITS.credentialTtl) {
+    problems.push({
+      rule: 'ttl-ceiling',
+      path: [...at, 'credentialTtl'],
+      value: String(input.credentialTtl),
+      message: `credentialTtl is above the ${formatDuration(LIMITS.credentialTtl)} ceiling`,
+      fix: 'use a TTL of 1h or less; agents log in again when their token expires',
+    });
+  }
+  if (input.credentialMaxTtl !== undefined && settings.credentialMaxTtl > LIMITS.credentialMaxTtl) {
+    problems.push({
+      rule: 'ttl-ceiling',
+      path: [...at, 'credentialMaxTtl'],
+      value: String(input.credentialMaxTtl),
+      message: `credentialMaxTtl is above the ${formatDuration(LIMITS.credentialMaxTtl)} ceiling`,
+      fix: 'use a max TTL of 12h or less',
+    });
+  }
+  if ((input.credentialTtl !== undefined || input.credentialMaxTtl !== undefined) && settings.credentialMaxTtl < settings.credentialTtl) {
+    const key = input.credentialMaxTtl !== undefined ? 'credentialMaxTtl' : 'credentialTtl';
+    problems.push({
+      rule: 'ttl-order',
+      path: [...at, key],
+      value: String(input[key]),
+      message: `credentialMaxTtl (${formatDuration(settings.credentialMaxTtl)}) is below credentialTtl (${formatDuration(settings.credentialTtl)})`,
+      fix: 'make credentialMaxTtl at least credentialTtl',
+    });
+  }
+  return { settings, problems };
+}

@@ -1,0 +1,67 @@
+/**
+ * A problem found in an agent table: what is wrong, where, and how to fix it.
+ *
+ * Every loader and validation rule reports through this one shape, so the CLI,
+ * the constructs and the tests print and compare problems the same way.
+ */
+export interface Problem {
+  /** Stable identifier of the rule that found the problem, e.g. `unknown-scope`. */
+  readonly rule: string;
+  /** The file the problem is in, as the user named it. */
+  readonly file: string;
+  /** 1-based line; 0 when the problem concerns the file as a whole. */
+  readonly line: number;
+  /** 1-based column; 0 when unknown. */
+  readonly column: number;
+  /** The agent the problem belongs to, when it belongs to one. */
+  readonly agent?: string;
+  /** The offending value, exactly as written. */
+  readonly value?: string;
+  /** What is wrong, in one sentence. */
+  readonly message: string;
+  /** What to change to make it right. */
+  readonly fix: string;
+}
+
+/** Where a problem is, before the rule adds what and how to fix. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Formats one problem as the CLI prints it: `file:line:col  [agent x]  message (value)` then the fix. */
+export function formatProblem(p: Problem): string {
+  const where = p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file;
+  const agent = p.agent ? ` agent ${p.agent}:` : '';
+  const value = p.value !== undefined ? ` (got ${JSON.stringify(p.value)})` : '';
+  return `${where}:${agent} ${p.message}${value}\n    fix: ${p.fix} [${p.rule}]`;
+}
+
+/** Orders problems by file, line, column and rule, so reports are stable. */
+export function sortProblems(problems: readonly Problem[]): Problem[] {
+  return [...problems].sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      a.rule.localeCompare(b.rule) ||
+      a.message.localeCompare(b.message),
+  );
+}
+
+/**
+ * Thrown when a table has one or more problems. It carries all of them:
+ * loaders and validation never stop at the first.
+ */
+export class TableError extends Error {
+  public readonly problems: readonly Problem[];
+
+  constructor(problems: readonly Problem[]) {
+    const sorted = sortProblems(problems);
+    const noun = sorted.length === 1 ? 'problem' : 'problems';
+    super(`the agent table has ${sorted.length} ${noun}:\n${sorted.map(formatProblem).join('\n')}`);
+    this.name = 'TableError';
+    this.problems = sorted;
+  }
+}

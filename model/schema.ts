@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * The shape of an agent table (`agents.yaml`), version 1.
+ *
+ * Only the shape lives here: types, required keys, unknown keys. Rules that
+ * need the whole table (unknown scopes, duplicates, TTL ceilings, IAM action
+ * names…) live in `validate.ts`, which reports them with the fix.
+ *
+ * Sections are parsed one item at a time (each agent, each scope), so that a
+ * broken agent does not hide the problems of the others.
+ */
+
+/** The platforms an agent can run on; each gets its own delivery of credentials. */
+export const PLATFORMS = ['claude', 'openai', 'zapier', 'github-actions', 'generic'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+const text = z.string({ error: 'expected a string' });
+const positiveInt = z.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0');
+const duration = z.union([text, positiveInt], { error: 'expected a duration such as "15m" or "1h"' });
+const stringList = z.array(text, { error: 'expected a list of strings' });
+
+/** Alarm thresholds; any agent may override any of them. */
+export const AlarmsSchema = z.strictObject({
+  /** Calls per minute above which the rate alarm fires. @default 1000 */
+  maxCallsPerMinute: positiveInt.optional(),
+  /** Denied calls per minute above which the denied-calls alarm fires. @default 20 */
+  maxDeniedPerMinute: positiveInt.optional(),
+  /** Hours without a single call after which the agent counts as an orphan. @default 24 */
+  orphanAfterHours: positiveInt.optional(),
+});
+
+/** Settings every agent inherits from `defaults:` and may override. */
+const inheritable = {
+  owner: text.optional(),
+  platform: z.enum(PLATFORMS, { error: `expected one of ${PLATFORMS.join(', ')}` }).optional(),
+  credentialTtl: duration.optional(),
+  credentialMaxTtl: duration.optional(),
+  secretIdTtl: duration.optional(),
+  rotation: text.optional(),
+  alarms: AlarmsSchema.optional(),
+  boundCidrs: stringList.optional(),
+  permissionsBoundary: text.optional(),
+};
+
+export const DefaultsSchema = z.strictObject(inheritable);
+
+/** Fleet-wide settings: where the shared Vault backends are mounted. */
+export const FleetSettingsSchema = z.strictObject({
+  /** Name of the fleet; becomes the stack name. @default "scoped-agents" */
+  name: text.optional(),
+  /** Path of the KV v2 mount that holds the agents' secrets. @default "kv" */
+  kvMount: text.optional(),
+  /** Path of the AppRole auth backend. @default "approle" */
+  appRoleMount: text.optional(),
+  /** Path of the AWS secrets engine that brokers agents' AWS sessions. @default "aws" */
+  awsMount: text.optional(),
+});
+
+export const AwsGrantSchema = z.strictObject({
+  actions: z.array(text, { error: 'expected a list of IAM actions' }).min(1, 'list at least one IAM action'),
+  resources: z.array(text, { error: 'expected a list of ARNs' }).min(1, 'list at least one resource ARN'),
+});
+
+export const VaultGrantSchema = z.strictObject({
+  path: text,
+  capabilities: z.array(text, { error: 'expected a list of capabilities' }).min(1, 'list at least one capability'),
+});
+
+/** One entry of the scope catalog: exactly one of `secret`, `aws`, `vault`. */
+export const ScopeSchema = z.strictObject({
+  description: text.optional(),
+  secret: text.optional(),
+  aws: AwsGrantSchema.optional(),
+  vault: VaultGrantSchema.optional(),
+});
+
+export const ActionSchema = z.strictObject({
+  action: text.min(1, 'describe the action'),
+  scopes: z.array(text, { error: 'expected a list of scope names' }).min(1, 'list at least one scope'),
+});
+
+export const GithubBindingSchema = z.strictObject({
+  repository: text,
+  environment: text,
+});
+
+export const AgentSchema = z.strictObject({
+  name: text,
+  description: text.optional(),
+  actions: z.array(z.unknown(), { error: 'expected a list of actions' }),
+  /** The IAM principal that assumes the agent's role, instead of Vault's AWS secrets engine. */
+  awsPrincipal: text.optional(),
+  github: GithubBindingSchema.optional(),
+  ...inheritable,
+});
+
+/** The top level; agents and scopes are checked one by one with the schemas above. */
+export const TableSchema = z.strictObject({
+  version: z.literal(1, { error: 'expected version: 1' }),
+  fleet: z.unknown().optional(),
+  defaults: z.unknown().optional(),
+  scopes: z.record(z.string(), z.unknown(), { error: 'expected a map of scope names to grants' }).optional(),
+  agents: z.array(z.unknown(), { error: 'expected a list of agents' }).optional(),
+});
+
+/** A scope catalog file (`--catalog`): a table without agents. */
+export const CatalogSchema = TableSchema.omit({ agents: true });
+
+export type AlarmsInput = z.infer<typeof AlarmsSchema>;
+export type DefaultsInput = z.infer<typeof DefaultsSchema>;
+export type FleetSettingsInput = z.infer<typeof FleetSettingsSchema>;
+export type ScopeInput = z.infer<typeof ScopeSchema>;
+export type ActionInput = z.infer<typeof ActionSchema>;
+export type AgentInput = z.infer<typeof AgentSchema>;

@@ -1,0 +1,220 @@
+import { Agent, AgentAction, BUILTIN_DEFAULTS, BUILTIN_FLEET_SETTINGS, Fleet, FleetSettings, LIMITS, Scope } from './fleet';
+import { closest, normalizeName, SAFE_NAME } from './names';
+import { arnShapeProblem } from './private/arn';
+import { stringsIn } from './private/checks';
+import { inherit, ResolvedSettings, SettingProblem } from './private/inherit';
+import { resolveScope } from './private/resolve-scope';
+import { parseWithProblems } from './private/zod-problems';
+import { Problem, TableError } from './problem';
+import { ActionSchema, AgentSchema, DefaultsSchema, FleetSettingsSchema, ScopeSchema, TableSchema } from './schema';
+import { DocPath, TableSource } from './table-source';
+
+const asRecord = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/**
+ * Validates a loaded table and resolves it into a `Fleet`: defaults applied,
+ * names normalized, scopes resolved to concrete grants, everything sorted.
+ *
+ * Every rule runs over every agent and scope; all problems are thrown together
+ * as one `TableError`.
+ */
+export async function validateTable(source: TableSource): Promise<Fleet> {
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
+  const raw = asRecord(source.data);
+  const rawAgents = Array.isArray(raw.agents) ? raw.agents : [];
+  const agentLabel = (i: number): string => {
+    const name = asRecord(rawAgents[i]).name;
+    return typeof name === 'string' && normalizeName(name) !== '' ? normalizeName(name) : `#${i + 1}`;
+  };
+  const agentAt = (path: DocPath): string | undefined =>
+    path[0] === 'agents' && typeof path[1] === 'number' ? agentLabel(path[1]) : undefined;
+  const report = (p: SettingProblem, agent?: string): void => {
+    problems.push({ rule: p.rule, ...source.locate(p.path), agent: agent ?? agentAt(p.path), value: p.value, message: p.message, fix: p.fix });
+  };
+
+  // Interpolation first: a `${` anywhere would be evaluated by Terraform at deploy time.
+  for (const s of stringsIn(source.data)) {
+    if (s.text.includes('${') || s.text.includes('%{')) {
+      problems.push({
+        rule: 'interpolation',
+        ...source.locate(s.path, s.key),
+        agent: agentAt(s.path),
+        value: s.text,
+        message: 'contains ${ or %{, which Terraform would evaluate as an expression',
+        fix: 'remove the ${ / %{ sequence; the table holds literal values only',
+      });
+    }
+  }
+
+  problems.push(...parseWithProblems(TableSchema, source.data, [], source).problems);
+
+  // Fleet settings.
+  const fleetInput = parseWithProblems(FleetSettingsSchema, raw.fleet ?? {}, ['fleet'], source);
+  problems.push(...fleetInput.problems);
+  const settings: FleetSettings = { ...BUILTIN_FLEET_SETTINGS, ...fleetInput.data };
+  for (const key of ['name', 'kvMount', 'appRoleMount', 'awsMount'] as const) {
+    if (fleetInput.data?.[key] !== undefined && !SAFE_NAME.test(settings[key])) {
+      report({ rule: 'unsafe-name', path: ['fleet', key], value: settings[key], message: `${key} is not lowercase kebab-case`, fix: `use a name such as ${BUILTIN_FLEET_SETTINGS[key]}` });
+    }
+  }
+
+  // Defaults.
+  const builtin: ResolvedSettings = { ...BUILTIN_DEFAULTS, boundCidrs: [] };
+  const defaultsInput = parseWithProblems(DefaultsSchema, raw.defaults ?? {}, ['defaults'], source);
+  problems.push(...defaultsInput.problems);
+  const inherited = inherit(defaultsInput.data ?? {}, builtin, ['defaults']);
+  inherited.problems.forEach((p) => report(p));
+  const defaults = inherited.settings;
+
+  // The scope catalog.
+  const scopes = new Map<string, Scope>();
+  const brokenScopes = new Set<string>();
+  const catalog = asRecord(raw.scopes);
+  await Promise.all(
+    Object.entries(catalog).map(async ([name, value]) => {
+      const parsed = parseWithProblems(ScopeSchema, value, ['scopes', name], source);
+      problems.push(...parsed.problems);
+      if (!parsed.data) {
+        brokenScopes.add(name);
+        return;
+      }
+      const resolved = await resolveScope(name, parsed.data, settings, ['scopes', name]);
+      resolved.problems.forEach((p) => report(p));
+      if (resolved.scope) scopes.set(name, resolved.scope);
+      else brokenScopes.add(name);
+    }),
+  );
+
+  // Agents.
+  if (rawAgents.length === 0) {
+    problems.push({
+      rule: 'no-agents',
+      ...source.locate(['agents'], 'agents' in raw),
+      message: 'the table lists no agents',
+      fix: 'add at least one agent under agents:, with a name, an owner and its actions',
+    });
+  }
+  const agents: Agent[] = [];
+  const seen = new Map<string, DocPath>();
+  const principals = new Map<string, string>();
+  rawAgents.forEach((rawAgent, i) => {
+    const at: DocPath = ['agents', i];
+    const label = agentLabel(i);
+    const parsed = parseWithProblems(AgentSchema, rawAgent, at, source, label);
+    problems.push(...parsed.problems);
+    const input = parsed.data;
+    if (!input) return;
+    const before = problems.length;
+
+    const name = normalizeName(input.name);
+    if (!SAFE_NAME.test(name)) {
+      report({ rule: 'unsafe-name', path: [...at, 'name'], value: input.name, message: 'agent name is not safe in Vault paths, IAM role names and Terraform identifiers', fix: 'use letters, digits and single hyphens, starting with a letter, e.g. lead-enricher' }, label);
+    } else if (name.length > LIMITS.agentName) {
+      report({ rule: 'name-too-long', path: [...at, 'name'], value: input.name, message: `agent name has ${name.length} characters; with the "agent-" prefix IAM allows ${LIMITS.agentName}`, fix: `shorten the name to at most ${LIMITS.agentName} characters` }, label);
+    }
+    const first = seen.get(name);
+    if (first) {
+      const where = source.locate(first);
+      report({ rule: 'duplicate-agent', path: [...at, 'name'], value: input.name, message: `agent "${name}" is already defined at ${where.file}:${where.line}`, fix: 'give each agent its own name: one credential set per agent' }, label);
+    } else {
+      seen.set(name, [...at, 'name']);
+    }
+
+    const actions: AgentAction[] = [];
+    if (input.actions.length === 0) {
+      report({ rule: 'no-actions', path: [...at, 'actions'], message: 'agent lists no actions', fix: 'list what the agent must do, e.g. - { action: Read contact info, scopes: [crm.contacts.read] }' }, label);
+    }
+    input.actions.forEach((rawAction, j) => {
+      const action = parseWithProblems(ActionSchema, rawAction, [...at, 'actions', j], source, label);
+      problems.push(...action.problems);
+      if (!action.data) return;
+      action.data.scopes.forEach((scope, k) => {
+        if (scopes.has(scope) || brokenScopes.has(scope)) return;
+        const near = closest(scope, [...scopes.keys(), ...brokenScopes]);
+        report({ rule: 'unknown-scope', path: [...at, 'actions', j, 'scopes', k], value: scope, message: 'scope is not in the scope catalog', fix: near.length > 0 ? `did you mean ${near.join(' or ')}? Otherwise add it under scopes:` : 'add it under scopes: with its secret, aws or vault grant' }, label);
+      });
+      actions.push({ action: action.data.action, scopes: [...new Set(action.data.scopes)].sort() });
+    });
+
+    const own = inherit(input, defaults, at);
+    own.problems.forEach((p) => report(p, label));
+    const resolved = own.settings;
+    if (!resolved.owner) {
+      report({ rule: 'missing-owner', path: at, message: 'agent has no owner', fix: 'add owner: (the team that answers for it), or defaults.owner' }, label);
+    }
+
+    const agentScopes = [...new Set(actions.flatMap((a) => a.scopes))].sort().map((s) => scopes.get(s)).filter((s): s is Scope => s !== undefined);
+    const needsAws = agentScopes.some((s) => s.kind === 'aws');
+    if (input.awsPrincipal !== undefined) {
+      const why = arnShapeProblem(input.awsPrincipal) ?? (/^arn:[^:]+:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(input.awsPrincipal) ? undefined : 'is not an IAM role or user ARN');
+      if (why) {
+        report({ rule: 'invalid-arn', path: [...at, 'awsPrincipal'], value: input.awsPrincipal, message: `awsPrincipal ${why}`, fix: 'write the ARN of the role the agent runs as, e.g. arn:aws:iam::123456789012:role/lead-enricher-runtime' }, label);
+      } else if (principals.has(input.awsPrincipal)) {
+        report({ rule: 'shared-credential', path: [...at, 'awsPrincipal'], value: input.awsPrincipal, message: `agent shares its AWS runtime principal with agent ${principals.get(input.awsPrincipal)}`, fix: 'give each agent its own runtime role; a shared principal is a shared credential' }, label);
+      } else {
+        principals.set(input.awsPrincipal, name);
+      }
+      if (!needsAws) {
+        warnings.push({ rule: 'unused-setting', ...source.locate([...at, 'awsPrincipal']), agent: name, value: input.awsPrincipal, message: 'awsPrincipal is set but the agent has no aws: scope, so it gets no IAM role', fix: 'remove awsPrincipal, or give the agent an aws: scope' });
+      }
+    }
+    if (resolved.platform === 'github-actions' && !input.github) {
+      report({ rule: 'missing-key', path: at, message: 'a github-actions agent needs the repository and environment it runs in', fix: 'add github: { repository: owner/name, environment: production }' }, label);
+    }
+    if (input.github) {
+      if (resolved.platform !== 'github-actions') {
+        report({ rule: 'unused-setting', path: [...at, 'github'], message: `github: applies only to platform github-actions, not ${resolved.platform}`, fix: 'remove github:, or set platform: github-actions' }, label);
+      }
+      if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(input.github.repository)) {
+        report({ rule: 'invalid-value', path: [...at, 'github', 'repository'], value: input.github.repository, message: 'repository is not owner/name', fix: 'write the repository as owner/name, e.g. acme/lead-enricher' }, label);
+      }
+      if (!/^[A-Za-z0-9_.-]+$/.test(input.github.environment)) {
+        report({ rule: 'invalid-value', path: [...at, 'github', 'environment'], value: input.github.environment, message: 'environment is not a GitHub environment name', fix: 'name one environment, e.g. production' }, label);
+      }
+      const key = `github:${input.github.repository}@${input.github.environment}`;
+      if (principals.has(key)) {
+        report({ rule: 'shared-credential', path: [...at, 'github'], value: `${input.github.repository}@${input.github.environment}`, message: `agent shares its GitHub repository and environment with agent ${principals.get(key)}`, fix: 'give each agent its own GitHub environment' }, label);
+      } else {
+        principals.set(key, name);
+      }
+    }
+    if (needsAws && resolved.credentialTtl < LIMITS.awsMinSession) {
+      warnings.push({
+        rule: 'aws-session-minimum',
+        ...source.locate(input.credentialTtl !== undefined ? [...at, 'credentialTtl'] : ['defaults', 'credentialTtl']),
+        agent: name,
+        value: String(resolved.credentialTtl),
+        message: 'credentialTtl is below 15m, the shortest session AWS issues; its Vault token keeps the TTL, its AWS sessions last 15m',
+        fix: 'accept 15-minute AWS sessions, or raise credentialTtl to 15m',
+      });
+    }
+    if (problems.length > before) return;
+    agents.push({
+      name,
+      owner: resolved.owner!,
+      platform: resolved.platform,
+      description: input.description,
+      actions,
+      scopes: agentScopes,
+      credentialTtl: resolved.credentialTtl,
+      credentialMaxTtl: resolved.credentialMaxTtl,
+      secretIdTtl: resolved.secretIdTtl,
+      rotation: resolved.rotation,
+      alarms: resolved.alarms,
+      boundCidrs: resolved.boundCidrs,
+      permissionsBoundary: resolved.permissionsBoundary,
+      awsPrincipal: input.awsPrincipal,
+      github: input.github,
+    });
+  });
+
+  if (problems.length > 0) throw new TableError(problems);
+  return {
+    settings,
+    agents: agents.sort((a, b) => a.name.localeCompare(b.name)),
+    warnings,
+    files: source.files,
+  };
+}
