@@ -1,0 +1,54 @@
+import { existsSync, mkdirSync, renameSync, rmSync } from 'fs';
+import { basename, dirname, join, resolve } from 'path';
+import { loadFleet } from '../../model';
+import { buildFleetApp } from '../../stacks/fleet-app';
+import { flag, parseArgs } from '../private/args';
+import { Command } from '../private/io';
+import { printWarnings } from '../private/report-problems';
+import { tableFiles } from '../private/table-args';
+
+/**
+ * Replaces `out` with `staged` as close to atomically as a directory allows:
+ * readers see the old output or the new one, never a half-written mix.
+ */
+function swapInto(staged: string, out: string): void {
+  const previous = `${out}.previous-${process.pid}`;
+  const hadPrevious = existsSync(out);
+  if (hadPrevious) renameSync(out, previous);
+  try {
+    renameSync(staged, out);
+  } catch (e) {
+    if (hadPrevious) renameSync(previous, out);
+    throw e;
+  }
+  if (hadPrevious) rmSync(previous, { recursive: true, force: true });
+}
+
+/** `scoped-agents synth`: validates the table, then writes Terraform JSON. */
+export const synthCommand: Command = {
+  name: 'synth',
+  summary: 'synthesize the table into Terraform JSON (nothing is written when the table is invalid)',
+  usage: 'scoped-agents synth [--table agents.yaml] [--catalog scopes.yaml] [--out cdktf.out]',
+  async run(argv, io) {
+    const args = parseArgs(argv, ['table', 'catalog', 'out']);
+    const files = tableFiles(args, io);
+    const out = resolve(io.cwd, flag(args, 'out', 'cdktf.out'));
+    // Validation happens before anything touches the disk.
+    const fleet = await loadFleet(files);
+    printWarnings(fleet.warnings, io);
+
+    mkdirSync(dirname(out), { recursive: true });
+    const staged = join(dirname(out), `.${basename(out)}.staging-${process.pid}`);
+    rmSync(staged, { recursive: true, force: true });
+    try {
+      const { app, stack } = buildFleetApp(fleet, staged);
+      app.synth();
+      swapInto(staged, out);
+      const stackFile = join(flag(args, 'out', 'cdktf.out'), 'stacks', stack.node.id, 'cdk.tf.json');
+      io.out(`synthesized ${fleet.agents.length} agents from ${fleet.files.join(' + ')} into ${stackFile}\n`);
+      return 0;
+    } finally {
+      rmSync(staged, { recursive: true, force: true });
+    }
+  },
+};

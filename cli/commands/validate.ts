@@ -1,0 +1,23 @@
+import { loadFleet } from '../../model';
+import { parseArgs } from '../private/args';
+import { Command } from '../private/io';
+import { printWarnings } from '../private/report-problems';
+import { tableFiles } from '../private/table-args';
+
+/** `scoped-agents validate`: checks a table and says what it would become. */
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'check an agent table; list every problem with file, line, agent and fix',
+  usage: 'scoped-agents validate [--table agents.yaml] [--catalog scopes.yaml]',
+  async run(argv, io) {
+    const files = tableFiles(parseArgs(argv, ['table', 'catalog']), io);
+    const fleet = await loadFleet(files);
+    printWarnings(fleet.warnings, io);
+    const scopes = new Set(fleet.agents.flatMap((a) => a.scopes.map((s) => s.name)));
+    io.out(`${fleet.files.join(' + ')}: valid — ${fleet.agents.length} agents, ${scopes.size} scopes in use\n`);
+    for (const agent of fleet.agents) {
+      io.out(`  ${agent.name} (${agent.platform}, ${agent.owner}): ${agent.scopes.map((s) => s.name).join(', ')}\n`);
+    }
+    return 0;
+  },
+};

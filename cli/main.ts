@@ -1,0 +1,78 @@
+import { TableError } from '../model';
+import { synthCommand } from './commands/synth';
+import { validateCommand } from './commands/validate';
+import { UsageError } from './private/args';
+import { Command, CommandIO } from './private/io';
+import { printTableError } from './private/report-problems';
+
+/** Every command, in the order `--help` lists them. */
+export const COMMANDS: readonly Command[] = [validateCommand, synthCommand];
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'scoped-agents — one least-privilege credential set per AI agent, synthesized for Terraform',
+    '',
+    'Usage: scoped-agents <command> [options]',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `scoped-agents <command> --help` for its options.',
+    'Exit codes: 0 success, 1 invalid input or a finding, 2 wrong usage.',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Runs the CLI and returns its exit code. User errors become messages, never
+ * stack traces; set SCOPED_AGENTS_DEBUG=1 to see the stack of an internal error.
+ */
+export async function run(argv: readonly string[], io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.err : io.out)(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`error: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`Usage: ${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof TableError) return printTableError(e, io);
+    if (e instanceof UsageError) {
+      io.err(`error: ${e.message}\nUsage: ${command.usage}\n`);
+      return 2;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.err(`error: ${command.name} failed: ${message}\n`);
+    if (io.env.SCOPED_AGENTS_DEBUG && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
+    else io.err('(set SCOPED_AGENTS_DEBUG=1 to see where)\n');
+    return 1;
+  }
+}
+
+/** Entry point of the `scoped-agents` binary. */
+export function main(): void {
+  const io: CommandIO = {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+    env: process.env,
+  };
+  run(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

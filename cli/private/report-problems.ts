@@ -1,0 +1,15 @@
+import { formatProblem, Problem, TableError } from '../../model';
+import { CommandIO } from './io';
+
+/** Prints warnings (they never change the exit code). */
+export function printWarnings(warnings: readonly Problem[], io: CommandIO): void {
+  for (const w of warnings) io.err(`warning: ${formatProblem(w)}\n`);
+}
+
+/** Prints every problem of a table and returns exit code 1. */
+export function printTableError(error: TableError, io: CommandIO): number {
+  const noun = error.problems.length === 1 ? 'problem' : 'problems';
+  io.err(`error: the agent table has ${error.problems.length} ${noun}; nothing was written.\n\n`);
+  for (const p of error.problems) io.err(`${formatProblem(p)}\n`);
+  return 1;
+}

@@ -1,0 +1,5 @@
+export * from './agent-aws-role';
+export * from './agent-fleet';
+export * from './agent-secret-entry';
+export * from './agent-vault-access';
+export * from './scoped-agent';

@@ -1,0 +1,43 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
+import { LocalBackend, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { AgentFleet } from '../constructs/agent-fleet';
+import { Fleet } from '../model';
+
+/** Props of {@link FleetStack}. */
+export interface FleetStackProps {
+  /** A validated table (`loadFleet`). */
+  readonly fleet: Fleet;
+  /**
+   * Path of the local state file.
+   * @default `terraform.<stack>.tfstate`
+   */
+  readonly localStatePath?: string;
+}
+
+/**
+ * The stack that deploys a fleet: the Vault provider, the AWS provider when an
+ * agent has `aws:` scopes, a local backend, and the {@link AgentFleet}.
+ *
+ * Providers carry no literal configuration: Vault reads `VAULT_ADDR` and
+ * `VAULT_TOKEN` (or its other auth methods) from the environment, AWS its usual
+ * credential chain and `AWS_REGION`.
+ */
+export class FleetStack extends TerraformStack {
+  public readonly fleet: AgentFleet;
+
+  constructor(scope: Construct, id: string, props: FleetStackProps) {
+    super(scope, id);
+    new VaultProvider(this, 'vault', {});
+    if (props.fleet.agents.some((a) => a.scopes.some((s) => s.kind === 'aws'))) {
+      new AwsProvider(this, 'aws', {
+        defaultTags: [{ tags: { 'managed-by': 'scoped-agents', fleet: props.fleet.settings.name } }],
+      });
+    }
+    // Write-only attributes (the KV entries' data_json_wo) and ephemeral variables need Terraform 1.11.
+    this.addOverride('terraform.required_version', '>= 1.11.0');
+    new LocalBackend(this, { path: props.localStatePath ?? `terraform.${id}.tfstate` });
+    this.fleet = new AgentFleet(this, 'fleet', { fleet: props.fleet });
+  }
+}
