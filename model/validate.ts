@@ -96,8 +96,21 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
       fix: 'add at least one agent under agents:, with a name, an owner and its actions',
     });
   }
+  // Duplicates are judged on raw names, so an agent with other problems still counts.
+  const firstIndex = new Map<string, number>();
+  rawAgents.forEach((rawAgent, i) => {
+    const written = asRecord(rawAgent).name;
+    if (typeof written !== 'string' || normalizeName(written) === '') return;
+    const name = normalizeName(written);
+    const first = firstIndex.get(name);
+    if (first === undefined) {
+      firstIndex.set(name, i);
+      return;
+    }
+    const where = source.locate(['agents', first, 'name']);
+    report({ rule: 'duplicate-agent', path: ['agents', i, 'name'], value: written, message: `agent "${name}" is already defined at ${where.file}:${where.line}`, fix: 'give each agent its own name: one credential set per agent' });
+  });
   const agents: Agent[] = [];
-  const seen = new Map<string, DocPath>();
   const principals = new Map<string, string>();
   rawAgents.forEach((rawAgent, i) => {
     const at: DocPath = ['agents', i];
@@ -114,14 +127,6 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
     } else if (name.length > LIMITS.agentName) {
       report({ rule: 'name-too-long', path: [...at, 'name'], value: input.name, message: `agent name has ${name.length} characters; with the "agent-" prefix IAM allows ${LIMITS.agentName}`, fix: `shorten the name to at most ${LIMITS.agentName} characters` }, label);
     }
-    const first = seen.get(name);
-    if (first) {
-      const where = source.locate(first);
-      report({ rule: 'duplicate-agent', path: [...at, 'name'], value: input.name, message: `agent "${name}" is already defined at ${where.file}:${where.line}`, fix: 'give each agent its own name: one credential set per agent' }, label);
-    } else {
-      seen.set(name, [...at, 'name']);
-    }
-
     const actions: AgentAction[] = [];
     if (input.actions.length === 0) {
       report({ rule: 'no-actions', path: [...at, 'actions'], message: 'agent lists no actions', fix: 'list what the agent must do, e.g. - { action: Read contact info, scopes: [crm.contacts.read] }' }, label);

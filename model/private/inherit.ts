@@ -94,8 +94,9 @@ export function inherit(input: DefaultsInput, base: ResolvedSettings, at: DocPat
     }
   }
 
-  // Ceilings are checked where a TTL is written, so an inherited TTL is judged once, at defaults.
-  if (input.credentialTtl !== undefined && settings.credentialTtl > LIMITS.credentialTtl) {
+  // Ceilings are checked where a TTL is written (and parses), so an inherited TTL is judged once, at defaults.
+  const given = (key: 'credentialTtl' | 'credentialMaxTtl'): boolean => input[key] !== undefined && parseDuration(input[key]) !== undefined;
+  if (given('credentialTtl') && settings.credentialTtl > LIMITS.credentialTtl) {
     problems.push({
       rule: 'ttl-ceiling',
       path: [...at, 'credentialTtl'],
@@ -104,7 +105,7 @@ export function inherit(input: DefaultsInput, base: ResolvedSettings, at: DocPat
       fix: 'use a TTL of 1h or less; agents log in again when their token expires',
     });
   }
-  if (input.credentialMaxTtl !== undefined && settings.credentialMaxTtl > LIMITS.credentialMaxTtl) {
+  if (given('credentialMaxTtl') && settings.credentialMaxTtl > LIMITS.credentialMaxTtl) {
     problems.push({
       rule: 'ttl-ceiling',
       path: [...at, 'credentialMaxTtl'],
@@ -113,8 +114,8 @@ export function inherit(input: DefaultsInput, base: ResolvedSettings, at: DocPat
       fix: 'use a max TTL of 12h or less',
     });
   }
-  if ((input.credentialTtl !== undefined || input.credentialMaxTtl !== undefined) && settings.credentialMaxTtl < settings.credentialTtl) {
-    const key = input.credentialMaxTtl !== undefined ? 'credentialMaxTtl' : 'credentialTtl';
+  if ((given('credentialTtl') || given('credentialMaxTtl')) && settings.credentialMaxTtl < settings.credentialTtl) {
+    const key = given('credentialMaxTtl') ? 'credentialMaxTtl' : 'credentialTtl';
     problems.push({
       rule: 'ttl-order',
       path: [...at, key],

@@ -47,6 +47,8 @@ export function parseWithProblems<S extends z.ZodType>(
   const result = schema.safeParse(value);
   if (result.success) return { data: result.data, problems: [] };
   const problems: Problem[] = [];
+  const valueAt = (path: readonly PropertyKey[]): unknown =>
+    path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), value);
   for (const issue of result.error.issues) {
     const path = [...base, ...(issue.path as (string | number)[])];
     if (issue.code === 'unrecognized_keys') {
@@ -65,15 +67,38 @@ export function parseWithProblems<S extends z.ZodType>(
       continue;
     }
     const last = [...path].reverse().find((s): s is string => typeof s === 'string') ?? '';
-    const missing = issue.code === 'invalid_type' && issue.input === undefined;
+    const input = valueAt(issue.path);
+    const missing = input === undefined;
     problems.push({
       rule: missing ? 'missing-key' : 'invalid-value',
       ...source.locate(path),
       agent,
-      value: missing || typeof issue.input === 'object' ? undefined : String(issue.input),
+      value: missing || typeof input === 'object' ? undefined : String(input),
       message: missing ? `${last} is required` : `${last}: ${issue.message}`,
       fix: FIXES[last] ?? `correct ${last}`,
     });
   }
-  return { problems };
+  return { data: withoutBadParts(schema, value, result.error.issues), problems };
+}
+
+/**
+ * Parses `value` again with every part an issue points at removed, so that the
+ * rest of an item (an agent with one bad key) is still checked by later rules.
+ * Returns nothing when a required part was among them.
+ */
+function withoutBadParts<S extends z.ZodType>(schema: S, value: unknown, issues: readonly z.core.$ZodIssue[]): z.infer<S> | undefined {
+  const copy: unknown = structuredClone(value);
+  for (const issue of issues) {
+    const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+    for (const path of paths) {
+      if (path.length === 0) return undefined;
+      const parent = path.slice(0, -1).reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), copy);
+      if (parent === null || typeof parent !== 'object') return undefined;
+      const key = path[path.length - 1];
+      if (Array.isArray(parent) && typeof key === 'number') parent[key] = undefined;
+      else delete (parent as Record<PropertyKey, unknown>)[key];
+    }
+  }
+  const again = schema.safeParse(copy);
+  return again.success ? again.data : undefined;
 }
