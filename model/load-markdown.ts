@@ -41,6 +41,19 @@ function splitRow(line: string): { text: string; column: number }[] {
   return cells;
 }
 
+/** The comma-separated items of a cell, each with its own 1-based column. */
+function listItems(cell: { text: string; column: number } | undefined): { text: string; column: number }[] {
+  const items: { text: string; column: number }[] = [];
+  if (!cell) return items;
+  let start = 0;
+  for (const part of cell.text.split(',')) {
+    const text = part.trim();
+    if (text !== '') items.push({ text, column: cell.column + start + part.length - part.trimStart().length });
+    start += part.length + 1;
+  }
+  return items;
+}
+
 const SEPARATOR = /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/;
 
 /**
@@ -122,11 +135,7 @@ export function markdownAgents(file: string, text: string): {
     });
   }
 
-  const list = (cell: { text: string } | undefined): string[] =>
-    (cell?.text ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
+  const list = (cell: { text: string; column: number } | undefined): string[] => listItems(cell).map((item) => item.text);
   const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
   const agents = rows.map((row) => {
@@ -144,8 +153,13 @@ export function markdownAgents(file: string, text: string): {
     const row = rows[Number(path[1])];
     if (!row) return { file, line: 0, column: 0 };
     const field = path[2];
-    const cell =
-      field === 'actions' ? row.cells[path[3] !== undefined && path[4] === 'scopes' ? 'scopes' : 'actions'] : row.cells[String(field)];
+    if (field === 'actions' && path[4] === 'scopes') {
+      // One scope of the row: point at it, not at the start of its cell.
+      const scope = typeof path[5] === 'number' ? listItems(row.cells.scopes)[path[5]] : undefined;
+      return { file, line: row.line, column: scope?.column ?? row.cells.scopes?.column ?? 1 };
+    }
+    // The agent's name is written in the Agent column.
+    const cell = row.cells[field === 'name' ? 'agent' : String(field)];
     return { file, line: row.line, column: cell?.column ?? 1 };
   };
 

@@ -58,7 +58,9 @@ export class TableError extends Error {
   public readonly problems: readonly Problem[];
 
   constructor(problems: readonly Problem[]) {
-    const sorted = sortProblems(problems);
+    // The same problem at the same place is reported once (a Markdown row's scopes serve each of its actions).
+    const unique = [...new Map(problems.map((p) => [JSON.stringify([p.rule, p.file, p.line, p.column, p.agent, p.value, p.message]), p])).values()];
+    const sorted = sortProblems(unique);
     const noun = sorted.length === 1 ? 'problem' : 'problems';
     super(`the agent table has ${sorted.length} ${noun}:\n${sorted.map(formatProblem).join('\n')}`);
     this.name = 'TableError';

@@ -1,4 +1,4 @@
-import { Agent, AgentAction, BUILTIN_DEFAULTS, BUILTIN_FLEET_SETTINGS, Fleet, FleetSettings, LIMITS, Scope } from './fleet';
+import { Agent, AGENT_PREFIX, AgentAction, BUILTIN_DEFAULTS, BUILTIN_FLEET_SETTINGS, Fleet, FleetSettings, LIMITS, Scope } from './fleet';
 import { closest, normalizeName, SAFE_NAME } from './names';
 import { arnShapeProblem } from './private/arn';
 import { stringsIn } from './private/checks';
@@ -31,7 +31,7 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
   const agentAt = (path: DocPath): string | undefined =>
     path[0] === 'agents' && typeof path[1] === 'number' ? agentLabel(path[1]) : undefined;
   const report = (p: SettingProblem, agent?: string): void => {
-    problems.push({ rule: p.rule, ...source.locate(p.path), agent: agent ?? agentAt(p.path), value: p.value, message: p.message, fix: p.fix });
+    problems.push({ rule: p.rule, ...source.locate(p.path, p.key), agent: agent ?? agentAt(p.path), value: p.value, message: p.message, fix: p.fix });
   };
 
   // Interpolation first: a `${` anywhere would be evaluated by Terraform at deploy time.
@@ -125,7 +125,7 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
     if (!SAFE_NAME.test(name)) {
       report({ rule: 'unsafe-name', path: [...at, 'name'], value: input.name, message: 'agent name is not safe in Vault paths, IAM role names and Terraform identifiers', fix: 'use letters, digits and single hyphens, starting with a letter, e.g. lead-enricher' }, label);
     } else if (name.length > LIMITS.agentName) {
-      report({ rule: 'name-too-long', path: [...at, 'name'], value: input.name, message: `agent name has ${name.length} characters; with the "agent-" prefix IAM allows ${LIMITS.agentName}`, fix: `shorten the name to at most ${LIMITS.agentName} characters` }, label);
+      report({ rule: 'name-too-long', path: [...at, 'name'], value: input.name, message: `agent name has ${name.length} characters; with the "agent-" prefix that is ${AGENT_PREFIX.length + name.length}, above IAM's 64-character role name limit`, fix: `shorten the name to at most ${LIMITS.agentName} characters` }, label);
     }
     const actions: AgentAction[] = [];
     if (input.actions.length === 0) {
@@ -190,7 +190,8 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
         rule: 'aws-session-minimum',
         ...source.locate(input.credentialTtl !== undefined ? [...at, 'credentialTtl'] : ['defaults', 'credentialTtl']),
         agent: name,
-        value: String(resolved.credentialTtl),
+        // As written (`5m`), where it was written: the agent's own TTL or the default it inherits.
+        value: String(input.credentialTtl ?? defaultsInput.data?.credentialTtl),
         message: 'credentialTtl is below 15m, the shortest session AWS issues; its Vault token keeps the TTL, its AWS sessions last 15m',
         fix: 'accept 15-minute AWS sessions, or raise credentialTtl to 15m',
       });

@@ -22,6 +22,8 @@ export interface ResolvedSettings {
 export interface SettingProblem {
   readonly rule: string;
   readonly path: DocPath;
+  /** Locate the map key at `path` (a scope's name) rather than its value. */
+  readonly key?: boolean;
   readonly value?: string;
   readonly message: string;
   readonly fix: string;

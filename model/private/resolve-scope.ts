@@ -28,6 +28,7 @@ export async function resolveScope(
     problems.push({
       rule: 'unsafe-name',
       path: at,
+      key: true,
       value: name,
       message: 'scope name is not lowercase words joined by . _ or -',
       fix: 'name scopes like crm.contacts.read',

@@ -1,0 +1,177 @@
+import { ApproleAuthBackendRole } from '@cdktf/provider-vault/lib/approle-auth-backend-role';
+import { AuthBackend } from '@cdktf/provider-vault/lib/auth-backend';
+import { KvSecretV2 } from '@cdktf/provider-vault/lib/kv-secret-v2';
+import { Mount } from '@cdktf/provider-vault/lib/mount';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { Fleet, loadFleet, parseVaultPolicy } from '../../model';
+import { byName, deref, synthFleet, TerraformJson } from '../synth-helpers';
+
+let fleet: Fleet;
+let json: string;
+let tf: TerraformJson;
+
+beforeAll(async () => {
+  fleet = await loadFleet({ table: 'agents.yaml' });
+  ({ json, tf } = synthFleet(fleet));
+});
+
+const SELF_SERVICE = [
+  { path: 'auth/token/lookup-self', capabilities: ['read'] },
+  { path: 'auth/token/renew-self', capabilities: ['update'] },
+];
+
+describe('the seed fleet (agents.yaml)', () => {
+  // toBeValidTerraform would run `terraform validate`; Terraform is not installed here.
+  test('declares the shared backends and the Terraform version write-only attributes need', () => {
+    expect(json).toHaveResourceWithProperties(Mount, { path: 'kv', type: 'kv', options: { version: '2' } });
+    expect(json).toHaveResourceWithProperties(AuthBackend, { path: 'approle', type: 'approle' });
+    expect(Object.keys(tf.resource.vault_aws_secret_backend)).toHaveLength(1);
+    expect(tf.terraform?.required_version).toBe('>= 1.11.0');
+  });
+
+  test('gives each agent exactly one Vault policy, with exactly its grants', () => {
+    const policies = byName(tf, 'vault_policy');
+    expect(Object.keys(policies).sort()).toEqual(['agent-email-notifier', 'agent-invoice-summarizer', 'agent-lead-enricher']);
+    const rules = (name: string) => parseVaultPolicy(String(policies[name].policy));
+    expect(rules('agent-lead-enricher')).toEqual([
+      ...SELF_SERVICE,
+      { path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'] },
+    ]);
+    expect(rules('agent-email-notifier')).toEqual([
+      ...SELF_SERVICE,
+      { path: 'kv/data/agents/email-notifier/sendgrid', capabilities: ['read'] },
+    ]);
+    expect(rules('agent-invoice-summarizer')).toEqual([
+      ...SELF_SERVICE,
+      { path: 'aws/creds/agent-invoice-summarizer', capabilities: ['read'] },
+    ]);
+  });
+
+  test("no agent's policy reaches another agent's paths", () => {
+    const names = fleet.agents.map((a) => a.name);
+    for (const body of Object.values(tf.resource.vault_policy)) {
+      const owner = String(body.name).replace(/^agent-/, '');
+      for (const rule of parseVaultPolicy(String(body.policy))) {
+        for (const other of names.filter((n) => n !== owner)) {
+          expect(rule.path).not.toContain(other);
+        }
+      }
+    }
+  });
+
+  test.each(['email-notifier', 'invoice-summarizer', 'lead-enricher'])('%s logs in with an AppRole role of TTL 900 s, max 3600 s and only its own policy', (agent) => {
+    const role = byName(tf, 'vault_approle_auth_backend_role', 'role_name')[`agent-${agent}`];
+    expect(role).toMatchObject({
+      token_ttl: 900,
+      token_max_ttl: 3600,
+      token_explicit_max_ttl: 3600,
+      token_no_default_policy: true,
+      token_type: 'service',
+      bind_secret_id: true,
+      secret_id_ttl: 25 * 3600,
+    });
+    const policies = role.token_policies as string[];
+    expect(policies).toHaveLength(1);
+    expect(deref(tf, policies[0])).toBe(`agent-${agent}`);
+    expect(deref(tf, String(role.backend))).toBe('approle');
+    expect(role).not.toHaveProperty('secret_id_bound_cidrs');
+  });
+
+  test('keeps each SaaS credential in its own KV entry whose value never reaches state', () => {
+    expect(json).toHaveResourceWithProperties(KvSecretV2, {
+      name: 'agents/lead-enricher/hubspot',
+      data_json_wo: '${var.seed__lead_enricher__hubspot}',
+      data_json_wo_version: 1,
+      disable_read: true,
+      custom_metadata: {
+        max_versions: 10,
+        cas_required: false,
+        data: {
+          agent: 'lead-enricher',
+          owner: 'growth@acme.example',
+          platform: 'claude',
+          scopes: 'crm.contacts.read,crm.tags.write',
+          'managed-by': 'scoped-agents',
+        },
+      },
+    });
+    const entries = byName(tf, 'vault_kv_secret_v2');
+    expect(Object.keys(entries).sort()).toEqual(['agents/email-notifier/sendgrid', 'agents/lead-enricher/hubspot']);
+    for (const entry of Object.values(entries)) {
+      expect(entry).not.toHaveProperty('data_json');
+      expect(deref(tf, String(entry.mount))).toBe('kv');
+    }
+    expect(tf.variable?.seed__lead_enricher__hubspot).toEqual({
+      type: 'string',
+      sensitive: true,
+      ephemeral: true,
+      nullable: false,
+      default: '{}',
+      description: expect.stringContaining('Never stored in state'),
+    });
+  });
+
+  test('gives only invoice-summarizer an IAM role, with exactly s3:ListBucket on the bucket and s3:PutObject on uploads/*', () => {
+    expect(Object.keys(byName(tf, 'aws_iam_role'))).toEqual(['agent-invoice-summarizer']);
+    expect(json).toHaveResourceWithProperties(IamRole, { name: 'agent-invoice-summarizer', max_session_duration: 3600 });
+    const [policy] = Object.values(tf.resource.aws_iam_role_policy);
+    expect(JSON.parse(String(policy.policy))).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'StorageBucketsRead', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::acme-invoices'] },
+        { Sid: 'StorageObjectsCreate', Effect: 'Allow', Action: ['s3:PutObject'], Resource: ['arn:aws:s3:::acme-invoices/uploads/*'] },
+      ],
+    });
+    const role = byName(tf, 'aws_iam_role')['agent-invoice-summarizer'];
+    expect(policy.role).toBe(`\${aws_iam_role.${role['//id']}.id}`);
+  });
+
+  test("trusts only Vault's AWS secrets engine, which issues sessions of the table's TTL", () => {
+    const role = byName(tf, 'aws_iam_role')['agent-invoice-summarizer'];
+    expect(JSON.parse(String(role.assume_role_policy))).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'AssumedOnlyByItsBroker', Effect: 'Allow', Principal: { AWS: '${var.vault_aws_broker_principal_arn}' }, Action: 'sts:AssumeRole' },
+      ],
+    });
+    const broker = byName(tf, 'vault_aws_secret_backend_role')['agent-invoice-summarizer'];
+    expect(broker).toMatchObject({
+      credential_type: 'assumed_role',
+      default_sts_ttl: 900,
+      max_sts_ttl: 3600,
+      role_arns: [`\${aws_iam_role.${role['//id']}.arn}`],
+    });
+    expect(deref(tf, String(broker.backend))).toBe('aws');
+  });
+
+  test('synthesizes byte-identical JSON twice', () => {
+    expect(synthFleet(fleet).json).toBe(json);
+  });
+
+  test('writes no provider configuration literal', () => {
+    expect(tf.provider).toEqual({
+      aws: [{ default_tags: [{ tags: { fleet: 'scoped-agents', 'managed-by': 'scoped-agents' } }] }],
+      vault: [{}],
+    });
+  });
+});
+
+describe('AgentFleet', () => {
+  test('declares no AWS engine, provider or broker variable when no agent has aws: scopes', async () => {
+    const noAws = { ...fleet, agents: fleet.agents.filter((a) => a.name !== 'invoice-summarizer') };
+    const { tf: out } = synthFleet(noAws);
+    expect(out.resource.vault_aws_secret_backend).toBeUndefined();
+    expect(out.resource.aws_iam_role).toBeUndefined();
+    expect(out.provider).not.toHaveProperty('aws');
+    expect(out.variable).not.toHaveProperty('vault_aws_broker_principal_arn');
+  });
+
+  test('uses the table\'s fleet settings for every mount and path', async () => {
+    const custom: Fleet = { ...fleet, settings: { name: 'acme', kvMount: 'agent-kv', appRoleMount: 'agent-login', awsMount: 'agent-aws' } };
+    const { json: out, tf: parsed } = synthFleet(custom);
+    expect(out).toHaveResourceWithProperties(Mount, { path: 'agent-kv' });
+    expect(out).toHaveResourceWithProperties(ApproleAuthBackendRole, { role_name: 'agent-lead-enricher' });
+    const policy = byName(parsed, 'vault_policy')['agent-invoice-summarizer'];
+    expect(parseVaultPolicy(String(policy.policy))).toContainEqual({ path: 'agent-aws/creds/agent-invoice-summarizer', capabilities: ['read'] });
+  });
+});

@@ -1,0 +1,130 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
+import { TerraformStack, Testing } from 'cdktf';
+import { ScopedAgent } from '../../constructs/scoped-agent';
+import { Fleet, loadFleet, parseVaultPolicy } from '../../model';
+import { byName, synthFleet, TerraformJson } from '../synth-helpers';
+
+let fleet: Fleet;
+let tf: TerraformJson;
+
+beforeAll(async () => {
+  fleet = await loadFleet({ table: 'test/fixtures/fleet.yaml' });
+  ({ tf } = synthFleet(fleet));
+});
+
+const agent = (name: string) => fleet.agents.find((a) => a.name === name)!;
+const policyOf = (name: string) => parseVaultPolicy(String(byName(tf, 'vault_policy')[`agent-${name}`].policy));
+const roleOf = (name: string) => byName(tf, 'vault_approle_auth_backend_role', 'role_name')[`agent-${name}`];
+
+describe('ScopedAgent over the fixture table', () => {
+  test('grants vault: scopes with their capabilities and the entries of every secret, merged per credential', () => {
+    expect(policyOf('report-writer')).toEqual([
+      { path: 'agent-secrets/data/agents/report-writer/slack', capabilities: ['read'] },
+      { path: 'auth/token/lookup-self', capabilities: ['read'] },
+      { path: 'auth/token/renew-self', capabilities: ['update'] },
+      { path: 'secret/data/reports/archive', capabilities: ['list', 'read'] },
+      { path: 'transit/decrypt/reports', capabilities: ['update'] },
+      { path: 'transit/encrypt/reports', capabilities: ['update'] },
+    ]);
+    expect(policyOf('ticket-triager')).toEqual([
+      { path: 'agent-secrets/data/agents/ticket-triager/jira', capabilities: ['read'] },
+      { path: 'agent-secrets/data/agents/ticket-triager/slack', capabilities: ['read'] },
+      { path: 'auth/token/lookup-self', capabilities: ['read'] },
+      { path: 'auth/token/renew-self', capabilities: ['update'] },
+    ]);
+  });
+
+  test('gives two agents that use the same scope two separate entries', () => {
+    const entries = byName(tf, 'vault_kv_secret_v2');
+    expect(Object.keys(entries).sort()).toEqual([
+      'agents/report-writer/slack',
+      'agents/ticket-triager/jira',
+      'agents/ticket-triager/slack',
+    ]);
+    expect((entries['agents/ticket-triager/jira'].custom_metadata as { data: { scopes: string } }).data.scopes).toBe('tickets.comment,tickets.read');
+  });
+
+  test("applies an agent's TTL overrides and bound CIDRs to its AppRole role", () => {
+    expect(roleOf('report-writer')).toMatchObject({
+      token_ttl: 300,
+      token_max_ttl: 1800,
+      token_explicit_max_ttl: 1800,
+      secret_id_bound_cidrs: ['10.20.0.0/16', '10.30.1.0/24'],
+      token_bound_cidrs: ['10.20.0.0/16', '10.30.1.0/24'],
+    });
+    expect(roleOf('data-loader')).toMatchObject({ token_ttl: 900, token_max_ttl: 7200 });
+  });
+
+  test('lets an explicit runtime principal assume the role, with no Vault broker and no aws/creds grant', () => {
+    const role = byName(tf, 'aws_iam_role')['agent-data-loader'];
+    expect(JSON.parse(String(role.assume_role_policy)).Statement).toEqual([
+      { Sid: 'AssumedOnlyByItsBroker', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/data-loader-runtime' }, Action: 'sts:AssumeRole' },
+    ]);
+    expect(role).toMatchObject({ max_session_duration: 7200, permissions_boundary: 'arn:aws:iam::123456789012:policy/agent-boundary' });
+    expect(Object.keys(byName(tf, 'vault_aws_secret_backend_role'))).toEqual(['agent-release-bot']);
+    expect(policyOf('data-loader').map((r) => r.path)).not.toContain('agent-aws/creds/agent-data-loader');
+  });
+
+  test('writes one statement per aws: scope, actions and resources sorted', () => {
+    const policies = Object.values(tf.resource.aws_iam_role_policy).map((p) => JSON.parse(String(p.policy)));
+    expect(policies).toContainEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'WarehouseLoad', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: ['arn:aws:s3:::acme-warehouse/staging/*'] },
+        { Sid: 'WarehouseTablesWrite', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: ['arn:aws:dynamodb:eu-west-1:123456789012:table/orders'] },
+      ],
+    });
+  });
+});
+
+describe('ScopedAgent on its own', () => {
+  function render(name: string, extra: Partial<ConstructorParameters<typeof ScopedAgent>[2]> = {}) {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'single');
+    new VaultProvider(stack, 'vault', {});
+    new AwsProvider(stack, 'aws', {});
+    const construct = new ScopedAgent(stack, name, {
+      agent: agent(name),
+      settings: fleet.settings,
+      kvMount: 'agent-secrets',
+      appRoleBackend: 'agent-login',
+      ...extra,
+    });
+    return { stack, construct, tf: JSON.parse(Testing.synth(stack, true)) as TerraformJson };
+  }
+
+  test('exposes its names and role ARN', () => {
+    const { construct } = render('data-loader');
+    expect(construct.vaultPolicyName).toBe('agent-data-loader');
+    expect(construct.vault.appRoleName).toBe('agent-data-loader');
+    expect(construct.aws?.roleName).toBe('agent-data-loader');
+    expect(construct.roleArn).toMatch(/^\$\{TfToken\[TOKEN\.\d+\]\}$/);
+    expect(Object.keys(construct.secrets)).toEqual([]);
+  });
+
+  test('creates no IAM resources for an agent without aws: scopes', () => {
+    const { construct, tf: out } = render('ticket-triager');
+    expect(construct.aws).toBeUndefined();
+    expect(construct.roleArn).toBeUndefined();
+    expect(out.resource.aws_iam_role).toBeUndefined();
+    expect(Object.keys(construct.secrets).sort()).toEqual(['jira', 'slack']);
+  });
+
+  test('fails when a brokered agent has no AWS secrets engine to broker it', () => {
+    expect(() => render('release-bot')).toThrow(
+      'agent release-bot: an IAM role needs awsPrincipal or both awsSecretBackend and brokerPrincipalArn',
+    );
+  });
+
+  test('warns with a stable id when the token TTL is shorter than the shortest AWS session', () => {
+    const short = { ...agent('data-loader'), credentialTtl: 300 };
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'short');
+    const construct = new ScopedAgent(stack, 'data-loader', { agent: short, settings: fleet.settings, kvMount: 'kv', appRoleBackend: 'approle' });
+    const warnings = construct.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
+    expect(warnings).toEqual([
+      '[scoped-agents:aws-session-minimum] agent data-loader: credentialTtl is below 15m; its Vault token keeps it, its AWS sessions last 15m',
+    ]);
+  });
+});
