@@ -175,3 +175,11 @@ describe('AgentFleet', () => {
     expect(parseVaultPolicy(String(policy.policy))).toContainEqual({ path: 'agent-aws/creds/agent-invoice-summarizer', capabilities: ['read'] });
   });
 });
+
+describe('a representative table, whole', () => {
+  // The snapshot shows a reviewer the entire output at once; the tests above pin each grant.
+  test('the fixture fleet synthesizes to the reviewed JSON', async () => {
+    const fixture = await loadFleet({ table: 'test/fixtures/fleet.yaml' });
+    expect(JSON.parse(synthFleet(fixture).json)).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,8 @@
+/**
+ * scoped-agents: what users may rely on. Everything not exported here may change.
+ */
+export * from './model';
+export * from './constructs';
+export { FleetStack } from './stacks/fleet-stack';
+export type { FleetStackProps } from './stacks/fleet-stack';
+export { buildFleetApp } from './stacks/fleet-app';
