@@ -53,11 +53,12 @@ export class AgentAwsRole extends Construct {
       throw new Error(`agent ${agent.name}: an IAM role needs awsPrincipal or both awsSecretBackend and brokerPrincipalArn`);
     }
 
+    const maxSession = Math.min(MAX_SESSION.max, Math.max(MAX_SESSION.min, agent.credentialMaxTtl));
     this.resource = new IamRole(this, 'Resource', {
       name: this.roleName,
       description: `Least-privilege role of agent ${agent.name} (scoped-agents)`,
       assumeRolePolicy: JSON.stringify(trustPolicyFor(principal)),
-      maxSessionDuration: Math.min(MAX_SESSION.max, Math.max(MAX_SESSION.min, agent.credentialMaxTtl)),
+      maxSessionDuration: maxSession,
       permissionsBoundary: agent.permissionsBoundary,
       tags: { agent: agent.name, owner: agent.owner, 'managed-by': 'scoped-agents' },
     });
@@ -78,7 +79,7 @@ export class AgentAwsRole extends Construct {
         credentialType: 'assumed_role',
         roleArns: [this.resource.arn],
         defaultStsTtl: sts(agent.credentialTtl),
-        maxStsTtl: Math.min(sts(agent.credentialMaxTtl), this.resource.maxSessionDurationInput ?? MAX_SESSION.min),
+        maxStsTtl: Math.min(sts(agent.credentialMaxTtl), maxSession),
       });
     }
   }

@@ -90,7 +90,8 @@ export function markdownAgents(file: string, text: string): {
     if (!header) {
       const next = lines[i + 1] ?? '';
       if (!SEPARATOR.test(next)) continue;
-      const names = splitRow(line).map((c) => COLUMNS[c.text.toLowerCase()] ?? `?${c.text}`);
+      const headerCells = splitRow(line);
+      const names = headerCells.map((c) => COLUMNS[c.text.toLowerCase()] ?? `?${c.text}`);
       if (!names.includes('agent')) continue;
       header = names;
       for (const missing of ['actions', 'scopes'].filter((n) => !names.includes(n))) {
@@ -103,12 +104,13 @@ export function markdownAgents(file: string, text: string): {
           fix: 'use the header "Agent | Required Action | API Scope"',
         });
       }
-      for (const unknown of names.filter((n) => n.startsWith('?'))) {
+      for (const [index, unknown] of names.entries()) {
+        if (!unknown.startsWith('?')) continue;
         problems.push({
           rule: 'unknown-key',
           file,
           line: i + 1,
-          column: 1,
+          column: headerCells[index].column,
           value: unknown.slice(1),
           message: 'unknown column',
           fix: 'use only the columns Agent, Required Action, API Scope, Owner, Platform',

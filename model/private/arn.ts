@@ -32,6 +32,8 @@ export function arnWildcardProblem(arn: string): string | undefined {
   const segments = parts.slice(5).join(':').split(/[/:]/);
   // S3 ARNs start with the bucket name; most others with a resource type, then its name.
   const named = service === 's3' ? 1 : Math.min(2, segments.length);
-  if (segments.slice(0, named).some((s) => WILDCARD.test(s))) return 'has a wildcard where the resource is named';
+  // Secrets Manager appends six random characters to a secret's name; `name-??????` still names one secret.
+  const namesOne = (s: string): boolean => !WILDCARD.test(s) || (service === 'secretsmanager' && /^[^*?]+-\?{6}$/.test(s));
+  if (!segments.slice(0, named).every(namesOne)) return 'has a wildcard where the resource is named';
   return undefined;
 }

@@ -10,9 +10,9 @@ export function scheduleProblem(expression: string): string | undefined {
   const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
   if (rate) {
     const n = Number(rate[1]);
-    if (n < 1) return 'rate must be at least 1';
-    if (n === 1 && rate[2].endsWith('s')) return `write rate(1 ${rate[2].slice(0, -1)})`;
-    if (n > 1 && !rate[2].endsWith('s')) return `write rate(${n} ${rate[2]}s)`;
+    if (n < 1) return 'has a rate below 1';
+    if (n === 1 && rate[2].endsWith('s')) return `needs the singular unit: rate(1 ${rate[2].slice(0, -1)})`;
+    if (n > 1 && !rate[2].endsWith('s')) return `needs the plural unit: rate(${n} ${rate[2]}s)`;
     return undefined;
   }
   const cron = /^cron\((.*)\)$/.exec(expression);
@@ -50,7 +50,7 @@ export function cidrProblem(cidr: string): string | undefined {
  * `identity/`, or another agent's credentials; globs would grant unnamed paths.
  */
 export function vaultPathProblem(path: string, reserved: readonly { prefix: string; why: string }[]): string | undefined {
-  if (path.startsWith('/')) return 'starts with /; Vault paths are relative to the mount, e.g. transit/encrypt/invoices';
+  if (path.startsWith('/')) return 'starts with /; write the API path without it, e.g. transit/encrypt/invoices';
   if (path.split('/').some((s) => s === '..' || s === '.')) return 'contains a . or .. segment';
   if (path.includes('//') || path.endsWith('/') || path === '') return 'has an empty segment';
   if (/[*+]/.test(path)) return 'contains a wildcard (* or +); name the exact path';

@@ -65,6 +65,16 @@ export function inherit(input: DefaultsInput, base: ResolvedSettings, at: DocPat
     permissionsBoundary: input.permissionsBoundary ?? base.permissionsBoundary,
   };
 
+  // The owner becomes an IAM tag value and KV metadata: keep to what both accept.
+  if (input.owner !== undefined && !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u.test(input.owner)) {
+    problems.push({
+      rule: 'invalid-value',
+      path: [...at, 'owner'],
+      value: input.owner,
+      message: 'owner has characters an AWS tag value does not allow, or is longer than 256',
+      fix: 'write a team address or name, e.g. growth@acme.example',
+    });
+  }
   if (input.rotation !== undefined) {
     const why = scheduleProblem(input.rotation);
     if (why) {
@@ -116,7 +126,8 @@ export function inherit(input: DefaultsInput, base: ResolvedSettings, at: DocPat
       fix: 'use a max TTL of 12h or less',
     });
   }
-  if ((given('credentialTtl') || given('credentialMaxTtl')) && settings.credentialMaxTtl < settings.credentialTtl) {
+  // A TTL above its ceiling is already reported; raising the max to match it would not be the fix.
+  if ((given('credentialTtl') || given('credentialMaxTtl')) && settings.credentialTtl <= LIMITS.credentialTtl && settings.credentialMaxTtl < settings.credentialTtl) {
     const key = given('credentialMaxTtl') ? 'credentialMaxTtl' : 'credentialTtl';
     problems.push({
       rule: 'ttl-order',

@@ -123,7 +123,7 @@ export async function resolveScope(
         value: capability,
         message: known
           ? 'sudo only matters on root-protected paths, which agents must not reach'
-          : 'is not a Vault capability',
+          : 'capability is not one Vault policies accept',
         fix: `use capabilities from: ${VAULT_CAPABILITIES.filter((c) => c !== 'sudo').join(', ')}`,
       });
     }
