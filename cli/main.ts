@@ -45,7 +45,7 @@ export async function run(argv: readonly string[], io: CommandIO): Promise<numbe
   try {
     return await command.run(rest, io);
   } catch (e) {
-    if (e instanceof TableError) return printTableError(e, io);
+    if (e instanceof TableError) return printTableError(e, io, command.writes);
     if (e instanceof UsageError) {
       io.err(`error: ${e.message}\nUsage: ${command.usage}\n`);
       return 2;

@@ -48,7 +48,7 @@ export class AgentSecretEntry extends Construct {
       sensitive: true,
       nullable: false,
       default: '{}',
-      description: `First value of ${entry.name} as JSON (optional; the rotation job fills it). Never stored in state.`,
+      description: `First value of ${entry.name} as JSON; optional (the entry starts as {} until a credential is written). Never stored in state.`,
     });
     this.seed.overrideLogicalId(seedVariableName(agent.name, entry.secret));
     // cdktf 0.21 has no typed `ephemeral`; Terraform >= 1.10 reads it from the JSON.

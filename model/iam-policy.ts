@@ -58,6 +58,6 @@ export interface TrustPolicyDocument {
 export function trustPolicyFor(principalArn: string): TrustPolicyDocument {
   return {
     Version: '2012-10-17',
-    Statement: [{ Sid: 'AssumedOnlyByItsBroker', Effect: 'Allow', Principal: { AWS: principalArn }, Action: 'sts:AssumeRole' }],
+    Statement: [{ Sid: 'OnlyItsOnePrincipal', Effect: 'Allow', Principal: { AWS: principalArn }, Action: 'sts:AssumeRole' }],
   };
 }

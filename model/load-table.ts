@@ -116,7 +116,7 @@ function mergeCatalog(table: TableSource, catalog: TableSource): TableSource {
       fix: 'define each scope once: remove it from the table or from the catalog',
     });
   }
-  for (const section of ['defaults', 'fleet', 'agents'].filter((s) => s in catalogData)) {
+  for (const section of Object.keys(catalogData).filter((s) => s !== 'version' && s !== 'scopes')) {
     problems.push({
       rule: 'unknown-key',
       ...catalog.locate([section], true),

@@ -10,8 +10,9 @@ export interface FleetStackProps {
   /** A validated table (`loadFleet`). */
   readonly fleet: Fleet;
   /**
-   * Path of the local state file.
-   * @default `terraform.<stack>.tfstate`
+   * Path of the local state file, relative to the directory Terraform runs in
+   * (`<outdir>/stacks/<stack>/`).
+   * @default `terraform.<stack>.tfstate`, inside that directory
    */
   readonly localStatePath?: string;
 }

@@ -29,6 +29,7 @@ export const synthCommand: Command = {
   name: 'synth',
   summary: 'synthesize the table into Terraform JSON (nothing is written when the table is invalid)',
   usage: 'scoped-agents synth [--table agents.yaml] [--catalog scopes.yaml] [--out cdktf.out]',
+  writes: true,
   async run(argv, io) {
     const args = parseArgs(argv, ['table', 'catalog', 'out']);
     const files = tableFiles(args, io);
@@ -41,7 +42,8 @@ export const synthCommand: Command = {
     const staged = join(dirname(out), `.${basename(out)}.staging-${process.pid}`);
     rmSync(staged, { recursive: true, force: true });
     try {
-      const { app, stack } = buildFleetApp(fleet, staged);
+      // The staging directory sits beside `out`, so paths relative to it hold for `out`.
+      const { app, stack } = buildFleetApp(fleet, staged, { stateDir: io.cwd });
       app.synth();
       swapInto(staged, out);
       const stackFile = join(flag(args, 'out', 'cdktf.out'), 'stacks', stack.node.id, 'cdk.tf.json');

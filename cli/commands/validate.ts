@@ -9,6 +9,7 @@ export const validateCommand: Command = {
   name: 'validate',
   summary: 'check an agent table; list every problem with file, line, agent and fix',
   usage: 'scoped-agents validate [--table agents.yaml] [--catalog scopes.yaml]',
+  writes: false,
   async run(argv, io) {
     const files = tableFiles(parseArgs(argv, ['table', 'catalog']), io);
     const fleet = await loadFleet(files);

@@ -17,8 +17,9 @@ export interface ParsedArgs {
  *
  * @param valued flags that take a value
  * @param switches flags that take none
+ * @param positionals how many positional arguments the command takes
  */
-export function parseArgs(argv: readonly string[], valued: readonly string[], switches: readonly string[] = []): ParsedArgs {
+export function parseArgs(argv: readonly string[], valued: readonly string[], switches: readonly string[] = [], positionals = 0): ParsedArgs {
   const positional: string[] = [];
   const flags: Record<string, string | true> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -40,6 +41,10 @@ export function parseArgs(argv: readonly string[], valued: readonly string[], sw
       const known = [...valued, ...switches].map((f) => `--${f}`).join(', ');
       throw new UsageError(`unknown option --${name}${known ? ` (known: ${known})` : ''}`);
     }
+  }
+  if (positional.length > positionals) {
+    const stray = positional.slice(positionals).join(' ');
+    throw new UsageError(`unexpected argument ${JSON.stringify(stray)}${valued.includes('table') ? ' (name the table with --table)' : ''}`);
   }
   return { positional, flags };
 }

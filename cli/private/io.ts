@@ -14,5 +14,7 @@ export interface Command {
   readonly summary: string;
   /** The command's usage line(s). */
   readonly usage: string;
+  /** Whether the command writes files (its errors then say that nothing was written). */
+  readonly writes: boolean;
   run(argv: readonly string[], io: CommandIO): Promise<number>;
 }

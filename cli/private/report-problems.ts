@@ -7,9 +7,9 @@ export function printWarnings(warnings: readonly Problem[], io: CommandIO): void
 }
 
 /** Prints every problem of a table and returns exit code 1. */
-export function printTableError(error: TableError, io: CommandIO): number {
+export function printTableError(error: TableError, io: CommandIO, writes: boolean): number {
   const noun = error.problems.length === 1 ? 'problem' : 'problems';
-  io.err(`error: the agent table has ${error.problems.length} ${noun}; nothing was written.\n\n`);
+  io.err(`error: the agent table has ${error.problems.length} ${noun}${writes ? '; nothing was written' : ''}.\n\n`);
   for (const p of error.problems) io.err(`${formatProblem(p)}\n`);
   return 1;
 }

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'path';
 import { run } from '../../cli/main';
 import { CommandIO } from '../../cli/private/io';
+import { loadFleet } from '../../model';
+import { buildFleetApp } from '../../stacks/fleet-app';
 import { tempDir, writeFiles } from '../helpers';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -53,7 +55,7 @@ describe('scoped-agents validate', () => {
     const r = await cli(['validate', '--table', file]);
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
-    expect(r.err).toContain('error: the agent table has 3 problems; nothing was written.');
+    expect(r.err).toContain('error: the agent table has 3 problems.\n');
     expect(r.err).toContain(`${file}:8:47: agent lead-enricher: scope is not in the scope catalog (got "crm.contacts.delete")\n    fix: did you mean crm.contacts.read? Otherwise add it under scopes: [unknown-scope]`);
     expect(r.err).toContain(`${file}:9:11: agent lead-enricher: agent "lead-enricher" is already defined at ${file}:5 (got "Lead‑Enricher")`);
     expect(r.err).toContain(`${file}:11:15: agent lead-enricher: platform: expected one of claude, openai, zapier, github-actions, generic (got "claudia")`);
@@ -89,6 +91,22 @@ describe('scoped-agents synth', () => {
     expect(readdirSync(parent)).toEqual(['cdktf.out']);
     const tf = JSON.parse(readFileSync(stackFile(out), 'utf8'));
     expect(Object.keys(tf.resource.vault_policy)).toHaveLength(3);
+  });
+
+  test('keeps the local state at the project root, outside the output every synth replaces', async () => {
+    const out = join(tempDir(), 'cdktf.out');
+    expect((await cli(['synth', '--out', out])).code).toBe(0);
+    const tf = JSON.parse(readFileSync(stackFile(out), 'utf8'));
+    const statePath = resolve(out, 'stacks', 'scoped-agents', tf.terraform.backend.local.path);
+    expect(statePath).toBe(join(ROOT, 'terraform.scoped-agents.tfstate'));
+  });
+
+  test('writes the state path relative to the stack directory, the same on every machine', async () => {
+    const project = tempDir();
+    const { app } = buildFleetApp(await loadFleet({ table: 'agents.yaml' }), join(project, 'cdktf.out'), { stateDir: project });
+    app.synth();
+    const tf = JSON.parse(readFileSync(stackFile(join(project, 'cdktf.out')), 'utf8'));
+    expect(tf.terraform.backend).toEqual({ local: { path: '../../../terraform.scoped-agents.tfstate' } });
   });
 
   test('fails when the table is invalid, and writes nothing at all', async () => {
@@ -129,6 +147,7 @@ describe('usage', () => {
     [['synth', '--colour', 'red'], 'error: unknown option --colour (known: --table, --catalog, --out)'],
     [['synth', '--out'], 'error: --out needs a value'],
     [[], 'Usage: scoped-agents <command> [options]'],
+    [['validate', 'broken.yaml'], 'error: unexpected argument "broken.yaml" (name the table with --table)'],
   ])('exits 2 on %j', async (argv, message) => {
     const r = await cli(argv);
     expect(r.code).toBe(2);

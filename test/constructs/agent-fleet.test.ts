@@ -131,7 +131,7 @@ describe('the seed fleet (agents.yaml)', () => {
     expect(JSON.parse(String(role.assume_role_policy))).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'AssumedOnlyByItsBroker', Effect: 'Allow', Principal: { AWS: '${var.vault_aws_broker_principal_arn}' }, Action: 'sts:AssumeRole' },
+        { Sid: 'OnlyItsOnePrincipal', Effect: 'Allow', Principal: { AWS: '${var.vault_aws_broker_principal_arn}' }, Action: 'sts:AssumeRole' },
       ],
     });
     const broker = byName(tf, 'vault_aws_secret_backend_role')['agent-invoice-summarizer'];

@@ -59,7 +59,7 @@ describe('ScopedAgent over the fixture table', () => {
   test('lets an explicit runtime principal assume the role, with no Vault broker and no aws/creds grant', () => {
     const role = byName(tf, 'aws_iam_role')['agent-data-loader'];
     expect(JSON.parse(String(role.assume_role_policy)).Statement).toEqual([
-      { Sid: 'AssumedOnlyByItsBroker', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/data-loader-runtime' }, Action: 'sts:AssumeRole' },
+      { Sid: 'OnlyItsOnePrincipal', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/data-loader-runtime' }, Action: 'sts:AssumeRole' },
     ]);
     expect(role).toMatchObject({ max_session_duration: 7200, permissions_boundary: 'arn:aws:iam::123456789012:policy/agent-boundary' });
     expect(Object.keys(byName(tf, 'vault_aws_secret_backend_role'))).toEqual(['agent-release-bot']);

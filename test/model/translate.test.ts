@@ -113,7 +113,7 @@ describe('iamPolicyFor', () => {
   test('trusts exactly one principal', () => {
     expect(trustPolicyFor('arn:aws:iam::123456789012:role/vault')).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Sid: 'AssumedOnlyByItsBroker', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/vault' }, Action: 'sts:AssumeRole' }],
+      Statement: [{ Sid: 'OnlyItsOnePrincipal', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/vault' }, Action: 'sts:AssumeRole' }],
     });
   });
 });
