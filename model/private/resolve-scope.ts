@@ -128,6 +128,17 @@ export async function resolveScope(
       });
     }
   });
+  // KV v2 lists keys under <mount>/metadata/; `list` on <mount>/data/… passes the ACL and does nothing.
+  const kvData = /^([^/]+)\/data\/(.+)$/.exec(vault.path);
+  if (kvData && vault.capabilities.includes('list')) {
+    problems.push({
+      rule: 'invalid-capability',
+      path: [...at, 'vault', 'capabilities', vault.capabilities.indexOf('list')],
+      value: 'list',
+      message: `list on a KV v2 data/ path grants nothing; KV v2 lists keys under ${kvData[1]}/metadata/`,
+      fix: `grant list in its own scope on ${kvData[1]}/metadata/${kvData[2].replace(/\/[^/]+$/, '')}`,
+    });
+  }
   if (problems.length > 0) return { problems };
   return { scope: { kind: 'vault', ...base, path: vault.path, capabilities: sortedUnique(vault.capabilities) }, problems };
 }

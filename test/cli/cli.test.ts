@@ -65,7 +65,7 @@ describe('scoped-agents validate', () => {
   test('reads the table named by SCOPED_AGENTS_TABLE', async () => {
     const r = await cli(['validate'], { SCOPED_AGENTS_TABLE: 'test/fixtures/fleet.yaml' });
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^test\/fixtures\/fleet\.yaml: valid — 4 agents, 10 scopes in use\n/);
+    expect(r.out).toMatch(/^test\/fixtures\/fleet\.yaml: valid — 4 agents, 11 scopes in use\n/);
   });
 
   test('fails when the table file does not exist', async () => {

@@ -23,7 +23,8 @@ describe('ScopedAgent over the fixture table', () => {
       { path: 'agent-secrets/data/agents/report-writer/slack', capabilities: ['read'] },
       { path: 'auth/token/lookup-self', capabilities: ['read'] },
       { path: 'auth/token/renew-self', capabilities: ['update'] },
-      { path: 'secret/data/reports/archive', capabilities: ['list', 'read'] },
+      { path: 'secret/data/reports/archive', capabilities: ['read'] },
+      { path: 'secret/metadata/reports', capabilities: ['list'] },
       { path: 'transit/decrypt/reports', capabilities: ['update'] },
       { path: 'transit/encrypt/reports', capabilities: ['update'] },
     ]);

@@ -720,3 +720,27 @@ agents:
     expect(problems.map((p) => [p.rule, p.line, p.value])).toEqual([['wildcard-resource', 4, 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:*']]);
   });
 });
+
+describe('KV v2 listings', () => {
+  test('fails when a vault: scope grants list on a KV v2 data/ path, which lists nothing', async () => {
+    const problems = await problemsOf(`version: 1
+scopes:
+  reports.read:
+    vault: { path: secret/data/reports/archive, capabilities: [read, list] }
+agents:
+  - { name: reporter, owner: ops@acme.example, actions: [{ action: Read reports, scopes: [reports.read] }] }
+`);
+    expect(problems).toEqual([
+      {
+        rule: 'invalid-capability',
+        file: 'agents.yaml',
+        line: 4,
+        column: 70,
+        agent: undefined,
+        value: 'list',
+        message: 'list on a KV v2 data/ path grants nothing; KV v2 lists keys under secret/metadata/',
+        fix: 'grant list in its own scope on secret/metadata/reports',
+      },
+    ]);
+  });
+});

@@ -1,0 +1,66 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { PROOF_TABLES, synthesizeTable } from '../support/synthesized';
+
+/**
+ * Which proof covers each resource and data type the project synthesizes.
+ * A type that appears in the output without an entry here fails the suite:
+ * nothing ships unproven by accident.
+ */
+const PROOFS: Record<string, readonly string[]> = {
+  'resource vault_mount': ['OpenBao replay'],
+  'resource vault_auth_backend': ['OpenBao replay', 'OpenBao probes (agent logins)'],
+  // OpenBao ships no aws secrets engine: the replay mounts a KV stand-in at the same path.
+  'resource vault_aws_secret_backend': ['OpenBao replay (KV stand-in; OpenBao has no aws engine)'],
+  'resource vault_aws_secret_backend_role': ['OpenBao replay (KV stand-in; role fields checked)', 'OpenBao probes (creds path allowed to its agent only)'],
+  'resource vault_policy': ['OpenBao replay', 'OpenBao probes (allowed and denied paths)'],
+  'resource vault_approle_auth_backend_role': ['OpenBao replay', 'OpenBao probes (TTLs, policies, bound CIDRs)'],
+  'resource vault_kv_secret_v2': ['OpenBao replay', 'OpenBao probes (reads, denied neighbours)'],
+  'resource aws_iam_role': ['IAM simulation (trust policy)', 'checkov'],
+  'resource aws_iam_role_policy': ['IAM simulation (allowed and denied actions)', 'checkov'],
+  'provider vault': ['unit assertions only'],
+  'provider aws': ['checkov (CKV_AWS_41: no literal keys)', 'unit assertions'],
+  'variable (seed__*, vault_aws_broker_principal_arn)': ['unit assertions only'],
+};
+
+/** Every block type in a synthesized stack: resources, data sources, providers, variables. */
+function blockTypes(json: Record<string, unknown>): string[] {
+  const types: string[] = [];
+  for (const block of ['resource', 'data'] as const) {
+    for (const type of Object.keys((json[block] as Record<string, unknown>) ?? {})) types.push(`${block} ${type}`);
+  }
+  for (const provider of Object.keys((json.provider as Record<string, unknown>) ?? {})) types.push(`provider ${provider}`);
+  if (json.variable) types.push('variable (seed__*, vault_aws_broker_principal_arn)');
+  return types;
+}
+
+/** The coverage table as Markdown, in a stable order. */
+function coverageTable(types: readonly string[]): string {
+  const rows = [...types].sort().map((t) => `| \`${t}\` | ${PROOFS[t].join(', ')} |`);
+  return ['| synthesized type | proof |', '|---|---|', ...rows].join('\n');
+}
+
+let emitted: string[];
+
+beforeAll(async () => {
+  const all = new Set<string>();
+  for (const { files } of PROOF_TABLES) {
+    const { stacks } = await synthesizeTable(files);
+    for (const stack of stacks) blockTypes(stack.json).forEach((t) => all.add(t));
+  }
+  emitted = [...all].sort();
+});
+
+test('every synthesized resource and data type has a proof', () => {
+  expect(emitted.filter((t) => !(t in PROOFS))).toEqual([]);
+});
+
+test('the coverage table lists no type the project no longer emits', () => {
+  expect(Object.keys(PROOFS).filter((t) => !emitted.includes(t))).toEqual([]);
+});
+
+test('README.md carries the current coverage table', () => {
+  const table = coverageTable(emitted);
+  process.stdout.write(`\nProof coverage of the synthesized output:\n${table}\n\n`);
+  expect(readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8')).toContain(table);
+});

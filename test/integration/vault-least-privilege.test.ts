@@ -1,0 +1,604 @@
+/**
+ * Proof on a real OpenBao server that what we synthesize does what the table
+ * says: every agent's real AppRole login may do exactly what its synthesized
+ * policy grants, is denied (HTTP 403) a generated set of neighbouring paths,
+ * and gets tokens with the table's TTLs, policies and bound CIDRs.
+ *
+ * Probes are generated from the synthesized JSON (policies, KV entries, AppRole
+ * and AWS roles) and the list of agents, so a grant that changes changes the
+ * probes, and a grant that breaks fails a test named after the agent and path.
+ * The table (via the model) is read only for what it promises: TTLs, bound
+ * CIDRs and each entry's scopes.
+ */
+import { execFileSync } from 'child_process';
+import { resolve } from 'path';
+import { AGENT_PREFIX, Agent, Fleet, FleetSettings, parseVaultPolicy, secretEntriesFor, TableFiles } from '../../model';
+import { OpenBaoServer, startOpenBao } from '../support/openbao';
+import { parseReference, replayVault } from '../support/replay';
+import { PROOF_TABLES, SynthesizedStack } from '../support/synthesized';
+import { expectStatus, VaultClient, vaultClient, VaultMethod, VaultResponse } from '../support/vault-client';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+// ---------------------------------------------------------------------------
+// Synthesis, at collection time.
+// ---------------------------------------------------------------------------
+
+/**
+ * Jest names tests synchronously, but `synthesizeTable` and `loadFleet` are
+ * async; so both run in a child node process (tsx compiles the TypeScript),
+ * exactly as the other proofs call them, and hand back their JSON.
+ */
+function synthesizeNow(files: TableFiles): { stack: SynthesizedStack; fleet: Fleet } {
+  const script = `
+    const { synthesizeTable } = require('./test/support/synthesized.ts');
+    const { loadFleet } = require('./model');
+    const files = ${JSON.stringify(files)};
+    Promise.all([synthesizeTable(files), loadFleet(files)]).then(
+      ([synthesized, fleet]) => process.stdout.write(JSON.stringify({ stacks: synthesized.stacks, fleet })),
+      (e) => { console.error(e); process.exit(1); },
+    );`;
+  const out = execFileSync(process.execPath, ['-r', 'tsx/cjs', '-e', script], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const { stacks, fleet } = JSON.parse(out) as { stacks: SynthesizedStack[]; fleet: Fleet };
+  if (stacks.length !== 1) throw new Error(`expected one stack, got ${stacks.map((s) => s.name).join(', ')}`);
+  return { stack: stacks[0], fleet };
+}
+
+type Resources = Record<string, Record<string, unknown>>;
+const resourcesOf = (stack: SynthesizedStack, type: string): Resources => (stack.json.resource?.[type] ?? {}) as Resources;
+
+/** A literal, or a `${type.name.attr}` reference to another resource's literal argument. */
+function literal(stack: SynthesizedStack, value: unknown): string {
+  const m = typeof value === 'string' ? /^\$\{([^}]*)\}$/.exec(value) : null;
+  if (!m) return String(value);
+  const ref = parseReference(m[1]);
+  const target = ref && stack.json.resource?.[ref.type]?.[ref.name]?.[ref.attribute];
+  if (target === undefined) throw new Error(`cannot read ${value} from the synthesized stack`);
+  return literal(stack, target);
+}
+
+interface Rule {
+  readonly path: string;
+  readonly capabilities: readonly string[];
+}
+
+/** One agent as the synthesized JSON describes it. */
+interface AgentView {
+  readonly name: string;
+  readonly roleName: string;
+  readonly policyName: string;
+  readonly policy: string;
+  readonly rules: readonly Rule[];
+  /** `secret_id_bound_cidrs` as synthesized. */
+  readonly boundCidrs: readonly string[];
+}
+
+/** One KV v2 entry as synthesized. */
+interface EntryView {
+  readonly mount: string;
+  readonly name: string;
+  readonly dataPath: string;
+  readonly metadataPath: string;
+  /** The variable its write-only data comes from. */
+  readonly variable: string;
+}
+
+interface StackView {
+  readonly agents: readonly AgentView[];
+  readonly entries: readonly EntryView[];
+  readonly kvMounts: readonly string[];
+  readonly appRoleMount: string;
+  readonly awsMount?: string;
+  readonly awsRoles: readonly string[];
+}
+
+function viewOf(stack: SynthesizedStack): StackView {
+  const policies = resourcesOf(stack, 'vault_policy');
+  const agents = Object.values(resourcesOf(stack, 'vault_approle_auth_backend_role')).map((role): AgentView => {
+    const roleName = String(role.role_name);
+    const refs = role.token_policies as string[];
+    if (refs.length !== 1) throw new Error(`${roleName}: expected exactly one token policy, got ${refs.join(', ')}`);
+    const policyRef = parseReference(refs[0].replace(/^\$\{|\}$/g, ''));
+    const policyResource = policyRef && policies[policyRef.name];
+    if (!policyResource) throw new Error(`${roleName}: token policy ${refs[0]} is not a synthesized vault_policy`);
+    const policy = String(policyResource.policy);
+    return {
+      name: roleName.slice(AGENT_PREFIX.length),
+      roleName,
+      policyName: literal(stack, refs[0]),
+      policy,
+      rules: parseVaultPolicy(policy),
+      boundCidrs: (role.secret_id_bound_cidrs as string[] | undefined) ?? [],
+    };
+  });
+  const entries = Object.values(resourcesOf(stack, 'vault_kv_secret_v2')).map((e): EntryView => {
+    const mount = literal(stack, e.mount);
+    const name = String(e.name);
+    const variable = /^\$\{var\.([A-Za-z0-9_-]+)\}$/.exec(String(e.data_json_wo ?? ''));
+    if (!variable) throw new Error(`KV entry ${name}: expected its data from a variable, got ${String(e.data_json_wo)}`);
+    return { mount, name, dataPath: `${mount}/data/${name}`, metadataPath: `${mount}/metadata/${name}`, variable: variable[1] };
+  });
+  const kvMounts = Object.values(resourcesOf(stack, 'vault_mount'))
+    .filter((m) => m.type === 'kv' && (m.options as Record<string, string> | undefined)?.version === '2')
+    .map((m) => String(m.path));
+  const appRoles = Object.values(resourcesOf(stack, 'vault_auth_backend')).filter((b) => b.type === 'approle');
+  if (appRoles.length !== 1) throw new Error(`expected one AppRole backend, got ${appRoles.length}`);
+  const aws = Object.values(resourcesOf(stack, 'vault_aws_secret_backend'));
+  return {
+    agents: agents.sort((a, b) => a.name.localeCompare(b.name)),
+    entries,
+    kvMounts,
+    appRoleMount: String(appRoles[0].path ?? 'approle'),
+    awsMount: aws.length > 0 ? String(aws[0].path ?? 'aws') : undefined,
+    awsRoles: Object.values(resourcesOf(stack, 'vault_aws_secret_backend_role')).map((r) => String(r.name)),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Probes.
+// ---------------------------------------------------------------------------
+
+const METHOD_CAPABILITIES: Record<Exclude<VaultMethod, 'PUT'>, readonly string[]> = {
+  GET: ['read'],
+  LIST: ['list'],
+  // Vault decides create or update by whether the path exists: either grants a write.
+  POST: ['create', 'update'],
+  DELETE: ['delete'],
+  PATCH: ['patch'],
+};
+const METHODS = Object.keys(METHOD_CAPABILITIES) as (keyof typeof METHOD_CAPABILITIES)[];
+const CAPABILITY_METHOD: Record<string, keyof typeof METHOD_CAPABILITIES> = { read: 'GET', list: 'LIST', create: 'POST', update: 'POST', delete: 'DELETE', patch: 'PATCH' };
+
+/** Paths every token may use on itself; they get no sibling probes. */
+const SELF_SERVICE = /^auth\/token\/[a-z-]+-self$/;
+
+interface Probe {
+  readonly title: string;
+  readonly agent: string;
+  readonly method: VaultMethod;
+  readonly path: string;
+  /** The capability proven (grants only). */
+  readonly capability?: string;
+}
+
+function allows(rules: readonly Rule[], method: VaultMethod, path: string): boolean {
+  const caps = method === 'PUT' ? METHOD_CAPABILITIES.POST : METHOD_CAPABILITIES[method];
+  return rules.some((r) => r.path === path && r.capabilities.some((c) => caps.includes(c)));
+}
+
+const parent = (path: string): string => path.slice(0, path.lastIndexOf('/'));
+
+/** `<mount>/data/<rest>` under a KV v2 mount (the stack's, or the dev server's `secret/`). */
+function kvData(view: StackView, path: string): { mount: string; rest: string } | undefined {
+  const m = /^([^/]+)\/data\/(.+)$/.exec(path);
+  return m && [...view.kvMounts, USER_KV_MOUNT].includes(m[1]) ? { mount: m[1], rest: m[2] } : undefined;
+}
+
+/**
+ * What the table says the agent may do in Vault, written down from the design
+ * rather than taken from `model/vault-policy.ts`, so that a grant the
+ * translation adds or drops shows up on the server: a `secret:` scope reads its
+ * own entry, a `vault:` scope its path, brokered `aws:` scopes read the
+ * agent's own AWS role, and every token may look itself up and renew itself
+ * (tokens carry no `default` policy).
+ */
+function tableRules(agent: Agent, settings: FleetSettings): Rule[] {
+  const rules: Rule[] = [
+    { path: 'auth/token/lookup-self', capabilities: ['read'] },
+    { path: 'auth/token/renew-self', capabilities: ['update'] },
+  ];
+  for (const scope of agent.scopes) {
+    if (scope.kind === 'secret') rules.push({ path: `${settings.kvMount}/data/agents/${agent.name}/${scope.secret}`, capabilities: ['read'] });
+    if (scope.kind === 'vault') rules.push({ path: scope.path, capabilities: scope.capabilities });
+    if (scope.kind === 'aws' && agent.awsPrincipal === undefined) rules.push({ path: `${settings.awsMount}/creds/${AGENT_PREFIX}${agent.name}`, capabilities: ['read'] });
+  }
+  const byPath = new Map<string, Set<string>>();
+  for (const r of rules) byPath.set(r.path, new Set([...(byPath.get(r.path) ?? []), ...r.capabilities]));
+  return [...byPath.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([path, caps]) => ({ path, capabilities: [...caps].sort() }));
+}
+
+/**
+ * One probe per capability of the agent's synthesized policy, and of what the
+ * table says it may do (the same set, unless the translation is wrong).
+ */
+function grantsOf(agent: AgentView, expected: readonly Rule[]): Probe[] {
+  const out = new Map<string, Probe>();
+  for (const rule of [...agent.rules, ...expected]) {
+    for (const capability of rule.capabilities) {
+      const method = CAPABILITY_METHOD[capability];
+      if (!method) throw new Error(`${agent.name}: capability ${capability} on ${rule.path}: teach the proof which request exercises it`);
+      const title = `${agent.name} may ${capability} ${rule.path}`;
+      out.set(title, { title, agent: agent.name, method, path: rule.path, capability });
+    }
+  }
+  return [...out.values()].sort((a, b) => a.title.localeCompare(b.title));
+}
+
+/**
+ * The neighbours of what the agent may do, every one of which must be denied.
+ * Generated from the synthesized stack; only what the table grants is left out,
+ * so a capability the synthesized policy adds is probed, and fails.
+ */
+function denialsOf(view: StackView, agent: AgentView, expected: readonly Rule[]): Probe[] {
+  const out = new Map<string, Probe>();
+  const deny = (method: VaultMethod, path: string): void => {
+    if (allows(expected, method, path)) return;
+    out.set(`${method} ${path}`, { title: `${agent.name} is denied ${method} ${path}`, agent: agent.name, method, path });
+  };
+  const others = view.agents.filter((a) => a.name !== agent.name);
+
+  for (const rule of [...agent.rules, ...expected]) {
+    // The same path with every capability it was not granted.
+    for (const method of METHODS) deny(method, rule.path);
+    if (SELF_SERVICE.test(rule.path)) continue;
+    // Siblings and the parent.
+    for (const c of rule.capabilities) deny(CAPABILITY_METHOD[c], `${rule.path}-x`);
+    deny('GET', parent(rule.path));
+    deny('LIST', parent(rule.path));
+    // A KV v2 entry's other faces: metadata, listing, deleting, destroying.
+    const kv = kvData(view, rule.path);
+    if (kv) {
+      deny('GET', `${kv.mount}/metadata/${kv.rest}`);
+      deny('DELETE', `${kv.mount}/metadata/${kv.rest}`);
+      deny('LIST', `${kv.mount}/metadata/${parent(kv.rest)}`);
+      deny('POST', `${kv.mount}/delete/${kv.rest}`);
+      deny('POST', `${kv.mount}/destroy/${kv.rest}`);
+      deny('POST', `${kv.mount}/undelete/${kv.rest}`);
+    }
+  }
+  // Every entry the table did not give it.
+  for (const entry of view.entries) {
+    if (expected.some((r) => r.path === entry.dataPath)) continue;
+    deny('GET', entry.dataPath);
+    deny('GET', entry.metadataPath);
+    deny('LIST', `${entry.mount}/metadata/${parent(entry.name)}`);
+  }
+  // Everything the other agents were granted and it was not.
+  for (const other of others) {
+    for (const rule of other.rules) for (const c of rule.capabilities) deny(CAPABILITY_METHOD[c], rule.path);
+    deny('GET', `auth/${view.appRoleMount}/role/${other.roleName}/role-id`);
+    deny('POST', `auth/${view.appRoleMount}/role/${other.roleName}/secret-id`);
+    deny('GET', `sys/policies/acl/${other.policyName}`);
+  }
+  // Its own identity: it may not read its role, mint its own secret-ids, or rewrite its policy.
+  deny('GET', `auth/${view.appRoleMount}/role/${agent.roleName}`);
+  deny('GET', `auth/${view.appRoleMount}/role/${agent.roleName}/role-id`);
+  deny('POST', `auth/${view.appRoleMount}/role/${agent.roleName}/secret-id`);
+  deny('LIST', `auth/${view.appRoleMount}/role`);
+  deny('GET', `sys/policies/acl/${agent.policyName}`);
+  deny('PUT', `sys/policies/acl/${agent.policyName}`);
+  // The system backend and the token store.
+  deny('GET', 'sys/mounts');
+  deny('LIST', 'sys/policies/acl');
+  deny('GET', 'sys/auth');
+  deny('GET', 'sys/audit');
+  deny('POST', 'auth/token/create');
+  deny('POST', 'auth/token/lookup');
+  deny('LIST', 'auth/token/accessors');
+  // What Vault's `default` policy would grant: the tokens must not carry it.
+  deny('POST', 'sys/capabilities-self');
+  deny('GET', 'sys/internal/ui/resultant-acl');
+  deny('POST', 'sys/tools/hash');
+  deny('POST', 'sys/wrapping/wrap');
+  deny('POST', `cubbyhole/${agent.name}`);
+  // Every AWS role's credentials (through creds/ and sts/), and the engine's configuration.
+  if (view.awsMount) {
+    for (const role of view.awsRoles) {
+      deny('GET', `${view.awsMount}/creds/${role}`);
+      deny('GET', `${view.awsMount}/sts/${role}`);
+      deny('POST', `${view.awsMount}/sts/${role}`);
+      deny('GET', `${view.awsMount}/roles/${role}`);
+    }
+    deny('GET', `${view.awsMount}/config/root`);
+  }
+  return [...out.values()].sort((a, b) => a.title.localeCompare(b.title));
+}
+
+// ---------------------------------------------------------------------------
+// The user's own engines.
+// ---------------------------------------------------------------------------
+
+/** The dev server's own KV v2 mount. */
+const USER_KV_MOUNT = 'secret';
+const TRANSIT = /^([^/]+)\/(encrypt|decrypt)\/([^/]+)$/;
+
+/** What a `vault:` scope points at that the stack does not manage (the user's own engines). */
+function usersPaths(view: StackView): string[] {
+  const managed = [...view.kvMounts, view.awsMount].filter((m): m is string => m !== undefined);
+  const paths = view.agents.flatMap((a) => a.rules.map((r) => r.path));
+  return [...new Set(paths)].filter((p) => !p.startsWith('auth/') && !managed.includes(p.split('/')[0])).sort();
+}
+
+interface UsersEngines {
+  /** KV v2 data path → the value written there. */
+  readonly kvValues: Map<string, unknown>;
+  /** `<transit mount>/<key>` → a ciphertext of {@link PLAINTEXT} under that key. */
+  readonly ciphertexts: Map<string, string>;
+}
+const PLAINTEXT = Buffer.from('quarterly report').toString('base64');
+
+/**
+ * Sets up, as root, what the table's `vault:` scopes point at but the stack
+ * does not manage: these are the user's own engines (here a transit key, and
+ * an entry in the dev server's KV v2 mount `secret/`). Only what a path names
+ * is created; a path of any other shape is an error, never skipped.
+ */
+async function setUpUsersEngines(root: VaultClient, view: StackView): Promise<UsersEngines> {
+  const engines: UsersEngines = { kvValues: new Map(), ciphertexts: new Map() };
+  const mounts = expectStatus(await root.request('GET', 'sys/mounts'), 200, 'list mounts').body.data;
+  if (mounts[`${USER_KV_MOUNT}/`]?.options?.version !== '2') throw new Error(`the dev server's ${USER_KV_MOUNT}/ is not KV v2: ${JSON.stringify(mounts[`${USER_KV_MOUNT}/`])}`);
+  for (const path of usersPaths(view)) {
+    const transit = TRANSIT.exec(path);
+    const kv = kvData(view, path);
+    if (transit) {
+      const [, mount, , key] = transit;
+      if (!mounts[`${mount}/`]) {
+        expectStatus(await root.request('POST', `sys/mounts/${mount}`, { body: { type: 'transit' } }), 204, `mount transit at ${mount}/`);
+        mounts[`${mount}/`] = { type: 'transit' };
+      }
+      if (!engines.ciphertexts.has(`${mount}/${key}`)) {
+        expectStatus(await root.request('POST', `${mount}/keys/${key}`, { body: {} }), [200, 204], `create transit key ${key}`);
+        const enc = expectStatus(await root.request('POST', `${mount}/encrypt/${key}`, { body: { plaintext: PLAINTEXT } }), 200, `encrypt with ${key}`);
+        engines.ciphertexts.set(`${mount}/${key}`, enc.body.data.ciphertext);
+      }
+    } else if (kv && kv.mount === USER_KV_MOUNT) {
+      const value = { note: `written by the proof at ${path}` };
+      expectStatus(await root.request('POST', path, { body: { data: value } }), 200, `write ${path}`);
+      engines.kvValues.set(path, value);
+    } else if (path.startsWith(`${USER_KV_MOUNT}/metadata/`)) {
+      // A listing grant: it lists the entries the data grants above (or below) write.
+    } else {
+      throw new Error(`the proof does not know how to set up ${path}, which a vault: scope grants: teach setUpUsersEngines`);
+    }
+  }
+  return engines;
+}
+
+// ---------------------------------------------------------------------------
+// The tables.
+// ---------------------------------------------------------------------------
+
+/** A few exact assertions, written by hand, that do not depend on the generator. */
+const EXACT: Record<string, readonly { title: string; agent: string; method: VaultMethod; path: string; status: number }[]> = {
+  'seed (agents.yaml)': [
+    { title: 'lead-enricher reads its hubspot entry', agent: 'lead-enricher', method: 'GET', path: 'kv/data/agents/lead-enricher/hubspot', status: 200 },
+    { title: "email-notifier is denied lead-enricher's hubspot entry", agent: 'email-notifier', method: 'GET', path: 'kv/data/agents/lead-enricher/hubspot', status: 403 },
+    { title: 'invoice-summarizer gets its AWS session path', agent: 'invoice-summarizer', method: 'GET', path: 'aws/creds/agent-invoice-summarizer', status: 200 },
+    { title: "lead-enricher is denied invoice-summarizer's AWS session", agent: 'lead-enricher', method: 'GET', path: 'aws/creds/agent-invoice-summarizer', status: 403 },
+  ],
+  'fixture (test/fixtures/fleet.yaml)': [
+    { title: "ticket-triager is denied report-writer's transit key", agent: 'ticket-triager', method: 'POST', path: 'transit/encrypt/reports', status: 403 },
+    { title: "report-writer is denied ticket-triager's jira entry", agent: 'report-writer', method: 'GET', path: 'agent-secrets/data/agents/ticket-triager/jira', status: 403 },
+  ],
+};
+
+const PROOFS = PROOF_TABLES.map((table) => {
+  const { stack, fleet } = synthesizeNow(table.files);
+  const view = viewOf(stack);
+  // Each entry gets a distinct first value, as TF_VAR_seed__… would set it, so a read proves which entry it got.
+  const variables = Object.fromEntries(view.entries.map((e) => [e.variable, JSON.stringify({ token: `seeded-${e.variable}` })]));
+  const agents = view.agents.map((agent) => {
+    const row = fleet.agents.find((a) => a.name === agent.name);
+    if (!row) throw new Error(`agent ${agent.name} is synthesized but not in the table`);
+    const expected = tableRules(row, fleet.settings);
+    // What the table promises about where it logs in from: a CIDR the synthesis drops must fail the refusal tests.
+    return { ...agent, expected, tableCidrs: row.boundCidrs, grants: grantsOf(agent, expected), denials: denialsOf(view, agent, expected) };
+  });
+  return { ...table, stack, fleet, view, variables, agents, exact: EXACT[table.label] ?? [] };
+});
+
+/** The first host address of an IPv4 CIDR (`10.20.0.0/16` → `10.20.0.1`). */
+function hostIn(cidr: string): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  if (!m) throw new Error(`the proof handles IPv4 CIDRs only, got ${cidr}`);
+  const ip = m.slice(1, 5).reduce((n, o) => n * 256 + Number(o), 0);
+  const bits = Number(m[5]);
+  const network = bits === 0 ? 0 : Math.floor(ip / 2 ** (32 - bits)) * 2 ** (32 - bits);
+  const host = bits >= 31 ? network : network + 1;
+  return [24, 16, 8, 0].map((s) => Math.floor(host / 2 ** s) % 256).join('.');
+}
+
+interface Session {
+  /** The login response's `auth` block. */
+  readonly auth: { client_token: string; lease_duration: number; policies: string[]; token_policies: string[]; token_type: string };
+  /** The agent's client: its token, and its source address when it has bound CIDRs. */
+  readonly client: VaultClient;
+  readonly from: string;
+}
+
+describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
+  const { view, fleet } = proof;
+  let server: OpenBaoServer;
+  let root: VaultClient;
+  let engines: UsersEngines;
+  const sessions = new Map<string, Promise<Session>>();
+
+  beforeAll(async () => {
+    // A fresh server per table: each table starts from empty state.
+    server = await startOpenBao({ trustForwardedFor: true });
+    root = vaultClient(server.addr, { token: server.rootToken });
+    engines = await setUpUsersEngines(root, view);
+    await replayVault(proof.stack, root, { variables: proof.variables, awsSecretsEngine: 'kv-stand-in' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const tableAgent = (name: string): Agent => {
+    const agent = fleet.agents.find((a) => a.name === name);
+    if (!agent) throw new Error(`agent ${name} is synthesized but not in the table`);
+    return agent;
+  };
+  const agentOf = (name: string): (typeof proof.agents)[number] => proof.agents.find((a) => a.name === name)!;
+
+  /** The agent's role-id and a fresh secret-id, read and minted as root. */
+  async function credentials(agent: AgentView): Promise<{ role_id: string; secret_id: string }> {
+    const base = `auth/${view.appRoleMount}/role/${agent.roleName}`;
+    const roleId = expectStatus(await root.request('GET', `${base}/role-id`), 200, `read ${agent.roleName} role-id`);
+    const secretId = expectStatus(await root.request('POST', `${base}/secret-id`, { body: {} }), 200, `mint ${agent.roleName} secret-id`);
+    return { role_id: roleId.body.data.role_id, secret_id: secretId.body.data.secret_id };
+  }
+
+  /** Logs the agent in once, from inside the table's bound CIDRs when it has them. */
+  function session(name: string): Promise<Session> {
+    if (!sessions.has(name)) {
+      sessions.set(
+        name,
+        (async () => {
+          const agent = agentOf(name);
+          const from = agent.tableCidrs.length > 0 ? hostIn(agent.tableCidrs[0]) : '127.0.0.1';
+          const anonymous = agent.tableCidrs.length > 0 ? vaultClient(server.forwardedAddr!, { headers: { 'X-Forwarded-For': from } }) : vaultClient(server.addr);
+          const login = await anonymous.request('POST', `auth/${view.appRoleMount}/login`, { body: await credentials(agent) });
+          expectStatus(login, 200, `${name} logs in from ${from}`);
+          return { auth: login.body.auth, client: anonymous.with({ token: login.body.auth.client_token }), from };
+        })(),
+      );
+    }
+    return sessions.get(name)!;
+  }
+
+  /** A valid body for a write, so that an answer is about the grant, not the request. */
+  function bodyFor(method: VaultMethod, path: string): unknown {
+    if (method === 'GET' || method === 'LIST' || method === 'DELETE') return undefined;
+    const transit = TRANSIT.exec(path);
+    if (transit && transit[2] === 'encrypt') return { plaintext: PLAINTEXT };
+    if (transit && transit[2] === 'decrypt') return { ciphertext: engines.ciphertexts.get(`${transit[1]}/${transit[3]}`) };
+    if (kvData(view, path)) return method === 'PATCH' ? { data: { patched: 'yes' } } : { data: { written: 'by an agent' } };
+    if (path.startsWith('sys/policies/acl/')) return { policy: 'path "*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }' };
+    return {};
+  }
+
+  test('every agent of the table is synthesized with its own AppRole role and policy, and probed', () => {
+    expect(proof.agents.map((a) => a.name)).toEqual(fleet.agents.map((a) => a.name).sort());
+    for (const agent of proof.agents) {
+      expect(agent.policyName).toBe(`agent-${agent.name}`);
+      expect(agent.grants.length).toBeGreaterThanOrEqual(2); // token self-service at least
+      expect(agent.denials.length).toBeGreaterThanOrEqual(20);
+    }
+  });
+
+  test.each(proof.exact)('by hand: $title', async ({ agent, method, path, status }) => {
+    const { client } = await session(agent);
+    const res = await client.request(method, path, { body: bodyFor(method, path) });
+    expect(res.status).toBe(status);
+    const entry = view.entries.find((e) => e.dataPath === path);
+    if (status === 200 && entry) expect(res.body.data.data).toEqual(JSON.parse(proof.variables[entry.variable]));
+  });
+
+  describe.each(proof.agents)('$name', (agent) => {
+    const expected = (): Agent => tableAgent(agent.name);
+
+    test(`${agent.name}'s synthesized policy grants exactly what the table says`, () => {
+      expect(agent.rules).toEqual(agent.expected);
+    });
+
+    test(`${agent.name}'s policy on the server is the synthesized one`, async () => {
+      const res = expectStatus(await root.request('GET', `sys/policies/acl/${agent.policyName}`), 200, 'read policy');
+      expect(res.body.data.policy).toBe(agent.policy);
+    });
+
+    test(`${agent.name} logs in with its role-id and a fresh secret-id, and gets a service token of the table's TTL carrying only ${agent.policyName}`, async () => {
+      const { auth } = await session(agent.name);
+      expect(auth.lease_duration).toBe(expected().credentialTtl);
+      expect(auth.token_type).toBe('service');
+      expect(auth.token_policies).toEqual([agent.policyName]);
+      expect(auth.policies).toEqual([agent.policyName]);
+    });
+
+    test(`${agent.name}'s token has the table's max TTL and exactly its own policy (lookup-self)`, async () => {
+      const { client } = await session(agent.name);
+      const self = expectStatus(await client.request('GET', 'auth/token/lookup-self'), 200, 'lookup-self');
+      expect(self.body.data.explicit_max_ttl).toBe(expected().credentialMaxTtl);
+      expect(self.body.data.policies).toEqual([agent.policyName]);
+      expect(self.body.data.ttl).toBeLessThanOrEqual(expected().credentialTtl);
+      expect(self.body.data.ttl).toBeGreaterThan(expected().credentialTtl - 60);
+    });
+
+    test(`${agent.name}'s bound CIDRs are the table's`, async () => {
+      expect(agent.boundCidrs).toEqual(expected().boundCidrs);
+      const role = expectStatus(await root.request('GET', `auth/${view.appRoleMount}/role/${agent.roleName}`), 200, 'read role');
+      expect(role.body.data.secret_id_bound_cidrs ?? []).toEqual(expected().boundCidrs);
+      expect(role.body.data.token_bound_cidrs ?? []).toEqual(expected().boundCidrs);
+    });
+
+    if (agent.tableCidrs.length > 0) {
+      const cidrs = agent.tableCidrs.join(', ');
+
+      test(`${agent.name} is refused login from 127.0.0.1, outside its bound CIDRs ${cidrs}`, async () => {
+        const res = await vaultClient(server.addr).request('POST', `auth/${view.appRoleMount}/login`, { body: await credentials(agent) });
+        expect(res.status).toBe(400);
+        expect(res.body.errors[0]).toMatch(/^source address "127\.0\.0\.1" unauthorized by CIDR restrictions on the role/);
+      });
+
+      test(`${agent.name} is refused login from 192.0.2.1, outside its bound CIDRs ${cidrs}`, async () => {
+        const outside = vaultClient(server.forwardedAddr!, { headers: { 'X-Forwarded-For': '192.0.2.1' } });
+        const res = await outside.request('POST', `auth/${view.appRoleMount}/login`, { body: await credentials(agent) });
+        expect(res.status).toBe(400);
+        expect(res.body.errors[0]).toMatch(/^source address "192\.0\.2\.1" unauthorized by CIDR restrictions on the role/);
+      });
+
+      test(`${agent.name}'s token, used from 127.0.0.1, is refused (token_bound_cidrs)`, async () => {
+        const { auth, from } = await session(agent.name);
+        expect(from).not.toBe('127.0.0.1');
+        const res = await vaultClient(server.addr, { token: auth.client_token }).request('GET', 'auth/token/lookup-self');
+        expect(res.status).toBe(403);
+      });
+    }
+
+    test.each(agent.grants)('$title', async ({ method, path, capability }) => {
+      const { client, auth } = await session(agent.name);
+      const res = await client.request(method, path, { body: bodyFor(method, path) });
+      const entry = view.entries.find((e) => e.dataPath === path);
+      const transit = TRANSIT.exec(path);
+      if (capability === 'list' && /^[^/]+\/metadata\//.test(path)) {
+        // A KV v2 listing: it must show the keys the user's engine holds below it.
+        const below = path.replace('/metadata/', '/data/') + '/';
+        const keys = [...engines.kvValues.keys()].filter((k) => k.startsWith(below)).map((k) => k.slice(below.length).split('/')[0]);
+        expect(keys.length).toBeGreaterThan(0);
+        expect(res.status).toBe(200);
+        expect(res.body.data.keys).toEqual(expect.arrayContaining(keys));
+      } else if (method === 'GET' && entry) {
+        expect(res.status).toBe(200);
+        expect(res.body.data.data).toEqual(JSON.parse(proof.variables[entry.variable]));
+      } else if (method === 'GET' && engines.kvValues.has(path)) {
+        expect(res.status).toBe(200);
+        expect(res.body.data.data).toEqual(engines.kvValues.get(path));
+      } else if (method === 'GET' && path === 'auth/token/lookup-self') {
+        expect(res.status).toBe(200);
+        expect(res.body.data.policies).toEqual([agent.policyName]);
+      } else if (method === 'POST' && path === 'auth/token/renew-self') {
+        expect(res.status).toBe(200);
+        expect(res.body.auth.client_token).toBe(auth.client_token);
+        expect(res.body.auth.lease_duration).toBeLessThanOrEqual(expected().credentialTtl);
+      } else if (method === 'POST' && transit?.[2] === 'encrypt') {
+        expect(res.status).toBe(200);
+        expect(res.body.data.ciphertext).toMatch(/^vault:v1:/);
+      } else if (method === 'POST' && transit?.[2] === 'decrypt') {
+        expect(res.status).toBe(200);
+        expect(res.body.data.plaintext).toBe(PLAINTEXT);
+      } else if (method === 'GET' && view.awsMount && path.startsWith(`${view.awsMount}/creds/`)) {
+        // The KV stand-in's placeholder: the real engine would call STS here.
+        expect(res.status).toBe(200);
+        expect(res.body.data.stand_in).toMatch(/placeholder/);
+      } else {
+        throw new Error(`the proof does not know what ${method} ${path} should answer: teach the grant probe (got ${res.status} ${JSON.stringify(res.body)})`);
+      }
+    });
+
+    test.each(agent.denials)('$title', async ({ method, path }) => {
+      const { client } = await session(agent.name);
+      const res: VaultResponse = await client.request(method, path, { body: bodyFor(method, path) });
+      expect({ status: res.status, body: res.body }).toEqual({ status: 403, body: { errors: [expect.stringMatching(/permission denied/)] } });
+    });
+
+    const entries = view.entries.filter((e) => agent.expected.some((r) => r.path === e.dataPath));
+    if (entries.length > 0) {
+      test.each(entries)(`${agent.name}'s entry $name lists the table's scopes in its metadata`, async (entry) => {
+        const want = secretEntriesFor(expected(), fleet.settings).find((e) => e.dataPath === entry.dataPath);
+        expect(want).toBeDefined();
+        const res = expectStatus(await root.request('GET', entry.metadataPath), 200, 'read metadata');
+        expect(res.body.data.custom_metadata).toMatchObject({ agent: agent.name, owner: expected().owner, scopes: want!.scopes.join(',') });
+      });
+    }
+  });
+});
