@@ -1,4 +1,4 @@
-import { Platform } from './schema';
+import { Platform, RotatorName } from './schema';
 import { Problem } from './problem';
 
 /** A catalog scope that unlocks a SaaS credential kept in the agent's own KV v2 entry. */
@@ -73,12 +73,31 @@ export interface Agent {
   readonly github?: { readonly repository: string; readonly environment: string };
 }
 
-/** Where the fleet's shared Vault backends are mounted. */
+/** Fleet-wide settings: where the shared backends are mounted, how operations behave. */
 export interface FleetSettings {
   readonly name: string;
   readonly kvMount: string;
   readonly appRoleMount: string;
   readonly awsMount: string;
+  /** Vault's address for the fleet's functions; absent → a Terraform variable. */
+  readonly vaultAddr?: string;
+  /** Days the per-agent call logs are kept. */
+  readonly logRetentionDays: number;
+  /** Seconds a replaced AppRole secret-id keeps working after rotation. */
+  readonly rotationGrace: number;
+  /** Slack channel for AWS Chatbot; absent → the webhook function. */
+  readonly notify?: { readonly slackTeamId: string; readonly slackChannelId: string };
+}
+
+/** How one SaaS credential is stored and rotated (each agent still has its own copy). */
+export interface Credential {
+  /** The `secret:` name, e.g. `hubspot`. */
+  readonly name: string;
+  readonly rotator: RotatorName;
+  /** Token endpoint of an oauth2-refresh provider. */
+  readonly tokenUrl?: string;
+  /** Each agent's copy: a KV v2 entry (`vault`) or a Secrets Manager secret (`aws`). */
+  readonly store: 'vault' | 'aws';
 }
 
 /** A whole validated table: the input every construct and report renders. */
@@ -86,6 +105,8 @@ export interface Fleet {
   readonly settings: FleetSettings;
   /** Sorted by name. */
   readonly agents: readonly Agent[];
+  /** Every credential a `secret:` scope names, by secret name. */
+  readonly credentials: Readonly<Record<string, Credential>>;
   /** Things that are allowed but worth saying (e.g. a TTL AWS cannot honour). */
   readonly warnings: readonly Problem[];
   /** The files the table was read from. */
@@ -108,7 +129,12 @@ export const BUILTIN_FLEET_SETTINGS: FleetSettings = {
   kvMount: 'kv',
   appRoleMount: 'approle',
   awsMount: 'aws',
+  logRetentionDays: 365,
+  rotationGrace: 60 * 60,
 };
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** Ceilings the table may not exceed. */
 export const LIMITS = {
@@ -119,6 +145,8 @@ export const LIMITS = {
   /** `agent-` + name must fit IAM's 64-character role name limit. */
   agentName: 64 - 'agent-'.length,
   secretName: 63,
+  /** CloudWatch evaluates an alarm over at most 7 days of hourly periods. */
+  orphanAfterHours: 168,
 } as const;
 
 /** The prefix of every per-agent Vault policy, AppRole role, Vault AWS role and IAM role. */

@@ -1,4 +1,4 @@
-import { Agent } from './fleet';
+import { Agent, Credential } from './fleet';
 
 /** One IAM policy statement, as AWS reads it. */
 export interface IamStatement {
@@ -22,17 +22,38 @@ export function sidFor(scopeName: string): string {
     .join('');
 }
 
+/** Whether the agent needs an IAM role: it has `aws:` scopes or a credential kept in Secrets Manager. */
+export function needsIamRole(agent: Agent, credentials: Readonly<Record<string, Credential>> = {}): boolean {
+  return agent.scopes.some((s) => s.kind === 'aws' || (s.kind === 'secret' && credentials[s.secret]?.store === 'aws'));
+}
+
+/** ARNs only known at deploy time, which the constructs pass in as Terraform references. */
+export interface IamPolicyRefs {
+  /** ARN of the agent's own Secrets Manager secret, by credential name (for `store: aws`). */
+  readonly secretArns?: Readonly<Record<string, string>>;
+  /** ARN of the KMS key those secrets are encrypted with. */
+  readonly kmsKeyArn?: string;
+}
+
 /**
  * The agent's IAM permissions: one statement per `aws:` scope, with exactly its
- * actions on exactly its resources, sorted by scope name.
+ * actions on exactly its resources, and one per credential it keeps in Secrets
+ * Manager (read its own secret, decrypt with the fleet key). Sorted by Sid.
  *
- * @returns `undefined` when the agent has no `aws:` scope (and so no IAM role)
+ * @returns `undefined` when the agent needs no IAM role
  */
-export function iamPolicyFor(agent: Agent): IamPolicyDocument | undefined {
+export function iamPolicyFor(agent: Agent, refs: IamPolicyRefs = {}): IamPolicyDocument | undefined {
   const statements: IamStatement[] = [];
   for (const scope of agent.scopes) {
     if (scope.kind !== 'aws') continue;
     statements.push({ Sid: sidFor(scope.name), Effect: 'Allow', Action: [...scope.actions], Resource: [...scope.resources] });
+  }
+  const secretArns = Object.entries(refs.secretArns ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  for (const [secret, arn] of secretArns) {
+    statements.push({ Sid: `Credential${sidFor(secret)}`, Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [arn] });
+  }
+  if (secretArns.length > 0 && refs.kmsKeyArn !== undefined) {
+    statements.push({ Sid: 'CredentialsDecrypt', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [refs.kmsKeyArn] });
   }
   if (statements.length === 0) return undefined;
   return { Version: '2012-10-17', Statement: statements.sort((a, b) => a.Sid.localeCompare(b.Sid)) };

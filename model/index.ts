@@ -26,3 +26,4 @@ export * from './vault-policy';
 export async function loadFleet(files: TableFiles): Promise<Fleet> {
   return validateTable(loadTable(files));
 }
+export * from './operations';

@@ -55,6 +55,39 @@ export const FleetSettingsSchema = z.strictObject({
   appRoleMount: text.optional(),
   /** Path of the AWS secrets engine that brokers agents' AWS sessions. @default "aws" */
   awsMount: text.optional(),
+  /** Vault's address as the fleet's functions reach it (https://…). @default - a Terraform variable `vault_addr` */
+  vaultAddr: text.optional(),
+  /** Days the per-agent call logs are kept. @default 365 */
+  logRetentionDays: positiveInt.optional(),
+  /** How long a replaced AppRole secret-id keeps working after rotation. @default "1h" */
+  rotationGrace: duration.optional(),
+  /**
+   * Where alarms and revocations are announced: a Slack channel through AWS
+   * Chatbot when both ids are given, otherwise a webhook whose URL the
+   * operator stores in Secrets Manager.
+   * @default - the webhook
+   */
+  notify: z
+    .strictObject({
+      slackTeamId: text.optional(),
+      slackChannelId: text.optional(),
+    })
+    .optional(),
+});
+
+/** The rotators the rotation function knows, one per provider API contract. */
+export const ROTATORS = ['manual', 'oauth2-refresh', 'sendgrid-api-key'] as const;
+export type RotatorName = (typeof ROTATORS)[number];
+
+/** How one SaaS credential (a `secret:` name) is stored and rotated; shared by every agent's own copy. */
+export const CredentialSchema = z.strictObject({
+  /** Which provider API rotates it. @default "manual" */
+  rotator: z.enum(ROTATORS, { error: `expected one of ${ROTATORS.join(', ')}` }).optional(),
+  /** The provider's token endpoint, for oauth2-refresh (https://…). */
+  tokenUrl: text.optional(),
+  /** Where each agent's copy lives: its own KV v2 entry, or its own AWS Secrets Manager secret. @default "vault" */
+  store: z.enum(['vault', 'aws'], { error: 'expected vault or aws' }).optional(),
+  description: text.optional(),
 });
 
 export const AwsGrantSchema = z.strictObject({
@@ -101,6 +134,7 @@ export const TableSchema = z.strictObject({
   fleet: z.unknown().optional(),
   defaults: z.unknown().optional(),
   scopes: z.record(z.string(), z.unknown(), { error: 'expected a map of scope names to grants' }).optional(),
+  credentials: z.record(z.string(), z.unknown(), { error: 'expected a map of secret names to their storage and rotator' }).optional(),
   agents: z.array(z.unknown(), { error: 'expected a list of agents' }).optional(),
 });
 
@@ -110,6 +144,7 @@ export const CatalogSchema = TableSchema.omit({ agents: true });
 export type AlarmsInput = z.infer<typeof AlarmsSchema>;
 export type DefaultsInput = z.infer<typeof DefaultsSchema>;
 export type FleetSettingsInput = z.infer<typeof FleetSettingsSchema>;
+export type CredentialInput = z.infer<typeof CredentialSchema>;
 export type ScopeInput = z.infer<typeof ScopeSchema>;
 export type ActionInput = z.infer<typeof ActionSchema>;
 export type AgentInput = z.infer<typeof AgentSchema>;

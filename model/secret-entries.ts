@@ -1,15 +1,22 @@
-import { Agent, FleetSettings } from './fleet';
+import { Agent, Credential, FleetSettings } from './fleet';
+import { RotatorName } from './schema';
 
-/** One SaaS credential of one agent, in its own KV v2 entry. */
+/** One SaaS credential of one agent: its own copy, never shared. */
 export interface SecretEntry {
   /** Credential name from the catalog, e.g. `hubspot`. */
   readonly secret: string;
-  /** KV v2 mount. */
+  /** Where this copy lives: a KV v2 entry (`vault`) or a Secrets Manager secret (`aws`). */
+  readonly store: 'vault' | 'aws';
+  /** Which provider API rotates it. */
+  readonly rotator: RotatorName;
+  /** KV v2 mount (for `vault`). */
   readonly mount: string;
   /** Entry name within the mount: `agents/<agent>/<secret>`. */
   readonly name: string;
-  /** The API path a policy grants: `<mount>/data/agents/<agent>/<secret>`. */
+  /** The API path a Vault policy grants: `<mount>/data/agents/<agent>/<secret>` (for `vault`). */
   readonly dataPath: string;
+  /** Secrets Manager name: `scoped-agents/<fleet>/agents/<agent>/<secret>` (for `aws`). */
+  readonly secretsManagerName: string;
   /** The scopes the provider must mint this credential with, sorted. */
   readonly scopes: readonly string[];
 }
@@ -17,8 +24,11 @@ export interface SecretEntry {
 /**
  * The agent's SaaS credentials: one entry per distinct `secret:` among its
  * scopes, each listing every scope that credential must carry. Sorted by name.
+ *
+ * @param credentials how each credential is stored and rotated (`fleet.credentials`);
+ *   a credential missing here lives in Vault and is rotated by hand
  */
-export function secretEntriesFor(agent: Agent, settings: FleetSettings): SecretEntry[] {
+export function secretEntriesFor(agent: Agent, settings: FleetSettings, credentials: Readonly<Record<string, Credential>> = {}): SecretEntry[] {
   const bySecret = new Map<string, Set<string>>();
   for (const scope of agent.scopes) {
     if (scope.kind !== 'secret') continue;
@@ -30,9 +40,12 @@ export function secretEntriesFor(agent: Agent, settings: FleetSettings): SecretE
     const name = `agents/${agent.name}/${secret}`;
     return {
       secret,
+      store: credentials[secret]?.store ?? 'vault',
+      rotator: credentials[secret]?.rotator ?? 'manual',
       mount: settings.kvMount,
       name,
       dataPath: `${settings.kvMount}/data/${name}`,
+      secretsManagerName: `scoped-agents/${settings.name}/${name}`,
       scopes: [...bySecret.get(secret)!].sort(),
     };
   });

@@ -1,12 +1,13 @@
-import { Agent, AGENT_PREFIX, AgentAction, BUILTIN_DEFAULTS, BUILTIN_FLEET_SETTINGS, Fleet, FleetSettings, LIMITS, Scope } from './fleet';
+import { Agent, AGENT_PREFIX, AgentAction, BUILTIN_DEFAULTS, Credential, Fleet, FleetSettings, LIMITS, Scope } from './fleet';
 import { closest, normalizeName, SAFE_NAME } from './names';
 import { arnShapeProblem } from './private/arn';
 import { stringsIn } from './private/checks';
 import { inherit, ResolvedSettings, SettingProblem } from './private/inherit';
+import { defaultCredential, resolveCredential, resolveFleetSettings } from './private/resolve-fleet';
 import { resolveScope } from './private/resolve-scope';
 import { parseWithProblems } from './private/zod-problems';
 import { Problem, TableError } from './problem';
-import { ActionSchema, AgentSchema, DefaultsSchema, FleetSettingsSchema, ScopeSchema, TableSchema } from './schema';
+import { ActionSchema, AgentSchema, CredentialSchema, DefaultsSchema, FleetSettingsSchema, ScopeSchema, TableSchema } from './schema';
 import { DocPath, TableSource } from './table-source';
 
 const asRecord = (v: unknown): Record<string, unknown> =>
@@ -53,12 +54,9 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
   // Fleet settings.
   const fleetInput = parseWithProblems(FleetSettingsSchema, raw.fleet ?? {}, ['fleet'], source);
   problems.push(...fleetInput.problems);
-  const settings: FleetSettings = { ...BUILTIN_FLEET_SETTINGS, ...fleetInput.data };
-  for (const key of ['name', 'kvMount', 'appRoleMount', 'awsMount'] as const) {
-    if (fleetInput.data?.[key] !== undefined && !SAFE_NAME.test(settings[key])) {
-      report({ rule: 'unsafe-name', path: ['fleet', key], value: settings[key], message: `${key} is not lowercase kebab-case`, fix: `use a name such as ${BUILTIN_FLEET_SETTINGS[key]}` });
-    }
-  }
+  const resolvedFleet = resolveFleetSettings(fleetInput.data ?? {});
+  resolvedFleet.problems.forEach((p) => report(p));
+  const settings: FleetSettings = resolvedFleet.settings;
 
   // Defaults.
   const builtin: ResolvedSettings = { ...BUILTIN_DEFAULTS, boundCidrs: [] };
@@ -86,6 +84,23 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
       else brokenScopes.add(name);
     }),
   );
+
+  // Credentials: how each secret: name is stored and rotated.
+  const secretNames = new Set([...scopes.values()].flatMap((s) => (s.kind === 'secret' ? [s.secret] : [])));
+  const credentials: Record<string, Credential> = {};
+  for (const name of [...secretNames].sort()) credentials[name] = defaultCredential(name);
+  for (const [name, value] of Object.entries(asRecord(raw.credentials))) {
+    const parsed = parseWithProblems(CredentialSchema, value, ['credentials', name], source);
+    problems.push(...parsed.problems);
+    if (!parsed.data) continue;
+    const resolved = resolveCredential(name, parsed.data, secretNames.has(name));
+    resolved.problems.forEach((p) => report(p));
+    if (resolved.unused) {
+      warnings.push({ rule: 'unused-setting', ...source.locate(['credentials', name], true), value: name, message: 'no secret: scope names this credential', fix: 'remove it, or name it in a scope as secret: ' + name });
+    } else {
+      credentials[name] = resolved.credential;
+    }
+  }
 
   // Agents.
   if (rawAgents.length === 0) {
@@ -151,7 +166,7 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
     }
 
     const agentScopes = [...new Set(actions.flatMap((a) => a.scopes))].sort().map((s) => scopes.get(s)).filter((s): s is Scope => s !== undefined);
-    const needsAws = agentScopes.some((s) => s.kind === 'aws');
+    const needsAws = agentScopes.some((s) => s.kind === 'aws' || (s.kind === 'secret' && credentials[s.secret]?.store === 'aws'));
     if (input.awsPrincipal !== undefined) {
       const why = arnShapeProblem(input.awsPrincipal) ?? (/^arn:[^:]+:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(input.awsPrincipal) ? undefined : 'is not an IAM role or user ARN');
       if (why) {
@@ -220,6 +235,7 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
   return {
     settings,
     agents: agents.sort((a, b) => a.name.localeCompare(b.name)),
+    credentials,
     warnings,
     files: source.files,
   };

@@ -1,4 +1,5 @@
-import { Agent, agentResourceName, FleetSettings } from './fleet';
+import { Agent, agentResourceName, Credential, FleetSettings } from './fleet';
+import { needsIamRole } from './iam-policy';
 import { secretEntriesFor } from './secret-entries';
 
 /** One `path "…" { capabilities = […] }` block of a Vault policy. */
@@ -25,15 +26,15 @@ const SELF_SERVICE: readonly VaultPolicyRule[] = [
  *
  * Rules are merged by path and sorted, so one table change is one line of HCL.
  */
-export function vaultPolicyRulesFor(agent: Agent, settings: FleetSettings): VaultPolicyRule[] {
+export function vaultPolicyRulesFor(agent: Agent, settings: FleetSettings, credentials: Readonly<Record<string, Credential>> = {}): VaultPolicyRule[] {
   const rules: VaultPolicyRule[] = [...SELF_SERVICE];
-  for (const entry of secretEntriesFor(agent, settings)) {
+  for (const entry of secretEntriesFor(agent, settings, credentials).filter((e) => e.store === 'vault')) {
     rules.push({ path: entry.dataPath, capabilities: ['read'], reason: entry.scopes.join(', ') });
   }
   for (const scope of agent.scopes) {
     if (scope.kind === 'vault') rules.push({ path: scope.path, capabilities: scope.capabilities, reason: scope.name });
   }
-  if (agent.awsPrincipal === undefined && agent.scopes.some((s) => s.kind === 'aws')) {
+  if (agent.awsPrincipal === undefined && needsIamRole(agent, credentials)) {
     rules.push({ path: `${settings.awsMount}/creds/${agentResourceName(agent)}`, capabilities: ['read'], reason: 'AWS session for its aws: scopes' });
   }
 

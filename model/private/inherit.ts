@@ -65,6 +65,15 @@ export function inherit(input: DefaultsInput, base: ResolvedSettings, at: DocPat
     permissionsBoundary: input.permissionsBoundary ?? base.permissionsBoundary,
   };
 
+  if (input.alarms?.orphanAfterHours !== undefined && input.alarms.orphanAfterHours > LIMITS.orphanAfterHours) {
+    problems.push({
+      rule: 'invalid-value',
+      path: [...at, 'alarms', 'orphanAfterHours'],
+      value: String(input.alarms.orphanAfterHours),
+      message: `orphanAfterHours is above ${LIMITS.orphanAfterHours}, the longest span a CloudWatch alarm evaluates`,
+      fix: `use at most ${LIMITS.orphanAfterHours} hours (7 days)`,
+    });
+  }
   // The owner becomes an IAM tag value and KV metadata: keep to what both accept.
   if (input.owner !== undefined && !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u.test(input.owner)) {
     problems.push({

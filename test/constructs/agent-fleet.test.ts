@@ -167,7 +167,7 @@ describe('AgentFleet', () => {
   });
 
   test('uses the table\'s fleet settings for every mount and path', async () => {
-    const custom: Fleet = { ...fleet, settings: { name: 'acme', kvMount: 'agent-kv', appRoleMount: 'agent-login', awsMount: 'agent-aws' } };
+    const custom: Fleet = { ...fleet, settings: { ...fleet.settings, name: 'acme', kvMount: 'agent-kv', appRoleMount: 'agent-login', awsMount: 'agent-aws' } };
     const { json: out, tf: parsed } = synthFleet(custom);
     expect(out).toHaveResourceWithProperties(Mount, { path: 'agent-kv' });
     expect(out).toHaveResourceWithProperties(ApproleAuthBackendRole, { role_name: 'agent-lead-enricher' });

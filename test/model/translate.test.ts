@@ -42,9 +42,31 @@ describe('secretEntriesFor', () => {
         { kind: 'vault', name: 'x.encrypt', path: 'transit/encrypt/x', capabilities: ['update'] },
       ],
     });
-    expect(secretEntriesFor(a, settings)).toEqual([
-      { secret: 'hubspot', mount: 'kv', name: 'agents/lead-enricher/hubspot', dataPath: 'kv/data/agents/lead-enricher/hubspot', scopes: ['crm.contacts.read', 'crm.tags.write'] },
-      { secret: 'slack', mount: 'kv', name: 'agents/lead-enricher/slack', dataPath: 'kv/data/agents/lead-enricher/slack', scopes: ['chat.post'] },
+    const credentials = {
+      hubspot: { name: 'hubspot', rotator: 'oauth2-refresh', tokenUrl: 'https://api.hubapi.com/oauth/v1/token', store: 'vault' },
+      slack: { name: 'slack', rotator: 'manual', store: 'aws' },
+    } as const;
+    expect(secretEntriesFor(a, settings, credentials)).toEqual([
+      {
+        secret: 'hubspot',
+        store: 'vault',
+        rotator: 'oauth2-refresh',
+        mount: 'kv',
+        name: 'agents/lead-enricher/hubspot',
+        dataPath: 'kv/data/agents/lead-enricher/hubspot',
+        secretsManagerName: 'scoped-agents/scoped-agents/agents/lead-enricher/hubspot',
+        scopes: ['crm.contacts.read', 'crm.tags.write'],
+      },
+      {
+        secret: 'slack',
+        store: 'aws',
+        rotator: 'manual',
+        mount: 'kv',
+        name: 'agents/lead-enricher/slack',
+        dataPath: 'kv/data/agents/lead-enricher/slack',
+        secretsManagerName: 'scoped-agents/scoped-agents/agents/lead-enricher/slack',
+        scopes: ['chat.post'],
+      },
     ]);
   });
 });

@@ -1,0 +1,151 @@
+/**
+ * The contract between the synthesized resources and the runtime functions
+ * (`functions/`): names, the call-log line, metrics, events, environment, and
+ * the Vault policies the functions themselves carry. One place, so the
+ * constructs and the Lambdas cannot drift apart. Pure: no cdktf, no AWS SDK.
+ */
+import { AGENT_PREFIX, FleetSettings } from './fleet';
+import { VaultPolicyRule } from './vault-policy';
+
+/** The kinds of alarm every agent has. */
+export const ALARM_KINDS = ['call-rate', 'denied-rate', 'orphan', 'rotation-failure'] as const;
+export type AlarmKind = (typeof ALARM_KINDS)[number];
+
+/** Alarms that cut the agent off: anomalies of the agent's own use. A failed rotation only notifies. */
+export const REVOKING_ALARMS: readonly AlarmKind[] = ['call-rate', 'denied-rate', 'orphan'];
+
+/** `scoped-agents/<fleet>/<agent>/<kind>`: the revoke function reads the agent back from it. */
+export function alarmName(fleet: string, agent: string, kind: AlarmKind): string {
+  return `scoped-agents/${fleet}/${agent}/${kind}`;
+}
+
+/** Reads an alarm name back; `undefined` for alarms that are not ours. */
+export function parseAlarmName(name: string): { fleet: string; agent: string; kind: AlarmKind } | undefined {
+  const m = /^scoped-agents\/([a-z0-9-]+)\/([a-z0-9-]+)\/([a-z-]+)$/.exec(name);
+  if (!m || !(ALARM_KINDS as readonly string[]).includes(m[3])) return undefined;
+  return { fleet: m[1], agent: m[2], kind: m[3] as AlarmKind };
+}
+
+/**
+ * The call-log line: one JSON object per call the agent makes, written to its
+ * own log group. `token` identifies the credential without revealing it (a
+ * Vault accessor, or `sha256:` + the first 16 hex digits of a hash of the token).
+ */
+export interface CallLogLine {
+  readonly agent: string;
+  readonly token: string;
+  /** `METHOD host/path`, e.g. `GET api.hubapi.com/crm/v3/objects/contacts`. */
+  readonly endpoint: string;
+  /** ISO 8601, UTC. */
+  readonly timestamp: string;
+  /** `allowed` (2xx/3xx), `denied` (401/403), `error` (anything else). */
+  readonly outcome: 'allowed' | 'denied' | 'error';
+  readonly status: number;
+}
+
+/** CloudWatch metrics the alarms read. Dimension `Agent` carries the agent name. */
+export const METRICS = {
+  namespace: 'ScopedAgents',
+  dimension: 'Agent',
+  calls: 'Calls',
+  deniedCalls: 'DeniedCalls',
+  rotationSuccesses: 'RotationSuccesses',
+  rotationFailures: 'RotationFailures',
+} as const;
+
+/** Log group of one agent's call log. */
+export function callLogGroupName(fleet: string, agent: string): string {
+  return `/scoped-agents/${fleet}/agents/${agent}`;
+}
+
+/** CloudWatch Logs filter patterns over the call-log line. */
+export function callLogFilterPatterns(agent: string): { calls: string; denied: string } {
+  return {
+    calls: `{ $.agent = "${agent}" }`,
+    denied: `{ $.agent = "${agent}" && $.outcome = "denied" }`,
+  };
+}
+
+/** The fleet's functions, by role. */
+export const FUNCTIONS = ['revoke', 'rotate', 'notify'] as const;
+export type FunctionRole = (typeof FUNCTIONS)[number];
+
+/** Lambda function (and IAM role) name of one of the fleet's functions. */
+export function functionName(fleet: string, role: FunctionRole): string {
+  return `${fleet}-${role}`;
+}
+
+/** The Vault AppRole role each function logs in with (its secret-id lives in Secrets Manager). */
+export function functionVaultRole(role: 'revoke' | 'rotate'): string {
+  return `scoped-agents-${role}`;
+}
+
+/** Secrets Manager names the fleet uses. */
+export const SECRET_NAMES = {
+  /** `{ "role_id": …, "secret_id": … }` of a function's own Vault login. */
+  functionLogin: (fleet: string, role: 'revoke' | 'rotate') => `scoped-agents/${fleet}/functions/${role}/vault-login`,
+  /** `{ "role_id": …, "secret_id": … }` delivered to an agent by the rotation: where the agent reads its login. */
+  agentLogin: (fleet: string, agent: string) => `scoped-agents/${fleet}/agents/${agent}/vault-login`,
+  /** `{ "url": … }` of the team's incoming webhook (Slack), set by the operator. */
+  webhook: (fleet: string) => `scoped-agents/${fleet}/notify-webhook`,
+} as const;
+
+/** Environment variables the functions read. */
+export interface FunctionEnvironment {
+  readonly FLEET: string;
+  readonly VAULT_ADDR: string;
+  readonly KV_MOUNT: string;
+  readonly APPROLE_MOUNT: string;
+  /** ARN of the Secrets Manager secret holding this function's own Vault login. */
+  readonly VAULT_LOGIN_SECRET_ARN: string;
+  /** rotate: seconds a replaced secret-id keeps working. */
+  readonly ROTATION_GRACE_SECONDS?: string;
+  /** rotate: EventBridge Scheduler group and role for the one-shot "expire the previous secret-id" schedule. */
+  readonly SCHEDULE_GROUP?: string;
+  readonly SCHEDULER_ROLE_ARN?: string;
+  /** rotate: its own ARN, the target of that schedule. */
+  readonly FUNCTION_ARN?: string;
+  /** rotate: JSON map of credential name → { rotator, tokenUrl?, store }. */
+  readonly CREDENTIALS?: string;
+  /** revoke, notify: ARN of the webhook secret, when notifications go to a webhook. */
+  readonly WEBHOOK_SECRET_ARN?: string;
+}
+
+/** The event the rotation schedule sends, and the one-shot expiry it schedules. */
+export type RotateEvent =
+  | { readonly action: 'rotate'; readonly agent: string }
+  | { readonly action: 'expire-previous'; readonly agent: string; readonly keepAccessor: string };
+
+/** KV v2 path (under the KV mount) where a revocation is recorded; rotation refuses while it exists. */
+export function revocationMarker(agent: string): string {
+  return `control/revoked/${agent}`;
+}
+
+/**
+ * The revoke function's own Vault policy: it may act on `agent-*` roles,
+ * policies and the fleet's control entries only.
+ */
+export function revokerVaultPolicy(settings: FleetSettings): VaultPolicyRule[] {
+  const role = `auth/${settings.appRoleMount}/role/${AGENT_PREFIX}*`;
+  return [
+    // List and destroy the agents' secret-ids (the glob reaches only agent-* roles).
+    { path: role, capabilities: ['list', 'update'], reason: 'destroy agent-* secret-ids' },
+    // Replace an agent's policy with one that grants nothing: live tokens lose every path at once.
+    { path: `sys/policies/acl/${AGENT_PREFIX}*`, capabilities: ['read', 'update'], reason: 'empty agent-* policies' },
+    // Find and revoke the agents' live tokens (listing accessors is root-protected in Vault).
+    { path: 'auth/token/accessors', capabilities: ['list', 'sudo'], reason: 'find live agent tokens' },
+    { path: 'auth/token/lookup-accessor', capabilities: ['update'], reason: 'find live agent tokens' },
+    { path: 'auth/token/revoke-accessor', capabilities: ['update'], reason: 'revoke live agent tokens' },
+    { path: `${settings.kvMount}/data/control/revoked/*`, capabilities: ['create', 'read', 'update'], reason: 'record the revocation' },
+  ].sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** The rotate function's own Vault policy: new secret-ids for `agent-*` roles, its agents' KV entries. */
+export function rotatorVaultPolicy(settings: FleetSettings): VaultPolicyRule[] {
+  return [
+    { path: `auth/${settings.appRoleMount}/role/${AGENT_PREFIX}*`, capabilities: ['create', 'list', 'read', 'update'], reason: 'issue and expire agent-* secret-ids' },
+    { path: `${settings.kvMount}/data/agents/*`, capabilities: ['create', 'read', 'update'], reason: 'write rotated SaaS credentials (check-and-set)' },
+    { path: `${settings.kvMount}/metadata/agents/*`, capabilities: ['read'], reason: 'read versions for check-and-set' },
+    { path: `${settings.kvMount}/data/control/revoked/*`, capabilities: ['read'], reason: 'refuse to rotate a revoked agent' },
+  ].sort((a, b) => a.path.localeCompare(b.path));
+}

@@ -1,0 +1,70 @@
+import { parseDuration } from '../duration';
+import { BUILTIN_FLEET_SETTINGS, Credential, FleetSettings, LOG_RETENTION_DAYS } from '../fleet';
+import { SAFE_NAME } from '../names';
+import { CredentialInput, FleetSettingsInput } from '../schema';
+import { SettingProblem } from './inherit';
+
+/** Whether a URL is https, or http to this machine (a local dev Vault). */
+function safeUrl(url: string): boolean {
+  return /^https:\/\/[^\s/]+/.test(url) || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(url);
+}
+
+/** Checks `fleet:` and applies the built-in settings under it. */
+export function resolveFleetSettings(input: FleetSettingsInput): { settings: FleetSettings; problems: SettingProblem[] } {
+  const problems: SettingProblem[] = [];
+  for (const key of ['name', 'kvMount', 'appRoleMount', 'awsMount'] as const) {
+    const value = input[key];
+    if (value !== undefined && !SAFE_NAME.test(value)) {
+      problems.push({ rule: 'unsafe-name', path: ['fleet', key], value, message: `${key} is not lowercase kebab-case`, fix: `use a name such as ${BUILTIN_FLEET_SETTINGS[key]}` });
+    }
+  }
+  if (input.vaultAddr !== undefined && !safeUrl(input.vaultAddr)) {
+    problems.push({ rule: 'invalid-value', path: ['fleet', 'vaultAddr'], value: input.vaultAddr, message: 'vaultAddr is not an https:// URL', fix: 'write Vault\'s address as https://vault.example.com:8200' });
+  }
+  if (input.logRetentionDays !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(input.logRetentionDays)) {
+    problems.push({ rule: 'invalid-value', path: ['fleet', 'logRetentionDays'], value: String(input.logRetentionDays), message: 'logRetentionDays is not a retention CloudWatch Logs accepts', fix: `use one of ${LOG_RETENTION_DAYS.join(', ')}` });
+  }
+  let rotationGrace = BUILTIN_FLEET_SETTINGS.rotationGrace;
+  if (input.rotationGrace !== undefined) {
+    const seconds = parseDuration(input.rotationGrace);
+    if (seconds === undefined) {
+      problems.push({ rule: 'invalid-duration', path: ['fleet', 'rotationGrace'], value: String(input.rotationGrace), message: 'rotationGrace is not a duration', fix: 'write a duration such as "1h"' });
+    } else {
+      rotationGrace = seconds;
+    }
+  }
+  const { slackTeamId, slackChannelId } = input.notify ?? {};
+  if ((slackTeamId === undefined) !== (slackChannelId === undefined)) {
+    problems.push({ rule: 'missing-key', path: ['fleet', 'notify'], message: 'AWS Chatbot needs both slackTeamId and slackChannelId', fix: 'give both ids, or neither to announce through the webhook' });
+  }
+  const settings: FleetSettings = {
+    ...BUILTIN_FLEET_SETTINGS,
+    ...Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && k !== 'notify' && k !== 'rotationGrace')),
+    rotationGrace,
+    notify: slackTeamId !== undefined && slackChannelId !== undefined ? { slackTeamId, slackChannelId } : undefined,
+  };
+  return { settings, problems };
+}
+
+/** Checks one entry of `credentials:` and resolves it. */
+export function resolveCredential(name: string, input: CredentialInput, used: boolean): { credential: Credential; problems: SettingProblem[]; unused: boolean } {
+  const problems: SettingProblem[] = [];
+  const at = ['credentials', name];
+  const rotator = input.rotator ?? 'manual';
+  if (rotator === 'oauth2-refresh' && input.tokenUrl === undefined) {
+    problems.push({ rule: 'missing-key', path: at, message: 'an oauth2-refresh credential needs the provider\'s token endpoint', fix: 'add tokenUrl, e.g. https://api.hubapi.com/oauth/v1/token' });
+  }
+  if (input.tokenUrl !== undefined) {
+    if (rotator !== 'oauth2-refresh') {
+      problems.push({ rule: 'unused-setting', path: [...at, 'tokenUrl'], value: input.tokenUrl, message: `tokenUrl applies only to rotator oauth2-refresh, not ${rotator}`, fix: 'remove tokenUrl, or set rotator: oauth2-refresh' });
+    } else if (!safeUrl(input.tokenUrl)) {
+      problems.push({ rule: 'invalid-value', path: [...at, 'tokenUrl'], value: input.tokenUrl, message: 'tokenUrl is not an https:// URL', fix: 'write the provider\'s token endpoint, e.g. https://api.hubapi.com/oauth/v1/token' });
+    }
+  }
+  return { credential: { name, rotator, tokenUrl: input.tokenUrl, store: input.store ?? 'vault' }, problems, unused: !used };
+}
+
+/** The settings of a credential the table does not configure. */
+export function defaultCredential(name: string): Credential {
+  return { name, rotator: 'manual', store: 'vault' };
+}
