@@ -1,6 +1,6 @@
 import { buildSync } from 'esbuild';
 import { createHash } from 'crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { FunctionRole } from '../model/operations';
 
@@ -42,6 +42,7 @@ export function bundleFunction(role: FunctionRole, cacheDir = join(ROOT, '.gen',
       renameSync(staging, dir);
     } catch {
       // Another synth wrote the same bundle first; its copy is identical.
+      rmSync(staging, { recursive: true, force: true });
     }
   }
   return dir;
