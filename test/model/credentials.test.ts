@@ -1,0 +1,149 @@
+import { alarmName, BUILTIN_FLEET_SETTINGS, iamPolicyFor, parseAlarmName, revokerVaultPolicy, rotatorVaultPolicy } from '../../model';
+import { BASE_SCOPES, fleetFromYaml, problemsOf } from '../helpers';
+
+const AGENTS = `agents:
+  - name: lead-enricher
+    owner: growth@acme.example
+    actions:
+      - { action: Read contact info, scopes: [crm.contacts.read] }
+`;
+
+describe('credentials:', () => {
+  test('gives every secret a store and a rotator, manual and in Vault unless the table says otherwise', async () => {
+    const fleet = await fleetFromYaml(`version: 1
+credentials:
+  hubspot: { rotator: oauth2-refresh, tokenUrl: "https://api.hubapi.com/oauth/v1/token" }
+  sendgrid: { rotator: sendgrid-api-key, store: aws }
+${BASE_SCOPES}${AGENTS}`);
+    expect(fleet.credentials).toEqual({
+      hubspot: { name: 'hubspot', rotator: 'oauth2-refresh', tokenUrl: 'https://api.hubapi.com/oauth/v1/token', store: 'vault' },
+      sendgrid: { name: 'sendgrid', rotator: 'sendgrid-api-key', tokenUrl: undefined, store: 'aws' },
+    });
+  });
+
+  test('fails when an oauth2-refresh credential has no token endpoint, or a plain-http one', async () => {
+    const problems = await problemsOf(`version: 1
+credentials:
+  hubspot: { rotator: oauth2-refresh }
+  sendgrid: { rotator: oauth2-refresh, tokenUrl: "http://example.com/token" }
+${BASE_SCOPES}${AGENTS}`);
+    expect(problems.map((p) => [p.rule, p.line, p.value, p.message])).toEqual([
+      ['missing-key', 3, undefined, "an oauth2-refresh credential needs the provider's token endpoint"],
+      ['invalid-value', 4, 'http://example.com/token', 'tokenUrl is not an https:// URL'],
+    ]);
+  });
+
+  test('fails when a rotator or store is unknown, or tokenUrl is given to another rotator', async () => {
+    const problems = await problemsOf(`version: 1
+credentials:
+  hubspot: { rotator: magic }
+  sendgrid: { store: s3 }
+  slack: { rotator: manual, tokenUrl: "https://slack.com/api/oauth.v2.access" }
+scopes:
+  crm.contacts.read: { secret: hubspot }
+  mail.send: { secret: sendgrid }
+  chat.post: { secret: slack }
+${AGENTS}`);
+    expect(problems.map((p) => [p.rule, p.line, p.value, p.message])).toEqual([
+      ['invalid-value', 3, 'magic', 'rotator: expected one of manual, oauth2-refresh, sendgrid-api-key'],
+      ['invalid-value', 4, 's3', 'store: expected vault or aws'],
+      ['unused-setting', 5, 'https://slack.com/api/oauth.v2.access', 'tokenUrl applies only to rotator oauth2-refresh, not manual'],
+    ]);
+  });
+
+  test('warns about a credential no scope names', async () => {
+    const fleet = await fleetFromYaml(`version: 1
+credentials:
+  salesforce: { rotator: manual }
+${BASE_SCOPES}${AGENTS}`);
+    expect(fleet.warnings.map((w) => [w.rule, w.line, w.value])).toEqual([['unused-setting', 3, 'salesforce']]);
+    expect(fleet.credentials).not.toHaveProperty('salesforce');
+  });
+});
+
+describe('fleet: operations settings', () => {
+  test('applies the built-in retention, grace and webhook notifications', async () => {
+    const fleet = await fleetFromYaml(`version: 1\n${BASE_SCOPES}${AGENTS}`);
+    expect(fleet.settings).toEqual({ ...BUILTIN_FLEET_SETTINGS, notify: undefined });
+    expect(fleet.settings.logRetentionDays).toBe(365);
+    expect(fleet.settings.rotationGrace).toBe(3600);
+  });
+
+  test('reads retention, grace, Vault address and a Slack channel', async () => {
+    const fleet = await fleetFromYaml(`version: 1
+fleet:
+  logRetentionDays: 731
+  rotationGrace: 30m
+  vaultAddr: https://vault.acme.example:8200
+  notify: { slackTeamId: T0123, slackChannelId: C0456 }
+${BASE_SCOPES}${AGENTS}`);
+    expect(fleet.settings).toMatchObject({
+      logRetentionDays: 731,
+      rotationGrace: 1800,
+      vaultAddr: 'https://vault.acme.example:8200',
+      notify: { slackTeamId: 'T0123', slackChannelId: 'C0456' },
+    });
+  });
+
+  test('fails when retention is not one CloudWatch accepts, grace does not parse, the address is plain http, or a Slack id is missing', async () => {
+    const problems = await problemsOf(`version: 1
+fleet:
+  logRetentionDays: 100
+  rotationGrace: soon
+  vaultAddr: http://vault.acme.example
+  notify: { slackTeamId: T0123 }
+${BASE_SCOPES}${AGENTS}`);
+    expect(problems.map((p) => [p.rule, p.line, p.value])).toEqual([
+      ['invalid-value', 3, '100'],
+      ['invalid-duration', 4, 'soon'],
+      ['invalid-value', 5, 'http://vault.acme.example'],
+      ['missing-key', 6, undefined],
+    ]);
+  });
+
+  test('fails when orphanAfterHours is beyond what a CloudWatch alarm evaluates', async () => {
+    const problems = await problemsOf(`version: 1
+defaults:
+  alarms: { orphanAfterHours: 200 }
+${BASE_SCOPES}${AGENTS}`);
+    expect(problems.map((p) => [p.rule, p.line, p.value, p.message])).toEqual([
+      ['invalid-value', 3, '200', 'orphanAfterHours is above 168, the longest span a CloudWatch alarm evaluates'],
+    ]);
+  });
+});
+
+describe('Secrets Manager-kept credentials in the IAM policy', () => {
+  test('the agent reads exactly its own secret and decrypts with the fleet key', async () => {
+    const fleet = await fleetFromYaml(`version: 1
+credentials:
+  hubspot: { store: aws }
+${BASE_SCOPES}${AGENTS}`);
+    const policy = iamPolicyFor(fleet.agents[0], {
+      secretArns: { hubspot: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scoped-agents/scoped-agents/agents/lead-enricher/hubspot-AbCdEf' },
+      kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234',
+    });
+    expect(policy).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'CredentialHubspot', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:scoped-agents/scoped-agents/agents/lead-enricher/hubspot-AbCdEf'] },
+        { Sid: 'CredentialsDecrypt', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: ['arn:aws:kms:eu-west-1:123456789012:key/1234'] },
+      ],
+    });
+  });
+});
+
+describe('operations contract', () => {
+  test('alarm names carry the fleet, agent and kind, and read back', () => {
+    expect(alarmName('acme', 'lead-enricher', 'denied-rate')).toBe('scoped-agents/acme/lead-enricher/denied-rate');
+    expect(parseAlarmName('scoped-agents/acme/lead-enricher/denied-rate')).toEqual({ fleet: 'acme', agent: 'lead-enricher', kind: 'denied-rate' });
+    expect(parseAlarmName('scoped-agents/acme/lead-enricher/cpu')).toBeUndefined();
+    expect(parseAlarmName('someone-elses-alarm')).toBeUndefined();
+  });
+
+  test("the functions' Vault policies reach only agent-* roles and policies, and the fleet's KV paths", () => {
+    const paths = [...revokerVaultPolicy(BUILTIN_FLEET_SETTINGS), ...rotatorVaultPolicy(BUILTIN_FLEET_SETTINGS)].map((r) => r.path);
+    for (const path of paths) {
+      expect(path).toMatch(/^(auth\/approle\/role\/agent-\*|sys\/policies\/acl\/agent-\*|auth\/token\/(accessors|lookup-accessor|revoke-accessor)|kv\/(data|metadata)\/(agents|control\/revoked)\/\*)$/);
+    }
+  });
+});
