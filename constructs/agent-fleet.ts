@@ -3,7 +3,8 @@ import { AwsSecretBackend } from '@cdktf/provider-vault/lib/aws-secret-backend';
 import { Mount } from '@cdktf/provider-vault/lib/mount';
 import { TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { Fleet } from '../model';
+import { Fleet, needsIamRole } from '../model';
+import { FleetOperations } from './fleet-operations';
 import { ScopedAgent } from './scoped-agent';
 
 /** Props of {@link AgentFleet}. */
@@ -21,7 +22,9 @@ export interface AgentFleetProps {
 /**
  * A whole agent table: the shared Vault backends (a KV v2 mount for the
  * agents' entries, an AppRole auth backend, and Vault's AWS secrets engine
- * when any agent has brokered `aws:` scopes), and one {@link ScopedAgent} per agent.
+ * when any agent's AWS sessions are brokered), the fleet's operations (key,
+ * alarm topic, scheduler, revoke/rotate/notify functions), and one
+ * {@link ScopedAgent} per agent.
  */
 export class AgentFleet extends Construct {
   /** The KV v2 mount holding every agent's entries. */
@@ -30,6 +33,8 @@ export class AgentFleet extends Construct {
   public readonly appRole: AuthBackend;
   /** Vault's AWS secrets engine, when an agent's AWS sessions are brokered. */
   public readonly awsSecrets?: AwsSecretBackend;
+  /** The fleet-wide key, topic, scheduler and functions. */
+  public readonly operations: FleetOperations;
   /** One construct per agent, by agent name. */
   public readonly agents: Record<string, ScopedAgent>;
 
@@ -50,7 +55,7 @@ export class AgentFleet extends Construct {
       description: 'Per-agent AppRole logins (scoped-agents)',
     });
 
-    const brokered = fleet.agents.some((a) => a.awsPrincipal === undefined && a.scopes.some((s) => s.kind === 'aws'));
+    const brokered = fleet.agents.some((a) => a.awsPrincipal === undefined && needsIamRole(a, fleet.credentials));
     let brokerPrincipalArn = props.brokerPrincipalArn;
     if (brokered) {
       // No access keys: Vault uses its own runtime identity, so no key reaches state.
@@ -75,6 +80,8 @@ export class AgentFleet extends Construct {
       }
     }
 
+    this.operations = new FleetOperations(this, 'Operations', { fleet, appRoleBackend: this.appRole.path });
+
     this.agents = {};
     for (const agent of fleet.agents) {
       this.agents[agent.name] = new ScopedAgent(this, agent.name, {
@@ -82,6 +89,8 @@ export class AgentFleet extends Construct {
         settings,
         kvMount: this.kvMount.path,
         appRoleBackend: this.appRole.path,
+        operations: this.operations.agentOperations,
+        credentials: fleet.credentials,
         awsSecretBackend: this.awsSecrets?.path,
         brokerPrincipalArn,
       });

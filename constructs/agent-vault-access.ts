@@ -1,7 +1,7 @@
 import { ApproleAuthBackendRole } from '@cdktf/provider-vault/lib/approle-auth-backend-role';
 import { Policy } from '@cdktf/provider-vault/lib/policy';
 import { Construct } from 'constructs';
-import { Agent, agentResourceName, FleetSettings, renderVaultPolicy, vaultPolicyRulesFor } from '../model';
+import { Agent, agentResourceName, Credential, FleetSettings, renderVaultPolicy, vaultPolicyRulesFor } from '../model';
 
 /** Props of {@link AgentVaultAccess}. */
 export interface AgentVaultAccessProps {
@@ -14,6 +14,12 @@ export interface AgentVaultAccessProps {
    * resource's `path` so the role depends on it.
    */
   readonly appRoleBackend: string;
+  /**
+   * How each SaaS credential is stored (`fleet.credentials`): an entry kept in
+   * AWS is not granted in Vault.
+   * @default - every credential in Vault
+   */
+  readonly credentials?: Readonly<Record<string, Credential>>;
 }
 
 /**
@@ -38,7 +44,7 @@ export class AgentVaultAccess extends Construct {
 
     this.resource = new Policy(this, 'Resource', {
       name: this.vaultPolicyName,
-      policy: renderVaultPolicy(agent.name, vaultPolicyRulesFor(agent, props.settings)),
+      policy: renderVaultPolicy(agent.name, vaultPolicyRulesFor(agent, props.settings, props.credentials)),
     });
 
     const cidrs = agent.boundCidrs.length > 0 ? [...agent.boundCidrs] : undefined;

@@ -1,9 +1,13 @@
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { Agent, FleetSettings, iamPolicyFor, LIMITS, secretEntriesFor } from '../model';
+import { Agent, Credential, FleetSettings, iamPolicyFor, LIMITS, secretEntriesFor } from '../model';
 import { AgentAwsRole } from './agent-aws-role';
+import { AgentAwsSecret } from './agent-aws-secret';
+import { AgentMonitoring } from './agent-monitoring';
+import { AgentRotation } from './agent-rotation';
 import { AgentSecretEntry } from './agent-secret-entry';
 import { AgentVaultAccess } from './agent-vault-access';
+import type { AgentOperations } from './fleet-operations';
 
 /** Props of {@link ScopedAgent}. */
 export interface ScopedAgentProps {
@@ -15,6 +19,13 @@ export interface ScopedAgentProps {
   readonly kvMount: string;
   /** Path of the AppRole auth backend (a token from the backend resource). */
   readonly appRoleBackend: string;
+  /** The fleet's topic, key, rotate function and scheduler (`FleetOperations.agentOperations`). */
+  readonly operations: AgentOperations;
+  /**
+   * How each SaaS credential is stored and rotated (`fleet.credentials`).
+   * @default - every credential in the agent's own KV v2 entry, rotated by hand
+   */
+  readonly credentials?: Readonly<Record<string, Credential>>;
   /**
    * Path of Vault's AWS secrets engine, for agents whose AWS sessions Vault brokers.
    * @default - none; an agent with `aws:` scopes must then name its `awsPrincipal`
@@ -29,19 +40,26 @@ export interface ScopedAgentProps {
 
 /**
  * One agent's own credential set: a Vault policy and AppRole role with
- * short-lived tokens, a KV v2 entry per SaaS credential, and — when it has
- * `aws:` scopes — an IAM role with exactly those actions. Nothing is shared
- * with another agent.
+ * short-lived tokens, a KV v2 entry (or a Secrets Manager secret) per SaaS
+ * credential, an IAM role with exactly its `aws:` scopes when it needs one, a
+ * rotation schedule, and its call log with four alarms. Nothing is shared with
+ * another agent.
  */
 export class ScopedAgent extends Construct {
   /** The agent this construct renders. */
   public readonly agent: Agent;
   /** Vault policy and AppRole role. */
   public readonly vault: AgentVaultAccess;
-  /** The agent's SaaS credential entries, by secret name. */
+  /** The agent's SaaS credential entries kept in Vault, by secret name. */
   public readonly secrets: Record<string, AgentSecretEntry>;
-  /** The agent's IAM role, when it has `aws:` scopes. */
+  /** The agent's SaaS credentials kept in AWS Secrets Manager, by secret name. */
+  public readonly awsSecrets: Record<string, AgentAwsSecret>;
+  /** The agent's IAM role, when it has `aws:` scopes or credentials kept in AWS. */
   public readonly aws?: AgentAwsRole;
+  /** Call log, metric filters and alarms. */
+  public readonly monitoring: AgentMonitoring;
+  /** Rotation schedule and the secret its login is delivered to. */
+  public readonly rotation: AgentRotation;
   /** Name of the agent's Vault policy. */
   public readonly vaultPolicyName: string;
   /** ARN of the agent's IAM role, when it has one. */
@@ -49,18 +67,31 @@ export class ScopedAgent extends Construct {
 
   constructor(scope: Construct, id: string, props: ScopedAgentProps) {
     super(scope, id);
-    const { agent, settings } = props;
+    const { agent, settings, operations: ops } = props;
+    const credentials = props.credentials ?? {};
     this.agent = agent;
 
-    this.vault = new AgentVaultAccess(this, 'Vault', { agent, settings, appRoleBackend: props.appRoleBackend });
+    this.vault = new AgentVaultAccess(this, 'Vault', { agent, settings, appRoleBackend: props.appRoleBackend, credentials });
     this.vaultPolicyName = this.vault.vaultPolicyName;
 
     this.secrets = {};
-    for (const entry of secretEntriesFor(agent, settings)) {
-      this.secrets[entry.secret] = new AgentSecretEntry(this, `Secret-${entry.secret}`, { agent, entry, mount: props.kvMount });
+    this.awsSecrets = {};
+    for (const entry of secretEntriesFor(agent, settings, credentials)) {
+      if (entry.store === 'vault') {
+        this.secrets[entry.secret] = new AgentSecretEntry(this, `Secret-${entry.secret}`, { agent, entry, mount: props.kvMount });
+      } else {
+        this.awsSecrets[entry.secret] = new AgentAwsSecret(this, `Secret-${entry.secret}`, {
+          agent,
+          entry,
+          keyArn: ops.keyArn,
+          rotateFunctionArn: ops.rotateFunctionArn,
+          rotateFunctionName: ops.rotateFunctionName,
+        });
+      }
     }
 
-    const policy = iamPolicyFor(agent);
+    const secretArns = Object.fromEntries(Object.entries(this.awsSecrets).map(([name, s]) => [name, s.secretArn]));
+    const policy = iamPolicyFor(agent, { secretArns, kmsKeyArn: ops.keyArn });
     if (policy) {
       this.aws = new AgentAwsRole(this, 'Aws', {
         agent,
@@ -75,5 +106,15 @@ export class ScopedAgent extends Construct {
         );
       }
     }
+
+    this.monitoring = new AgentMonitoring(this, 'Monitoring', { agent, settings, keyArn: ops.keyArn, topicArn: ops.topicArn });
+    this.rotation = new AgentRotation(this, 'Rotation', {
+      agent,
+      settings,
+      keyArn: ops.keyArn,
+      rotateFunctionArn: ops.rotateFunctionArn,
+      scheduleGroup: ops.scheduleGroup,
+      schedulerRoleArn: ops.schedulerRoleArn,
+    });
   }
 }

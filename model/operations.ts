@@ -107,6 +107,8 @@ export interface FunctionEnvironment {
   readonly FUNCTION_ARN?: string;
   /** rotate: JSON map of credential name → { rotator, tokenUrl?, store }. */
   readonly CREDENTIALS?: string;
+  /** rotate: base URL of SendGrid's API for the sendgrid-api-key rotator (EU subusers: https://api.eu.sendgrid.com). @default https://api.sendgrid.com */
+  readonly SENDGRID_API_URL?: string;
   /** revoke, notify: ARN of the webhook secret, when notifications go to a webhook. */
   readonly WEBHOOK_SECRET_ARN?: string;
 }
@@ -122,16 +124,35 @@ export function revocationMarker(agent: string): string {
 }
 
 /**
+ * The AppRole paths of each named agent's role, exactly: `auth/<mount>/role/agent-*`
+ * would also reach each role's configuration (`token_policies`) and role-id,
+ * with which a function could mint itself a login carrying any policy.
+ */
+function agentRolePaths(settings: FleetSettings, agents: readonly string[], subpaths: readonly { sub: string; capabilities: string[]; reason: string }[]): VaultPolicyRule[] {
+  return agents.flatMap((agent) =>
+    subpaths.map((s) => ({ path: `auth/${settings.appRoleMount}/role/${AGENT_PREFIX}${agent}/${s.sub}`, capabilities: s.capabilities, reason: s.reason })),
+  );
+}
+
+/**
  * The revoke function's own Vault policy: it may act on `agent-*` roles,
  * policies and the fleet's control entries only.
+ *
+ * @param agents the fleet's agents: their roles' secret-id paths and their
+ *   policies are named one by one (an `agent-*` glob would also let the
+ *   function rewrite a role's configuration and mint its secret-ids: a way to
+ *   any policy in Vault)
  */
-export function revokerVaultPolicy(settings: FleetSettings): VaultPolicyRule[] {
-  const role = `auth/${settings.appRoleMount}/role/${AGENT_PREFIX}*`;
+export function revokerVaultPolicy(settings: FleetSettings, agents: readonly string[]): VaultPolicyRule[] {
+  const roles = agentRolePaths(settings, agents, [
+    { sub: 'secret-id', capabilities: ['list'], reason: 'list agent secret-ids' },
+    { sub: 'secret-id-accessor/destroy', capabilities: ['update'], reason: 'destroy agent secret-ids' },
+  ]);
+  // Replace an agent's policy with one that grants nothing: live tokens lose every path at once.
+  const policies: VaultPolicyRule[] = agents.map((agent) => ({ path: `sys/policies/acl/${AGENT_PREFIX}${agent}`, capabilities: ['read', 'update'], reason: 'empty the agent policy' }));
   return [
-    // List and destroy the agents' secret-ids (the glob reaches only agent-* roles).
-    { path: role, capabilities: ['list', 'update'], reason: 'destroy agent-* secret-ids' },
-    // Replace an agent's policy with one that grants nothing: live tokens lose every path at once.
-    { path: `sys/policies/acl/${AGENT_PREFIX}*`, capabilities: ['read', 'update'], reason: 'empty agent-* policies' },
+    ...roles,
+    ...policies,
     // Find and revoke the agents' live tokens (listing accessors is root-protected in Vault).
     { path: 'auth/token/accessors', capabilities: ['list', 'sudo'], reason: 'find live agent tokens' },
     { path: 'auth/token/lookup-accessor', capabilities: ['update'], reason: 'find live agent tokens' },
@@ -140,10 +161,21 @@ export function revokerVaultPolicy(settings: FleetSettings): VaultPolicyRule[] {
   ].sort((a, b) => a.path.localeCompare(b.path));
 }
 
-/** The rotate function's own Vault policy: new secret-ids for `agent-*` roles, its agents' KV entries. */
-export function rotatorVaultPolicy(settings: FleetSettings): VaultPolicyRule[] {
+/**
+ * The rotate function's own Vault policy: new secret-ids for `agent-*` roles, its agents' KV entries.
+ *
+ * @param agents the fleet's agents, whose roles' role-id and secret-id paths
+ *   are named one by one (see {@link revokerVaultPolicy} for why not a glob)
+ */
+export function rotatorVaultPolicy(settings: FleetSettings, agents: readonly string[]): VaultPolicyRule[] {
+  const roles = agentRolePaths(settings, agents, [
+    { sub: 'role-id', capabilities: ['read'], reason: 'deliver the agent role-id' },
+    { sub: 'secret-id', capabilities: ['list', 'update'], reason: 'issue and list agent secret-ids' },
+    { sub: 'secret-id-accessor/destroy', capabilities: ['update'], reason: 'expire agent secret-ids' },
+    { sub: 'secret-id-accessor/lookup', capabilities: ['update'], reason: 'expire agent secret-ids' },
+  ]);
   return [
-    { path: `auth/${settings.appRoleMount}/role/${AGENT_PREFIX}*`, capabilities: ['create', 'list', 'read', 'update'], reason: 'issue and expire agent-* secret-ids' },
+    ...roles,
     { path: `${settings.kvMount}/data/agents/*`, capabilities: ['create', 'read', 'update'], reason: 'write rotated SaaS credentials (check-and-set)' },
     { path: `${settings.kvMount}/metadata/agents/*`, capabilities: ['read'], reason: 'read versions for check-and-set' },
     { path: `${settings.kvMount}/data/control/revoked/*`, capabilities: ['read'], reason: 'refuse to rotate a revoked agent' },

@@ -200,6 +200,17 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
         principals.set(key, name);
       }
     }
+    const keptInAws = agentScopes.flatMap((s) => (s.kind === 'secret' && credentials[s.secret]?.store === 'aws' ? [s.secret] : []));
+    const rate = /^rate\((\d+) (minutes?|hours?)\)$/.exec(resolved.rotation);
+    if (keptInAws.length > 0 && rate && (rate[2].startsWith('minute') || Number(rate[1]) < 4)) {
+      report({
+        rule: 'invalid-schedule',
+        path: input.rotation !== undefined ? [...at, 'rotation'] : ['defaults', 'rotation'],
+        value: resolved.rotation,
+        message: `rotation is more often than Secrets Manager rotates (every 4 hours at most), and ${[...new Set(keptInAws)].join(', ')} is kept in AWS`,
+        fix: 'rotate every 4 hours or less often, or keep the credential in Vault (store: vault)',
+      }, label);
+    }
     if (needsAws && resolved.credentialTtl < LIMITS.awsMinSession) {
       warnings.push({
         rule: 'aws-session-minimum',

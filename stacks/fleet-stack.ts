@@ -18,8 +18,8 @@ export interface FleetStackProps {
 }
 
 /**
- * The stack that deploys a fleet: the Vault provider, the AWS provider when an
- * agent has `aws:` scopes, a local backend, and the {@link AgentFleet}.
+ * The stack that deploys a fleet: the Vault and AWS providers, a local
+ * backend, and the {@link AgentFleet}.
  *
  * Providers carry no literal configuration: Vault reads `VAULT_ADDR` and
  * `VAULT_TOKEN` (or its other auth methods) from the environment, AWS its usual
@@ -31,11 +31,10 @@ export class FleetStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: FleetStackProps) {
     super(scope, id);
     new VaultProvider(this, 'vault', {});
-    if (props.fleet.agents.some((a) => a.scopes.some((s) => s.kind === 'aws'))) {
-      new AwsProvider(this, 'aws', {
-        defaultTags: [{ tags: { 'managed-by': 'scoped-agents', fleet: props.fleet.settings.name } }],
-      });
-    }
+    // Every fleet has AWS resources: its key, alarm topic, schedules and functions.
+    new AwsProvider(this, 'aws', {
+      defaultTags: [{ tags: { 'managed-by': 'scoped-agents', fleet: props.fleet.settings.name } }],
+    });
     // Write-only attributes (the KV entries' data_json_wo) and ephemeral variables need Terraform 1.11.
     this.addOverride('terraform.required_version', '>= 1.11.0');
     new LocalBackend(this, { path: props.localStatePath ?? `terraform.${id}.tfstate` });

@@ -1,5 +1,5 @@
 import { parseDuration } from '../duration';
-import { BUILTIN_FLEET_SETTINGS, Credential, FleetSettings, LOG_RETENTION_DAYS } from '../fleet';
+import { AGENT_PREFIX, BUILTIN_FLEET_SETTINGS, Credential, FleetSettings, LOG_RETENTION_DAYS } from '../fleet';
 import { SAFE_NAME } from '../names';
 import { CredentialInput, FleetSettingsInput } from '../schema';
 import { SettingProblem } from './inherit';
@@ -17,6 +17,15 @@ export function resolveFleetSettings(input: FleetSettingsInput): { settings: Fle
     if (value !== undefined && !SAFE_NAME.test(value)) {
       problems.push({ rule: 'unsafe-name', path: ['fleet', key], value, message: `${key} is not lowercase kebab-case`, fix: `use a name such as ${BUILTIN_FLEET_SETTINGS[key]}` });
     }
+  }
+  if (input.name !== undefined && input.name.startsWith(AGENT_PREFIX)) {
+    problems.push({
+      rule: 'unsafe-name',
+      path: ['fleet', 'name'],
+      value: input.name,
+      message: `the fleet's own roles would be named ${input.name}-revoke…, inside the ${AGENT_PREFIX}* names the revoke function may act on`,
+      fix: `choose a fleet name that does not start with ${AGENT_PREFIX}`,
+    });
   }
   if (input.vaultAddr !== undefined && !safeUrl(input.vaultAddr)) {
     problems.push({ rule: 'invalid-value', path: ['fleet', 'vaultAddr'], value: input.vaultAddr, message: 'vaultAddr is not an https:// URL', fix: 'write Vault\'s address as https://vault.example.com:8200' });

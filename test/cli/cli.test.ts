@@ -65,7 +65,7 @@ describe('scoped-agents validate', () => {
   test('reads the table named by SCOPED_AGENTS_TABLE', async () => {
     const r = await cli(['validate'], { SCOPED_AGENTS_TABLE: 'test/fixtures/fleet.yaml' });
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^test\/fixtures\/fleet\.yaml: valid — 4 agents, 11 scopes in use\n/);
+    expect(r.out).toMatch(/^test\/fixtures\/fleet\.yaml: valid — 5 agents, 12 scopes in use\n/);
   });
 
   test('fails when the table file does not exist', async () => {
@@ -90,7 +90,10 @@ describe('scoped-agents synth', () => {
     expect(readdirSync(join(out, 'stacks'))).toEqual(['scoped-agents']);
     expect(readdirSync(parent)).toEqual(['cdktf.out']);
     const tf = JSON.parse(readFileSync(stackFile(out), 'utf8'));
-    expect(Object.keys(tf.resource.vault_policy)).toHaveLength(3);
+    // Three agents' policies and the revoke and rotate functions' own.
+    expect(Object.values(tf.resource.vault_policy as Record<string, { name: string }>).map((p) => p.name).sort()).toEqual([
+      'agent-email-notifier', 'agent-invoice-summarizer', 'agent-lead-enricher', 'scoped-agents-revoke', 'scoped-agents-rotate',
+    ]);
   });
 
   test('keeps the local state at the project root, outside the output every synth replaces', async () => {
@@ -184,7 +187,9 @@ describe('the installed binary', () => {
     const out = join(tempDir(), 'cdktf.out');
     execFileSync('npx', ['tsx', 'main.ts'], { cwd: ROOT, env: { ...process.env, CDKTF_OUTDIR: out }, encoding: 'utf8' });
     const tf = JSON.parse(readFileSync(stackFile(out), 'utf8'));
-    expect(Object.keys(tf.resource.vault_approle_auth_backend_role)).toHaveLength(3);
+    const roles = Object.values(tf.resource.vault_approle_auth_backend_role as Record<string, { role_name: string }>).map((r) => r.role_name);
+    expect(roles.filter((r) => r.startsWith('agent-'))).toHaveLength(3);
+    expect(roles.filter((r) => !r.startsWith('agent-')).sort()).toEqual(['scoped-agents-revoke', 'scoped-agents-rotate']);
   });
 
   function stackFile(out: string): string {

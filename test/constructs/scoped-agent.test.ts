@@ -63,7 +63,7 @@ describe('ScopedAgent over the fixture table', () => {
       { Sid: 'OnlyItsOnePrincipal', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/data-loader-runtime' }, Action: 'sts:AssumeRole' },
     ]);
     expect(role).toMatchObject({ max_session_duration: 7200, permissions_boundary: 'arn:aws:iam::123456789012:policy/agent-boundary' });
-    expect(Object.keys(byName(tf, 'vault_aws_secret_backend_role'))).toEqual(['agent-release-bot']);
+    expect(Object.keys(byName(tf, 'vault_aws_secret_backend_role')).sort()).toEqual(['agent-deal-scorer', 'agent-release-bot']);
     expect(policyOf('data-loader').map((r) => r.path)).not.toContain('agent-aws/creds/agent-data-loader');
   });
 
@@ -79,6 +79,16 @@ describe('ScopedAgent over the fixture table', () => {
   });
 });
 
+/** Literal stand-ins for what FleetOperations gives each agent. */
+const OPERATIONS = {
+  topicArn: 'arn:aws:sns:eu-west-1:123456789012:acme-agents-alarms',
+  keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/0b7f6a55-1d5e-4c3b-9c1a-2f1e0c9d8b7a',
+  rotateFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:acme-agents-rotate',
+  rotateFunctionName: 'acme-agents-rotate',
+  scheduleGroup: 'acme-agents',
+  schedulerRoleArn: 'arn:aws:iam::123456789012:role/acme-agents-scheduler',
+};
+
 describe('ScopedAgent on its own', () => {
   function render(name: string, extra: Partial<ConstructorParameters<typeof ScopedAgent>[2]> = {}) {
     const app = Testing.app();
@@ -90,6 +100,7 @@ describe('ScopedAgent on its own', () => {
       settings: fleet.settings,
       kvMount: 'agent-secrets',
       appRoleBackend: 'agent-login',
+      operations: OPERATIONS,
       ...extra,
     });
     return { stack, construct, tf: JSON.parse(Testing.synth(stack, true)) as TerraformJson };
@@ -122,7 +133,7 @@ describe('ScopedAgent on its own', () => {
     const short = { ...agent('data-loader'), credentialTtl: 300 };
     const app = Testing.app();
     const stack = new TerraformStack(app, 'short');
-    const construct = new ScopedAgent(stack, 'data-loader', { agent: short, settings: fleet.settings, kvMount: 'kv', appRoleBackend: 'approle' });
+    const construct = new ScopedAgent(stack, 'data-loader', { agent: short, settings: fleet.settings, kvMount: 'kv', appRoleBackend: 'approle', operations: OPERATIONS });
     const warnings = construct.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
     expect(warnings).toEqual([
       '[scoped-agents:aws-session-minimum] agent data-loader: credentialTtl is below 15m; its Vault token keeps it, its AWS sessions last 15m',

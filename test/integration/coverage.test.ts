@@ -13,14 +13,32 @@ const PROOFS: Record<string, readonly string[]> = {
   // OpenBao ships no aws secrets engine: the replay mounts a KV stand-in at the same path.
   'resource vault_aws_secret_backend': ['OpenBao replay (KV stand-in; OpenBao has no aws engine)'],
   'resource vault_aws_secret_backend_role': ['OpenBao replay (KV stand-in; role fields checked)', 'OpenBao probes (creds path allowed to its agent only)'],
-  'resource vault_policy': ['OpenBao replay', 'OpenBao probes (allowed and denied paths)'],
-  'resource vault_approle_auth_backend_role': ['OpenBao replay', 'OpenBao probes (TTLs, policies, bound CIDRs)'],
+  'resource vault_policy': ['OpenBao replay', 'OpenBao probes (allowed and denied paths, of agents and functions)'],
+  'resource vault_approle_auth_backend_role': ['OpenBao replay', 'OpenBao probes (TTLs, policies, bound CIDRs, function logins)'],
   'resource vault_kv_secret_v2': ['OpenBao replay', 'OpenBao probes (reads, denied neighbours)'],
-  'resource aws_iam_role': ['IAM simulation (trust policy)', 'checkov'],
-  'resource aws_iam_role_policy': ['IAM simulation (allowed and denied actions)', 'checkov'],
+  'resource aws_iam_role': ['IAM simulation (trust policies of agents and fleet roles)', 'checkov'],
+  'resource aws_iam_role_policy': ['IAM simulation (allowed and denied actions, agents and fleet roles)', 'checkov'],
+  'resource aws_kms_key': ['IAM simulation (key policy evaluated with every request on the key)', 'checkov (CKV_AWS_7, CKV_AWS_33, CKV2_AWS_64)', 'unit assertions'],
+  'resource aws_kms_alias': ['unit assertions only'],
+  'resource aws_sns_topic': ['checkov (CKV_AWS_26)', 'unit assertions (KMS, subscribers)'],
+  'resource aws_sns_topic_subscription': ['unit assertions only'],
+  'resource aws_chatbot_slack_channel_configuration': ['unit assertions (channel, topic, deny-all guardrail)', 'IAM simulation (its role may do nothing)'],
+  'resource aws_lambda_function': ['checkov (CKV_AWS_45, CKV_AWS_50, CKV_AWS_115, CKV_AWS_116, CKV_AWS_173)', 'unit assertions (environment, code hash)'],
+  'resource aws_lambda_permission': ['checkov (CKV_AWS_301, CKV_AWS_364)', 'unit assertions'],
+  'resource aws_sqs_queue': ['checkov (CKV_AWS_27)', 'IAM simulation (only its function sends)'],
+  'resource aws_cloudwatch_log_group': ['checkov (CKV_AWS_158, CKV_AWS_338)', 'unit assertions'],
+  'resource aws_cloudwatch_log_metric_filter': ['unit assertions only (patterns from model/operations.ts)'],
+  'resource aws_cloudwatch_metric_alarm': ['unit assertions (thresholds, topic)', 'checkov (CKV_AWS_319)'],
+  'resource aws_scheduler_schedule': ['unit assertions (expression, target, input)', 'checkov (CKV_AWS_297)'],
+  'resource aws_scheduler_schedule_group': ['unit assertions only'],
+  'resource aws_secretsmanager_secret': ['IAM simulation (who may read and write each)', 'checkov (CKV_AWS_149)', 'unit assertions (no value in Terraform)'],
+  'resource aws_secretsmanager_secret_rotation': ['checkov (CKV_AWS_304)', 'unit assertions'],
+  'data aws_caller_identity': ['IAM simulation (resolved to the proof account)', 'unit assertions'],
+  'data aws_partition': ['IAM simulation (resolved to aws)', 'unit assertions'],
+  'data aws_region': ['IAM simulation (resolved to the proof region)', 'unit assertions'],
   'provider vault': ['unit assertions only'],
   'provider aws': ['checkov (CKV_AWS_41: no literal keys)', 'unit assertions'],
-  'variable (seed__*, vault_aws_broker_principal_arn)': ['unit assertions only'],
+  'variable (seed__*, vault_aws_broker_principal_arn, vault_addr)': ['unit assertions only'],
 };
 
 /** Every block type in a synthesized stack: resources, data sources, providers, variables. */
@@ -30,7 +48,7 @@ function blockTypes(json: Record<string, unknown>): string[] {
     for (const type of Object.keys((json[block] as Record<string, unknown>) ?? {})) types.push(`${block} ${type}`);
   }
   for (const provider of Object.keys((json.provider as Record<string, unknown>) ?? {})) types.push(`provider ${provider}`);
-  if (json.variable) types.push('variable (seed__*, vault_aws_broker_principal_arn)');
+  if (json.variable) types.push('variable (seed__*, vault_aws_broker_principal_arn, vault_addr)');
   return types;
 }
 

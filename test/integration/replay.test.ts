@@ -82,8 +82,9 @@ describe('replayVault', () => {
       vault_auth_backend: 1,
       vault_aws_secret_backend: 1,
       vault_aws_secret_backend_role: 1,
-      vault_policy: 3,
-      vault_approle_auth_backend_role: 3,
+      // Three agents' policies and AppRole roles, and those of the revoke and rotate functions.
+      vault_policy: 5,
+      vault_approle_auth_backend_role: 5,
       vault_kv_secret_v2: 2,
     });
     expect(summary.standIns).toHaveLength(2);
@@ -123,6 +124,24 @@ describe('replayVault', () => {
     expect((await root.request('GET', 'kv/data/agents/lead-enricher/hubspot')).body.data.data).toEqual({});
     // Write-only: the value is not in the replayed state.
     expect(summary.state['vault_kv_secret_v2.fleet_lead-enricher_Secret-hubspot_F27900CA']).not.toHaveProperty('data_json_wo');
+
+    // The functions' own logins: short tokens carrying only their own policy.
+    for (const fn of ['revoke', 'rotate']) {
+      const fnRole = await root.request('GET', `auth/approle/role/scoped-agents-${fn}`);
+      expect(fnRole.body.data).toMatchObject({
+        token_policies: [`scoped-agents-${fn}`],
+        token_no_default_policy: true,
+        token_type: 'service',
+        token_ttl: 300,
+        token_max_ttl: 900,
+        token_explicit_max_ttl: 900,
+        bind_secret_id: true,
+        secret_id_ttl: 0,
+      });
+      const fnPolicy = await root.request('GET', `sys/policies/acl/scoped-agents-${fn}`);
+      const synthesized = Object.values(stacks[0].json.resource!.vault_policy).find((p) => p.name === `scoped-agents-${fn}`)!;
+      expect(fnPolicy.body.data.policy).toBe(synthesized.policy);
+    }
 
     // The AWS role, with the placeholder ARN of the IAM role it names.
     const awsRole = await root.request('GET', 'aws/roles/agent-invoice-summarizer');

@@ -9,10 +9,16 @@
  * probes, and a grant that breaks fails a test named after the agent and path.
  * The table (via the model) is read only for what it promises: TTLs, bound
  * CIDRs and each entry's scopes.
+ *
+ * The fleet's own AppRole roles (`scoped-agents-revoke`, `scoped-agents-rotate`)
+ * are not agents: they are proven apart, at the end, to reach only the
+ * fleet's agents — each agent's secret-id paths and policy, the agents' KV
+ * subtree and the fleet's revocation markers — plus the token-accessor
+ * endpoints, which Vault cannot scope to an owner.
  */
 import { execFileSync } from 'child_process';
 import { resolve } from 'path';
-import { AGENT_PREFIX, Agent, Fleet, FleetSettings, parseVaultPolicy, secretEntriesFor, TableFiles } from '../../model';
+import { AGENT_PREFIX, Agent, Fleet, parseVaultPolicy, secretEntriesFor, TableFiles } from '../../model';
 import { OpenBaoServer, startOpenBao } from '../support/openbao';
 import { parseReference, replayVault } from '../support/replay';
 import { PROOF_TABLES, SynthesizedStack } from '../support/synthesized';
@@ -83,8 +89,20 @@ interface EntryView {
   readonly variable: string;
 }
 
+/** One of the fleet's functions as the synthesized JSON describes its Vault login. */
+interface FunctionView {
+  readonly role: 'revoke' | 'rotate';
+  readonly roleName: string;
+  readonly policyName: string;
+  readonly policy: string;
+  readonly rules: readonly Rule[];
+  readonly tokenTtl: number;
+  readonly tokenMaxTtl: number;
+}
+
 interface StackView {
   readonly agents: readonly AgentView[];
+  readonly functions: readonly FunctionView[];
   readonly entries: readonly EntryView[];
   readonly kvMounts: readonly string[];
   readonly appRoleMount: string;
@@ -92,16 +110,41 @@ interface StackView {
   readonly awsRoles: readonly string[];
 }
 
+/** The functions' AppRole role names, by function. */
+const FUNCTION_ROLES = { 'scoped-agents-revoke': 'revoke', 'scoped-agents-rotate': 'rotate' } as const;
+
 function viewOf(stack: SynthesizedStack): StackView {
   const policies = resourcesOf(stack, 'vault_policy');
-  const agents = Object.values(resourcesOf(stack, 'vault_approle_auth_backend_role')).map((role): AgentView => {
+  const roles = Object.values(resourcesOf(stack, 'vault_approle_auth_backend_role'));
+  const policyOf = (role: Record<string, unknown>): { ref: string; policy: string } => {
     const roleName = String(role.role_name);
     const refs = role.token_policies as string[];
     if (refs.length !== 1) throw new Error(`${roleName}: expected exactly one token policy, got ${refs.join(', ')}`);
     const policyRef = parseReference(refs[0].replace(/^\$\{|\}$/g, ''));
     const policyResource = policyRef && policies[policyRef.name];
     if (!policyResource) throw new Error(`${roleName}: token policy ${refs[0]} is not a synthesized vault_policy`);
-    const policy = String(policyResource.policy);
+    return { ref: refs[0], policy: String(policyResource.policy) };
+  };
+  const functions = roles
+    .filter((role) => !String(role.role_name).startsWith(AGENT_PREFIX))
+    .map((role): FunctionView => {
+      const roleName = String(role.role_name);
+      if (!(roleName in FUNCTION_ROLES)) throw new Error(`AppRole role ${roleName} is neither an agent's (${AGENT_PREFIX}*) nor one of the fleet's functions`);
+      const { ref, policy } = policyOf(role);
+      return {
+        role: FUNCTION_ROLES[roleName as keyof typeof FUNCTION_ROLES],
+        roleName,
+        policyName: literal(stack, ref),
+        policy,
+        rules: parseVaultPolicy(policy),
+        tokenTtl: Number(role.token_ttl),
+        tokenMaxTtl: Number(role.token_max_ttl),
+      };
+    });
+  const agents = roles.filter((role) => String(role.role_name).startsWith(AGENT_PREFIX)).map((role): AgentView => {
+    const roleName = String(role.role_name);
+    const { ref, policy } = policyOf(role);
+    const refs = [ref];
     return {
       name: roleName.slice(AGENT_PREFIX.length),
       roleName,
@@ -126,6 +169,7 @@ function viewOf(stack: SynthesizedStack): StackView {
   const aws = Object.values(resourcesOf(stack, 'vault_aws_secret_backend'));
   return {
     agents: agents.sort((a, b) => a.name.localeCompare(b.name)),
+    functions: functions.sort((a, b) => a.role.localeCompare(b.role)),
     entries,
     kvMounts,
     appRoleMount: String(appRoles[0].path ?? 'approle'),
@@ -178,19 +222,24 @@ function kvData(view: StackView, path: string): { mount: string; rest: string } 
  * What the table says the agent may do in Vault, written down from the design
  * rather than taken from `model/vault-policy.ts`, so that a grant the
  * translation adds or drops shows up on the server: a `secret:` scope reads its
- * own entry, a `vault:` scope its path, brokered `aws:` scopes read the
- * agent's own AWS role, and every token may look itself up and renew itself
- * (tokens carry no `default` policy).
+ * own entry (unless the credential is kept in AWS), a `vault:` scope its path,
+ * brokered `aws:` scopes and credentials kept in AWS read the agent's own AWS
+ * role, and every token may look itself up and renew itself (tokens carry no
+ * `default` policy).
  */
-function tableRules(agent: Agent, settings: FleetSettings): Rule[] {
+function tableRules(agent: Agent, fleet: Fleet): Rule[] {
+  const { settings, credentials } = fleet;
   const rules: Rule[] = [
     { path: 'auth/token/lookup-self', capabilities: ['read'] },
     { path: 'auth/token/renew-self', capabilities: ['update'] },
   ];
+  // A credential kept in AWS is read with an AWS session from Vault's AWS engine, not from KV.
+  const inAws = (secret: string): boolean => credentials[secret]?.store === 'aws';
   for (const scope of agent.scopes) {
-    if (scope.kind === 'secret') rules.push({ path: `${settings.kvMount}/data/agents/${agent.name}/${scope.secret}`, capabilities: ['read'] });
+    if (scope.kind === 'secret' && !inAws(scope.secret)) rules.push({ path: `${settings.kvMount}/data/agents/${agent.name}/${scope.secret}`, capabilities: ['read'] });
     if (scope.kind === 'vault') rules.push({ path: scope.path, capabilities: scope.capabilities });
-    if (scope.kind === 'aws' && agent.awsPrincipal === undefined) rules.push({ path: `${settings.awsMount}/creds/${AGENT_PREFIX}${agent.name}`, capabilities: ['read'] });
+    const needsAws = scope.kind === 'aws' || (scope.kind === 'secret' && inAws(scope.secret));
+    if (needsAws && agent.awsPrincipal === undefined) rules.push({ path: `${settings.awsMount}/creds/${AGENT_PREFIX}${agent.name}`, capabilities: ['read'] });
   }
   const byPath = new Map<string, Set<string>>();
   for (const r of rules) byPath.set(r.path, new Set([...(byPath.get(r.path) ?? []), ...r.capabilities]));
@@ -259,6 +308,12 @@ function denialsOf(view: StackView, agent: AgentView, expected: readonly Rule[])
     deny('GET', `auth/${view.appRoleMount}/role/${other.roleName}/role-id`);
     deny('POST', `auth/${view.appRoleMount}/role/${other.roleName}/secret-id`);
     deny('GET', `sys/policies/acl/${other.policyName}`);
+  }
+  // The fleet's functions' logins and policies.
+  for (const fn of view.functions) {
+    deny('GET', `auth/${view.appRoleMount}/role/${fn.roleName}/role-id`);
+    deny('POST', `auth/${view.appRoleMount}/role/${fn.roleName}/secret-id`);
+    deny('GET', `sys/policies/acl/${fn.policyName}`);
   }
   // Its own identity: it may not read its role, mint its own secret-ids, or rewrite its policy.
   deny('GET', `auth/${view.appRoleMount}/role/${agent.roleName}`);
@@ -354,6 +409,70 @@ async function setUpUsersEngines(root: VaultClient, view: StackView): Promise<Us
   return engines;
 }
 
+
+// ---------------------------------------------------------------------------
+// The fleet's functions.
+// ---------------------------------------------------------------------------
+
+/**
+ * Token-store endpoints the revoke function needs to find and revoke an
+ * agent's live tokens. Vault's ACLs cannot scope them to a token's owner: with
+ * them the function may look up and revoke any token by its accessor (a power
+ * to cut off, not to gain access). Every other path of the functions is an
+ * agent's.
+ */
+const TOKEN_ACCESSOR_PATHS = ['auth/token/accessors', 'auth/token/lookup-accessor', 'auth/token/revoke-accessor'];
+
+/**
+ * What each function may do in Vault, written down from the design rather
+ * than taken from model/operations.ts: for each agent of the fleet, revoke may
+ * list and destroy its secret-ids and read and replace its policy; rotate may
+ * read its role-id, issue, list, look up and destroy its secret-ids. Neither
+ * may touch an agent's role configuration (its policies, its role-id) nor any
+ * role or policy that is not an agent's. Revoke records revocations; rotate
+ * reads them, and writes the agents' KV entries.
+ */
+function functionRules(role: 'revoke' | 'rotate', fleet: Fleet): Rule[] {
+  const { appRoleMount: m, kvMount: kv } = fleet.settings;
+  const agents = fleet.agents.map((a) => `${AGENT_PREFIX}${a.name}`);
+  const rules: Rule[] =
+    role === 'revoke'
+      ? [
+          ...agents.flatMap((a) => [
+            { path: `auth/${m}/role/${a}/secret-id`, capabilities: ['list'] },
+            { path: `auth/${m}/role/${a}/secret-id-accessor/destroy`, capabilities: ['update'] },
+            { path: `sys/policies/acl/${a}`, capabilities: ['read', 'update'] },
+          ]),
+          { path: 'auth/token/accessors', capabilities: ['list', 'sudo'] },
+          { path: 'auth/token/lookup-accessor', capabilities: ['update'] },
+          { path: 'auth/token/revoke-accessor', capabilities: ['update'] },
+          { path: `${kv}/data/control/revoked/*`, capabilities: ['create', 'read', 'update'] },
+        ]
+      : [
+          ...agents.flatMap((a) => [
+            { path: `auth/${m}/role/${a}/role-id`, capabilities: ['read'] },
+            { path: `auth/${m}/role/${a}/secret-id`, capabilities: ['list', 'update'] },
+            { path: `auth/${m}/role/${a}/secret-id-accessor/destroy`, capabilities: ['update'] },
+            { path: `auth/${m}/role/${a}/secret-id-accessor/lookup`, capabilities: ['update'] },
+          ]),
+          { path: `${kv}/data/agents/*`, capabilities: ['create', 'read', 'update'] },
+          { path: `${kv}/metadata/agents/*`, capabilities: ['read'] },
+          { path: `${kv}/data/control/revoked/*`, capabilities: ['read'] },
+        ];
+  return rules.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** Why a path of a function's policy is an agent's, or `undefined` when it is not. */
+function agentsPath(path: string, fleet: Fleet): string | undefined {
+  const { appRoleMount: m, kvMount: kv } = fleet.settings;
+  const agent = fleet.agents.find((a) => path.startsWith(`auth/${m}/role/${AGENT_PREFIX}${a.name}/`) || path === `sys/policies/acl/${AGENT_PREFIX}${a.name}`);
+  if (agent) return `agent ${agent.name}`;
+  if (path === `${kv}/data/agents/*` || path === `${kv}/metadata/agents/*`) return "the agents' KV entries";
+  if (path === `${kv}/data/control/revoked/*`) return 'revocation markers';
+  if (TOKEN_ACCESSOR_PATHS.includes(path)) return 'token accessors (not scopable to an owner)';
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------
 // The tables.
 // ---------------------------------------------------------------------------
@@ -380,7 +499,7 @@ const PROOFS = PROOF_TABLES.map((table) => {
   const agents = view.agents.map((agent) => {
     const row = fleet.agents.find((a) => a.name === agent.name);
     if (!row) throw new Error(`agent ${agent.name} is synthesized but not in the table`);
-    const expected = tableRules(row, fleet.settings);
+    const expected = tableRules(row, fleet);
     // What the table promises about where it logs in from: a CIDR the synthesis drops must fail the refusal tests.
     return { ...agent, expected, tableCidrs: row.boundCidrs, grants: grantsOf(agent, expected), denials: denialsOf(view, agent, expected) };
   });
@@ -594,11 +713,182 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
     const entries = view.entries.filter((e) => agent.expected.some((r) => r.path === e.dataPath));
     if (entries.length > 0) {
       test.each(entries)(`${agent.name}'s entry $name lists the table's scopes in its metadata`, async (entry) => {
-        const want = secretEntriesFor(expected(), fleet.settings).find((e) => e.dataPath === entry.dataPath);
+        const want = secretEntriesFor(expected(), fleet.settings, fleet.credentials).find((e) => e.dataPath === entry.dataPath);
         expect(want).toBeDefined();
         const res = expectStatus(await root.request('GET', entry.metadataPath), 200, 'read metadata');
         expect(res.body.data.custom_metadata).toMatchObject({ agent: agent.name, owner: expected().owner, scopes: want!.scopes.join(',') });
       });
     }
+  });
+
+  describe.each(view.functions.map((f) => [f.role, f] as const))('the %s function', (role, fn) => {
+    const m = view.appRoleMount;
+    const kv = fleet.settings.kvMount;
+    const agent = `${AGENT_PREFIX}${[...fleet.agents].map((a) => a.name).sort()[0]}`;
+    const others = view.functions.map((f) => f.roleName);
+    let login: Promise<{ client: VaultClient; token: string }> | undefined;
+    /** Logs the function in as it does at run time: its role-id and a secret-id from its login secret. */
+    const login$ = (): Promise<{ client: VaultClient; token: string }> => {
+      login ??= (async () => {
+        const base = `auth/${m}/role/${fn.roleName}`;
+        const roleId = expectStatus(await root.request('GET', `${base}/role-id`), 200, 'read role-id').body.data.role_id;
+        const secretId = expectStatus(await root.request('POST', `${base}/secret-id`, { body: {} }), 200, 'mint secret-id').body.data.secret_id;
+        const res = expectStatus(await vaultClient(server.addr).request('POST', `auth/${m}/login`, { body: { role_id: roleId, secret_id: secretId } }), 200, `${fn.roleName} logs in`);
+        const token: string = res.body.auth.client_token;
+        return { client: vaultClient(server.addr, { token }), token };
+      })();
+      return login;
+    };
+    const session = async (): Promise<VaultClient> => (await login$()).client;
+    /** A fresh secret-id of the probed agent, minted as root: its accessor. */
+    const mintedAccessor = async (): Promise<string> =>
+      expectStatus(await root.request('POST', `auth/${m}/role/${agent}/secret-id`, { body: {} }), 200, 'mint').body.data.secret_id_accessor;
+
+    test(`${role}'s synthesized policy grants exactly what the design says`, () => {
+      expect(fn.rules).toEqual(functionRules(role, fleet));
+    });
+
+    test(`every path of ${role}'s policy is one of the fleet's agents', their KV entries, the revocation markers, or the token accessors`, () => {
+      expect(fn.rules.filter((r) => agentsPath(r.path, fleet) === undefined).map((r) => r.path)).toEqual([]);
+      expect(fn.rules.filter((r) => TOKEN_ACCESSOR_PATHS.includes(r.path)).length).toBe(role === 'revoke' ? 3 : 0);
+    });
+
+    test(`${role}'s policy on the server is the synthesized one`, async () => {
+      const res = expectStatus(await root.request('GET', `sys/policies/acl/${fn.policyName}`), 200, 'read policy');
+      expect(res.body.data.policy).toBe(fn.policy);
+    });
+
+    test(`${role} logs in with a ${fn.tokenTtl} s service token carrying only ${fn.policyName}`, async () => {
+      // Not even the default policy's self-service: root looks the token up.
+      expect((await (await session()).request('GET', 'auth/token/lookup-self')).status).toBe(403);
+      const res = expectStatus(await root.request('POST', 'auth/token/lookup', { body: { token: (await login$()).token } }), 200, 'lookup');
+      expect(res.body.data.policies).toEqual([fn.policyName]);
+      expect(res.body.data.ttl).toBeLessThanOrEqual(fn.tokenTtl);
+      expect(res.body.data.ttl).toBeGreaterThan(fn.tokenTtl - 60);
+      expect(res.body.data.explicit_max_ttl).toBe(fn.tokenMaxTtl);
+      expect(res.body.data.type).toBe('service');
+    });
+
+    /** The calls the function makes at run time, each allowed. */
+    const grants: Record<'revoke' | 'rotate', { title: string; run: (c: VaultClient) => Promise<void> }[]> = {
+      revoke: [
+        {
+          title: `lists and destroys the secret-ids of ${agent}`,
+          run: async (c) => {
+            const accessor = await mintedAccessor();
+            const list = expectStatus(await c.request('LIST', `auth/${m}/role/${agent}/secret-id`), 200, 'list');
+            expect(list.body.data.keys).toContain(accessor);
+            expectStatus(await c.request('POST', `auth/${m}/role/${agent}/secret-id-accessor/destroy`, { body: { secret_id_accessor: accessor } }), 204, 'destroy');
+          },
+        },
+        {
+          title: `reads and replaces the policy ${agent}`,
+          run: async (c) => {
+            const read = expectStatus(await c.request('GET', `sys/policies/acl/${agent}`), 200, 'read');
+            expectStatus(await c.request('PUT', `sys/policies/acl/${agent}`, { body: { policy: read.body.data.policy } }), 204, 'write back');
+          },
+        },
+        {
+          title: 'finds a live token by its accessor and revokes it',
+          run: async (c) => {
+            const token = expectStatus(await root.request('POST', 'auth/token/create-orphan', { body: { policies: [agent], no_default_policy: true, ttl: '5m' } }), 200, 'create');
+            const accessor = token.body.auth.accessor;
+            expect(expectStatus(await c.request('LIST', 'auth/token/accessors'), 200, 'list').body.data.keys).toContain(accessor);
+            expectStatus(await c.request('POST', 'auth/token/lookup-accessor', { body: { accessor } }), 200, 'lookup');
+            expectStatus(await c.request('POST', 'auth/token/revoke-accessor', { body: { accessor } }), 204, 'revoke');
+            expect((await vaultClient(server.addr, { token: token.body.auth.client_token }).request('GET', 'auth/token/lookup-self')).status).toBe(403);
+          },
+        },
+        {
+          title: 'records a revocation marker',
+          run: async (c) => {
+            expectStatus(await c.request('POST', `${kv}/data/control/revoked/zz-probe`, { body: { data: { by: 'proof' } } }), 200, 'write');
+            expectStatus(await c.request('GET', `${kv}/data/control/revoked/zz-probe`), 200, 'read');
+          },
+        },
+      ],
+      rotate: [
+        {
+          title: `reads the role-id of ${agent} and issues, lists, looks up and destroys its secret-ids`,
+          run: async (c) => {
+            expectStatus(await c.request('GET', `auth/${m}/role/${agent}/role-id`), 200, 'role-id');
+            const issued = expectStatus(await c.request('POST', `auth/${m}/role/${agent}/secret-id`, { body: { metadata: '{"issued-by":"proof"}' } }), 200, 'issue');
+            const accessor = issued.body.data.secret_id_accessor;
+            expect(expectStatus(await c.request('LIST', `auth/${m}/role/${agent}/secret-id`), 200, 'list').body.data.keys).toContain(accessor);
+            expectStatus(await c.request('POST', `auth/${m}/role/${agent}/secret-id-accessor/lookup`, { body: { secret_id_accessor: accessor } }), 200, 'lookup');
+            expectStatus(await c.request('POST', `auth/${m}/role/${agent}/secret-id-accessor/destroy`, { body: { secret_id_accessor: accessor } }), 204, 'destroy');
+          },
+        },
+        {
+          title: "writes and reads an agent's KV entry and its versions",
+          run: async (c) => {
+            expectStatus(await c.request('POST', `${kv}/data/agents/zz-probe/x`, { body: { data: { token: 'rotated' } } }), 200, 'write');
+            expectStatus(await c.request('GET', `${kv}/data/agents/zz-probe/x`), 200, 'read');
+            expectStatus(await c.request('GET', `${kv}/metadata/agents/zz-probe/x`), 200, 'versions');
+          },
+        },
+        {
+          title: 'reads a revocation marker',
+          run: async (c) => {
+            expectStatus(await root.request('POST', `${kv}/data/control/revoked/zz-probe`, { body: { data: { by: 'proof' } } }), 200, 'write as root');
+            expectStatus(await c.request('GET', `${kv}/data/control/revoked/zz-probe`), 200, 'read');
+          },
+        },
+      ],
+    };
+    test.each(grants[role].map((g) => [g.title, g] as const))(`${role} %s`, async (_title, g) => {
+      await g.run(await session());
+    });
+
+    const denials: { method: VaultMethod; path: string }[] = [
+      // An agent's role configuration: its policies, its role-id. With them, a login of any policy.
+      { method: 'GET', path: `auth/${m}/role/${agent}` },
+      { method: 'POST', path: `auth/${m}/role/${agent}` },
+      { method: 'POST', path: `auth/${m}/role/${agent}/role-id` },
+      { method: 'POST', path: `auth/${m}/role/${agent}/token-policies` },
+      { method: 'POST', path: `auth/${m}/role/${AGENT_PREFIX}zz-new` },
+      { method: 'LIST', path: `auth/${m}/role` },
+      // The functions' own logins.
+      ...others.flatMap((r): { method: VaultMethod; path: string }[] => [
+        { method: 'GET', path: `auth/${m}/role/${r}/role-id` },
+        { method: 'POST', path: `auth/${m}/role/${r}/secret-id` },
+        { method: 'LIST', path: `auth/${m}/role/${r}/secret-id` },
+        { method: 'POST', path: `auth/${m}/role/${r}/secret-id-accessor/destroy` },
+      ]),
+      // Policies that are not the fleet's agents'.
+      ...view.functions.map((f) => ({ method: 'PUT' as VaultMethod, path: `sys/policies/acl/${f.policyName}` })),
+      { method: 'PUT', path: 'sys/policies/acl/default' },
+      { method: 'PUT', path: `sys/policies/acl/${AGENT_PREFIX}zz-new` },
+      { method: 'LIST', path: 'sys/policies/acl' },
+      // The system backend and the token store.
+      { method: 'POST', path: 'auth/token/create' },
+      { method: 'GET', path: 'sys/mounts' },
+      { method: 'POST', path: 'sys/mounts/zz-probe' },
+      { method: 'GET', path: 'sys/auth' },
+      { method: 'GET', path: 'sys/audit' },
+      // KV outside the agents' entries and the markers, and destroying versions.
+      { method: 'GET', path: `${kv}/data/other` },
+      { method: 'POST', path: `${kv}/data/control/other` },
+      { method: 'DELETE', path: `${kv}/metadata/agents/zz-probe/x` },
+      { method: 'POST', path: `${kv}/destroy/agents/zz-probe/x` },
+      { method: 'GET', path: `${USER_KV_MOUNT}/data/zz-probe` },
+      ...(role === 'revoke'
+        ? [
+            { method: 'POST' as VaultMethod, path: `auth/${m}/role/${agent}/secret-id` },
+            { method: 'GET' as VaultMethod, path: `auth/${m}/role/${agent}/role-id` },
+            { method: 'GET' as VaultMethod, path: `${kv}/data/agents/zz-probe/x` },
+          ]
+        : [
+            { method: 'GET' as VaultMethod, path: `sys/policies/acl/${agent}` },
+            { method: 'PUT' as VaultMethod, path: `sys/policies/acl/${agent}` },
+            { method: 'POST' as VaultMethod, path: `${kv}/data/control/revoked/zz-probe` },
+            { method: 'LIST' as VaultMethod, path: 'auth/token/accessors' },
+            { method: 'POST' as VaultMethod, path: 'auth/token/revoke-accessor' },
+          ]),
+    ];
+    test.each(denials)(`${role} is denied $method $path`, async ({ method, path }) => {
+      const res = await (await session()).request(method, path, { body: bodyFor(method, path) });
+      expect({ status: res.status, body: res.body }).toEqual({ status: 403, body: { errors: [expect.stringMatching(/permission denied/)] } });
+    });
   });
 });

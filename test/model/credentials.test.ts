@@ -140,10 +140,43 @@ describe('operations contract', () => {
     expect(parseAlarmName('someone-elses-alarm')).toBeUndefined();
   });
 
-  test("the functions' Vault policies reach only agent-* roles and policies, and the fleet's KV paths", () => {
-    const paths = [...revokerVaultPolicy(BUILTIN_FLEET_SETTINGS), ...rotatorVaultPolicy(BUILTIN_FLEET_SETTINGS)].map((r) => r.path);
+  test("the functions' Vault policies name each agent's secret-id paths and policy, and nothing of any role's configuration", () => {
+    const agents = ['lead-enricher', 'email-notifier'];
+    const paths = [...revokerVaultPolicy(BUILTIN_FLEET_SETTINGS, agents), ...rotatorVaultPolicy(BUILTIN_FLEET_SETTINGS, agents)].map((r) => r.path);
     for (const path of paths) {
-      expect(path).toMatch(/^(auth\/approle\/role\/agent-\*|sys\/policies\/acl\/agent-\*|auth\/token\/(accessors|lookup-accessor|revoke-accessor)|kv\/(data|metadata)\/(agents|control\/revoked)\/\*)$/);
+      expect(path).toMatch(
+        /^(auth\/approle\/role\/agent-(lead-enricher|email-notifier)\/(role-id|secret-id|secret-id-accessor\/(destroy|lookup))|sys\/policies\/acl\/agent-(lead-enricher|email-notifier)|auth\/token\/(accessors|lookup-accessor|revoke-accessor)|kv\/(data|metadata)\/(agents|control\/revoked)\/\*)$/,
+      );
     }
+    expect(paths.filter((p) => p.includes('*') && !p.startsWith('kv/'))).toEqual([]);
+  });
+});
+
+describe('operations rules in the table', () => {
+  test("fails when the fleet name starts with agent-, inside the revoke function's reach", async () => {
+    const problems = await problemsOf(`version: 1\nfleet: { name: agent-fleet }\n${BASE_SCOPES}${AGENTS}`);
+    expect(problems.map((p) => [p.rule, p.line, p.value])).toEqual([['unsafe-name', 2, 'agent-fleet']]);
+  });
+
+  test('fails when a credential kept in AWS would rotate more often than Secrets Manager can', async () => {
+    const problems = await problemsOf(`version: 1
+credentials:
+  hubspot: { store: aws }
+${BASE_SCOPES}agents:
+  - name: lead-enricher
+    owner: growth@acme.example
+    rotation: "rate(1 hour)"
+    actions:
+      - { action: Read contact info, scopes: [crm.contacts.read] }
+`);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        rule: 'invalid-schedule',
+        line: 18,
+        agent: 'lead-enricher',
+        value: 'rate(1 hour)',
+        message: 'rotation is more often than Secrets Manager rotates (every 4 hours at most), and hubspot is kept in AWS',
+      }),
+    ]);
   });
 });

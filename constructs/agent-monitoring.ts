@@ -1,0 +1,80 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { Construct } from 'constructs';
+import { Agent, AlarmKind, callLogFilterPatterns, callLogGroupName, FleetSettings, METRICS } from '../model';
+import { alarmSpecsFor } from './private/alarm-specs';
+
+/** Props of {@link AgentMonitoring}. */
+export interface AgentMonitoringProps {
+  readonly agent: Agent;
+  readonly settings: FleetSettings;
+  /** The fleet key, which encrypts the call log. */
+  readonly keyArn: string;
+  /** The fleet's alarm topic: every alarm notifies it. */
+  readonly topicArn: string;
+}
+
+/**
+ * One agent's audit trail and alarms: its own call-log group (the fleet's
+ * retention, KMS-encrypted), metric filters turning each logged call and each
+ * denied call into the `Calls` and `DeniedCalls` metrics (dimension `Agent`),
+ * and four alarms — call rate, denied rate, orphan, rotation failure — each
+ * notifying the fleet topic.
+ */
+export class AgentMonitoring extends Construct {
+  /** The call-log group (main resource). */
+  public readonly resource: CloudwatchLogGroup;
+  /** The alarms, by kind. */
+  public readonly alarms: Record<AlarmKind, CloudwatchMetricAlarm>;
+  /** `/scoped-agents/<fleet>/agents/<agent>`. */
+  public readonly logGroupName: string;
+
+  constructor(scope: Construct, id: string, props: AgentMonitoringProps) {
+    super(scope, id);
+    const { agent, settings } = props;
+    const tags = { agent: agent.name, owner: agent.owner, fleet: settings.name, 'managed-by': 'scoped-agents' };
+    this.logGroupName = callLogGroupName(settings.name, agent.name);
+
+    this.resource = new CloudwatchLogGroup(this, 'Resource', {
+      name: this.logGroupName,
+      retentionInDays: settings.logRetentionDays,
+      kmsKeyId: props.keyArn,
+      tags,
+    });
+
+    const patterns = callLogFilterPatterns(agent.name);
+    const filter = (filterId: string, name: string, pattern: string, metric: string): CloudwatchLogMetricFilter =>
+      new CloudwatchLogMetricFilter(this, filterId, {
+        name,
+        logGroupName: this.resource.name,
+        pattern,
+        // With dimensions CloudWatch takes no default value: a quiet minute has no datapoint.
+        metricTransformation: { name: metric, namespace: METRICS.namespace, value: '1', unit: 'Count', dimensions: { [METRICS.dimension]: '$.agent' } },
+      });
+    filter('CallsFilter', 'calls', patterns.calls, METRICS.calls);
+    filter('DeniedFilter', 'denied-calls', patterns.denied, METRICS.deniedCalls);
+
+    const alarms: Partial<Record<AlarmKind, CloudwatchMetricAlarm>> = {};
+    for (const spec of alarmSpecsFor(settings.name, agent)) {
+      alarms[spec.kind] = new CloudwatchMetricAlarm(this, `Alarm-${spec.kind}`, {
+        alarmName: spec.name,
+        alarmDescription: spec.description,
+        namespace: METRICS.namespace,
+        metricName: spec.metricName,
+        dimensions: { [METRICS.dimension]: agent.name },
+        statistic: spec.statistic,
+        period: spec.period,
+        evaluationPeriods: spec.evaluationPeriods,
+        datapointsToAlarm: spec.datapointsToAlarm,
+        threshold: spec.threshold,
+        comparisonOperator: spec.comparisonOperator,
+        treatMissingData: spec.treatMissingData,
+        actionsEnabled: true,
+        alarmActions: [props.topicArn],
+        tags,
+      });
+    }
+    this.alarms = alarms as Record<AlarmKind, CloudwatchMetricAlarm>;
+  }
+}

@@ -1,0 +1,71 @@
+import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { Construct } from 'constructs';
+import { Agent, agentResourceName, FleetSettings, RotateEvent, SECRET_NAMES } from '../model';
+
+/** Props of {@link AgentRotation}. */
+export interface AgentRotationProps {
+  readonly agent: Agent;
+  readonly settings: FleetSettings;
+  /** The fleet key: the schedule's payload and the delivery secret are encrypted with it. */
+  readonly keyArn: string;
+  readonly rotateFunctionArn: string;
+  /** The fleet's schedule group and the role its schedules run as. */
+  readonly scheduleGroup: string;
+  readonly schedulerRoleArn: string;
+  /**
+   * Retries of a failed invocation of the rotate function (a failed rotation
+   * inside the function raises the rotation-failure alarm instead).
+   * @default 2
+   */
+  readonly retries?: number;
+}
+
+/**
+ * One agent's rotation: an EventBridge Scheduler schedule on the agent's
+ * `rotation` expression that sends the rotate function
+ * `{"action":"rotate","agent":"<name>"}`, and the Secrets Manager secret the
+ * rotation delivers the agent's new AppRole login to (`{"role_id","secret_id"}`;
+ * the value never passes through Terraform).
+ */
+export class AgentRotation extends Construct {
+  /** The schedule (main resource), `agent-<name>` in the fleet's group. */
+  public readonly resource: SchedulerSchedule;
+  /** Where the agent reads its current login. */
+  public readonly delivery: SecretsmanagerSecret;
+  public readonly deliverySecretArn: string;
+
+  constructor(scope: Construct, id: string, props: AgentRotationProps) {
+    super(scope, id);
+    const { agent, settings } = props;
+    const event: RotateEvent = { action: 'rotate', agent: agent.name };
+
+    this.resource = new SchedulerSchedule(this, 'Resource', {
+      name: agentResourceName(agent),
+      groupName: props.scheduleGroup,
+      description: `Rotates the credentials of agent ${agent.name} (scoped-agents)`,
+      scheduleExpression: agent.rotation,
+      scheduleExpressionTimezone: 'UTC',
+      // Rotation runs when the table says, not within a window around it.
+      flexibleTimeWindow: { mode: 'OFF' },
+      kmsKeyArn: props.keyArn,
+      state: 'ENABLED',
+      target: {
+        arn: props.rotateFunctionArn,
+        roleArn: props.schedulerRoleArn,
+        input: JSON.stringify(event),
+        retryPolicy: { maximumRetryAttempts: props.retries ?? 2, maximumEventAgeInSeconds: 3600 },
+      },
+    });
+
+    this.delivery = new SecretsmanagerSecret(this, 'Delivery', {
+      name: SECRET_NAMES.agentLogin(settings.name, agent.name),
+      description:
+        `Vault AppRole login ({"role_id","secret_id"}) of agent ${agent.name}, delivered by the rotate function at every rotation. ` +
+        'Not managed by Terraform.',
+      kmsKeyId: props.keyArn,
+      tags: { agent: agent.name, owner: agent.owner, fleet: settings.name, 'managed-by': 'scoped-agents' },
+    });
+    this.deliverySecretArn = this.delivery.arn;
+  }
+}

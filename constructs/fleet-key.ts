@@ -1,0 +1,83 @@
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { Construct } from 'constructs';
+import { FleetSettings } from '../model';
+import { arnOf, AwsContext } from './private/aws-context';
+
+/** Props of {@link FleetKey}. */
+export interface FleetKeyProps {
+  readonly settings: FleetSettings;
+  readonly context: AwsContext;
+  /** Names of every log group the key encrypts (the agents' call logs are covered by their prefix). */
+  readonly functionLogGroups: readonly string[];
+  /** Prefix of the agents' call-log groups, e.g. `/scoped-agents/<fleet>/agents/`. */
+  readonly callLogPrefix: string;
+}
+
+/**
+ * The fleet's KMS key: it encrypts the call logs and function logs, the
+ * alarm topic, the dead-letter queues, the functions' environment, the
+ * schedules' payloads and every Secrets Manager secret of the fleet.
+ *
+ * Key policy: the account administers it and IAM policies grant its use
+ * (each role of the fleet names exactly the key); CloudWatch Logs may use it
+ * for the fleet's own log groups only; CloudWatch alarms of the account may
+ * publish to the encrypted topic. Secrets Manager, SQS, SNS, Lambda and
+ * Scheduler use it on behalf of a caller, whose IAM policy must allow it.
+ */
+export class FleetKey extends Construct {
+  /** The key (main resource). */
+  public readonly resource: KmsKey;
+  /** `alias/scoped-agents/<fleet>`. */
+  public readonly alias: KmsAlias;
+  /** ARN of the key. */
+  public readonly keyArn: string;
+
+  constructor(scope: Construct, id: string, props: FleetKeyProps) {
+    super(scope, id);
+    const { context: ctx, settings } = props;
+    const logGroups = [`${props.callLogPrefix}*`, ...[...props.functionLogGroups].sort()].map((name) => arnOf(ctx, 'logs', `log-group:${name}`));
+
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          // Without it, IAM policies could not grant the key, and nobody could manage it.
+          Sid: 'AccountAdministersAndIamGrants',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:${ctx.partition}:iam::${ctx.account}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+        {
+          Sid: 'CloudWatchLogsForFleetLogGroups',
+          Effect: 'Allow',
+          Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
+          Action: ['kms:Decrypt*', 'kms:Describe*', 'kms:Encrypt*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+          Resource: '*',
+          Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroups } },
+        },
+        {
+          // CloudWatch publishes alarm notifications to the KMS-encrypted topic.
+          Sid: 'CloudWatchAlarmsPublishToTopic',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:SourceAccount': ctx.account } },
+        },
+      ],
+    };
+
+    this.resource = new KmsKey(this, 'Resource', {
+      description: `scoped-agents fleet ${settings.name}: call logs, alarm topic, secrets, function environment`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      isEnabled: true,
+      policy: JSON.stringify(policy),
+      tags: { fleet: settings.name, 'managed-by': 'scoped-agents' },
+    });
+    this.keyArn = this.resource.arn;
+    this.alias = new KmsAlias(this, 'Alias', { name: `alias/scoped-agents/${settings.name}`, targetKeyId: this.resource.keyId });
+  }
+}

@@ -1,0 +1,202 @@
+import { TerraformVariable } from 'cdktf';
+import { Construct } from 'constructs';
+import { AGENT_PREFIX, callLogGroupName, Fleet, FUNCTIONS, FunctionEnvironment, functionName, METRICS } from '../model';
+import { FleetFunction } from './fleet-function';
+import { FleetKey } from './fleet-key';
+import { FleetNotifications } from './fleet-notifications';
+import { FleetScheduler } from './fleet-scheduler';
+import { FunctionVaultLogin } from './function-vault-login';
+import { arnOf, AwsContext, awsContext } from './private/aws-context';
+import { notifyFunctionPolicy, revokeFunctionPolicy, rotateFunctionPolicy } from './private/function-policies';
+
+/**
+ * What one agent's alarms, call log, rotation schedule and secrets attach to:
+ * the fleet-wide resources of {@link FleetOperations}.
+ */
+export interface AgentOperations {
+  /** The alarm topic every alarm notifies. */
+  readonly topicArn: string;
+  /** The fleet key (call log, secrets, schedule payloads). */
+  readonly keyArn: string;
+  /** The rotate function, which the schedule invokes and Secrets Manager rotates with. */
+  readonly rotateFunctionArn: string;
+  readonly rotateFunctionName: string;
+  /** The schedule group and the role schedules run as. */
+  readonly scheduleGroup: string;
+  readonly schedulerRoleArn: string;
+}
+
+/** Props of {@link FleetOperations}. */
+export interface FleetOperationsProps {
+  /** A validated table (`loadFleet`). */
+  readonly fleet: Fleet;
+  /** Path of the AppRole auth backend; pass the backend resource's `path` so the functions' roles depend on it. */
+  readonly appRoleBackend: string;
+}
+
+/**
+ * Everything that keeps a fleet's credentials short-lived and revocable,
+ * shared by all its agents: the fleet KMS key, the alarm topic and the team's
+ * channel, the schedule group and its role, and the revoke, rotate (and, for
+ * the webhook, notify) functions — each with its own IAM role and, for revoke
+ * and rotate, its own Vault policy, AppRole role and login secret.
+ *
+ * Alarms → topic → revoke (cuts the agent off) and the channel. Schedules →
+ * rotate (new secret-id, rotated SaaS credentials, metrics).
+ */
+export class FleetOperations extends Construct {
+  public readonly key: FleetKey;
+  /** The alarm topic and the team's channel (main resource: the topic). */
+  public readonly notifications: FleetNotifications;
+  public readonly scheduler: FleetScheduler;
+  /** The functions, by role (`notify` only when notifications go to a webhook). */
+  public readonly functions: Partial<Record<(typeof FUNCTIONS)[number], FleetFunction>> & { revoke: FleetFunction; rotate: FleetFunction };
+  /** The Vault logins of revoke and rotate. */
+  public readonly vaultLogins: { revoke: FunctionVaultLogin; rotate: FunctionVaultLogin };
+  /** Vault's address as the functions reach it: the table's `vaultAddr`, or the `vault_addr` variable. */
+  public readonly vaultAddr: string;
+  /** What each agent's resources attach to. */
+  public readonly agentOperations: AgentOperations;
+
+  constructor(scope: Construct, id: string, props: FleetOperationsProps) {
+    super(scope, id);
+    const { settings, credentials } = props.fleet;
+    if (settings.name.startsWith(AGENT_PREFIX)) {
+      // The revoke function may rewrite every `agent-*` role; its own would be one of them.
+      throw new Error(
+        `fleet ${settings.name}: the fleet's roles would be named ${functionName(settings.name, 'revoke')}…, which match ${AGENT_PREFIX}* ` +
+          `and which the revoke function may rewrite; choose a fleet name that does not start with ${AGENT_PREFIX}`,
+      );
+    }
+    const ctx: AwsContext = awsContext(this);
+    const webhook = settings.notify === undefined;
+    const deployed = FUNCTIONS.filter((r) => r !== 'notify' || webhook);
+
+    this.key = new FleetKey(this, 'Key', {
+      settings,
+      context: ctx,
+      callLogPrefix: callLogGroupName(settings.name, ''),
+      functionLogGroups: deployed.map((r) => `/aws/lambda/${functionName(settings.name, r)}`),
+    });
+    const keyArn = this.key.keyArn;
+    this.notifications = new FleetNotifications(this, 'Notifications', { settings, context: ctx, keyArn });
+    this.scheduler = new FleetScheduler(this, 'Scheduler', { settings, context: ctx });
+    this.vaultAddr = settings.vaultAddr ?? this.vaultAddrVariable().stringValue;
+    const agents = props.fleet.agents.map((a) => a.name);
+    this.vaultLogins = {
+      revoke: new FunctionVaultLogin(this, 'RevokeLogin', { role: 'revoke', settings, agents, appRoleBackend: props.appRoleBackend, keyArn }),
+      rotate: new FunctionVaultLogin(this, 'RotateLogin', { role: 'rotate', settings, agents, appRoleBackend: props.appRoleBackend, keyArn }),
+    };
+    const webhookSecretArn = this.notifications.webhookSecret?.arn;
+
+    const vaultEnvironment = (role: 'revoke' | 'rotate'): FunctionEnvironment => ({
+      FLEET: settings.name,
+      VAULT_ADDR: this.vaultAddr,
+      KV_MOUNT: settings.kvMount,
+      APPROLE_MOUNT: settings.appRoleMount,
+      VAULT_LOGIN_SECRET_ARN: this.vaultLogins[role].secretArn,
+    });
+
+    const revokeEnvironment: FunctionEnvironment = { ...vaultEnvironment('revoke'), ...(webhookSecretArn ? { WEBHOOK_SECRET_ARN: webhookSecretArn } : {}) };
+    const revoke = new FleetFunction(this, 'Revoke', {
+      role: 'revoke',
+      settings,
+      context: ctx,
+      keyArn,
+      description: `Cuts an agent of fleet ${settings.name} off when one of its alarms fires (scoped-agents)`,
+      environment: { ...revokeEnvironment },
+      // An alarm storm across many agents must not queue revocations behind each other for long.
+      reservedConcurrency: 5,
+      policy: (runtime) =>
+        revokeFunctionPolicy({
+          ...runtime,
+          agentRolesArn: arnOf(ctx, 'iam', `role/${AGENT_PREFIX}*`),
+          loginSecretArn: this.vaultLogins.revoke.secretArn,
+          webhookSecretArn,
+        }),
+    });
+
+    const rotateName = functionName(settings.name, 'rotate');
+    const credentialsJson = Object.fromEntries(
+      Object.keys(credentials)
+        .sort()
+        .map((name) => {
+          const c = credentials[name];
+          return [name, { rotator: c.rotator, ...(c.tokenUrl ? { tokenUrl: c.tokenUrl } : {}), store: c.store }];
+        }),
+    );
+    const rotateEnvironment: FunctionEnvironment = {
+      ...vaultEnvironment('rotate'),
+      ROTATION_GRACE_SECONDS: String(settings.rotationGrace),
+      SCHEDULE_GROUP: this.scheduler.groupName,
+      SCHEDULER_ROLE_ARN: this.scheduler.roleArn,
+      // Built from its name: a function cannot reference its own ARN attribute.
+      FUNCTION_ARN: arnOf(ctx, 'lambda', `function:${rotateName}`),
+      CREDENTIALS: JSON.stringify(credentialsJson),
+    };
+    const rotate = new FleetFunction(this, 'Rotate', {
+      role: 'rotate',
+      settings,
+      context: ctx,
+      keyArn,
+      description: `Rotates the credentials of the agents of fleet ${settings.name} (scoped-agents)`,
+      environment: { ...rotateEnvironment },
+      // Providers' token endpoints can be slow; a rotation must not die half-way.
+      timeout: 300,
+      policy: (runtime) =>
+        rotateFunctionPolicy({
+          ...runtime,
+          loginSecretArn: this.vaultLogins.rotate.secretArn,
+          agentSecretsArn: arnOf(ctx, 'secretsmanager', `secret:scoped-agents/${settings.name}/agents/*`),
+          schedulesArn: arnOf(ctx, 'scheduler', `schedule/${settings.name}/*`),
+          schedulerRoleArn: this.scheduler.roleArn,
+          metricNamespace: METRICS.namespace,
+        }),
+    });
+    this.scheduler.allowInvoke(rotate.functionArn, keyArn);
+    this.functions = { revoke, rotate };
+    this.notifications.subscribe(revoke);
+
+    if (webhookSecretArn) {
+      const notifyEnvironment: Pick<FunctionEnvironment, 'FLEET' | 'WEBHOOK_SECRET_ARN'> = { FLEET: settings.name, WEBHOOK_SECRET_ARN: webhookSecretArn };
+      const notify = new FleetFunction(this, 'Notify', {
+        role: 'notify',
+        settings,
+        context: ctx,
+        keyArn,
+        description: `Posts the alarms of fleet ${settings.name} to the team's webhook (scoped-agents)`,
+        environment: { ...notifyEnvironment } as Record<string, string>,
+        timeout: 30,
+        policy: (runtime) => notifyFunctionPolicy({ ...runtime, webhookSecretArn }),
+      });
+      this.functions.notify = notify;
+      this.notifications.subscribe(notify);
+    }
+
+    this.agentOperations = {
+      topicArn: this.notifications.topicArn,
+      keyArn,
+      rotateFunctionArn: rotate.functionArn,
+      rotateFunctionName: rotate.resource.functionName,
+      scheduleGroup: this.scheduler.groupName,
+      schedulerRoleArn: this.scheduler.roleArn,
+    };
+  }
+
+  /** The `vault_addr` variable, for a table without `fleet.vaultAddr`. */
+  private vaultAddrVariable(): TerraformVariable {
+    const variable = new TerraformVariable(this, 'VaultAddr', {
+      type: 'string',
+      nullable: false,
+      description: "Vault's address as the fleet's functions reach it, e.g. https://vault.example.com:8200 (set fleet.vaultAddr in the table to fix it there).",
+      validation: [
+        {
+          condition: 'can(regex("^https://[^/ ]+", var.vault_addr))',
+          errorMessage: 'vault_addr must be an https:// URL such as https://vault.example.com:8200.',
+        },
+      ],
+    });
+    variable.overrideLogicalId('vault_addr');
+    return variable;
+  }
+}

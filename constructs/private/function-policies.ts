@@ -1,0 +1,147 @@
+/**
+ * The IAM permissions of the fleet's own principals (the three functions, the
+ * scheduler, AWS Chatbot): pure documents over ARNs that the constructs pass in
+ * as Terraform references. Each grant is exactly what that principal touches;
+ * `test/integration/iam-simulation-fleet.test.ts` holds them to it.
+ *
+ * No cdktf here: call any of it with literal ARNs from a REPL.
+ */
+
+/** One statement; unlike the agents' policies, the fleet's may carry a condition. */
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: 'Allow';
+  readonly Action: readonly string[];
+  readonly Resource: readonly string[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+/** An identity policy of the fleet. */
+export interface FleetPolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly PolicyStatement[];
+}
+
+/** Sorts statements by Sid and their actions and resources, so a change is a one-line diff. */
+export function policyOf(statements: readonly PolicyStatement[]): FleetPolicyDocument {
+  const sorted = statements.map((s) => ({ ...s, Action: [...new Set(s.Action)].sort(), Resource: [...new Set(s.Resource)].sort() }));
+  return { Version: '2012-10-17', Statement: sorted.sort((a, b) => a.Sid.localeCompare(b.Sid)) };
+}
+
+/** What every function needs to run: write its own log, send failed events to its own queue, trace. */
+export interface RuntimeRefs {
+  /** `arn:…:log-group:/aws/lambda/<function>` (without `:*`). */
+  readonly logGroupArn: string;
+  readonly deadLetterQueueArn: string;
+  /** The fleet key: its dead-letter queue is encrypted with it, and so are the secrets it reads. */
+  readonly keyArn: string;
+}
+
+function runtime(refs: RuntimeRefs): PolicyStatement[] {
+  return [
+    { Sid: 'WriteItsLog', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${refs.logGroupArn}:*`] },
+    { Sid: 'SendFailedEventsToItsQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [refs.deadLetterQueueArn] },
+    // Decrypt: the secrets it reads and its environment; GenerateDataKey: messages to its encrypted queue.
+    { Sid: 'UseFleetKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [refs.keyArn] },
+    // X-Ray accepts no resource but `*`.
+    { Sid: 'Trace', Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: ['*'] },
+  ];
+}
+
+/** What the revoke function touches besides its runtime. */
+export interface RevokeRefs extends RuntimeRefs {
+  /** `arn:<partition>:iam::<account>:role/agent-*`: the only roles it may revise. */
+  readonly agentRolesArn: string;
+  /** Its own Vault login. */
+  readonly loginSecretArn: string;
+  /** The team's webhook, when notifications go there. */
+  readonly webhookSecretArn?: string;
+}
+
+/**
+ * The revoke function: puts the deny-older-sessions policy on `agent-*` roles
+ * (and reads them to find them), reads its own Vault login and the webhook.
+ */
+export function revokeFunctionPolicy(refs: RevokeRefs): FleetPolicyDocument {
+  return policyOf([
+    ...runtime(refs),
+    { Sid: 'RevokeAgentSessions', Effect: 'Allow', Action: ['iam:GetRole', 'iam:PutRolePolicy'], Resource: [refs.agentRolesArn] },
+    { Sid: 'ReadItsVaultLogin', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [refs.loginSecretArn] },
+    ...(refs.webhookSecretArn ? [{ Sid: 'ReadWebhook', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: [refs.webhookSecretArn] }] : []),
+  ]);
+}
+
+/** What the rotate function touches besides its runtime. */
+export interface RotateRefs extends RuntimeRefs {
+  readonly loginSecretArn: string;
+  /** `arn:…:secret:scoped-agents/<fleet>/agents/*`: every agent's delivery secret and AWS-kept credential. */
+  readonly agentSecretsArn: string;
+  /** `arn:…:schedule/<group>/*`: one-shot "expire the previous secret-id" schedules, in the fleet's group only. */
+  readonly schedulesArn: string;
+  /** The scheduler's role, the only role it may hand to EventBridge Scheduler. */
+  readonly schedulerRoleArn: string;
+  /** CloudWatch namespace of the rotation metrics. */
+  readonly metricNamespace: string;
+}
+
+/**
+ * The rotate function: delivers new logins and rotated credentials to the
+ * agents' secrets (Secrets Manager's four-step rotation included), schedules
+ * the expiry of the previous secret-id, and reports success and failure.
+ */
+export function rotateFunctionPolicy(refs: RotateRefs): FleetPolicyDocument {
+  return policyOf([
+    ...runtime(refs),
+    { Sid: 'ReadItsVaultLogin', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [refs.loginSecretArn] },
+    {
+      Sid: 'DeliverToAgentSecrets',
+      Effect: 'Allow',
+      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+      Resource: [refs.agentSecretsArn],
+    },
+    { Sid: 'ScheduleExpiryInFleetGroup', Effect: 'Allow', Action: ['scheduler:CreateSchedule'], Resource: [refs.schedulesArn] },
+    { Sid: 'PassOnlySchedulerRole', Effect: 'Allow', Action: ['iam:PassRole'], Resource: [refs.schedulerRoleArn] },
+    // PutMetricData takes no resource; the namespace condition keeps it to the fleet's metrics.
+    {
+      Sid: 'PutRotationMetrics',
+      Effect: 'Allow',
+      Action: ['cloudwatch:PutMetricData'],
+      Resource: ['*'],
+      Condition: { StringEquals: { 'cloudwatch:namespace': refs.metricNamespace } },
+    },
+  ]);
+}
+
+/** What the notify function touches besides its runtime. */
+export interface NotifyRefs extends RuntimeRefs {
+  readonly webhookSecretArn: string;
+}
+
+/** The notify function: reads the webhook's URL, nothing else. */
+export function notifyFunctionPolicy(refs: NotifyRefs): FleetPolicyDocument {
+  return policyOf([...runtime(refs), { Sid: 'ReadWebhook', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [refs.webhookSecretArn] }]);
+}
+
+/** The scheduler's role: invoke the rotate function and read schedule payloads encrypted with the fleet key. */
+export function schedulerPolicy(refs: { readonly rotateFunctionArn: string; readonly keyArn: string }): FleetPolicyDocument {
+  return policyOf([
+    { Sid: 'InvokeOnlyRotate', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [refs.rotateFunctionArn] },
+    { Sid: 'DecryptSchedulePayload', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [refs.keyArn] },
+  ]);
+}
+
+/** A trust policy naming one AWS service, optionally only on behalf of one account. */
+export function serviceTrust(service: string, sourceAccount?: string): object {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'OnlyItsService',
+        Effect: 'Allow',
+        Principal: { Service: service },
+        Action: 'sts:AssumeRole',
+        ...(sourceAccount ? { Condition: { StringEquals: { 'aws:SourceAccount': sourceAccount } } } : {}),
+      },
+    ],
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * The world the functions run in, for tests: a real OpenBao with the seed's
+ * synthesized Vault resources replayed onto it, a moto server for AWS, and the
+ * functions' own least-privilege Vault logins stored in Secrets Manager where
+ * the Lambdas read them.
+ */
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { resolve } from 'path';
+import { cloudWatchClient } from '../../functions/shared/aws';
+import { Fleet, functionVaultRole, loadFleet, METRICS, renderVaultPolicy, revokerVaultPolicy, rotatorVaultPolicy, SECRET_NAMES } from '../../model';
+import { OpenBaoServer, startOpenBao } from '../support/openbao';
+import { MotoServer, startMoto } from '../support/moto';
+import { replayVault } from '../support/replay';
+import { SynthesizedStack, synthesizeTable } from '../support/synthesized';
+import { expectStatus, VaultClient, vaultClient } from '../support/vault-client';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+/** Clients of the moto server, with the credentials it accepts. */
+export interface Aws {
+  readonly iam: IAMClient;
+  readonly secrets: SecretsManagerClient;
+  readonly scheduler: SchedulerClient;
+  readonly cloudwatch: CloudWatchClient;
+}
+
+/** A started world; `stop()` ends both servers. */
+export interface World {
+  readonly bao: OpenBaoServer;
+  readonly moto: MotoServer;
+  /** Root client: only the test's own setup and assertions use it, never a function. */
+  readonly root: VaultClient;
+  readonly aws: Aws;
+  readonly fleet: Fleet;
+  readonly stack: SynthesizedStack;
+  /** ARN of the Secrets Manager secret holding each function's own Vault login. */
+  readonly loginSecretArn: { readonly revoke: string; readonly rotate: string };
+  /** Where each function's Vault policy came from: the synthesized stack (as deployed), or model/operations.ts. */
+  readonly functionPolicy: Readonly<Record<'revoke' | 'rotate', 'synthesized' | 'model'>>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startWorld}. */
+export interface WorldOptions {
+  /** Seed values of the synthesized KV entries, by Terraform variable (`seed__<agent>__<secret>`). */
+  readonly seeds?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Starts OpenBao and moto, synthesizes the seed table (`agents.yaml`), replays
+ * its Vault resources as root — the functions' own policies and AppRole roles
+ * among them (installed from model/operations.ts when the stack has none) —
+ * and stores a login of each function in Secrets Manager.
+ */
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const [bao, moto, synthesized, fleet] = await Promise.all([
+    startOpenBao(),
+    startMoto(),
+    synthesizeTable({ table: resolve(ROOT, 'agents.yaml') }),
+    loadFleet({ table: resolve(ROOT, 'agents.yaml') }),
+  ]);
+  try {
+    if (synthesized.stacks.length !== 1) throw new Error(`expected one stack, got ${synthesized.stacks.map((s) => s.name).join(', ')}`);
+    const stack = synthesized.stacks[0];
+    const root = vaultClient(bao.addr, { token: bao.rootToken });
+
+    // Variables without a default: the seeds given, and a placeholder for each required ARN.
+    const variables: Record<string, string> = {};
+    for (const [name, v] of Object.entries(stack.json.variable ?? {})) {
+      if (options.seeds && name in options.seeds) variables[name] = JSON.stringify(options.seeds[name]);
+      else if (v.default === undefined && name.endsWith('_arn')) variables[name] = 'arn:aws:iam::000000000000:role/vault';
+    }
+    await replayVault(stack, root, { variables, awsSecretsEngine: 'kv-stand-in' });
+
+    const aws: Aws = {
+      iam: new IAMClient(moto.clientConfig),
+      secrets: new SecretsManagerClient(moto.clientConfig),
+      scheduler: new SchedulerClient(moto.clientConfig),
+      cloudwatch: cloudWatchClient(moto.clientConfig),
+    };
+    const settings = fleet.settings;
+    const agents = fleet.agents.map((a) => a.name);
+    const loginSecretArn = { revoke: '', rotate: '' };
+    const functionPolicy = { revoke: 'model', rotate: 'model' } as Record<'revoke' | 'rotate', 'synthesized' | 'model'>;
+    for (const role of ['revoke', 'rotate'] as const) {
+      const name = functionVaultRole(role);
+      const base = `auth/${settings.appRoleMount}/role/${name}`;
+      const synthesized = Object.values(stack.json.resource?.vault_policy ?? {}).some((p) => p.name === name);
+      if (synthesized) {
+        // The fleet synthesizes the function's policy and AppRole role: replayed above, used as deployed.
+        functionPolicy[role] = 'synthesized';
+      } else {
+        // A stack without them: install the policy model/operations.ts declares, for the fleet's agents.
+        const rules = role === 'revoke' ? revokerVaultPolicy(settings, agents) : rotatorVaultPolicy(settings, agents);
+        expectStatus(await root.request('PUT', `sys/policies/acl/${name}`, { body: { policy: renderVaultPolicy(name, rules) } }), 204, `write policy ${name}`);
+        expectStatus(
+          await root.request('POST', base, { body: { token_policies: [name], token_no_default_policy: true, token_ttl: 900, token_max_ttl: 900 } }),
+          204,
+          `create AppRole role ${name}`,
+        );
+      }
+      // The operator's bootstrap: a secret-id for the function, stored where the Lambda reads it.
+      const roleId = expectStatus(await root.request('GET', `${base}/role-id`), 200, 'read role-id').body.data.role_id;
+      const secretId = expectStatus(await root.request('POST', `${base}/secret-id`, { body: {} }), 200, 'mint secret-id').body.data.secret_id;
+      const created = await aws.secrets.send(
+        new CreateSecretCommand({ Name: SECRET_NAMES.functionLogin(settings.name, role), SecretString: JSON.stringify({ role_id: roleId, secret_id: secretId }) }),
+      );
+      loginSecretArn[role] = created.ARN!;
+    }
+
+    return {
+      bao,
+      moto,
+      root,
+      aws,
+      fleet,
+      stack,
+      loginSecretArn,
+      functionPolicy,
+      stop: async () => {
+        await Promise.all([bao.stop(), moto.stop()]);
+      },
+    };
+  } catch (e) {
+    await Promise.all([bao.stop(), moto.stop()]);
+    throw e;
+  }
+}
+
+/** An agent's AppRole login material, minted as root (what an operator would hand over at deploy). */
+export async function mintAgentLogin(world: World, agent: string): Promise<{ role_id: string; secret_id: string; accessor: string }> {
+  const base = `auth/${world.fleet.settings.appRoleMount}/role/agent-${agent}`;
+  const roleId = expectStatus(await world.root.request('GET', `${base}/role-id`), 200, `read agent-${agent} role-id`).body.data.role_id;
+  const minted = expectStatus(await world.root.request('POST', `${base}/secret-id`, { body: {} }), 200, `mint agent-${agent} secret-id`).body.data;
+  return { role_id: roleId, secret_id: minted.secret_id, accessor: minted.secret_id_accessor };
+}
+
+/** Logs in as the agent (anonymous client, real AppRole login); returns the HTTP answer. */
+export async function agentLogin(world: World, login: { role_id: string; secret_id: string }): Promise<{ status: number; body: any }> {
+  return vaultClient(world.bao.addr).request('POST', `auth/${world.fleet.settings.appRoleMount}/login`, { body: { role_id: login.role_id, secret_id: login.secret_id } });
+}
+
+/** Logs in as the agent and returns a client holding its token; fails the test when the login is refused. */
+export async function agentSession(world: World, login: { role_id: string; secret_id: string }): Promise<VaultClient> {
+  const res = expectStatus(await agentLogin(world, login), 200, 'agent login');
+  return vaultClient(world.bao.addr, { token: res.body.auth.client_token });
+}
+
+/** Sum of one of the rotation metrics of `agent` over the last hour, read back with GetMetricData. */
+export async function metricSum(world: World, agent: string, metric: string): Promise<number> {
+  const now = Date.now();
+  const res = await world.aws.cloudwatch.send(
+    new GetMetricDataCommand({
+      StartTime: new Date(now - 3_600_000),
+      EndTime: new Date(now + 600_000),
+      MetricDataQueries: [
+        {
+          Id: 'm',
+          MetricStat: {
+            Metric: { Namespace: METRICS.namespace, MetricName: metric, Dimensions: [{ Name: METRICS.dimension, Value: agent }] },
+            Period: 60,
+            Stat: 'Sum',
+          },
+        },
+      ],
+    }),
+  );
+  return (res.MetricDataResults?.[0]?.Values ?? []).reduce((a, b) => a + b, 0);
+}
+
+/** The environment a function handler reads, pointing at this world. */
+export function functionEnv(world: World, role: 'revoke' | 'rotate', extra: Record<string, string> = {}): Record<string, string> {
+  const s = world.fleet.settings;
+  return {
+    ...world.moto.env,
+    FLEET: s.name,
+    VAULT_ADDR: world.bao.addr,
+    KV_MOUNT: s.kvMount,
+    APPROLE_MOUNT: s.appRoleMount,
+    VAULT_LOGIN_SECRET_ARN: world.loginSecretArn[role],
+    ...extra,
+  };
+}
+
+/** Runs `fn` with `env` set on process.env (the handlers read it), restoring it afterwards. */
+export async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    return await fn();
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+/** An SNS event carrying CloudWatch alarm notifications, as the fleet topic delivers them. */
+export function snsAlarmEvent(...alarms: Record<string, unknown>[]): unknown {
+  return {
+    Records: alarms.map((alarm, i) => ({
+      EventSource: 'aws:sns',
+      EventVersion: '1.0',
+      EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:scoped-agents-alarms:0000',
+      Sns: {
+        Type: 'Notification',
+        MessageId: `00000000-0000-0000-0000-00000000000${i}`,
+        TopicArn: 'arn:aws:sns:us-east-1:123456789012:scoped-agents-alarms',
+        Subject: `ALARM: "${String(alarm.AlarmName)}" in US East (N. Virginia)`,
+        Message: JSON.stringify(alarm),
+        Timestamp: new Date().toISOString(),
+      },
+    })),
+  };
+}
+
+/** A CloudWatch alarm notification (the JSON an alarm publishes to SNS). */
+export function alarmNotification(name: string, state: string, trigger: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    AlarmName: name,
+    AlarmDescription: null,
+    AWSAccountId: '123456789012',
+    AlarmConfigurationUpdatedTimestamp: '2026-11-27T17:00:00.000+0000',
+    NewStateValue: state,
+    NewStateReason: 'Threshold Crossed: 1 datapoint [37.0 (27/11/26 18:00:00)] was greater than the threshold (20.0).',
+    StateChangeTime: '2026-11-27T18:01:00.123+0000',
+    Region: 'US East (N. Virginia)',
+    AlarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`,
+    OldStateValue: state === 'ALARM' ? 'OK' : 'ALARM',
+    OKActions: [],
+    AlarmActions: ['arn:aws:sns:us-east-1:123456789012:scoped-agents-alarms'],
+    InsufficientDataActions: [],
+    Trigger: { StatisticType: 'Statistic', Unit: null, EvaluateLowSampleCountPercentile: '', ...trigger },
+    ...extra,
+  };
+}
+
+/**
+ * Captures what the handlers log (one JSON object a line, through console.log)
+ * instead of printing it; returns the parsed lines, growing as they come.
+ */
+export function captureLogs(): Record<string, unknown>[] {
+  const lines: Record<string, unknown>[] = [];
+  beforeAll(() => {
+    jest.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      try {
+        lines.push(JSON.parse(String(line)));
+      } catch {
+        lines.push({ message: String(line) });
+      }
+    });
+  });
+  afterAll(() => jest.restoreAllMocks());
+  return lines;
+}
