@@ -1,7 +1,6 @@
-import { ChildProcess, spawn } from 'child_process';
 import { existsSync } from 'fs';
 import { join, resolve } from 'path';
-import { freePort } from './openbao';
+import { answers200, freePort, startServerProcess, withPortRetries } from './server-process';
 
 /** A running moto server, started by {@link startMoto}. */
 export interface MotoServer {
@@ -35,112 +34,22 @@ export function motoBinary(root = ROOT): string {
   return bin;
 }
 
-// Process groups still running; killed on exit even if a test crashed before `stop()`.
-const running = new Set<number>();
-let exitHookInstalled = false;
-function killAll(): void {
-  for (const pgid of running) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  running.clear();
-}
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', killAll);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      killAll();
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  }
-}
-
-const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((done) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      done(false);
-    }, ms);
-    const onExit = (): void => {
-      clearTimeout(timer);
-      done(true);
-    };
-    child.once('exit', onExit);
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-class PortInUse extends Error {}
-
 async function startOnce(timeoutMs: number): Promise<MotoServer> {
   const binary = motoBinary();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   // Hermetic: no AWS_* settings of the developer's shell reach the server.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^AWS_/.test(k)));
-  const child = spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
-  const pgid = child.pid;
-  if (pgid === undefined) throw new Error(`could not start ${binary}`);
-  running.add(pgid);
-  installExitHook();
-
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output += chunk.toString('utf8');
-    if (output.length > 200_000) output = output.slice(-100_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-
-  const stop = async (): Promise<void> => {
-    if (!exited(child)) {
-      try {
-        process.kill(-pgid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      if (!(await waitForExit(child, 3_000))) {
-        try {
-          process.kill(-pgid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-        await waitForExit(child, 5_000);
-      }
-    }
-    running.delete(pgid);
-  };
-
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (exited(child)) {
-      await stop();
-      const message = `moto_server exited (code ${child.exitCode}, signal ${child.signalCode}) before it was ready. Its output:\n${output}`;
-      throw /Address already in use/i.test(output) ? new PortInUse(message) : new Error(message);
-    }
-    try {
-      // The dashboard route answers once the WSGI app is serving.
-      const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`moto_server did not answer 200 on ${endpoint}/moto-api/ within ${timeoutMs} ms. Its output:\n${output}`);
-    }
-    await sleep(100);
-  }
+  const server = await startServerProcess({
+    name: 'moto_server',
+    binary,
+    args: ['-H', '127.0.0.1', '-p', String(port)],
+    env,
+    timeoutMs,
+    portInUse: /Address already in use/i,
+    // The dashboard route answers once the WSGI app is serving.
+    ready: () => answers200(`${endpoint}/moto-api/`),
+  });
 
   const region = 'us-east-1';
   const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -148,8 +57,8 @@ async function startOnce(timeoutMs: number): Promise<MotoServer> {
     endpoint,
     clientConfig: { endpoint, region, credentials },
     env: { AWS_ENDPOINT_URL: endpoint, AWS_REGION: region, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey },
-    output: () => output,
-    stop,
+    output: server.output,
+    stop: server.stop,
   };
 }
 
@@ -161,11 +70,5 @@ async function startOnce(timeoutMs: number): Promise<MotoServer> {
  * @param timeoutMs how long to wait for it to serve @default 20000
  */
 export async function startMoto(timeoutMs = 20_000): Promise<MotoServer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(timeoutMs);
-    } catch (e) {
-      if (!(e instanceof PortInUse) || attempt >= 3) throw e;
-    }
-  }
+  return withPortRetries(() => startOnce(timeoutMs));
 }

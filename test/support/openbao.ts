@@ -1,6 +1,5 @@
-import { ChildProcess, spawn } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
-import { createServer } from 'net';
+import { answers200, freePort, startServerProcess, withPortRetries } from './server-process';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { randomBytes } from 'crypto';
@@ -66,70 +65,6 @@ export function openBaoBinary(root = ROOT): string {
   return candidates[candidates.length - 1];
 }
 
-/** A TCP port that was free a moment ago: bind port 0 on loopback, read it, close. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-// Process groups still running; killed on exit even if a test crashed before `stop()`.
-const running = new Set<number>();
-let exitHookInstalled = false;
-function killAll(): void {
-  for (const pgid of running) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  running.clear();
-}
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', killAll);
-  // A signal's default action ends the process without 'exit' handlers: kill the servers first,
-  // then let the signal do what it would have done (unless someone else handles it).
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      killAll();
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  }
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((done) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      done(false);
-    }, ms);
-    const onExit = (): void => {
-      clearTimeout(timer);
-      done(true);
-    };
-    child.once('exit', onExit);
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-class PortInUse extends Error {}
-
 async function startOnce(options: StartOpenBaoOptions): Promise<OpenBaoServer> {
   const binary = openBaoBinary();
   const port = await freePort();
@@ -163,68 +98,20 @@ async function startOnce(options: StartOpenBaoOptions): Promise<OpenBaoServer> {
 
   // Hermetic: no VAULT_*/BAO_* settings of the developer's shell reach the test server.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VAULT|BAO)_/.test(k)));
-  // detached: the server leads its own process group, so stop() can kill the group.
-  const child = spawn(binary, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
-  const pgid = child.pid;
-  if (pgid === undefined) throw new Error(`could not start ${binary}`);
-  running.add(pgid);
-  installExitHook();
-
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output += chunk.toString('utf8');
-    if (output.length > 200_000) output = output.slice(-100_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-
-  const stop = async (): Promise<void> => {
-    if (!exited(child)) {
-      try {
-        process.kill(-pgid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      if (!(await waitForExit(child, 3_000))) {
-        try {
-          process.kill(-pgid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-        await waitForExit(child, 5_000);
-      }
-    }
-    running.delete(pgid);
-    if (configDir) rmSync(configDir, { recursive: true, force: true });
-  };
-
-  const timeoutMs = options.timeoutMs ?? 20_000;
-  const deadline = Date.now() + timeoutMs;
-  const healthy = async (base: string): Promise<boolean> => {
-    try {
-      const res = await fetch(`${base}/v1/sys/health`, { signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      return res.status === 200;
-    } catch {
-      return false;
-    }
-  };
-  for (;;) {
-    if (exited(child)) {
-      await stop();
-      const message = `OpenBao exited (code ${child.exitCode}, signal ${child.signalCode}) before it was ready. Its output:\n${output}`;
-      // A port taken between freePort() and the bind (or the cluster port, listener port + 1).
-      throw /address already in use/.test(output) ? new PortInUse(message) : new Error(message);
-    }
-    if ((await healthy(addr)) && (forwardedAddr === undefined || (await healthy(forwardedAddr)))) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`OpenBao did not answer 200 on ${addr}/v1/sys/health within ${timeoutMs} ms. Its output:\n${output}`);
-    }
-    await sleep(100);
-  }
-
-  return { addr, forwardedAddr, rootToken, output: () => output, stop };
+  const server = await startServerProcess({
+    name: 'OpenBao',
+    binary,
+    args,
+    env,
+    timeoutMs: options.timeoutMs,
+    // A port taken between freePort() and the bind (or the cluster port, listener port + 1).
+    portInUse: /address already in use/,
+    ready: async () => (await answers200(`${addr}/v1/sys/health`)) && (forwardedAddr === undefined || (await answers200(`${forwardedAddr}/v1/sys/health`))),
+    cleanup: () => {
+      if (configDir) rmSync(configDir, { recursive: true, force: true });
+    },
+  });
+  return { addr, forwardedAddr, rootToken, output: server.output, stop: server.stop };
 }
 
 /**
@@ -237,11 +124,8 @@ async function startOnce(options: StartOpenBaoOptions): Promise<OpenBaoServer> {
  *   in time (the message includes the server's output)
  */
 export async function startOpenBao(options: StartOpenBaoOptions = {}): Promise<OpenBaoServer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(options);
-    } catch (e) {
-      if (!(e instanceof PortInUse) || attempt >= 3) throw e;
-    }
-  }
+  return withPortRetries(() => startOnce(options));
 }
+
+/** Re-exported for callers that took it from here. */
+export { freePort } from './server-process';
