@@ -1,0 +1,104 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
+import { join } from 'path';
+import { byCodeUnit } from './private/order';
+
+/** A block map of Terraform JSON: `type → name → body` (resources, data sources). */
+export type TerraformBlocks = Record<string, Record<string, Record<string, unknown>>>;
+
+/** One stack's Terraform JSON, as `cdktf synth` writes it. */
+export interface TerraformJson {
+  readonly resource?: TerraformBlocks;
+  readonly data?: TerraformBlocks;
+  readonly variable?: Record<string, Record<string, unknown>>;
+  readonly [block: string]: unknown;
+}
+
+/** One synthesized stack. */
+export interface StackOutput {
+  /** Stack name: the directory under `<out>/stacks/`. */
+  readonly name: string;
+  /** Path of its `cdk.tf.json`, as the reader named it (for messages and SARIF locations). */
+  readonly file: string;
+  readonly json: TerraformJson;
+}
+
+/** Everything a synthesized output directory holds that reviews read: every stack, sorted by name. */
+export interface SynthOutput {
+  /** The directory, as the reader named it. */
+  readonly dir: string;
+  readonly stacks: readonly StackOutput[];
+}
+
+/**
+ * A synthesized output that cannot be read: missing, empty, or not Terraform
+ * JSON. The message names the path and what to do.
+ */
+export class OutputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputError';
+  }
+}
+
+const SYNTH_FIRST = 'run scoped-agents synth first';
+
+/**
+ * Reads every `stacks/<name>/cdk.tf.json` under a synthesized output
+ * directory (`cdktf.out`), sorted by stack name.
+ *
+ * @param dir the directory to read
+ * @param shown how messages name it (the path as the user wrote it)
+ * @default shown - `dir`
+ * @throws OutputError naming the path when the directory is missing, holds no stack, or a stack is not Terraform JSON
+ */
+export function readOutput(dir: string, shown: string = dir): SynthOutput {
+  if (!existsSync(dir)) throw new OutputError(`${shown}: not found — ${SYNTH_FIRST} (or pass the output directory with --out)`);
+  if (!statSync(dir).isDirectory()) throw new OutputError(`${shown}: not a directory — pass the directory scoped-agents synth wrote (cdktf.out)`);
+  const stacksDir = join(dir, 'stacks');
+  const names = existsSync(stacksDir) && statSync(stacksDir).isDirectory() ? readdirSync(stacksDir).filter((n) => !n.startsWith('.')).sort() : [];
+  if (names.length === 0) throw new OutputError(`${shown}: no stacks found — ${SYNTH_FIRST}`);
+  const stacks = names.map((name): StackOutput => {
+    const file = join(shown, 'stacks', name, 'cdk.tf.json');
+    const path = join(stacksDir, name, 'cdk.tf.json');
+    if (!existsSync(path)) throw new OutputError(`${file}: not found — the stack directory has no Terraform JSON; ${SYNTH_FIRST}`);
+    return { name, file, json: parseTerraformJson(readFileSync(path, 'utf8'), file) };
+  });
+  return { dir: shown, stacks };
+}
+
+/**
+ * Parses one stack's Terraform JSON.
+ *
+ * @param file how messages name the file
+ * @throws OutputError when the text is not a JSON object, or a block is not an object of objects
+ */
+export function parseTerraformJson(text: string, file: string): TerraformJson {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new OutputError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)}) — ${SYNTH_FIRST}`);
+  }
+  if (!isObject(json)) throw new OutputError(`${file}: not a Terraform JSON object — ${SYNTH_FIRST}`);
+  for (const block of ['resource', 'data'] as const) {
+    const types = json[block];
+    if (types === undefined) continue;
+    const bad = !isObject(types) || Object.values(types).some((byName) => !isObject(byName) || Object.values(byName).some((body) => !isObject(body)));
+    if (bad) throw new OutputError(`${file}: "${block}" is not a map of types to named blocks — ${SYNTH_FIRST}`);
+  }
+  return json as TerraformJson;
+}
+
+/** Builds an output from stacks held in memory (tests, and callers that synthesize without writing). */
+export function outputOf(stacks: readonly { name: string; json: TerraformJson; file?: string }[], dir = '(in memory)'): SynthOutput {
+  return {
+    dir,
+    stacks: [...stacks]
+      .sort((a, b) => byCodeUnit(a.name, b.name))
+      .map((s) => ({ name: s.name, json: s.json, file: s.file ?? join(dir, 'stacks', s.name, 'cdk.tf.json') })),
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,120 @@
+import { accessMatrix, AgentAccess, readOutput } from '../../model';
+import { PROOF_TABLES, synthesizeTable } from '../support/synthesized';
+import { cli, Synthesized } from './support/review-fixtures';
+
+/**
+ * `scoped-agents report`: the access matrix read back from synthesized
+ * output, per agent — owner, platform, scopes and their concrete grants,
+ * TTLs, rotation, alarms, where secrets live, whom it trusts — with the
+ * fleet's own functions reported apart.
+ */
+
+let seed: Synthesized;
+let fixture: Synthesized;
+
+beforeAll(async () => {
+  seed = await synthesizeTable(PROOF_TABLES[0].files);
+  fixture = await synthesizeTable(PROOF_TABLES[1].files);
+});
+
+const agent = (s: Synthesized, name: string): AgentAccess => accessMatrix(readOutput(s.outDir)).agents.find((a) => a.name === name)!;
+
+describe('the access matrix of the seed', () => {
+  test('lists exactly the three agents; functions and their identities are infrastructure, not agents', () => {
+    const matrix = accessMatrix(readOutput(seed.outDir));
+    expect(matrix.agents.map((a) => a.name)).toEqual(['email-notifier', 'invoice-summarizer', 'lead-enricher']);
+    const infra = matrix.infrastructure.map((e) => `${e.kind} ${e.name}`);
+    expect(infra).toEqual(expect.arrayContaining(['vault-policy scoped-agents-revoke', 'vault-policy scoped-agents-rotate', 'vault-role approle/scoped-agents-revoke', 'function scoped-agents-revoke', 'function scoped-agents-rotate']));
+    expect(infra.some((e) => e.includes('agent-'))).toBe(false);
+  });
+
+  test('reads lead-enricher: owner and platform from its KV metadata, its scopes with their Vault grant, TTLs, rotation, alarms and secret', () => {
+    const a = agent(seed, 'lead-enricher');
+    expect({ owner: a.owner, platform: a.platform, fleet: a.fleet }).toEqual({ owner: 'growth@acme.example', platform: 'claude', fleet: 'scoped-agents' });
+    expect(a.scopes).toEqual([
+      { name: 'crm.contacts.read', kind: 'secret', vault: [{ path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'] }], iam: [], secrets: ['kv:kv/agents/lead-enricher/hubspot'] },
+      { name: 'crm.tags.write', kind: 'secret', vault: [{ path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'] }], iam: [], secrets: ['kv:kv/agents/lead-enricher/hubspot'] },
+    ]);
+    expect(a.ttl).toEqual({ tokenTtl: 900, tokenMaxTtl: 3600, tokenExplicitMaxTtl: 3600, secretIdTtl: 90000 });
+    expect(a.rotation.schedule).toEqual({ name: 'agent-lead-enricher', expression: 'cron(0 3 * * ? *)', timezone: 'UTC', state: 'ENABLED', targetAgent: 'lead-enricher' });
+    expect(a.secrets).toEqual([{ store: 'vault', credential: 'hubspot', location: 'kv/agents/lead-enricher/hubspot', scopes: ['crm.contacts.read', 'crm.tags.write'] }]);
+    expect(a.alarms.map((x) => [x.kind, x.threshold, x.actions])).toEqual([
+      ['call-rate', 1000, ['aws_sns_topic/scoped-agents-alarms']],
+      ['denied-rate', 20, ['aws_sns_topic/scoped-agents-alarms']],
+      ['orphan', 1, ['aws_sns_topic/scoped-agents-alarms']],
+      ['rotation-failure', 0, ['aws_sns_topic/scoped-agents-alarms']],
+    ]);
+    expect(a.identity).toEqual({ vaultPolicy: 'agent-lead-enricher', vaultRole: 'approle/agent-lead-enricher', vaultRolePolicies: ['agent-lead-enricher'], managedPolicies: [] });
+  });
+
+  test('reads invoice-summarizer: IAM grants by statement, brokered sessions and the one principal its role trusts', () => {
+    const a = agent(seed, 'invoice-summarizer');
+    expect(a.owner).toBe('finance@acme.example');
+    expect(a.scopes.map((s) => [s.name, s.kind, s.iam])).toEqual([
+      ['StorageBucketsRead', 'aws', [{ actions: ['s3:ListBucket'], resources: ['arn:aws:s3:::acme-invoices'] }]],
+      ['StorageObjectsCreate', 'aws', [{ actions: ['s3:PutObject'], resources: ['arn:aws:s3:::acme-invoices/uploads/*'] }]],
+    ]);
+    expect(a.trust.awsPrincipals).toEqual(['AWS:${var.vault_aws_broker_principal_arn}']);
+    expect({ session: a.ttl.awsMaxSession, sts: a.ttl.stsDefaultTtl, stsMax: a.ttl.stsMaxTtl }).toEqual({ session: 3600, sts: 900, stsMax: 3600 });
+    expect(a.vault.map((v) => v.path)).toContain('aws/creds/agent-invoice-summarizer');
+  });
+});
+
+describe('the access matrix of the fixture', () => {
+  test('reads a credential kept in Secrets Manager with its rotation rule, its IAM grant written without logical ids', () => {
+    const a = agent(fixture, 'deal-scorer');
+    expect(a.secrets).toEqual([
+      { store: 'aws', credential: 'salesforce', location: 'scoped-agents/acme-agents/agents/deal-scorer/salesforce', scopes: ['crm.deals.read'], rotation: 'cron(0 3 * * ? *)' },
+    ]);
+    expect(a.scopes).toEqual([
+      {
+        name: 'crm.deals.read',
+        kind: 'secret',
+        vault: [],
+        iam: [{ actions: ['secretsmanager:GetSecretValue'], resources: ['${aws_secretsmanager_secret["scoped-agents/acme-agents/agents/deal-scorer/salesforce"].arn}'] }],
+        secrets: ['secretsmanager:scoped-agents/acme-agents/agents/deal-scorer/salesforce'],
+      },
+    ]);
+  });
+
+  test('reads network bindings, an own runtime principal, a permissions boundary, overridden TTLs, rotation and alarms', () => {
+    const writer = agent(fixture, 'report-writer');
+    expect(writer.trust.tokenBoundCidrs).toEqual(['10.20.0.0/16', '10.30.1.0/24']);
+    expect(writer.ttl.tokenTtl).toBe(300);
+    expect(writer.scopes.map((s) => `${s.kind} ${s.name}`)).toEqual(['secret chat.post', 'vault reports.archive.list', 'vault reports.archive.read', 'vault reports.decrypt', 'vault reports.encrypt']);
+    const loader = agent(fixture, 'data-loader');
+    expect(loader.trust.awsPrincipals).toEqual(['AWS:arn:aws:iam::123456789012:role/data-loader-runtime']);
+    expect(loader.trust.permissionsBoundary).toBe('arn:aws:iam::123456789012:policy/agent-boundary');
+    const triager = agent(fixture, 'ticket-triager');
+    expect(triager.rotation.schedule?.expression).toBe('rate(12 hours)');
+    expect(triager.alarms.find((x) => x.kind === 'call-rate')?.threshold).toBe(120);
+    expect(triager.alarms.find((x) => x.kind === 'orphan')?.evaluationPeriods).toBe(72);
+  });
+});
+
+describe('scoped-agents report', () => {
+  test('writes Markdown: a summary row per agent, then each agent\'s grants by scope and its alarms', async () => {
+    const r = await cli(['report', '--out', seed.outDir]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out).toContain('| agent | owner | platform | scopes | token TTL / max | rotation | alarms |');
+    expect(r.out).toContain('| lead-enricher | growth@acme.example | claude | crm.contacts.read, crm.tags.write | 15m / 1h | `cron(0 3 * * ? *)` UTC | call-rate, denied-rate, orphan, rotation-failure |');
+    expect(r.out).toContain('| crm.contacts.read, crm.tags.write | Vault `read` on `kv/data/agents/lead-enricher/hubspot` |');
+    expect(r.out).toContain('| StorageObjectsCreate | IAM Allow `s3:PutObject` on `arn:aws:s3:::acme-invoices/uploads/*` |');
+    expect(r.out).toContain('| orphan | Calls < 1 per 1h, 24 of 24 periods | `aws_sns_topic/scoped-agents-alarms` |');
+    expect(r.out).toContain('- **Secret** `hubspot` in Vault KV `kv/agents/lead-enricher/hubspot` (scopes crm.contacts.read, crm.tags.write)');
+    expect(r.out).toContain('## Fleet infrastructure (not agents)');
+  });
+
+  test('writes JSON that parses back to the matrix', async () => {
+    const r = await cli(['report', '--out', seed.outDir, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual(JSON.parse(JSON.stringify(accessMatrix(readOutput(seed.outDir, seed.outDir)))));
+  });
+
+  test('exits 2 on an unknown format', async () => {
+    const r = await cli(['report', '--format', 'html']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('error: --format must be one of markdown, json (got "html")');
+  });
+});
