@@ -6,3 +6,4 @@ export * from './constructs';
 export { FleetStack } from './stacks/fleet-stack';
 export type { FleetStackProps } from './stacks/fleet-stack';
 export { buildFleetApp } from './stacks/fleet-app';
+export { writeAgentDocuments } from './stacks/agent-documents';

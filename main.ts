@@ -3,9 +3,11 @@
  *
  * It synthesizes `agents.yaml` at the repository root, or the table named by
  * SCOPED_AGENTS_TABLE (with SCOPED_AGENTS_CATALOG for a Markdown table), into
- * cdktf.out/ (or CDKTF_OUTDIR, which the cdktf CLI sets).
+ * cdktf.out/ (or CDKTF_OUTDIR, which the cdktf CLI sets), with each agent's
+ * runbook and platform snippets under <outdir>/agents/<agent>/.
  */
 import { formatProblem, loadFleet, TableError } from './model';
+import { writeAgentDocuments } from './stacks/agent-documents';
 import { buildFleetApp } from './stacks/fleet-app';
 
 async function synthesize(): Promise<void> {
@@ -14,7 +16,10 @@ async function synthesize(): Promise<void> {
     catalog: process.env.SCOPED_AGENTS_CATALOG,
   });
   for (const w of fleet.warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
-  buildFleetApp(fleet, process.env.CDKTF_OUTDIR ?? 'cdktf.out').app.synth();
+  const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
+  buildFleetApp(fleet, outdir).app.synth();
+  // Each agent's runbook and platform snippets, beside the stacks.
+  writeAgentDocuments(fleet, outdir);
 }
 
 synthesize().catch((e: unknown) => {

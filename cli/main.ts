@@ -1,12 +1,17 @@
 import { TableError } from '../model';
+import { checkCommand } from './commands/check';
+import { diffCommand } from './commands/diff';
+import { graphCommand } from './commands/graph';
+import { reportCommand } from './commands/report';
 import { synthCommand } from './commands/synth';
+import { usageCommand } from './commands/usage';
 import { validateCommand } from './commands/validate';
 import { UsageError } from './private/args';
 import { Command, CommandIO } from './private/io';
 import { printTableError } from './private/report-problems';
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [validateCommand, synthCommand];
+export const COMMANDS: readonly Command[] = [validateCommand, synthCommand, reportCommand, diffCommand, graphCommand, usageCommand, checkCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -60,6 +65,11 @@ export async function run(argv: readonly string[], io: CommandIO): Promise<numbe
 
 /** Entry point of the `scoped-agents` binary. */
 export function main(): void {
+  // `scoped-agents graph | head`: the reader went away; stop quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const io: CommandIO = {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

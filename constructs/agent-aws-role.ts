@@ -2,7 +2,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { AwsSecretBackendRole } from '@cdktf/provider-vault/lib/aws-secret-backend-role';
 import { Construct } from 'constructs';
-import { Agent, agentResourceName, IamPolicyDocument, LIMITS, trustPolicyFor } from '../model';
+import { Agent, agentResourceName, awsSessionLimitsFor, githubTrustPolicyFor, IamPolicyDocument, loginMethodOf, trustPolicyFor } from '../model';
 
 /** Props of {@link AgentAwsRole}. */
 export interface AgentAwsRoleProps {
@@ -11,7 +11,7 @@ export interface AgentAwsRoleProps {
   readonly policy: IamPolicyDocument;
   /**
    * Path of Vault's AWS secrets engine that brokers the agent's sessions.
-   * Required unless the agent names its own `awsPrincipal`.
+   * Required unless the agent names its own `awsPrincipal` or runs on GitHub Actions.
    * @default - no broker; the agent's `awsPrincipal` assumes the role itself
    */
   readonly awsSecretBackend?: string;
@@ -21,16 +21,20 @@ export interface AgentAwsRoleProps {
    * @default - none; required when `awsSecretBackend` is given
    */
   readonly brokerPrincipalArn?: string;
+  /**
+   * ARN of the account's IAM OIDC provider for token.actions.githubusercontent.com,
+   * the only principal the role of a `github-actions` agent trusts.
+   * @default - none; required for a `github-actions` agent
+   */
+  readonly githubOidcProviderArn?: string;
 }
-
-/** Session length bounds AWS accepts for a role's max session duration. */
-const MAX_SESSION = { min: 3_600, max: 43_200 };
 
 /**
  * The agent's AWS identity: an IAM role `agent-<name>` with one inline policy
  * of exactly its `aws:` scopes, trusted by one principal only — Vault's AWS
  * secrets engine (with a Vault AWS role issuing STS sessions of the table's
- * TTL), or the agent's own runtime principal.
+ * TTL), the agent's own runtime principal, or, for a `github-actions` agent,
+ * GitHub's OIDC provider for its one repository and environment.
  */
 export class AgentAwsRole extends Construct {
   /** The IAM role (main resource). */
@@ -48,17 +52,25 @@ export class AgentAwsRole extends Construct {
     super(scope, id);
     const { agent } = props;
     this.roleName = agentResourceName(agent);
-    const principal = agent.awsPrincipal ?? props.brokerPrincipalArn;
-    if (principal === undefined || (agent.awsPrincipal === undefined && props.awsSecretBackend === undefined)) {
-      throw new Error(`agent ${agent.name}: an IAM role needs awsPrincipal or both awsSecretBackend and brokerPrincipalArn`);
+    const sessions = awsSessionLimitsFor(agent);
+
+    let trust: object;
+    if (loginMethodOf(agent) === 'github-jwt') {
+      if (props.githubOidcProviderArn === undefined) throw new Error(`agent ${agent.name}: the IAM role of a github-actions agent needs githubOidcProviderArn`);
+      trust = githubTrustPolicyFor(props.githubOidcProviderArn, agent.github!);
+    } else {
+      const principal = agent.awsPrincipal ?? props.brokerPrincipalArn;
+      if (principal === undefined || (agent.awsPrincipal === undefined && props.awsSecretBackend === undefined)) {
+        throw new Error(`agent ${agent.name}: an IAM role needs awsPrincipal or both awsSecretBackend and brokerPrincipalArn`);
+      }
+      trust = trustPolicyFor(principal);
     }
 
-    const maxSession = Math.min(MAX_SESSION.max, Math.max(MAX_SESSION.min, agent.credentialMaxTtl));
     this.resource = new IamRole(this, 'Resource', {
       name: this.roleName,
       description: `Least-privilege role of agent ${agent.name} (scoped-agents)`,
-      assumeRolePolicy: JSON.stringify(trustPolicyFor(principal)),
-      maxSessionDuration: maxSession,
+      assumeRolePolicy: JSON.stringify(trust),
+      maxSessionDuration: sessions.roleMaxSession,
       permissionsBoundary: agent.permissionsBoundary,
       tags: { agent: agent.name, owner: agent.owner, 'managed-by': 'scoped-agents' },
     });
@@ -70,16 +82,15 @@ export class AgentAwsRole extends Construct {
       policy: JSON.stringify(props.policy),
     });
 
-    if (agent.awsPrincipal === undefined) {
+    if (agent.awsPrincipal === undefined && loginMethodOf(agent) === 'approle') {
       // AWS issues no session shorter than 15 minutes; the Vault token keeps the table's TTL.
-      const sts = (seconds: number): number => Math.max(LIMITS.awsMinSession, seconds);
       this.broker = new AwsSecretBackendRole(this, 'Broker', {
         backend: props.awsSecretBackend!,
         name: this.roleName,
         credentialType: 'assumed_role',
         roleArns: [this.resource.arn],
-        defaultStsTtl: sts(agent.credentialTtl),
-        maxStsTtl: Math.min(sts(agent.credentialMaxTtl), maxSession),
+        defaultStsTtl: sessions.defaultSession,
+        maxStsTtl: sessions.maxSession,
       });
     }
   }

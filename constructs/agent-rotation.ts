@@ -1,7 +1,7 @@
 import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { Construct } from 'constructs';
-import { Agent, agentResourceName, FleetSettings, RotateEvent, SECRET_NAMES } from '../model';
+import { Agent, agentResourceName, FleetSettings, loginMethodOf, RotateEvent, SECRET_NAMES } from '../model';
 
 /** Props of {@link AgentRotation}. */
 export interface AgentRotationProps {
@@ -27,13 +27,19 @@ export interface AgentRotationProps {
  * `{"action":"rotate","agent":"<name>"}`, and the Secrets Manager secret the
  * rotation delivers the agent's new AppRole login to (`{"role_id","secret_id"}`;
  * the value never passes through Terraform).
+ *
+ * A `github-actions` agent logs in with its workflow's OIDC token: it has no
+ * AppRole role, so no delivery secret. Its schedule stays: the rotate function
+ * finds no AppRole role and skips the secret-id (functions/rotate/rotate-agent.ts),
+ * still rotates the SaaS credentials it keeps in Vault, and still publishes
+ * the rotation metrics its rotation-failure alarm reads.
  */
 export class AgentRotation extends Construct {
   /** The schedule (main resource), `agent-<name>` in the fleet's group. */
   public readonly resource: SchedulerSchedule;
-  /** Where the agent reads its current login. */
-  public readonly delivery: SecretsmanagerSecret;
-  public readonly deliverySecretArn: string;
+  /** Where the agent reads its current login; absent for a `github-actions` agent (no secret-id). */
+  public readonly delivery?: SecretsmanagerSecret;
+  public readonly deliverySecretArn?: string;
 
   constructor(scope: Construct, id: string, props: AgentRotationProps) {
     super(scope, id);
@@ -58,6 +64,7 @@ export class AgentRotation extends Construct {
       },
     });
 
+    if (loginMethodOf(agent) === 'github-jwt') return;
     this.delivery = new SecretsmanagerSecret(this, 'Delivery', {
       name: SECRET_NAMES.agentLogin(settings.name, agent.name),
       description:

@@ -8,22 +8,29 @@ import { arnOf, AwsContext } from './private/aws-context';
 export interface FleetKeyProps {
   readonly settings: FleetSettings;
   readonly context: AwsContext;
-  /** Names of every log group the key encrypts (the agents' call logs are covered by their prefix). */
-  readonly functionLogGroups: readonly string[];
-  /** Prefix of the agents' call-log groups, e.g. `/scoped-agents/<fleet>/agents/`. */
+  /** Names of every other log group the key encrypts (functions', the trail's). */
+  readonly logGroups: readonly string[];
+  /** Prefix of the agents' call-log groups, e.g. `/scoped-agents/<fleet>/agents/`: the key encrypts every group under it. */
   readonly callLogPrefix: string;
+  /**
+   * ARN of the fleet's trail, which encrypts its log files with the key.
+   * @default - no trail: CloudTrail may not use the key
+   */
+  readonly cloudTrailArn?: string;
 }
 
 /**
  * The fleet's KMS key: it encrypts the call logs and function logs, the
  * alarm topic, the dead-letter queues, the functions' environment, the
- * schedules' payloads and every Secrets Manager secret of the fleet.
+ * schedules' payloads, every Secrets Manager secret of the fleet, and the
+ * trail's log files, bucket and log group when the fleet has a trail.
  *
  * Key policy: the account administers it and IAM policies grant its use
  * (each role of the fleet names exactly the key); CloudWatch Logs may use it
  * for the fleet's own log groups only; CloudWatch alarms of the account may
- * publish to the encrypted topic. Secrets Manager, SQS, SNS, Lambda and
- * Scheduler use it on behalf of a caller, whose IAM policy must allow it.
+ * publish to the encrypted topic; CloudTrail may encrypt for the fleet's trail
+ * only. Secrets Manager, SQS, SNS, Lambda and Scheduler use it on behalf of a
+ * caller, whose IAM policy must allow it.
  */
 export class FleetKey extends Construct {
   /** The key (main resource). */
@@ -36,7 +43,31 @@ export class FleetKey extends Construct {
   constructor(scope: Construct, id: string, props: FleetKeyProps) {
     super(scope, id);
     const { context: ctx, settings } = props;
-    const logGroups = [`${props.callLogPrefix}*`, ...[...props.functionLogGroups].sort()].map((name) => arnOf(ctx, 'logs', `log-group:${name}`));
+    const logGroups = [`${props.callLogPrefix}*`, ...[...props.logGroups].sort()].map((name) => arnOf(ctx, 'logs', `log-group:${name}`));
+    const trail = props.cloudTrailArn
+      ? [
+          {
+            // AWS's documented grant for a KMS-encrypted trail, narrowed to this trail.
+            Sid: 'CloudTrailEncryptsFleetTrail',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudtrail.amazonaws.com' },
+            Action: 'kms:GenerateDataKey*',
+            Resource: '*',
+            Condition: {
+              StringEquals: { 'aws:SourceArn': props.cloudTrailArn },
+              StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${ctx.partition}:cloudtrail:*:${ctx.account}:trail/*` },
+            },
+          },
+          {
+            Sid: 'CloudTrailDescribesKey',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudtrail.amazonaws.com' },
+            Action: 'kms:DescribeKey',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceArn': props.cloudTrailArn } },
+          },
+        ]
+      : [];
 
     const policy = {
       Version: '2012-10-17',
@@ -66,6 +97,7 @@ export class FleetKey extends Construct {
           Resource: '*',
           Condition: { StringEquals: { 'aws:SourceAccount': ctx.account } },
         },
+        ...trail,
       ],
     };
 

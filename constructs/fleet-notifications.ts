@@ -24,13 +24,17 @@ export interface FleetNotificationsProps {
  * names one, otherwise a webhook whose URL the operator keeps in a Secrets
  * Manager secret (read by the notify function). Functions subscribe with
  * {@link FleetNotifications.subscribe}.
+ *
+ * The webhook secret exists in both cases: the daily usage summary is a
+ * message for people and always goes to the webhook (Chatbot relays only what
+ * arrives on the alarm topic, which the revoke function also reads).
  */
 export class FleetNotifications extends Construct {
   /** The alarm topic (main resource). */
   public readonly resource: SnsTopic;
   public readonly topicArn: string;
-  /** The webhook's secret, when notifications go to a webhook. */
-  public readonly webhookSecret?: SecretsmanagerSecret;
+  /** The webhook's secret: alarms (without Chatbot) and the daily usage summary are posted there. */
+  public readonly webhookSecret: SecretsmanagerSecret;
   /** The Slack channel configuration, when notifications go through AWS Chatbot. */
   public readonly chatbot?: ChatbotSlackChannelConfiguration;
 
@@ -67,16 +71,14 @@ export class FleetNotifications extends Construct {
         loggingLevel: 'ERROR',
         tags,
       });
-    } else {
-      this.webhookSecret = new SecretsmanagerSecret(this, 'Webhook', {
-        name: SECRET_NAMES.webhook(settings.name),
-        description:
-          `{"url": …} of the incoming webhook (Slack) that fleet ${settings.name} announces alarms and revocations to. ` +
-          'Not managed by Terraform: the operator writes it.',
-        kmsKeyId: props.keyArn,
-        tags,
-      });
     }
+    const what = settings.notify ? 'its daily usage summary' : 'alarms, revocations and its daily usage summary';
+    this.webhookSecret = new SecretsmanagerSecret(this, 'Webhook', {
+      name: SECRET_NAMES.webhook(settings.name),
+      description: `{"url": …} of the incoming webhook (Slack) that fleet ${settings.name} posts ${what} to. Not managed by Terraform: the operator writes it.`,
+      kmsKeyId: props.keyArn,
+      tags,
+    });
   }
 
   /** Subscribes a function to the topic, and lets this topic alone invoke it. */

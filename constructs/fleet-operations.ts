@@ -1,10 +1,12 @@
 import { TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { AGENT_PREFIX, callLogGroupName, Fleet, FUNCTIONS, FunctionEnvironment, functionName, METRICS } from '../model';
+import { AGENT_PREFIX, callLogGroupName, CLOUD_TRAIL, Fleet, FUNCTIONS, FunctionEnvironment, functionName, METRICS, needsIamRole } from '../model';
+import { FleetCloudTrail, trailArnOf } from './fleet-cloud-trail';
 import { FleetFunction } from './fleet-function';
 import { FleetKey } from './fleet-key';
 import { FleetNotifications } from './fleet-notifications';
 import { FleetScheduler } from './fleet-scheduler';
+import { FleetUsageSummary } from './fleet-usage-summary';
 import { FunctionVaultLogin } from './function-vault-login';
 import { arnOf, AwsContext, awsContext } from './private/aws-context';
 import { notifyFunctionPolicy, revokeFunctionPolicy, rotateFunctionPolicy } from './private/function-policies';
@@ -35,14 +37,16 @@ export interface FleetOperationsProps {
 }
 
 /**
- * Everything that keeps a fleet's credentials short-lived and revocable,
- * shared by all its agents: the fleet KMS key, the alarm topic and the team's
- * channel, the schedule group and its role, and the revoke, rotate (and, for
- * the webhook, notify) functions — each with its own IAM role and, for revoke
- * and rotate, its own Vault policy, AppRole role and login secret.
+ * Everything that keeps a fleet's credentials short-lived, revocable and
+ * watched, shared by all its agents: the fleet KMS key, the alarm topic and
+ * the team's channel, the schedule group and its role, the revoke, rotate,
+ * usage-summary (and, for the webhook, notify) functions — each with its own
+ * IAM role and, for revoke and rotate, its own Vault policy, AppRole role and
+ * login secret — and, with `fleet.cloudTrail`, the fleet's trail.
  *
  * Alarms → topic → revoke (cuts the agent off) and the channel. Schedules →
- * rotate (new secret-id, rotated SaaS credentials, metrics).
+ * rotate (new secret-id, rotated SaaS credentials, metrics) and, daily, the
+ * usage summary (metrics → the team webhook).
  */
 export class FleetOperations extends Construct {
   public readonly key: FleetKey;
@@ -53,10 +57,16 @@ export class FleetOperations extends Construct {
   public readonly functions: Partial<Record<(typeof FUNCTIONS)[number], FleetFunction>> & { revoke: FleetFunction; rotate: FleetFunction };
   /** The Vault logins of revoke and rotate. */
   public readonly vaultLogins: { revoke: FunctionVaultLogin; rotate: FunctionVaultLogin };
+  /** The daily usage summary: its function and schedule. */
+  public readonly usageSummary: FleetUsageSummary;
+  /** The fleet's trail, with `fleet.cloudTrail`. */
+  public readonly cloudTrail?: FleetCloudTrail;
   /** Vault's address as the functions reach it: the table's `vaultAddr`, or the `vault_addr` variable. */
   public readonly vaultAddr: string;
   /** What each agent's resources attach to. */
   public readonly agentOperations: AgentOperations;
+  /** The region the fleet deploys into (a reference to the `aws_region` data source). */
+  public readonly region: string;
 
   constructor(scope: Construct, id: string, props: FleetOperationsProps) {
     super(scope, id);
@@ -69,6 +79,7 @@ export class FleetOperations extends Construct {
       );
     }
     const ctx: AwsContext = awsContext(this);
+    this.region = ctx.region;
     const webhook = settings.notify === undefined;
     const deployed = FUNCTIONS.filter((r) => r !== 'notify' || webhook);
 
@@ -76,7 +87,8 @@ export class FleetOperations extends Construct {
       settings,
       context: ctx,
       callLogPrefix: callLogGroupName(settings.name, ''),
-      functionLogGroups: deployed.map((r) => `/aws/lambda/${functionName(settings.name, r)}`),
+      logGroups: [...deployed.map((r) => `/aws/lambda/${functionName(settings.name, r)}`), ...(settings.cloudTrail ? [CLOUD_TRAIL.logGroupName(settings.name)] : [])],
+      cloudTrailArn: settings.cloudTrail ? trailArnOf(ctx, settings.name) : undefined,
     });
     const keyArn = this.key.keyArn;
     this.notifications = new FleetNotifications(this, 'Notifications', { settings, context: ctx, keyArn });
@@ -87,7 +99,8 @@ export class FleetOperations extends Construct {
       revoke: new FunctionVaultLogin(this, 'RevokeLogin', { role: 'revoke', settings, agents, appRoleBackend: props.appRoleBackend, keyArn }),
       rotate: new FunctionVaultLogin(this, 'RotateLogin', { role: 'rotate', settings, agents, appRoleBackend: props.appRoleBackend, keyArn }),
     };
-    const webhookSecretArn = this.notifications.webhookSecret?.arn;
+    // Alarms go to the webhook only without Chatbot; the daily summary always does.
+    const webhookSecretArn = webhook ? this.notifications.webhookSecret.arn : undefined;
 
     const vaultEnvironment = (role: 'revoke' | 'rotate'): FunctionEnvironment => ({
       FLEET: settings.name,
@@ -153,8 +166,17 @@ export class FleetOperations extends Construct {
           metricNamespace: METRICS.namespace,
         }),
     });
-    this.scheduler.allowInvoke(rotate.functionArn, keyArn);
-    this.functions = { revoke, rotate };
+    this.usageSummary = new FleetUsageSummary(this, 'UsageSummary', {
+      settings,
+      context: ctx,
+      keyArn,
+      webhookSecretArn: this.notifications.webhookSecret.arn,
+      scheduleGroup: this.scheduler.groupName,
+      schedulerRoleArn: this.scheduler.roleArn,
+      agents: props.fleet.agents,
+    });
+    this.scheduler.allowInvoke([rotate.functionArn, this.usageSummary.function.functionArn], keyArn);
+    this.functions = { revoke, rotate, 'usage-summary': this.usageSummary.function };
     this.notifications.subscribe(revoke);
 
     if (webhookSecretArn) {
@@ -171,6 +193,15 @@ export class FleetOperations extends Construct {
       });
       this.functions.notify = notify;
       this.notifications.subscribe(notify);
+    }
+
+    if (settings.cloudTrail) {
+      this.cloudTrail = new FleetCloudTrail(this, 'CloudTrail', {
+        settings,
+        context: ctx,
+        keyArn,
+        agents: props.fleet.agents.filter((a) => needsIamRole(a, credentials)),
+      });
     }
 
     this.agentOperations = {

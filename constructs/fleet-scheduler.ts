@@ -13,10 +13,11 @@ export interface FleetSchedulerProps {
 }
 
 /**
- * The fleet's EventBridge Scheduler group (the agents' rotation schedules and
- * the rotate function's one-shot expiries live in it) and the role every
- * schedule runs as. The role may invoke the rotate function and nothing else:
- * {@link FleetScheduler.allowInvoke} writes its one policy once that function exists.
+ * The fleet's EventBridge Scheduler group (the agents' rotation schedules, the
+ * rotate function's one-shot expiries and the daily usage summary live in it)
+ * and the role every schedule runs as. The role may invoke the functions those
+ * schedules target (rotate, usage-summary) and nothing else:
+ * {@link FleetScheduler.allowInvoke} writes its one policy once they exist.
  */
 export class FleetScheduler extends Construct {
   /** The schedule group (main resource), named after the fleet. */
@@ -38,7 +39,7 @@ export class FleetScheduler extends Construct {
     this.roleName = `${settings.name}-scheduler`;
     this.role = new IamRole(this, 'Role', {
       name: this.roleName,
-      description: `Role the schedules of fleet ${settings.name} run as: invokes the rotate function only (scoped-agents)`,
+      description: `Role the schedules of fleet ${settings.name} run as: invokes the rotate and usage-summary functions only (scoped-agents)`,
       // Only EventBridge Scheduler, and only on behalf of this account (the confused-deputy guard).
       assumeRolePolicy: JSON.stringify(serviceTrust('scheduler.amazonaws.com', props.context.account)),
       tags: { ...tags, component: 'scheduler' },
@@ -46,13 +47,13 @@ export class FleetScheduler extends Construct {
     this.roleArn = this.role.arn;
   }
 
-  /** Gives the role its one policy: invoke `rotateFunctionArn`, decrypt schedule payloads with `keyArn`. */
-  public allowInvoke(rotateFunctionArn: string, keyArn: string): IamRolePolicy {
+  /** Gives the role its one policy: invoke `functionArns`, decrypt schedule payloads with `keyArn`. */
+  public allowInvoke(functionArns: readonly string[], keyArn: string): IamRolePolicy {
     if (this.policy) throw new Error(`${this.node.path}: the scheduler role already has its policy`);
     this.policy = new IamRolePolicy(this, 'Policy', {
       name: this.roleName,
       role: this.role.id,
-      policy: JSON.stringify(schedulerPolicy({ rotateFunctionArn, keyArn })),
+      policy: JSON.stringify(schedulerPolicy({ functionArns, keyArn })),
     });
     return this.policy;
   }

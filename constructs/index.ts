@@ -1,6 +1,7 @@
 export * from './agent-aws-role';
 export * from './agent-aws-secret';
 export * from './agent-fleet';
+export * from './agent-github-environment';
 export * from './agent-monitoring';
 export * from './agent-rotation';
 export * from './agent-secret-entry';
@@ -9,4 +10,6 @@ export * from './agent-vault-access';
 // private types and may change freely; FleetOperations is what users rely on.
 export { FUNCTION_RUNTIME } from './fleet-function';
 export * from './fleet-operations';
+export * from './fleet-runbooks';
+export * from './github-actions-identity';
 export * from './scoped-agent';

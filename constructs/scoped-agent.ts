@@ -1,8 +1,9 @@
-import { Annotations } from 'cdktf';
+import { Annotations, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { Agent, Credential, FleetSettings, iamPolicyFor, LIMITS, secretEntriesFor } from '../model';
 import { AgentAwsRole } from './agent-aws-role';
 import { AgentAwsSecret } from './agent-aws-secret';
+import { AgentGithubEnvironment } from './agent-github-environment';
 import { AgentMonitoring } from './agent-monitoring';
 import { AgentRotation } from './agent-rotation';
 import { AgentSecretEntry } from './agent-secret-entry';
@@ -36,11 +37,32 @@ export interface ScopedAgentProps {
    * @default - none; required with `awsSecretBackend`
    */
   readonly brokerPrincipalArn?: string;
+  /**
+   * Path of the JWT auth backend for GitHub Actions' OIDC tokens (a token from
+   * the backend resource). Required for a `github-actions` agent.
+   * @default - none
+   */
+  readonly jwtBackend?: string;
+  /**
+   * ARN of the IAM OIDC provider for token.actions.githubusercontent.com.
+   * Required for a `github-actions` agent with an IAM role.
+   * @default - none
+   */
+  readonly githubOidcProviderArn?: string;
+  /**
+   * For a `github-actions` agent: manage its repository environment and the
+   * variables a workflow needs (Vault's address as workflows reach it, and
+   * the GitHub provider for the repository's owner).
+   * @default - the environment and its variables are not managed
+   */
+  readonly githubEnvironment?: { readonly vaultAddr: string; readonly provider?: TerraformProvider };
 }
 
 /**
  * One agent's own credential set: a Vault policy and AppRole role with
- * short-lived tokens, a KV v2 entry (or a Secrets Manager secret) per SaaS
+ * short-lived tokens (for a `github-actions` agent, a JWT role bound to its
+ * repository and environment instead, and its GitHub environment's
+ * variables), a KV v2 entry (or a Secrets Manager secret) per SaaS
  * credential, an IAM role with exactly its `aws:` scopes when it needs one, a
  * rotation schedule, and its call log with four alarms. Nothing is shared with
  * another agent.
@@ -60,6 +82,8 @@ export class ScopedAgent extends Construct {
   public readonly monitoring: AgentMonitoring;
   /** Rotation schedule and the secret its login is delivered to. */
   public readonly rotation: AgentRotation;
+  /** The GitHub environment and its variables, for a `github-actions` agent. */
+  public readonly github?: AgentGithubEnvironment;
   /** Name of the agent's Vault policy. */
   public readonly vaultPolicyName: string;
   /** ARN of the agent's IAM role, when it has one. */
@@ -71,7 +95,7 @@ export class ScopedAgent extends Construct {
     const credentials = props.credentials ?? {};
     this.agent = agent;
 
-    this.vault = new AgentVaultAccess(this, 'Vault', { agent, settings, appRoleBackend: props.appRoleBackend, credentials });
+    this.vault = new AgentVaultAccess(this, 'Vault', { agent, settings, appRoleBackend: props.appRoleBackend, jwtBackend: props.jwtBackend, credentials });
     this.vaultPolicyName = this.vault.vaultPolicyName;
 
     this.secrets = {};
@@ -98,6 +122,7 @@ export class ScopedAgent extends Construct {
         policy,
         awsSecretBackend: props.awsSecretBackend,
         brokerPrincipalArn: props.brokerPrincipalArn,
+        githubOidcProviderArn: props.githubOidcProviderArn,
       });
       this.roleArn = this.aws.roleArn;
       if (agent.credentialTtl < LIMITS.awsMinSession) {
@@ -116,5 +141,15 @@ export class ScopedAgent extends Construct {
       scheduleGroup: ops.scheduleGroup,
       schedulerRoleArn: ops.schedulerRoleArn,
     });
+
+    if (props.githubEnvironment && agent.github) {
+      this.github = new AgentGithubEnvironment(this, 'Github', {
+        agent,
+        settings,
+        vaultAddr: props.githubEnvironment.vaultAddr,
+        roleArn: this.roleArn,
+        provider: props.githubEnvironment.provider,
+      });
+    }
   }
 }

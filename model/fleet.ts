@@ -79,6 +79,10 @@ export interface FleetSettings {
   readonly kvMount: string;
   readonly appRoleMount: string;
   readonly awsMount: string;
+  /** Path of the JWT auth backend that takes GitHub Actions' OIDC tokens (mounted only when a `github-actions` agent exists). */
+  readonly jwtMount: string;
+  /** The GitHub repository the agents' runbooks are committed to; absent → runbooks are only written beside the output. */
+  readonly runbooks?: RunbookRepository;
   /** Vault's address for the fleet's functions; absent → a Terraform variable. */
   readonly vaultAddr?: string;
   /** Days the per-agent call logs are kept. */
@@ -87,6 +91,22 @@ export interface FleetSettings {
   readonly rotationGrace: number;
   /** Slack channel for AWS Chatbot; absent → the webhook function. */
   readonly notify?: { readonly slackTeamId: string; readonly slackChannelId: string };
+  /** Whether the fleet enables its own Vault audit device (false: the server's configuration declares one). */
+  readonly vaultAudit: boolean;
+  /** Path, on the Vault server, of the file the fleet's Vault audit device writes. */
+  readonly vaultAuditFile: string;
+  /** Whether the fleet has its own CloudTrail trail, attributing AWS calls to agents by role name. */
+  readonly cloudTrail: boolean;
+}
+
+/** Where the agents' runbooks are committed on GitHub (`fleet.runbooks` in the table). */
+export interface RunbookRepository {
+  /** `owner/name`. */
+  readonly repository: string;
+  /** Branch the commits go to; absent → the repository's default branch. */
+  readonly branch?: string;
+  /** Folder of the runbooks, `<path>/<agent>.md`; no leading or trailing `/`. */
+  readonly path: string;
 }
 
 /** How one SaaS credential is stored and rotated (each agent still has its own copy). */
@@ -129,9 +149,18 @@ export const BUILTIN_FLEET_SETTINGS: FleetSettings = {
   kvMount: 'kv',
   appRoleMount: 'approle',
   awsMount: 'aws',
+  jwtMount: 'github-actions',
   logRetentionDays: 365,
   rotationGrace: 60 * 60,
+  vaultAudit: true,
+  vaultAuditFile: defaultVaultAuditFile('scoped-agents'),
+  cloudTrail: false,
 };
+
+/** Where the fleet's Vault audit device writes unless the table says: one file per fleet, so two fleets on one Vault never share one. */
+export function defaultVaultAuditFile(fleet: string): string {
+  return `/var/log/vault/${fleet}-audit.log`;
+}
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -147,6 +176,13 @@ export const LIMITS = {
   secretName: 63,
   /** CloudWatch evaluates an alarm over at most 7 days of hourly periods. */
   orphanAfterHours: 168,
+  /** `<fleet>-usage-summary`, the longest IAM role and Lambda function name derived from the fleet's, must fit their 64 characters. */
+  fleetName: 64 - '-usage-summary'.length,
+  /**
+   * Agents with an IAM role a fleet trail can attribute: each has two metric
+   * filters on the trail's log group, and CloudWatch Logs allows 100 a group.
+   */
+  cloudTrailAgents: 50,
 } as const;
 
 /** The prefix of every per-agent Vault policy, AppRole role, Vault AWS role and IAM role. */

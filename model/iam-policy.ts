@@ -27,6 +27,27 @@ export function needsIamRole(agent: Agent, credentials: Readonly<Record<string, 
   return agent.scopes.some((s) => s.kind === 'aws' || (s.kind === 'secret' && credentials[s.secret]?.store === 'aws'));
 }
 
+/** Bounds AWS puts on a role's `max_session_duration`, in seconds. */
+const ROLE_MAX_SESSION = { min: 3_600, max: 43_200 };
+/** AWS issues no role session shorter than this. */
+const MIN_SESSION = 900;
+
+/**
+ * The session lengths of the agent's IAM role, from the table's TTLs within
+ * AWS's bounds: the role's `max_session_duration` (`credentialMaxTtl`, at
+ * least 1h, at most 12h), and the default and longest session Vault's AWS
+ * engine issues it (`credentialTtl` and `credentialMaxTtl`, at least 15m,
+ * never above the role's maximum).
+ */
+export function awsSessionLimitsFor(agent: Pick<Agent, 'credentialTtl' | 'credentialMaxTtl'>): { roleMaxSession: number; defaultSession: number; maxSession: number } {
+  const roleMaxSession = Math.min(ROLE_MAX_SESSION.max, Math.max(ROLE_MAX_SESSION.min, agent.credentialMaxTtl));
+  return {
+    roleMaxSession,
+    defaultSession: Math.max(MIN_SESSION, agent.credentialTtl),
+    maxSession: Math.min(Math.max(MIN_SESSION, agent.credentialMaxTtl), roleMaxSession),
+  };
+}
+
 /** ARNs only known at deploy time, which the constructs pass in as Terraform references. */
 export interface IamPolicyRefs {
   /** ARN of the agent's own Secrets Manager secret, by credential name (for `store: aws`). */

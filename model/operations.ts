@@ -43,7 +43,14 @@ export interface CallLogLine {
   readonly status: number;
 }
 
-/** CloudWatch metrics the alarms read. Dimension `Agent` carries the agent name. */
+/**
+ * CloudWatch metrics the alarms, the dashboard and the daily summary read.
+ * Dimension `Agent` carries the agent name. The fleet trail's counts are
+ * separate metrics with dimension `Role` (the agent's IAM role, `agent-<name>`):
+ * CloudTrail reaches CloudWatch Logs minutes late, and an agent's AWS calls
+ * are also in its own call log, so adding them to `Calls` would skew the
+ * per-minute alarms and count those calls twice.
+ */
 export const METRICS = {
   namespace: 'ScopedAgents',
   dimension: 'Agent',
@@ -51,6 +58,11 @@ export const METRICS = {
   deniedCalls: 'DeniedCalls',
   rotationSuccesses: 'RotationSuccesses',
   rotationFailures: 'RotationFailures',
+  /** AWS API calls by the agent's IAM role, from the fleet trail (dimension `Role`). */
+  awsCalls: 'AwsCalls',
+  /** Those of them AWS refused (`AccessDenied*`, `*UnauthorizedOperation`). */
+  awsDeniedCalls: 'AwsDeniedCalls',
+  roleDimension: 'Role',
 } as const;
 
 /** Log group of one agent's call log. */
@@ -66,8 +78,56 @@ export function callLogFilterPatterns(agent: string): { calls: string; denied: s
   };
 }
 
+/**
+ * CloudWatch Logs filter patterns over the fleet trail's events, attributing
+ * each to the agent whose IAM role (`agent-<name>`) made the call.
+ */
+export function cloudTrailFilterPatterns(agent: string): { calls: string; denied: string } {
+  const byRole = `$.userIdentity.sessionContext.sessionIssuer.userName = "${AGENT_PREFIX}${agent}"`;
+  return {
+    calls: `{ ${byRole} }`,
+    denied: `{ ${byRole} && ($.errorCode = "AccessDenied*" || $.errorCode = "*UnauthorizedOperation") }`,
+  };
+}
+
+/** The fleet trail's name, and the log group it delivers to. */
+export const CLOUD_TRAIL = {
+  trailName: (fleet: string) => `${fleet}-trail`,
+  logGroupName: (fleet: string) => `/scoped-agents/${fleet}/cloudtrail`,
+} as const;
+
+/** The path (in Vault's `sys/audit`) of the fleet's audit device. */
+export function vaultAuditPath(fleet: string): string {
+  return fleet;
+}
+
+/** Name of the fleet's CloudWatch dashboard. */
+export function dashboardName(fleet: string): string {
+  return fleet;
+}
+
+/** The daily usage summary: when it runs (in the fleet's schedule group), and what it compares. */
+export const USAGE_SUMMARY = {
+  scheduleName: 'usage-summary',
+  /** Every day at 07:00 UTC, over the 24 hours up to the last full hour. */
+  schedule: 'cron(0 7 * * ? *)',
+  /** The summary's window, in hours. */
+  windowHours: 24,
+  /** How many earlier windows of the same length the trend and the daily spike compare with. */
+  historyWindows: 7,
+} as const;
+
+/** What the usage-summary schedule sends: the agents and the limits their spikes are judged by. */
+export interface UsageSummaryEvent {
+  readonly action: 'summarize';
+  /** By agent name, sorted. */
+  readonly agents: Readonly<Record<string, { readonly maxCallsPerMinute: number }>>;
+  /** ISO 8601: summarize the 24 hours before this time (a re-run for a past day). @default - the last full hour */
+  readonly end?: string;
+}
+
 /** The fleet's functions, by role. */
-export const FUNCTIONS = ['revoke', 'rotate', 'notify'] as const;
+export const FUNCTIONS = ['revoke', 'rotate', 'notify', 'usage-summary'] as const;
 export type FunctionRole = (typeof FUNCTIONS)[number];
 
 /** Lambda function (and IAM role) name of one of the fleet's functions. */
@@ -109,7 +169,7 @@ export interface FunctionEnvironment {
   readonly CREDENTIALS?: string;
   /** rotate: base URL of SendGrid's API for the sendgrid-api-key rotator (EU subusers: https://api.eu.sendgrid.com). @default https://api.sendgrid.com */
   readonly SENDGRID_API_URL?: string;
-  /** revoke, notify: ARN of the webhook secret, when notifications go to a webhook. */
+  /** revoke, notify: ARN of the webhook secret, when notifications go to a webhook; usage-summary: always. */
   readonly WEBHOOK_SECRET_ARN?: string;
 }
 

@@ -55,6 +55,23 @@ export const FleetSettingsSchema = z.strictObject({
   appRoleMount: text.optional(),
   /** Path of the AWS secrets engine that brokers agents' AWS sessions. @default "aws" */
   awsMount: text.optional(),
+  /** Path of the JWT auth backend that takes GitHub Actions' OIDC tokens, for `github-actions` agents. @default "github-actions" */
+  jwtMount: text.optional(),
+  /**
+   * Commit each agent's runbook to a GitHub repository (through the GitHub
+   * provider), as `<path>/<agent>.md`.
+   * @default - runbooks are only written beside the synthesized output
+   */
+  runbooks: z
+    .strictObject({
+      /** `owner/name`. */
+      repository: text,
+      /** @default - the repository's default branch */
+      branch: text.optional(),
+      /** Folder of the runbooks in the repository. @default "runbooks/<fleet name>" */
+      path: text.optional(),
+    })
+    .optional(),
   /** Vault's address as the fleet's functions reach it (https://…). @default - a Terraform variable `vault_addr` */
   vaultAddr: text.optional(),
   /** Days the per-agent call logs are kept. @default 365 */
@@ -73,6 +90,27 @@ export const FleetSettingsSchema = z.strictObject({
       slackChannelId: text.optional(),
     })
     .optional(),
+  /**
+   * Absolute path, on the Vault server, of the file the fleet's audit device
+   * (`vault_audit` of type file) writes; `stdout` writes to Vault's own output.
+   * @default "/var/log/vault/<fleet name>-audit.log"
+   */
+  vaultAuditFile: text.optional(),
+  /**
+   * Whether the fleet enables its Vault audit device through the API (the
+   * `vault_audit` resource). Set it to false when the server declares its audit
+   * devices in its own configuration — OpenBao 2.3 and later refuse API-created
+   * ones unless `unsafe_allow_api_audit_creation` is set.
+   * @default true
+   */
+  vaultAudit: z.boolean({ error: 'expected true or false' }).optional(),
+  /**
+   * Gives the fleet its own multi-region CloudTrail trail (KMS-encrypted with
+   * the fleet key, log file validation on, delivered to CloudWatch Logs), whose
+   * events are counted per agent role into `ScopedAgents/AwsCalls` and `AwsDeniedCalls`.
+   * @default false
+   */
+  cloudTrail: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
 /** The rotators the rotation function knows, one per provider API contract. */

@@ -4,6 +4,7 @@ import { arnShapeProblem } from './private/arn';
 import { stringsIn } from './private/checks';
 import { inherit, ResolvedSettings, SettingProblem } from './private/inherit';
 import { defaultCredential, resolveCredential, resolveFleetSettings } from './private/resolve-fleet';
+import { GITHUB_REPOSITORY } from './private/resolve-runbooks';
 import { resolveScope } from './private/resolve-scope';
 import { parseWithProblems } from './private/zod-problems';
 import { Problem, TableError } from './problem';
@@ -127,6 +128,10 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
   });
   const agents: Agent[] = [];
   const principals = new Map<string, string>();
+  // Every GitHub repository the fleet writes to, where the table names it: one provider, one owner.
+  const githubRepos: { repository: string; path: DocPath; agent?: string }[] =
+    settings.runbooks && GITHUB_REPOSITORY.test(settings.runbooks.repository) ? [{ repository: settings.runbooks.repository, path: ['fleet', 'runbooks', 'repository'] }] : [];
+  let agentsWithRoles = 0;
   rawAgents.forEach((rawAgent, i) => {
     const at: DocPath = ['agents', i];
     const label = agentLabel(i);
@@ -167,6 +172,7 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
 
     const agentScopes = [...new Set(actions.flatMap((a) => a.scopes))].sort().map((s) => scopes.get(s)).filter((s): s is Scope => s !== undefined);
     const needsAws = agentScopes.some((s) => s.kind === 'aws' || (s.kind === 'secret' && credentials[s.secret]?.store === 'aws'));
+    if (needsAws) agentsWithRoles++;
     if (input.awsPrincipal !== undefined) {
       const why = arnShapeProblem(input.awsPrincipal) ?? (/^arn:[^:]+:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(input.awsPrincipal) ? undefined : 'is not an IAM role or user ARN');
       if (why) {
@@ -179,6 +185,9 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
       if (!needsAws) {
         warnings.push({ rule: 'unused-setting', ...source.locate([...at, 'awsPrincipal']), agent: name, value: input.awsPrincipal, message: 'awsPrincipal is set but the agent has no aws: scope, so it gets no IAM role', fix: 'remove awsPrincipal, or give the agent an aws: scope' });
       }
+    }
+    if (resolved.platform === 'github-actions' && input.awsPrincipal !== undefined) {
+      report({ rule: 'unused-setting', path: [...at, 'awsPrincipal'], value: input.awsPrincipal, message: "awsPrincipal does not apply to a github-actions agent: its IAM role trusts GitHub's OIDC token for its repository and environment", fix: 'remove awsPrincipal; the workflow assumes the role with its OIDC token' }, label);
     }
     if (resolved.platform === 'github-actions' && !input.github) {
       report({ rule: 'missing-key', path: at, message: 'a github-actions agent needs the repository and environment it runs in', fix: 'add github: { repository: owner/name, environment: production }' }, label);
@@ -193,6 +202,7 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
       if (!/^[A-Za-z0-9_.-]+$/.test(input.github.environment)) {
         report({ rule: 'invalid-value', path: [...at, 'github', 'environment'], value: input.github.environment, message: 'environment is not a GitHub environment name', fix: 'name one environment, e.g. production' }, label);
       }
+      if (resolved.platform === 'github-actions' && GITHUB_REPOSITORY.test(input.github.repository)) githubRepos.push({ repository: input.github.repository, path: [...at, 'github', 'repository'], agent: label });
       const key = `github:${input.github.repository}@${input.github.environment}`;
       if (principals.has(key)) {
         report({ rule: 'shared-credential', path: [...at, 'github'], value: `${input.github.repository}@${input.github.environment}`, message: `agent shares its GitHub repository and environment with agent ${principals.get(key)}`, fix: 'give each agent its own GitHub environment' }, label);
@@ -241,6 +251,29 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
       github: input.github,
     });
   });
+
+  if (settings.cloudTrail && agentsWithRoles > LIMITS.cloudTrailAgents) {
+    report({
+      rule: 'too-many-agents',
+      path: ['fleet', 'cloudTrail'],
+      value: String(agentsWithRoles),
+      message: `${agentsWithRoles} agents have an IAM role; the fleet trail counts each with two metric filters on its log group, and CloudWatch Logs allows 100 a group (${LIMITS.cloudTrailAgents} agents)`,
+      fix: 'split the table into fleets of at most 50 agents with IAM roles, or turn cloudTrail off and use an organization trail',
+    });
+  }
+
+  const owners = [...new Set(githubRepos.map((r) => r.repository.split('/')[0]))];
+  if (owners.length > 1) {
+    for (const r of githubRepos.filter((x) => !x.repository.startsWith(`${owners[0]}/`))) {
+      report({
+        rule: 'invalid-value',
+        path: r.path,
+        value: r.repository,
+        message: `the fleet's GitHub repositories belong to ${owners.join(' and ')}; its GitHub provider writes to one owner (GITHUB_OWNER)`,
+        fix: `keep the github-actions agents' repositories and the runbook repository under ${owners[0]}, or split the table into one fleet per owner`,
+      }, r.agent);
+    }
+  }
 
   if (problems.length > 0) throw new TableError(problems);
   return {

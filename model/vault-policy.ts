@@ -1,5 +1,5 @@
+import { awsAccessOf } from './agent-login';
 import { Agent, agentResourceName, Credential, FleetSettings } from './fleet';
-import { needsIamRole } from './iam-policy';
 import { secretEntriesFor } from './secret-entries';
 
 /** One `path "…" { capabilities = […] }` block of a Vault policy. */
@@ -22,7 +22,8 @@ const SELF_SERVICE: readonly VaultPolicyRule[] = [
 
 /**
  * What an agent may do in Vault: read its own secret entries, its `vault:`
- * scopes, its brokered AWS credentials, and maintain its own token. Nothing else.
+ * scopes, its brokered AWS credentials (not for an agent with its own AWS
+ * principal or GitHub's OIDC trust), and maintain its own token. Nothing else.
  *
  * Rules are merged by path and sorted, so one table change is one line of HCL.
  */
@@ -34,7 +35,8 @@ export function vaultPolicyRulesFor(agent: Agent, settings: FleetSettings, crede
   for (const scope of agent.scopes) {
     if (scope.kind === 'vault') rules.push({ path: scope.path, capabilities: scope.capabilities, reason: scope.name });
   }
-  if (agent.awsPrincipal === undefined && needsIamRole(agent, credentials)) {
+  // Only when Vault brokers its sessions: a runtime principal or GitHub's OIDC token reaches AWS without Vault.
+  if (awsAccessOf(agent, credentials) === 'vault-broker') {
     rules.push({ path: `${settings.awsMount}/creds/${agentResourceName(agent)}`, capabilities: ['read'], reason: 'AWS session for its aws: scopes' });
   }
 

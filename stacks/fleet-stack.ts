@@ -1,9 +1,10 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { GithubProvider } from '@cdktf/provider-github/lib/provider';
 import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
 import { LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AgentFleet } from '../constructs/agent-fleet';
-import { Fleet } from '../model';
+import { Fleet, githubOwners } from '../model';
 
 /** Props of {@link FleetStack}. */
 export interface FleetStackProps {
@@ -23,7 +24,9 @@ export interface FleetStackProps {
  *
  * Providers carry no literal configuration: Vault reads `VAULT_ADDR` and
  * `VAULT_TOKEN` (or its other auth methods) from the environment, AWS its usual
- * credential chain and `AWS_REGION`.
+ * credential chain and `AWS_REGION`, GitHub `GITHUB_TOKEN` and `GITHUB_OWNER`
+ * (declared only when a `github-actions` agent or `fleet.runbooks` needs it;
+ * validation keeps the table's repositories under one owner).
  */
 export class FleetStack extends TerraformStack {
   public readonly fleet: AgentFleet;
@@ -38,6 +41,7 @@ export class FleetStack extends TerraformStack {
     // Write-only attributes (the KV entries' data_json_wo) and ephemeral variables need Terraform 1.11.
     this.addOverride('terraform.required_version', '>= 1.11.0');
     new LocalBackend(this, { path: props.localStatePath ?? `terraform.${id}.tfstate` });
+    if (githubOwners(props.fleet).length > 0) new GithubProvider(this, 'github', {});
     this.fleet = new AgentFleet(this, 'fleet', { fleet: props.fleet });
   }
 }

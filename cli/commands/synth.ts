@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'fs';
 import { basename, dirname, join, resolve } from 'path';
 import { loadFleet } from '../../model';
+import { writeAgentDocuments } from '../../stacks/agent-documents';
 import { buildFleetApp } from '../../stacks/fleet-app';
 import { flag, parseArgs } from '../private/args';
 import { Command } from '../private/io';
@@ -45,6 +46,8 @@ export const synthCommand: Command = {
       // The staging directory sits beside `out`, so paths relative to it hold for `out`.
       const { app, stack } = buildFleetApp(fleet, staged, { stateDir: io.cwd });
       app.synth();
+      // Runbooks and snippets go into the staging directory too: the swap publishes them with the stack.
+      writeAgentDocuments(fleet, staged);
       swapInto(staged, out);
       const stackFile = join(flag(args, 'out', 'cdktf.out'), 'stacks', stack.node.id, 'cdk.tf.json');
       io.out(`synthesized ${fleet.agents.length} agents from ${fleet.files.join(' + ')} into ${stackFile}\n`);

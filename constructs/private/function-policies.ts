@@ -1,6 +1,6 @@
 /**
- * The IAM permissions of the fleet's own principals (the three functions, the
- * scheduler, AWS Chatbot): pure documents over ARNs that the constructs pass in
+ * The IAM permissions of the fleet's own principals (the functions, the
+ * scheduler, AWS Chatbot, the trail's delivery to CloudWatch Logs): pure documents over ARNs that the constructs pass in
  * as Terraform references. Each grant is exactly what that principal touches;
  * `test/integration/iam-simulation-fleet.test.ts` holds them to it.
  *
@@ -122,16 +122,47 @@ export function notifyFunctionPolicy(refs: NotifyRefs): FleetPolicyDocument {
   return policyOf([...runtime(refs), { Sid: 'ReadWebhook', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [refs.webhookSecretArn] }]);
 }
 
-/** The scheduler's role: invoke the rotate function and read schedule payloads encrypted with the fleet key. */
-export function schedulerPolicy(refs: { readonly rotateFunctionArn: string; readonly keyArn: string }): FleetPolicyDocument {
+/** What the usage-summary function touches besides its runtime. */
+export interface UsageSummaryRefs extends RuntimeRefs {
+  readonly webhookSecretArn: string;
+}
+
+/**
+ * The usage-summary function: reads the agents' metrics and the webhook's URL.
+ * GetMetricData takes no resource and no namespace condition, so it is
+ * granted on `*`: reading metrics reveals counts, never a secret.
+ */
+export function usageSummaryFunctionPolicy(refs: UsageSummaryRefs): FleetPolicyDocument {
   return policyOf([
-    { Sid: 'InvokeOnlyRotate', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [refs.rotateFunctionArn] },
+    ...runtime(refs),
+    { Sid: 'ReadAgentMetrics', Effect: 'Allow', Action: ['cloudwatch:GetMetricData'], Resource: ['*'] },
+    { Sid: 'ReadWebhook', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [refs.webhookSecretArn] },
+  ]);
+}
+
+/**
+ * The scheduler's role: invoke the functions the fleet's schedules target
+ * (rotate, usage-summary) and read schedule payloads encrypted with the fleet key.
+ */
+export function schedulerPolicy(refs: { readonly functionArns: readonly string[]; readonly keyArn: string }): FleetPolicyDocument {
+  return policyOf([
+    { Sid: 'InvokeScheduledFunctions', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: refs.functionArns },
     { Sid: 'DecryptSchedulePayload', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [refs.keyArn] },
   ]);
 }
 
-/** A trust policy naming one AWS service, optionally only on behalf of one account. */
-export function serviceTrust(service: string, sourceAccount?: string): object {
+/** The trail's delivery role: write streams of the trail's own log group, nothing else. */
+export function cloudTrailDeliveryPolicy(refs: { readonly logGroupArn: string }): FleetPolicyDocument {
+  return policyOf([{ Sid: 'DeliverToTrailLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${refs.logGroupArn}:log-stream:*`] }]);
+}
+
+/**
+ * A trust policy naming one AWS service, optionally only on behalf of one
+ * account, or of one resource of that account (`aws:SourceArn`).
+ */
+export function serviceTrust(service: string, sourceAccount?: string, sourceArn?: string): object {
+  const condition: Record<string, Record<string, string>> = {};
+  if (sourceAccount) condition.StringEquals = { 'aws:SourceAccount': sourceAccount, ...(sourceArn ? { 'aws:SourceArn': sourceArn } : {}) };
   return {
     Version: '2012-10-17',
     Statement: [
@@ -140,7 +171,7 @@ export function serviceTrust(service: string, sourceAccount?: string): object {
         Effect: 'Allow',
         Principal: { Service: service },
         Action: 'sts:AssumeRole',
-        ...(sourceAccount ? { Condition: { StringEquals: { 'aws:SourceAccount': sourceAccount } } } : {}),
+        ...(sourceAccount ? { Condition: condition } : {}),
       },
     ],
   };

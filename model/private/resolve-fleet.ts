@@ -1,8 +1,9 @@
 import { parseDuration } from '../duration';
-import { AGENT_PREFIX, BUILTIN_FLEET_SETTINGS, Credential, FleetSettings, LOG_RETENTION_DAYS } from '../fleet';
+import { AGENT_PREFIX, BUILTIN_FLEET_SETTINGS, Credential, defaultVaultAuditFile, FleetSettings, LIMITS, LOG_RETENTION_DAYS } from '../fleet';
 import { SAFE_NAME } from '../names';
 import { CredentialInput, FleetSettingsInput } from '../schema';
 import { SettingProblem } from './inherit';
+import { resolveRunbooks } from './resolve-runbooks';
 
 /** Whether a URL is https, or http to this machine (a local dev Vault). */
 function safeUrl(url: string): boolean {
@@ -12,7 +13,7 @@ function safeUrl(url: string): boolean {
 /** Checks `fleet:` and applies the built-in settings under it. */
 export function resolveFleetSettings(input: FleetSettingsInput): { settings: FleetSettings; problems: SettingProblem[] } {
   const problems: SettingProblem[] = [];
-  for (const key of ['name', 'kvMount', 'appRoleMount', 'awsMount'] as const) {
+  for (const key of ['name', 'kvMount', 'appRoleMount', 'awsMount', 'jwtMount'] as const) {
     const value = input[key];
     if (value !== undefined && !SAFE_NAME.test(value)) {
       problems.push({ rule: 'unsafe-name', path: ['fleet', key], value, message: `${key} is not lowercase kebab-case`, fix: `use a name such as ${BUILTIN_FLEET_SETTINGS[key]}` });
@@ -25,6 +26,33 @@ export function resolveFleetSettings(input: FleetSettingsInput): { settings: Fle
       value: input.name,
       message: `the fleet's own roles would be named ${input.name}-revoke…, inside the ${AGENT_PREFIX}* names the revoke function may act on`,
       fix: `choose a fleet name that does not start with ${AGENT_PREFIX}`,
+    });
+  }
+  if (input.name !== undefined && SAFE_NAME.test(input.name) && input.name.length > LIMITS.fleetName) {
+    problems.push({
+      rule: 'name-too-long',
+      path: ['fleet', 'name'],
+      value: input.name,
+      message: `the fleet name has ${input.name.length} characters; the usage-summary function and its IAM role, ${input.name}-usage-summary, would pass their 64-character limit`,
+      fix: `shorten the fleet name to at most ${LIMITS.fleetName} characters`,
+    });
+  }
+  if (input.vaultAuditFile !== undefined && input.vaultAuditFile !== 'stdout' && !/^\/[A-Za-z0-9._/-]+$/.test(input.vaultAuditFile)) {
+    problems.push({
+      rule: 'invalid-value',
+      path: ['fleet', 'vaultAuditFile'],
+      value: input.vaultAuditFile,
+      message: 'vaultAuditFile is not an absolute file path on the Vault server (letters, digits, ., _, -, /) nor stdout',
+      fix: 'write an absolute path such as /var/log/vault/scoped-agents-audit.log',
+    });
+  }
+  if (input.vaultAudit === false && input.vaultAuditFile !== undefined) {
+    problems.push({
+      rule: 'unused-setting',
+      path: ['fleet', 'vaultAuditFile'],
+      value: input.vaultAuditFile,
+      message: 'vaultAuditFile applies only to the audit device the fleet enables, and vaultAudit is false',
+      fix: 'remove vaultAuditFile, or set vaultAudit: true',
     });
   }
   if (input.vaultAddr !== undefined && !safeUrl(input.vaultAddr)) {
@@ -42,14 +70,28 @@ export function resolveFleetSettings(input: FleetSettingsInput): { settings: Fle
       rotationGrace = seconds;
     }
   }
+  if ((input.jwtMount ?? BUILTIN_FLEET_SETTINGS.jwtMount) === (input.appRoleMount ?? BUILTIN_FLEET_SETTINGS.appRoleMount)) {
+    // Two auth backends cannot share a path.
+    problems.push({
+      rule: 'invalid-value',
+      path: ['fleet', input.jwtMount !== undefined ? 'jwtMount' : 'appRoleMount'],
+      value: input.jwtMount ?? input.appRoleMount,
+      message: 'jwtMount and appRoleMount name the same path; each auth backend needs its own',
+      fix: `give them different paths, e.g. ${BUILTIN_FLEET_SETTINGS.jwtMount} and ${BUILTIN_FLEET_SETTINGS.appRoleMount}`,
+    });
+  }
+  const runbooks = resolveRunbooks(input.runbooks, input.name ?? BUILTIN_FLEET_SETTINGS.name);
+  problems.push(...runbooks.problems);
   const { slackTeamId, slackChannelId } = input.notify ?? {};
   if ((slackTeamId === undefined) !== (slackChannelId === undefined)) {
     problems.push({ rule: 'missing-key', path: ['fleet', 'notify'], message: 'AWS Chatbot needs both slackTeamId and slackChannelId', fix: 'give both ids, or neither to announce through the webhook' });
   }
   const settings: FleetSettings = {
     ...BUILTIN_FLEET_SETTINGS,
-    ...Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && k !== 'notify' && k !== 'rotationGrace')),
+    ...Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && k !== 'notify' && k !== 'rotationGrace' && k !== 'runbooks')),
+    runbooks: runbooks.runbooks,
     rotationGrace,
+    vaultAuditFile: input.vaultAuditFile ?? defaultVaultAuditFile(input.name ?? BUILTIN_FLEET_SETTINGS.name),
     notify: slackTeamId !== undefined && slackChannelId !== undefined ? { slackTeamId, slackChannelId } : undefined,
   };
   return { settings, problems };

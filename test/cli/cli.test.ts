@@ -86,7 +86,8 @@ describe('scoped-agents synth', () => {
     const r = await cli(['synth', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.out).toBe(`synthesized 3 agents from agents.yaml into ${stackFile(out)}\n`);
-    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'stacks']);
+    // The stacks, and each agent's runbook and snippets under agents/ (published by the same swap).
+    expect(readdirSync(out).sort()).toEqual(['agents', 'manifest.json', 'stacks']);
     expect(readdirSync(join(out, 'stacks'))).toEqual(['scoped-agents']);
     expect(readdirSync(parent)).toEqual(['cdktf.out']);
     const tf = JSON.parse(readFileSync(stackFile(out), 'utf8'));

@@ -35,8 +35,8 @@ beforeAll(async () => {
 const SEED_AGENTS = ['email-notifier', 'invoice-summarizer', 'lead-enricher'];
 
 describe('the seed fleet: every agent is rotated nightly and watched by four alarms', () => {
-  test('has exactly one schedule per agent, named after it, in the fleet group', () => {
-    expect(Object.keys(byName(seedTf, 'aws_scheduler_schedule')).sort()).toEqual(SEED_AGENTS.map((a) => `agent-${a}`));
+  test('has exactly one schedule per agent, named after it, in the fleet group (and the daily usage summary)', () => {
+    expect(Object.keys(byName(seedTf, 'aws_scheduler_schedule')).sort()).toEqual([...SEED_AGENTS.map((a) => `agent-${a}`), 'usage-summary']);
   });
 
   test.each(SEED_AGENTS)('%s: its schedule invokes the rotate function nightly at 03:00 UTC, on time, as the scheduler role', (agent) => {
@@ -159,7 +159,7 @@ describe('the fixture fleet: per-agent overrides and a credential kept in AWS', 
     for (const agent of fixture.agents.filter((a) => a.name !== 'ticket-triager')) {
       expect(schedules[`agent-${agent.name}`].schedule_expression).toBe('cron(0 3 * * ? *)');
     }
-    expect(Object.keys(schedules)).toHaveLength(fixture.agents.length);
+    expect(Object.keys(schedules).filter((s) => s !== 'usage-summary')).toHaveLength(fixture.agents.length);
   });
 
   test('ticket-triager alarms at 120 calls/min and after 72 h without a call; its denied-calls limit stays the default 20', () => {

@@ -77,6 +77,7 @@ describe('the fleet key', () => {
                 logGroup('/aws/lambda/scoped-agents-notify'),
                 logGroup('/aws/lambda/scoped-agents-revoke'),
                 logGroup('/aws/lambda/scoped-agents-rotate'),
+                logGroup('/aws/lambda/scoped-agents-usage-summary'),
               ],
             },
           },
@@ -134,7 +135,7 @@ describe('the alarm topic and the team channel', () => {
     expect(seedTf.resource.aws_chatbot_slack_channel_configuration).toBeUndefined();
   });
 
-  test('the fixture announces in Slack through AWS Chatbot: no webhook, no notify function, only revoke subscribed', () => {
+  test('the fixture announces in Slack through AWS Chatbot: no notify function, only revoke subscribed; the webhook is for the daily summary only', () => {
     const topic = ref(fixtureTf, 'aws_sns_topic', 'acme-agents-alarms');
     const [chatbot] = Object.values(fixtureTf.resource.aws_chatbot_slack_channel_configuration);
     expect(chatbot).toMatchObject({
@@ -151,8 +152,10 @@ describe('the alarm topic and the team channel', () => {
       { Sid: 'OnlyItsService', Effect: 'Allow', Principal: { Service: 'chatbot.amazonaws.com' }, Action: 'sts:AssumeRole' },
     ]);
     expect(byName(fixtureTf, 'aws_iam_role_policy')['acme-agents-chatbot']).toBeUndefined();
-    expect(Object.keys(byName(fixtureTf, 'aws_secretsmanager_secret'))).not.toContain('scoped-agents/acme-agents/notify-webhook');
-    expect(Object.keys(byName(fixtureTf, 'aws_lambda_function', 'function_name')).sort()).toEqual(['acme-agents-revoke', 'acme-agents-rotate']);
+    expect(byName(fixtureTf, 'aws_secretsmanager_secret')['scoped-agents/acme-agents/notify-webhook'].description).toBe(
+      '{"url": …} of the incoming webhook (Slack) that fleet acme-agents posts its daily usage summary to. Not managed by Terraform: the operator writes it.',
+    );
+    expect(Object.keys(byName(fixtureTf, 'aws_lambda_function', 'function_name')).sort()).toEqual(['acme-agents-revoke', 'acme-agents-rotate', 'acme-agents-usage-summary']);
     expect(Object.values(fixtureTf.resource.aws_sns_topic_subscription).map((s) => s.endpoint)).toEqual([ref(fixtureTf, 'aws_lambda_function', 'acme-agents-revoke', 'arn', 'function_name')]);
   });
 });
@@ -307,7 +310,7 @@ describe('the functions', () => {
 });
 
 describe('the scheduler', () => {
-  test('its role is trusted by EventBridge Scheduler for this account only, and may invoke the rotate function only', () => {
+  test('its role is trusted by EventBridge Scheduler for this account only, and may invoke the rotate and usage-summary functions only', () => {
     const role = byName(seedTf, 'aws_iam_role')['scoped-agents-scheduler'];
     expect(JSON.parse(String(role.assume_role_policy)).Statement).toEqual([
       {
@@ -322,7 +325,12 @@ describe('the scheduler', () => {
       Version: '2012-10-17',
       Statement: [
         { Sid: 'DecryptSchedulePayload', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [keyOf(seedTf)] },
-        { Sid: 'InvokeOnlyRotate', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [ref(seedTf, 'aws_lambda_function', 'scoped-agents-rotate', 'arn', 'function_name')] },
+        {
+          Sid: 'InvokeScheduledFunctions',
+          Effect: 'Allow',
+          Action: ['lambda:InvokeFunction'],
+          Resource: [ref(seedTf, 'aws_lambda_function', 'scoped-agents-rotate', 'arn', 'function_name'), ref(seedTf, 'aws_lambda_function', 'scoped-agents-usage-summary', 'arn', 'function_name')],
+        },
       ],
     });
     expect(byName(seedTf, 'aws_scheduler_schedule_group')).toHaveProperty('scoped-agents');

@@ -63,7 +63,8 @@ describe('ScopedAgent over the fixture table', () => {
       { Sid: 'OnlyItsOnePrincipal', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/data-loader-runtime' }, Action: 'sts:AssumeRole' },
     ]);
     expect(role).toMatchObject({ max_session_duration: 7200, permissions_boundary: 'arn:aws:iam::123456789012:policy/agent-boundary' });
-    expect(Object.keys(byName(tf, 'vault_aws_secret_backend_role')).sort()).toEqual(['agent-deal-scorer', 'agent-release-bot']);
+    // release-bot (github-actions) reaches AWS with its workflow's OIDC token, not through Vault.
+    expect(Object.keys(byName(tf, 'vault_aws_secret_backend_role')).sort()).toEqual(['agent-deal-scorer']);
     expect(policyOf('data-loader').map((r) => r.path)).not.toContain('agent-aws/creds/agent-data-loader');
   });
 
@@ -124,9 +125,14 @@ describe('ScopedAgent on its own', () => {
   });
 
   test('fails when a brokered agent has no AWS secrets engine to broker it', () => {
-    expect(() => render('release-bot')).toThrow(
-      'agent release-bot: an IAM role needs awsPrincipal or both awsSecretBackend and brokerPrincipalArn',
+    expect(() => render('deal-scorer', { credentials: fleet.credentials })).toThrow(
+      'agent deal-scorer: an IAM role needs awsPrincipal or both awsSecretBackend and brokerPrincipalArn',
     );
+  });
+
+  test('fails when a github-actions agent has no JWT backend, or its IAM role no GitHub OIDC provider', () => {
+    expect(() => render('release-bot')).toThrow("agent release-bot: a github-actions agent needs jwtBackend, the JWT auth backend for GitHub's OIDC tokens");
+    expect(() => render('release-bot', { jwtBackend: 'github-actions' })).toThrow('agent release-bot: the IAM role of a github-actions agent needs githubOidcProviderArn');
   });
 
   test('warns with a stable id when the token TTL is shorter than the shortest AWS session', () => {

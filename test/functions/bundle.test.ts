@@ -71,3 +71,8 @@ test('the bundled rotate handler names every missing environment variable at onc
 test('the bundled notify handler runs standalone: an event without alarms posts nothing', () => {
   expect(invoke(bundleFunction('notify', cacheDir), { Records: [] }, ENV)).toEqual({ ok: true, value: { posted: 0 } });
 });
+
+test('the bundled usage-summary handler runs standalone: a malformed schedule payload is refused before any call', () => {
+  const result = invoke(bundleFunction('usage-summary', cacheDir), { action: 'summarize', agents: { a: { maxCallsPerMinute: 'many' } } }, ENV);
+  expect(result).toEqual({ ok: false, value: 'the usage-summary event is not usable:\n- agents.a.maxCallsPerMinute must be a whole number above 0, got "many"' });
+});

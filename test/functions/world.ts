@@ -8,9 +8,10 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { resolve } from 'path';
+import { join, resolve } from 'path';
 import { cloudWatchClient } from '../../functions/shared/aws';
 import { Fleet, functionVaultRole, loadFleet, METRICS, renderVaultPolicy, revokerVaultPolicy, rotatorVaultPolicy, SECRET_NAMES } from '../../model';
+import { tempDir } from '../helpers';
 import { OpenBaoServer, startOpenBao } from '../support/openbao';
 import { MotoServer, startMoto } from '../support/moto';
 import { replayVault } from '../support/replay';
@@ -57,7 +58,8 @@ export interface WorldOptions {
  */
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const [bao, moto, synthesized, fleet] = await Promise.all([
-    startOpenBao(),
+    // The stack's vault_audit device is enabled over the API, as the provider does.
+    startOpenBao({ allowApiAuditDevices: true }),
     startMoto(),
     synthesizeTable({ table: resolve(ROOT, 'agents.yaml') }),
     loadFleet({ table: resolve(ROOT, 'agents.yaml') }),
@@ -73,7 +75,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       if (options.seeds && name in options.seeds) variables[name] = JSON.stringify(options.seeds[name]);
       else if (v.default === undefined && name.endsWith('_arn')) variables[name] = 'arn:aws:iam::000000000000:role/vault';
     }
-    await replayVault(stack, root, { variables, awsSecretsEngine: 'kv-stand-in' });
+    await replayVault(stack, root, { variables, awsSecretsEngine: 'kv-stand-in', auditFilePath: join(tempDir('scoped-agents-audit-'), 'audit.log') });
 
     const aws: Aws = {
       iam: new IAMClient(moto.clientConfig),

@@ -56,6 +56,16 @@ const SKIPPED_CHECKS: Readonly<Record<string, string>> = {
     "Each agent's delivery secret is rewritten by the rotate function on the agent's schedule; the functions' Vault logins " +
     'and the webhook URL are written by the operator. Credentials kept in AWS do carry a rotation rule: ' +
     '"every other Secrets Manager secret has a rotation rule" below checks it in place of this check.',
+  CKV_AWS_18:
+    "S3 access logging on the trail's bucket: an access-log bucket would need access logging of its own (checkov flags it in turn); " +
+    "the bucket holds only the trail's log files, which log file validation proves untouched, and changes to the bucket are management events the trail records.",
+  CKV_AWS_144:
+    "S3 cross-region replication of the trail's bucket: it needs a second bucket in another region and a second AWS provider; " +
+    'the trail is multi-region already, and an organization trail is the place for a second copy.',
+  CKV2_AWS_62:
+    "S3 event notifications on the trail's bucket: nothing reacts to a new log file; the fleet reads its trail through CloudWatch Logs (the per-agent metric filters).",
+  CKV_AWS_252:
+    'an SNS topic for CloudTrail log file deliveries: nobody subscribes to them; the trail is read through CloudWatch Logs, and a topic would only add a publisher to the fleet key.',
 };
 
 const CHECKOV_ARGS = ['--framework', 'terraform_json', '--skip-download', '--output', 'json', '--skip-check', Object.keys(SKIPPED_CHECKS).sort().join(',')];
@@ -78,6 +88,12 @@ const REQUIRED_PASSES: Record<string, readonly string[]> = {
   aws_secretsmanager_secret: ['CKV_AWS_149'],
   aws_secretsmanager_secret_rotation: ['CKV_AWS_304'],
   aws_scheduler_schedule: ['CKV_AWS_297'],
+  aws_cloudtrail: ['CKV_AWS_35', 'CKV_AWS_36', 'CKV_AWS_67', 'CKV2_AWS_10'],
+  aws_s3_bucket: ['CKV_AWS_21', 'CKV_AWS_145', 'CKV2_AWS_6', 'CKV2_AWS_61'],
+  aws_s3_bucket_lifecycle_configuration: ['CKV_AWS_300'],
+  aws_s3_bucket_ownership_controls: ['CKV2_AWS_65'],
+  aws_s3_bucket_policy: ['CKV_AWS_70'],
+  aws_s3_bucket_public_access_block: ['CKV_AWS_53', 'CKV_AWS_54', 'CKV_AWS_55', 'CKV_AWS_56'],
 };
 
 /** One finding of checkov's JSON report. */
@@ -230,6 +246,18 @@ describe.each(PROOF_TABLES.map((t) => t.label))('checkov over the synthesized %s
         .filter(([id, s]) => !elsewhere.test(String(s.name)) && !rotated.has(`\${aws_secretsmanager_secret.${id}.id}`))
         .map(([, s]) => String(s.name));
       expect(unrotated).toEqual([]);
+    }
+  });
+
+  test("the S3 and CloudTrail skips hide nothing else: every bucket is a fleet trail's, and every trail the fleet's", () => {
+    for (const stack of scan().stacks) {
+      const resources = stack.json.resource ?? {};
+      const trails = Object.entries(resources.aws_cloudtrail ?? {});
+      expect(trails.map(([, t]) => t.name)).toEqual(trails.length > 0 ? [`${stack.name}-trail`] : []);
+      for (const [id, bucket] of Object.entries(resources.aws_s3_bucket ?? {})) {
+        expect([id, bucket.bucket_prefix]).toEqual([id, `${stack.name.slice(0, 30)}-trail-`]);
+        expect(trails.map(([, t]) => t.s3_bucket_name)).toEqual([`\${aws_s3_bucket.${id}.id}`]);
+      }
     }
   });
 

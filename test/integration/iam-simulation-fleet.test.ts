@@ -14,7 +14,11 @@
  *   scheduler's role and no other, and put metrics in the `ScopedAgents`
  *   namespace only; it invokes no function;
  * - notify may read the webhook, nothing else;
- * - the scheduler may invoke the rotate function and decrypt with the key;
+ * - usage-summary may read the agents' metrics (GetMetricData takes only `*`)
+ *   and the webhook, nothing else;
+ * - the trail's delivery role (with `fleet.cloudTrail`) may write streams of
+ *   the trail's log group only, and only CloudTrail, for this trail, assumes it;
+ * - the scheduler may invoke the rotate and usage-summary functions and decrypt with the key;
  * - the Chatbot channel may do nothing;
  * - every function writes only its own log, sends only to its own dead-letter
  *   queue, and traces.
@@ -41,7 +45,7 @@ interface PolicyDocument {
   readonly Statement: readonly Record<string, unknown>[];
 }
 
-type Component = 'revoke' | 'rotate' | 'notify' | 'scheduler' | 'chatbot';
+type Component = 'revoke' | 'rotate' | 'notify' | 'usage-summary' | 'scheduler' | 'chatbot' | 'cloudtrail';
 
 /** One of the fleet's roles, as synthesized. */
 interface FleetRole {
@@ -74,7 +78,7 @@ const loaded = callAll(
   ]),
 );
 
-const COMPONENTS: readonly Component[] = ['revoke', 'rotate', 'notify', 'scheduler', 'chatbot'];
+const COMPONENTS: readonly Component[] = ['revoke', 'rotate', 'notify', 'usage-summary', 'scheduler', 'chatbot', 'cloudtrail'];
 
 function tableOf(label: string, stack: SynthesizedStack, fleet: Fleet): ProofTable {
   const resources = stack.json.resource ?? {};
@@ -135,7 +139,7 @@ const arn = (service: string, resource: string): string =>
 function resourcesOf(table: ProofTable) {
   const fleet = table.fleet.settings.name;
   const webhook = table.fleet.settings.notify === undefined;
-  const functions = (['revoke', 'rotate', ...(webhook ? ['notify'] : [])] as const).map((role) => ({
+  const functions = (['revoke', 'rotate', 'usage-summary', ...(webhook ? ['notify'] : [])] as const).map((role) => ({
     role,
     name: `${fleet}-${role}`,
     arn: arn('lambda', `function:${fleet}-${role}`),
@@ -156,7 +160,11 @@ function resourcesOf(table: ProofTable) {
     key: table.key.arn,
     otherKey: arn('kms', 'key/00000000-0000-4000-8000-000000000000'),
     logins: { revoke: secretArn(`scoped-agents/${fleet}/functions/revoke/vault-login`), rotate: secretArn(`scoped-agents/${fleet}/functions/rotate/vault-login`) },
+    // The webhook's secret exists in every fleet: the daily summary posts there even when alarms go through Chatbot.
     webhookSecret: secretArn(`scoped-agents/${fleet}/notify-webhook`),
+    trailStream: arn('logs', `log-group:/scoped-agents/${fleet}/cloudtrail:log-stream:123456789012_CloudTrail_eu-west-1`),
+    callLogStream: arn('logs', `log-group:/scoped-agents/${fleet}/agents/${agents[0]}:log-stream:s`),
+    trailArn: arn('cloudtrail', `trail/${fleet}-trail`),
     deliveries: agents.map((a) => secretArn(`scoped-agents/${fleet}/agents/${a}/vault-login`)),
     kept,
     otherFleetSecret: secretArn(`scoped-agents/${fleet}-other/agents/${agents[0]}/vault-login`),
@@ -204,8 +212,12 @@ function entitlementsOf(role: FleetRole, table: ProofTable): Entitlement[] {
       ];
     case 'notify':
       return [...runtime('notify'), ...grant(['secretsmanager:GetSecretValue'], [r.webhookSecret])];
+    case 'usage-summary':
+      return [...runtime('usage-summary'), ...grant(['secretsmanager:GetSecretValue'], [r.webhookSecret])];
+    case 'cloudtrail':
+      return grant(['logs:CreateLogStream', 'logs:PutLogEvents'], [arn('logs', `log-group:/scoped-agents/${fleet}/cloudtrail:log-stream:*`)]);
     case 'scheduler':
-      return [...grant(['lambda:InvokeFunction'], [r.fn('rotate')!.arn]), ...grant(['kms:Decrypt'], [r.key])];
+      return [...grant(['lambda:InvokeFunction'], [r.fn('rotate')!.arn, r.fn('usage-summary')!.arn]), ...grant(['kms:Decrypt'], [r.key])];
     case 'chatbot':
       return [];
   }
@@ -234,7 +246,9 @@ function targetsOf(table: ProofTable): Target[] {
     ...r.fleetRoles.map((resource) => ({ resource, why: "one of the fleet's own roles" })),
     { resource: r.logins.revoke, why: "revoke's Vault login" },
     { resource: r.logins.rotate, why: "rotate's Vault login" },
-    ...(r.webhook ? [{ resource: r.webhookSecret, why: 'the webhook' }] : []),
+    { resource: r.webhookSecret, why: 'the webhook' },
+    { resource: r.trailStream, why: "a stream of the trail's log group" },
+    { resource: r.callLogStream, why: "a stream of an agent's call log" },
     ...r.deliveries.map((resource) => ({ resource, why: "an agent's delivered login" })),
     ...r.kept.map((resource) => ({ resource, why: "an agent's credential kept in AWS" })),
     { resource: r.otherFleetSecret, why: "another fleet's agent secret" },
@@ -261,8 +275,11 @@ const APPLICABLE: ReadonlyMap<string, readonly string[]> = (() => {
 
 /** Actions that take only `*` as their resource, with the request context they are asked with. */
 const STAR_CASES: readonly { action: string; context?: Record<string, string>; entitledFor: readonly Component[]; why: string }[] = [
-  { action: 'xray:PutTraceSegments', entitledFor: ['revoke', 'rotate', 'notify'], why: 'tracing' },
-  { action: 'xray:PutTelemetryRecords', entitledFor: ['revoke', 'rotate', 'notify'], why: 'tracing' },
+  { action: 'xray:PutTraceSegments', entitledFor: ['revoke', 'rotate', 'notify', 'usage-summary'], why: 'tracing' },
+  { action: 'xray:PutTelemetryRecords', entitledFor: ['revoke', 'rotate', 'notify', 'usage-summary'], why: 'tracing' },
+  { action: 'cloudwatch:GetMetricData', entitledFor: ['usage-summary'], why: "reading the agents' metrics" },
+  { action: 'cloudwatch:ListMetrics', entitledFor: [], why: 'listing metrics' },
+  { action: 'cloudwatch:DescribeAlarms', entitledFor: [], why: 'listing alarms' },
   { action: 'cloudwatch:PutMetricData', context: { 'cloudwatch:namespace': 'ScopedAgents' }, entitledFor: ['rotate'], why: 'the fleet namespace' },
   { action: 'cloudwatch:PutMetricData', context: { 'cloudwatch:namespace': 'AWS/Lambda' }, entitledFor: [], why: "another service's namespace" },
   { action: 'cloudwatch:PutMetricData', entitledFor: [], why: 'no namespace condition met' },
@@ -286,7 +303,14 @@ const asRole = (role: FleetRole, table: ProofTable, action: string, resource: st
 // Tests.
 
 describe.each(TABLES.map((t) => [t.label, t] as const))('%s', (_label, table) => {
-  const expectedComponents: Component[] = ['revoke', 'rotate', 'scheduler', table.fleet.settings.notify ? 'chatbot' : 'notify'];
+  const expectedComponents: Component[] = [
+    'revoke',
+    'rotate',
+    'usage-summary',
+    'scheduler',
+    table.fleet.settings.notify ? 'chatbot' : 'notify',
+    ...(table.fleet.settings.cloudTrail ? (['cloudtrail'] as const) : []),
+  ];
 
   test("every IAM role is an agent's or one of the fleet's, and every policy resolves and attaches to one", () => {
     expect(table.problems).toEqual([]);
@@ -303,20 +327,26 @@ describe.each(TABLES.map((t) => [t.label, t] as const))('%s', (_label, table) =>
   });
 
   describe.each(table.roles.map((r) => [r.component, r] as const))('%s', (component, role) => {
-    const service = { revoke: 'lambda', rotate: 'lambda', notify: 'lambda', scheduler: 'scheduler', chatbot: 'chatbot' }[component];
+    const service = { revoke: 'lambda', rotate: 'lambda', notify: 'lambda', 'usage-summary': 'lambda', scheduler: 'scheduler', chatbot: 'chatbot', cloudtrail: 'cloudtrail' }[component];
 
     test(`trusts only ${service}.amazonaws.com`, async () => {
-      const context = { 'aws:SourceAccount': PROOF_ACCOUNT };
+      const trail = (name: string): string => `arn:aws:cloudtrail:${PROOF_REGION}:${PROOF_ACCOUNT}:trail/${name}`;
+      const context: Record<string, string> = { 'aws:SourceAccount': PROOF_ACCOUNT, ...(component === 'cloudtrail' ? { 'aws:SourceArn': trail(`${table.fleet.settings.name}-trail`) } : {}) };
       const ask = (principal: string, ctx: Record<string, string> = context) =>
         decide({ principal, identityPolicies: [], action: 'sts:AssumeRole', resource: role.roleArn, resourcePolicy: role.trust, context: ctx });
       expect(await ask(`${service}.amazonaws.com`)).toBe('Allowed');
-      const others = ['lambda', 'scheduler', 'chatbot', 'ec2', 'secretsmanager'].filter((s) => s !== service).map((s) => `${s}.amazonaws.com`);
+      const others = ['lambda', 'scheduler', 'chatbot', 'cloudtrail', 'ec2', 'secretsmanager'].filter((s) => s !== service).map((s) => `${s}.amazonaws.com`);
       for (const principal of [...others, `arn:aws:iam::${PROOF_ACCOUNT}:root`, `arn:aws:iam::${OTHER_ACCOUNT}:root`, `arn:aws:sts::${PROOF_ACCOUNT}:assumed-role/agent-x/s`]) {
         expect([principal, await ask(principal)]).toEqual([principal, 'ImplicitlyDenied']);
       }
       if (component === 'scheduler') {
         // The confused-deputy guard: only on behalf of its own account.
         expect(await ask('scheduler.amazonaws.com', { 'aws:SourceAccount': OTHER_ACCOUNT })).toBe('ImplicitlyDenied');
+      }
+      if (component === 'cloudtrail') {
+        // Only for the fleet's own trail: another trail of the account may not deliver as this role.
+        expect(await ask('cloudtrail.amazonaws.com', { ...context, 'aws:SourceArn': trail('another-trail') })).toBe('ImplicitlyDenied');
+        expect(await ask('cloudtrail.amazonaws.com', { ...context, 'aws:SourceAccount': OTHER_ACCOUNT })).toBe('ImplicitlyDenied');
       }
     });
 
@@ -350,6 +380,19 @@ describe.each(TABLES.map((t) => [t.label, t] as const))('%s', (_label, table) =>
     { who: 'rotate', action: 'secretsmanager:GetSecretValue', resource: r.logins.revoke, expected: 'ImplicitlyDenied' },
     { who: 'scheduler', action: 'lambda:InvokeFunction', resource: r.fn('rotate')!.arn, expected: 'Allowed' },
     { who: 'scheduler', action: 'lambda:InvokeFunction', resource: r.fn('revoke')!.arn, expected: 'ImplicitlyDenied' },
+    { who: 'scheduler', action: 'lambda:InvokeFunction', resource: r.fn('usage-summary')!.arn, expected: 'Allowed' },
+    { who: 'usage-summary', action: 'secretsmanager:GetSecretValue', resource: r.webhookSecret, expected: 'Allowed' },
+    { who: 'usage-summary', action: 'secretsmanager:GetSecretValue', resource: r.logins.revoke, expected: 'ImplicitlyDenied' },
+    { who: 'usage-summary', action: 'secretsmanager:GetSecretValue', resource: r.deliveries[0], expected: 'ImplicitlyDenied' },
+    { who: 'usage-summary', action: 'logs:PutLogEvents', resource: r.callLogStream, expected: 'ImplicitlyDenied' },
+    { who: 'revoke', action: 'secretsmanager:GetSecretValue', resource: r.webhookSecret, expected: r.webhook ? 'Allowed' : 'ImplicitlyDenied' },
+    ...(table.fleet.settings.cloudTrail
+      ? [
+          { who: 'cloudtrail' as const, action: 'logs:PutLogEvents', resource: r.trailStream, expected: 'Allowed' as const },
+          { who: 'cloudtrail' as const, action: 'logs:PutLogEvents', resource: r.callLogStream, expected: 'ImplicitlyDenied' as const },
+          { who: 'cloudtrail' as const, action: 'logs:DeleteLogGroup', resource: arn('logs', `log-group:/scoped-agents/${r.fleet}/cloudtrail`), expected: 'ImplicitlyDenied' as const },
+        ]
+      : []),
     ...(r.webhook
       ? [
           { who: 'notify' as const, action: 'secretsmanager:GetSecretValue', resource: r.webhookSecret, expected: 'Allowed' as const },

@@ -26,7 +26,7 @@
  *   fleet key) are what AWS would assign in that account and region
  *   (test/support/terraform-refs.ts); the table entitles an agent to read the
  *   secret of each credential it keeps in AWS, and to decrypt it with the key.
- * - The fleet's own roles (functions, scheduler, Chatbot; tagged `component`)
+ * - The fleet's own roles (functions, scheduler, Chatbot, the trail's delivery; tagged `component`)
  *   are proven in iam-simulation-fleet.test.ts; here they only must not be
  *   mistaken for agents.
  */
@@ -187,7 +187,7 @@ function rolesOf(table: ProofTable): { roles: ProvenRole[]; problems: string[] }
   return { roles, problems };
 }
 /** The fleet's own roles, proven in iam-simulation-fleet.test.ts. */
-const FLEET_COMPONENTS = ['revoke', 'rotate', 'notify', 'scheduler', 'chatbot'];
+const FLEET_COMPONENTS = ['revoke', 'rotate', 'notify', 'usage-summary', 'scheduler', 'chatbot', 'cloudtrail'];
 const WIRING = new Map(TABLES.map((t) => [t.label, rolesOf(t)]));
 const ROLES: readonly ProvenRole[] = [...WIRING.values()].flatMap((w) => w.roles);
 const ALL_AGENTS: readonly { table: string; agent: Agent }[] = TABLES.flatMap((t) => t.fleet.agents.map((agent) => ({ table: t.label, agent })));
@@ -375,7 +375,10 @@ function identityCases(role: ProvenRole): Case[] {
 const entitledPrincipal = (role: ProvenRole): string => role.agent.awsPrincipal ?? BROKER_ARN;
 /** The trust policy with Terraform variables given values. */
 function trustOf(role: ProvenRole, variables: Record<string, string> = { [BROKER_VARIABLE]: BROKER_ARN }): PolicyDocument {
-  const text = role.trustText.replace(/\$\{var\.([A-Za-z0-9_-]+)\}/g, (whole, v: string) => variables[v] ?? whole);
+  const text = role.trustText
+    .replace(/\$\{var\.([A-Za-z0-9_-]+)\}/g, (whole, v: string) => variables[v] ?? whole)
+    // GitHub's OIDC provider, as IAM names it (a github-actions agent's role trusts it; iam-simulation-github.test.ts proves how).
+    .replace(/\$\{aws_iam_openid_connect_provider\.[^.}]+\.arn\}/g, `arn:aws:iam::${PROOF_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`);
   if (text.includes('${')) throw new Error(`${role.roleName}: unresolved reference in its trust policy: ${text}`);
   return JSON.parse(text);
 }
@@ -393,6 +396,18 @@ interface TrustCase {
 }
 /** Who may assume the role: its one principal, and nobody else even with a policy of its own allowing it. */
 function trustCases(role: ProvenRole): TrustCase[] {
+  if (role.agent.platform === 'github-actions') {
+    // Its role trusts GitHub's OIDC provider for sts:AssumeRoleWithWebIdentity only (proven in
+    // iam-simulation-github.test.ts): no AWS principal, Vault's broker included, may sts:AssumeRole it.
+    const githubTrust = trustOf(role);
+    return [BROKER_ARN, `arn:aws:iam::${PROOF_ACCOUNT}:root`, `arn:aws:iam::${PROOF_ACCOUNT}:role/someone-else`, role.session].map((p) => ({
+      name: `${role.roleName} does not trust ${p} to sts:AssumeRole (it trusts GitHub's OIDC provider only), even with sts:AssumeRole in its own policy`,
+      principal: p,
+      identityPolicies: [MAY_ASSUME_ANY_ROLE],
+      trust: githubTrust,
+      expected: 'ImplicitlyDenied' as Decision,
+    }));
+  }
   const principal = entitledPrincipal(role);
   const trust = trustOf(role);
   const cases: TrustCase[] = [];
@@ -408,9 +423,9 @@ function trustCases(role: ProvenRole): TrustCase[] {
     { resource: `arn:aws:iam::${PROOF_ACCOUNT}:root`, why: "its own account's root" },
     { resource: `arn:aws:iam::${OTHER_ACCOUNT}:root`, why: "another account's root" },
     ...(sessionOf(principal) ? [{ resource: principal.replace(/::\d{12}:/, `::${OTHER_ACCOUNT}:`), why: 'the same role name in another account' }] : []),
-    ...[...new Set(ROLES.map(entitledPrincipal))]
+    ...[...new Set(ROLES.filter((r) => r.agent.platform !== 'github-actions').map(entitledPrincipal))]
       .filter((p) => p !== principal)
-      .map((p) => ({ resource: p, why: `the principal of ${ROLES.filter((r) => entitledPrincipal(r) === p).map((r) => r.agent.name).join(', ')}` })),
+      .map((p) => ({ resource: p, why: `the principal of ${ROLES.filter((r) => r.agent.platform !== 'github-actions' && entitledPrincipal(r) === p).map((r) => r.agent.name).join(', ')}` })),
     ...ALL_AGENTS.filter((o) => o.agent.name !== role.agent.name).map((o) => ({
       resource: sessionOf(`arn:aws:iam::${PROOF_ACCOUNT}:role/agent-${o.agent.name}`)!,
       why: `a session of ${o.agent.name}`,

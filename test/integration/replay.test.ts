@@ -1,3 +1,6 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { tempDir } from '../helpers';
 import { OpenBaoServer, startOpenBao } from '../support/openbao';
 import { replayVault } from '../support/replay';
 import { PROOF_TABLES, SynthesizedStack, synthesizeTable } from '../support/synthesized';
@@ -23,7 +26,8 @@ function handMade(extra: Record<string, Record<string, Record<string, unknown>>>
 let server: OpenBaoServer;
 let root: VaultClient;
 beforeAll(async () => {
-  server = await startOpenBao();
+  // Audit devices over the API, as Vault and the provider's vault_audit do (OpenBao refuses them by default).
+  server = await startOpenBao({ allowApiAuditDevices: true });
   root = vaultClient(server.addr, { token: server.rootToken });
 });
 afterAll(async () => {
@@ -76,8 +80,10 @@ describe('replayVault', () => {
 
   test('applies every Vault resource of the seed, and nothing else', async () => {
     const { stacks } = await synthesizeTable(seed.files);
-    const summary = await replayVault(stacks[0], root, { awsSecretsEngine: 'kv-stand-in' });
+    const auditLog = join(tempDir('scoped-agents-audit-'), 'audit.log');
+    const summary = await replayVault(stacks[0], root, { awsSecretsEngine: 'kv-stand-in', auditFilePath: auditLog });
     expect(summary.applied).toEqual({
+      vault_audit: 1,
       vault_mount: 1,
       vault_auth_backend: 1,
       vault_aws_secret_backend: 1,
@@ -88,6 +94,16 @@ describe('replayVault', () => {
       vault_kv_secret_v2: 2,
     });
     expect(summary.standIns).toHaveLength(2);
+
+    // The fleet's audit device, writing to the file the test named, every other option as synthesized.
+    expect((await root.request('GET', 'sys/audit')).body.data['scoped-agents/']).toEqual({
+      type: 'file',
+      path: 'scoped-agents/',
+      description: 'Every request, for the usage of the agents of fleet scoped-agents (scoped-agents)',
+      local: false,
+      options: { file_path: auditLog, format: 'json', mode: '0600' },
+    });
+    expect(summary.state['vault_audit.fleet_VaultAudit_30DB7FCA']).toMatchObject({ id: 'scoped-agents', options: { file_path: auditLog } });
 
     // What the server now holds, read back as root.
     const mounts = (await root.request('GET', 'sys/mounts')).body.data;
@@ -151,6 +167,31 @@ describe('replayVault', () => {
       default_sts_ttl: 900,
       max_sts_ttl: 3600,
     });
+  });
+
+  test('applies vault_audit as the provider does: PUT sys/audit/<path> with the synthesized options, the path defaulting to the type', async () => {
+    const file = join(tempDir('scoped-agents-audit-'), 'synthesized.log');
+    const stack = handMade({ vault_audit: { a: { type: 'file', description: 'd', options: { file_path: file, format: 'json', hmac_accessor: 'false' } } } });
+    stack.json.resource!.vault_mount.kv.path = 'hand-kv-audit';
+    const summary = await replayVault(stack, root);
+    expect(summary.state['vault_audit.a']).toMatchObject({ path: 'file', id: 'file' });
+    expect((await root.request('GET', 'sys/audit')).body.data['file/']).toMatchObject({ type: 'file', description: 'd', options: { file_path: file, format: 'json', hmac_accessor: 'false' } });
+    // The device writes: the mount above is in it.
+    expect(readFileSync(file, 'utf8')).toContain('"path":"sys/mounts/hand-kv-audit"');
+    await root.request('DELETE', 'sys/audit/file');
+  });
+
+  test('fails loudly, naming the resource, when OpenBao refuses audit devices over the API', async () => {
+    const strict = await startOpenBao();
+    try {
+      const stack = handMade({ vault_audit: { a: { type: 'file', path: 'x', options: { file_path: '/tmp/never-written.log' } } } });
+      stack.json.resource!.vault_mount.kv.path = 'hand-kv-strict';
+      await expect(replayVault(stack, vaultClient(strict.addr, { token: strict.rootToken }))).rejects.toThrow(
+        /replay: vault_audit\.a: PUT sys\/audit\/x answered 400 \(expected 204\): .*cannot enable audit device via API; use declarative, config-based audit device management instead/,
+      );
+    } finally {
+      await strict.stop();
+    }
   });
 
   test('the aws stand-in refuses a role the aws engine would refuse', async () => {

@@ -17,8 +17,11 @@
  * endpoints, which Vault cannot scope to an owner.
  */
 import { execFileSync } from 'child_process';
-import { resolve } from 'path';
-import { AGENT_PREFIX, Agent, Fleet, parseVaultPolicy, secretEntriesFor, TableFiles } from '../../model';
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+import { AGENT_PREFIX, Agent, Fleet, githubVaultAudience, parseVaultPolicy, secretEntriesFor, TableFiles } from '../../model';
+import { githubTokenIssuer } from '../support/github-oidc';
 import { OpenBaoServer, startOpenBao } from '../support/openbao';
 import { parseReference, replayVault } from '../support/replay';
 import { PROOF_TABLES, SynthesizedStack } from '../support/synthesized';
@@ -75,8 +78,12 @@ interface AgentView {
   readonly policyName: string;
   readonly policy: string;
   readonly rules: readonly Rule[];
-  /** `secret_id_bound_cidrs` as synthesized. */
+  /** `secret_id_bound_cidrs` (AppRole) or `token_bound_cidrs` (JWT) as synthesized. */
   readonly boundCidrs: readonly string[];
+  /** How it logs in: an AppRole role, or a JWT role for GitHub's OIDC tokens (github-actions agents). */
+  readonly login: 'approle' | 'jwt';
+  /** Path of the auth backend its role is in. */
+  readonly mount: string;
 }
 
 /** One KV v2 entry as synthesized. */
@@ -106,6 +113,8 @@ interface StackView {
   readonly entries: readonly EntryView[];
   readonly kvMounts: readonly string[];
   readonly appRoleMount: string;
+  /** Path of the JWT backend for GitHub's OIDC tokens, when a github-actions agent exists. */
+  readonly jwtMount?: string;
   readonly awsMount?: string;
   readonly awsRoles: readonly string[];
 }
@@ -141,7 +150,13 @@ function viewOf(stack: SynthesizedStack): StackView {
         tokenMaxTtl: Number(role.token_max_ttl),
       };
     });
-  const agents = roles.filter((role) => String(role.role_name).startsWith(AGENT_PREFIX)).map((role): AgentView => {
+  const appRoles = Object.values(resourcesOf(stack, 'vault_auth_backend')).filter((b) => b.type === 'approle');
+  if (appRoles.length !== 1) throw new Error(`expected one AppRole backend, got ${appRoles.length}`);
+  const appRoleMount = String(appRoles[0].path ?? 'approle');
+  const jwtBackends = Object.values(resourcesOf(stack, 'vault_jwt_auth_backend'));
+  if (jwtBackends.length > 1) throw new Error(`expected at most one JWT backend, got ${jwtBackends.length}`);
+  const jwtMount = jwtBackends.length === 1 ? String(jwtBackends[0].path ?? 'jwt') : undefined;
+  const agentView = (role: Record<string, unknown>, login: AgentView['login']): AgentView => {
     const roleName = String(role.role_name);
     const { ref, policy } = policyOf(role);
     const refs = [ref];
@@ -151,9 +166,15 @@ function viewOf(stack: SynthesizedStack): StackView {
       policyName: literal(stack, refs[0]),
       policy,
       rules: parseVaultPolicy(policy),
-      boundCidrs: (role.secret_id_bound_cidrs as string[] | undefined) ?? [],
+      boundCidrs: ((login === 'approle' ? role.secret_id_bound_cidrs : role.token_bound_cidrs) as string[] | undefined) ?? [],
+      login,
+      mount: login === 'approle' ? appRoleMount : jwtMount!,
     };
-  });
+  };
+  const agents = [
+    ...roles.filter((role) => String(role.role_name).startsWith(AGENT_PREFIX)).map((role) => agentView(role, 'approle')),
+    ...Object.values(resourcesOf(stack, 'vault_jwt_auth_backend_role')).map((role) => agentView(role, 'jwt')),
+  ];
   const entries = Object.values(resourcesOf(stack, 'vault_kv_secret_v2')).map((e): EntryView => {
     const mount = literal(stack, e.mount);
     const name = String(e.name);
@@ -164,15 +185,14 @@ function viewOf(stack: SynthesizedStack): StackView {
   const kvMounts = Object.values(resourcesOf(stack, 'vault_mount'))
     .filter((m) => m.type === 'kv' && (m.options as Record<string, string> | undefined)?.version === '2')
     .map((m) => String(m.path));
-  const appRoles = Object.values(resourcesOf(stack, 'vault_auth_backend')).filter((b) => b.type === 'approle');
-  if (appRoles.length !== 1) throw new Error(`expected one AppRole backend, got ${appRoles.length}`);
   const aws = Object.values(resourcesOf(stack, 'vault_aws_secret_backend'));
   return {
     agents: agents.sort((a, b) => a.name.localeCompare(b.name)),
     functions: functions.sort((a, b) => a.role.localeCompare(b.role)),
     entries,
     kvMounts,
-    appRoleMount: String(appRoles[0].path ?? 'approle'),
+    appRoleMount,
+    jwtMount,
     awsMount: aws.length > 0 ? String(aws[0].path ?? 'aws') : undefined,
     awsRoles: Object.values(resourcesOf(stack, 'vault_aws_secret_backend_role')).map((r) => String(r.name)),
   };
@@ -239,7 +259,8 @@ function tableRules(agent: Agent, fleet: Fleet): Rule[] {
     if (scope.kind === 'secret' && !inAws(scope.secret)) rules.push({ path: `${settings.kvMount}/data/agents/${agent.name}/${scope.secret}`, capabilities: ['read'] });
     if (scope.kind === 'vault') rules.push({ path: scope.path, capabilities: scope.capabilities });
     const needsAws = scope.kind === 'aws' || (scope.kind === 'secret' && inAws(scope.secret));
-    if (needsAws && agent.awsPrincipal === undefined) rules.push({ path: `${settings.awsMount}/creds/${AGENT_PREFIX}${agent.name}`, capabilities: ['read'] });
+    // A github-actions agent reaches AWS with its workflow's OIDC token, not through Vault.
+    if (needsAws && agent.awsPrincipal === undefined && agent.platform !== 'github-actions') rules.push({ path: `${settings.awsMount}/creds/${AGENT_PREFIX}${agent.name}`, capabilities: ['read'] });
   }
   const byPath = new Map<string, Set<string>>();
   for (const r of rules) byPath.set(r.path, new Set([...(byPath.get(r.path) ?? []), ...r.capabilities]));
@@ -306,6 +327,7 @@ function denialsOf(view: StackView, agent: AgentView, expected: readonly Rule[])
   for (const other of others) {
     for (const rule of other.rules) for (const c of rule.capabilities) deny(CAPABILITY_METHOD[c], rule.path);
     deny('GET', `auth/${view.appRoleMount}/role/${other.roleName}/role-id`);
+    if (view.jwtMount) deny('POST', `auth/${view.jwtMount}/role/${other.roleName}`);
     deny('POST', `auth/${view.appRoleMount}/role/${other.roleName}/secret-id`);
     deny('GET', `sys/policies/acl/${other.policyName}`);
   }
@@ -320,6 +342,14 @@ function denialsOf(view: StackView, agent: AgentView, expected: readonly Rule[])
   deny('GET', `auth/${view.appRoleMount}/role/${agent.roleName}/role-id`);
   deny('POST', `auth/${view.appRoleMount}/role/${agent.roleName}/secret-id`);
   deny('LIST', `auth/${view.appRoleMount}/role`);
+  if (view.jwtMount) {
+    // The JWT backend: the keys and issuer it trusts, and every role's bindings, its own included.
+    deny('GET', `auth/${view.jwtMount}/config`);
+    deny('POST', `auth/${view.jwtMount}/config`);
+    deny('LIST', `auth/${view.jwtMount}/role`);
+    deny('GET', `auth/${view.jwtMount}/role/${agent.roleName}`);
+    deny('POST', `auth/${view.jwtMount}/role/${agent.roleName}`);
+  }
   deny('GET', `sys/policies/acl/${agent.policyName}`);
   deny('PUT', `sys/policies/acl/${agent.policyName}`);
   // The system backend and the token store.
@@ -491,6 +521,14 @@ const EXACT: Record<string, readonly { title: string; agent: string; method: Vau
   ],
 };
 
+/**
+ * GitHub's OIDC token service, stood in for by a key pair of this run: the
+ * replay points the JWT backend at its public key (only the key source
+ * changes), and github-actions agents log in with tokens it signs for their
+ * own repository and environment.
+ */
+const GITHUB = githubTokenIssuer();
+
 const PROOFS = PROOF_TABLES.map((table) => {
   const { stack, fleet } = synthesizeNow(table.files);
   const view = viewOf(stack);
@@ -534,10 +572,15 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
 
   beforeAll(async () => {
     // A fresh server per table: each table starts from empty state.
-    server = await startOpenBao({ trustForwardedFor: true });
+    server = await startOpenBao({ trustForwardedFor: true, allowApiAuditDevices: true });
     root = vaultClient(server.addr, { token: server.rootToken });
     engines = await setUpUsersEngines(root, view);
-    await replayVault(proof.stack, root, { variables: proof.variables, awsSecretsEngine: 'kv-stand-in' });
+    await replayVault(proof.stack, root, {
+      variables: proof.variables,
+      awsSecretsEngine: 'kv-stand-in',
+      auditFilePath: join(mkdtempSync(join(tmpdir(), 'scoped-agents-audit-')), 'audit.log'),
+      jwtKeySource: { jwt_validation_pubkeys: [GITHUB.publicKeyPem] },
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -558,7 +601,13 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
     return { role_id: roleId.body.data.role_id, secret_id: secretId.body.data.secret_id };
   }
 
-  /** Logs the agent in once, from inside the table's bound CIDRs when it has them. */
+  /** A GitHub-shaped OIDC token of a github-actions agent's own repository and environment, for the fleet's Vault audience. */
+  function githubToken(agent: AgentView): string {
+    const github = tableAgent(agent.name).github!;
+    return GITHUB.sign(GITHUB.claims(github.repository, github.environment, githubVaultAudience(fleet.settings)));
+  }
+
+  /** Logs the agent in once (AppRole, or JWT for github-actions), from inside the table's bound CIDRs when it has them. */
   function session(name: string): Promise<Session> {
     if (!sessions.has(name)) {
       sessions.set(
@@ -567,7 +616,8 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
           const agent = agentOf(name);
           const from = agent.tableCidrs.length > 0 ? hostIn(agent.tableCidrs[0]) : '127.0.0.1';
           const anonymous = agent.tableCidrs.length > 0 ? vaultClient(server.forwardedAddr!, { headers: { 'X-Forwarded-For': from } }) : vaultClient(server.addr);
-          const login = await anonymous.request('POST', `auth/${view.appRoleMount}/login`, { body: await credentials(agent) });
+          const body = agent.login === 'approle' ? await credentials(agent) : { role: agent.roleName, jwt: githubToken(agent) };
+          const login = await anonymous.request('POST', `auth/${agent.mount}/login`, { body });
           expectStatus(login, 200, `${name} logs in from ${from}`);
           return { auth: login.body.auth, client: anonymous.with({ token: login.body.auth.client_token }), from };
         })(),
@@ -587,10 +637,11 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
     return {};
   }
 
-  test('every agent of the table is synthesized with its own AppRole role and policy, and probed', () => {
+  test('every agent of the table is synthesized with its own policy and Vault role (JWT for github-actions agents, AppRole for the others), and probed', () => {
     expect(proof.agents.map((a) => a.name)).toEqual(fleet.agents.map((a) => a.name).sort());
     for (const agent of proof.agents) {
       expect(agent.policyName).toBe(`agent-${agent.name}`);
+      expect(agent.login).toBe(tableAgent(agent.name).platform === 'github-actions' ? 'jwt' : 'approle');
       expect(agent.grants.length).toBeGreaterThanOrEqual(2); // token self-service at least
       expect(agent.denials.length).toBeGreaterThanOrEqual(20);
     }
@@ -616,7 +667,7 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
       expect(res.body.data.policy).toBe(agent.policy);
     });
 
-    test(`${agent.name} logs in with its role-id and a fresh secret-id, and gets a service token of the table's TTL carrying only ${agent.policyName}`, async () => {
+    test(`${agent.name} logs in with ${agent.login === 'approle' ? 'its role-id and a fresh secret-id' : "a GitHub OIDC token of its repository and environment"}, and gets a service token of the table's TTL carrying only ${agent.policyName}`, async () => {
       const { auth } = await session(agent.name);
       expect(auth.lease_duration).toBe(expected().credentialTtl);
       expect(auth.token_type).toBe('service');
@@ -635,12 +686,12 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
 
     test(`${agent.name}'s bound CIDRs are the table's`, async () => {
       expect(agent.boundCidrs).toEqual(expected().boundCidrs);
-      const role = expectStatus(await root.request('GET', `auth/${view.appRoleMount}/role/${agent.roleName}`), 200, 'read role');
-      expect(role.body.data.secret_id_bound_cidrs ?? []).toEqual(expected().boundCidrs);
+      const role = expectStatus(await root.request('GET', `auth/${agent.mount}/role/${agent.roleName}`), 200, 'read role');
+      if (agent.login === 'approle') expect(role.body.data.secret_id_bound_cidrs ?? []).toEqual(expected().boundCidrs);
       expect(role.body.data.token_bound_cidrs ?? []).toEqual(expected().boundCidrs);
     });
 
-    if (agent.tableCidrs.length > 0) {
+    if (agent.tableCidrs.length > 0 && agent.login === 'approle') {
       const cidrs = agent.tableCidrs.join(', ');
 
       test(`${agent.name} is refused login from 127.0.0.1, outside its bound CIDRs ${cidrs}`, async () => {

@@ -101,6 +101,46 @@ ${BASE_SCOPES}${AGENTS}`);
     ]);
   });
 
+  test('audits to a file named after the fleet, and has no trail, unless the table says', async () => {
+    const fleet = await fleetFromYaml(`version: 1\nfleet:\n  name: acme-agents\n${BASE_SCOPES}${AGENTS}`);
+    expect(fleet.settings).toMatchObject({ vaultAudit: true, vaultAuditFile: '/var/log/vault/acme-agents-audit.log', cloudTrail: false });
+    expect(BUILTIN_FLEET_SETTINGS).toMatchObject({ vaultAudit: true, vaultAuditFile: '/var/log/vault/scoped-agents-audit.log', cloudTrail: false });
+    expect((await fleetFromYaml(`version: 1\nfleet:\n  vaultAudit: false\n${BASE_SCOPES}${AGENTS}`)).settings.vaultAudit).toBe(false);
+    const set = await fleetFromYaml(`version: 1\nfleet:\n  vaultAuditFile: /srv/openbao/audit.log\n  cloudTrail: true\n${BASE_SCOPES}${AGENTS}`);
+    expect(set.settings).toMatchObject({ vaultAuditFile: '/srv/openbao/audit.log', cloudTrail: true });
+    expect((await fleetFromYaml(`version: 1\nfleet:\n  vaultAuditFile: stdout\n${BASE_SCOPES}${AGENTS}`)).settings.vaultAuditFile).toBe('stdout');
+  });
+
+  test('fails when the audit file is not an absolute path, cloudTrail is not a boolean, or the fleet name is too long for its derived names', async () => {
+    const long = `a${'-b'.repeat(25)}`; // 51 characters
+    const problems = await problemsOf(`version: 1
+fleet:
+  name: ${long}
+  vaultAuditFile: logs/audit.log
+  cloudTrail: yes please
+${BASE_SCOPES}${AGENTS}`);
+    expect(problems.map((p) => [p.rule, p.line, p.value, p.message])).toEqual([
+      ['name-too-long', 3, long, `the fleet name has 51 characters; the usage-summary function and its IAM role, ${long}-usage-summary, would pass their 64-character limit`],
+      ['invalid-value', 4, 'logs/audit.log', 'vaultAuditFile is not an absolute file path on the Vault server (letters, digits, ., _, -, /) nor stdout'],
+      ['invalid-value', 5, 'yes please', 'cloudTrail: expected true or false'],
+    ]);
+    expect((await fleetFromYaml(`version: 1\nfleet:\n  name: ${long.slice(0, 49)}\n${BASE_SCOPES}${AGENTS}`)).settings.name).toHaveLength(49);
+  });
+
+  test('fails when vaultAuditFile is given for a device the fleet does not enable', async () => {
+    const problems = await problemsOf(`version: 1\nfleet:\n  vaultAudit: false\n  vaultAuditFile: /var/log/vault/x.log\n${BASE_SCOPES}${AGENTS}`);
+    expect(problems.map((p) => [p.rule, p.line, p.value, p.fix])).toEqual([['unused-setting', 4, '/var/log/vault/x.log', 'remove vaultAuditFile, or set vaultAudit: true']]);
+  });
+
+  test('fails when a trail would need more metric filters than a log group holds (50 agents with IAM roles)', async () => {
+    const agents = Array.from({ length: 51 }, (_, i) => `  - name: loader-${i}\n    owner: data@acme.example\n    awsPrincipal: arn:aws:iam::123456789012:role/loader-${i}\n    actions:\n      - { action: List, scopes: [storage.buckets.read] }\n`).join('');
+    const problems = await problemsOf(`version: 1\nfleet:\n  cloudTrail: true\n${BASE_SCOPES}agents:\n${agents}`);
+    expect(problems.map((p) => [p.rule, p.line, p.value])).toEqual([['too-many-agents', 3, '51']]);
+    expect(problems[0].fix).toBe('split the table into fleets of at most 50 agents with IAM roles, or turn cloudTrail off and use an organization trail');
+    const fifty = Array.from({ length: 50 }, (_, i) => `  - name: loader-${i}\n    owner: data@acme.example\n    awsPrincipal: arn:aws:iam::123456789012:role/loader-${i}\n    actions:\n      - { action: List, scopes: [storage.buckets.read] }\n`).join('');
+    expect((await fleetFromYaml(`version: 1\nfleet:\n  cloudTrail: true\n${BASE_SCOPES}agents:\n${fifty}`)).agents).toHaveLength(50);
+  });
+
   test('fails when orphanAfterHours is beyond what a CloudWatch alarm evaluates', async () => {
     const problems = await problemsOf(`version: 1
 defaults:

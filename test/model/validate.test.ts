@@ -1,5 +1,5 @@
 import { basename, join } from 'path';
-import { agentResourceName, iamPolicyFor, loadFleet, normalizeName, Problem, TableError } from '../../model';
+import { agentResourceName, FleetSettingsSchema, iamPolicyFor, loadFleet, normalizeName, Problem, TableError } from '../../model';
 import { BASE_SCOPES, fleetFromYaml, problemsOf, tempDir } from '../helpers';
 
 /*
@@ -293,7 +293,7 @@ describe('validateTable: failing tables', () => {
     it.each([
       ['at the top level', `version: 1\ncolour: blue\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`, 2, 1, undefined, 'colour', 'agents, credentials, defaults, fleet, scopes, version'],
       ['in defaults', `version: 1\ndefaults:\n  ttl: 15m\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`, 3, 3, undefined, 'ttl', DEFAULTS_KEYS],
-      ['in fleet', `version: 1\nfleet:\n  region: eu-west-1\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`, 3, 3, undefined, 'region', 'appRoleMount, awsMount, kvMount, logRetentionDays, name, notify, rotationGrace, vaultAddr'],
+      ['in fleet', `version: 1\nfleet:\n  region: eu-west-1\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`, 3, 3, undefined, 'region', Object.keys(FleetSettingsSchema.shape).sort().join(', ')],
       ['in an agent', withAgents(agent('lead-enricher', '    role: admin\n')), 18, 5, 'lead-enricher', 'role', AGENT_KEYS],
       ['in an action', withAgents(agent('lead-enricher', '      - { action: Tag, scopes: [crm.tags.write], why: x }\n')), 18, 50, 'lead-enricher', 'why', 'action, scopes'],
       ['in a scope', withScope('  test.scope:\n    secret: hubspot\n    descripton: Read CRM contacts\n'), 5, 5, undefined, 'descripton', 'aws, description, secret, vault'],

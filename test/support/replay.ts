@@ -20,6 +20,29 @@ export interface ReplayOptions {
    * @default 'require'
    */
   readonly awsSecretsEngine?: 'require' | 'kv-stand-in';
+  /**
+   * The file every `vault_audit` of type `file` writes to, in place of its
+   * `options.file_path`: a path on the Vault server's host (e.g.
+   * `/var/log/vault/…`) means nothing on a test machine, so tests pass a temp
+   * file here and read the log back. Every other option is sent as synthesized.
+   * OpenBao enables audit devices over the API only when started with
+   * `allowApiAuditDevices` (see test/support/openbao.ts).
+   * @default - the synthesized `file_path`
+   */
+  readonly auditFilePath?: string;
+  /**
+   * Where every `vault_jwt_auth_backend` gets its signing keys, in place of
+   * the synthesized key source (`oidc_discovery_url`, `jwks_url` or
+   * `jwt_validation_pubkeys`). GitHub's issuer publishes its keys on the
+   * internet, which tests do not reach and whose private keys no test holds:
+   * a test generates its own key pair and passes the public key (PEM), or
+   * serves a JWKS on 127.0.0.1. Only the key source changes: `bound_issuer`,
+   * every role and every other argument are applied as synthesized, so a
+   * token must still carry GitHub's `iss`, the role's audience and claims.
+   * @default - the synthesized key source; one that is not on this machine is
+   *   refused before anything is applied
+   */
+  readonly jwtKeySource?: { readonly jwt_validation_pubkeys: readonly string[] } | { readonly jwks_url: string };
 }
 
 /** What {@link replayVault} did. */
@@ -105,6 +128,17 @@ function awsRoleProblems(config: Config): string[] {
 }
 
 const HANDLERS: Record<string, Handler> = {
+  vault_audit: {
+    fields: ['type', 'path', 'description', 'local', 'options'],
+    async apply(ctx, c) {
+      const path = String(c.path ?? c.type); // the provider's default path is the type
+      const options = { ...((c.options as Config | undefined) ?? {}) };
+      if (c.type === 'file' && ctx.options.auditFilePath !== undefined) options.file_path = ctx.options.auditFilePath;
+      // The provider enables the device with PUT sys/audit/<path>: type, description, local, options.
+      await ctx.call('PUT', `sys/audit/${path}`, { ...pick(c, ['type', 'description', 'local']), options }, [204]);
+      return { ...c, path, options, id: path };
+    },
+  },
   vault_mount: {
     fields: ['path', 'type', 'description', 'options', 'local', 'seal_wrap', 'external_entropy_access', 'default_lease_ttl_seconds', 'max_lease_ttl_seconds'],
     async apply(ctx, c) {
@@ -183,6 +217,38 @@ const HANDLERS: Record<string, Handler> = {
       if (set(c.role_id)) await ctx.call('POST', `${rolePath}/role-id`, { role_id: c.role_id }, [204]);
       const roleId = await ctx.call('GET', `${rolePath}/role-id`, undefined, [200]);
       return { ...c, backend, role_id: roleId.body.data.role_id, id: rolePath };
+    },
+  },
+  vault_jwt_auth_backend: {
+    fields: ['path', 'type', 'description', 'local', 'oidc_discovery_url', 'jwks_url', 'jwt_validation_pubkeys', 'bound_issuer', 'jwt_supported_algs', 'default_role'],
+    async apply(ctx, c) {
+      const path = String(c.path ?? 'jwt'); // the provider's defaults: path and type jwt
+      await ctx.call('POST', `sys/auth/${path}`, { type: c.type ?? 'jwt', ...pick(c, ['description', 'local']) }, [204]);
+      // The provider then writes the configuration; the test's key source replaces the synthesized one (see jwtKeySource).
+      const keySource = ctx.options.jwtKeySource ?? pick(c, ['oidc_discovery_url', 'jwks_url', 'jwt_validation_pubkeys']);
+      const config = { bound_issuer: c.bound_issuer ?? '', ...pick(c, ['jwt_supported_algs', 'default_role']), ...keySource };
+      await ctx.call('POST', `auth/${path}/config`, config, [200, 204]);
+      return { ...c, path, id: path, accessor: await accessorOf(ctx, 'auth', path) };
+    },
+  },
+  vault_jwt_auth_backend_role: {
+    fields: [
+      'backend', 'role_name', 'role_type', 'user_claim', 'bound_audiences', 'bound_subject', 'bound_claims', 'bound_claims_type', 'disable_bound_claims_parsing', 'claim_mappings', 'groups_claim',
+      'token_ttl', 'token_max_ttl', 'token_explicit_max_ttl', 'token_period', 'token_policies', 'token_bound_cidrs', 'token_no_default_policy', 'token_num_uses', 'token_type',
+    ],
+    async apply(ctx, c) {
+      const backend = String(c.backend ?? 'jwt');
+      const body: Config = {};
+      for (const f of HANDLERS.vault_jwt_auth_backend_role.fields) {
+        if (!['backend', 'role_name', 'disable_bound_claims_parsing'].includes(f) && c[f] !== undefined) body[f] = c[f];
+      }
+      if (c.bound_claims !== undefined && c.disable_bound_claims_parsing !== true) {
+        // The provider splits each bound claim on commas into a list, unless told not to parse them.
+        body.bound_claims = Object.fromEntries(Object.entries(c.bound_claims as Record<string, string>).map(([k, v]) => [k, String(v).split(',').map((x) => x.trim())]));
+      }
+      const rolePath = `auth/${backend}/role/${c.role_name}`;
+      await ctx.call('POST', rolePath, body, [200, 204]);
+      return { ...c, backend, id: rolePath };
     },
   },
   vault_kv_secret_v2: {
@@ -317,6 +383,18 @@ export async function replayVault(stack: SynthesizedStack, vault: VaultClient, o
     for (const a of ready) {
       order.push(a);
       done.add(a);
+    }
+  }
+
+  if (options.jwtKeySource === undefined) {
+    for (const r of [...resources.values()].filter((x) => x.type === 'vault_jwt_auth_backend')) {
+      const remote = ['oidc_discovery_url', 'jwks_url'].map((k) => r.config[k]).find((u) => typeof u === 'string' && !/^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(u));
+      if (remote !== undefined) {
+        problems.push(
+          `vault_jwt_auth_backend.${r.name} takes its keys from ${String(remote)}, which this machine does not reach (and whose private keys no test holds): ` +
+            'pass { jwtKeySource } with a key pair of the test',
+        );
+      }
     }
   }
 

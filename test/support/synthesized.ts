@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { loadFleet, TableFiles } from '../../model';
+import { writeAgentDocuments } from '../../stacks/agent-documents';
 import { buildFleetApp } from '../../stacks/fleet-app';
 import { tempDir } from '../helpers';
 
@@ -29,6 +30,7 @@ export async function synthesizeTable(files: TableFiles): Promise<{ outDir: stri
   const outDir = join(project, 'cdktf.out');
   const fleet = await loadFleet(files);
   buildFleetApp(fleet, outDir, { stateDir: project }).app.synth();
+  writeAgentDocuments(fleet, outDir);
   return { outDir, stacks: readStacks(outDir) };
 }
 

@@ -64,6 +64,9 @@ function valueOf(stack: SynthesizedStack, expression: string, variables: Record<
     case 'aws_iam_role.id':
     case 'aws_iam_role.name':
       return lit('name');
+    case 'aws_iam_openid_connect_provider.arn':
+      // IAM names an OIDC provider after its URL without the scheme.
+      return `arn:aws:iam::${PROOF_ACCOUNT}:oidc-provider/${lit('url').replace(/^https:\/\//, '')}`;
     case 'aws_sqs_queue.arn':
       return `arn:aws:sqs:${PROOF_REGION}:${PROOF_ACCOUNT}:${lit('name')}`;
     case 'aws_sns_topic.arn':
