@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Fleet, loadFleet, Problem, TableError } from '../model';
+import { Agent, Fleet, loadFleet, Problem, TableError } from '../model';
 
 /** A fresh temporary directory for one test. */
 export function tempDir(prefix = 'scoped-agents-'): string {
@@ -49,3 +49,24 @@ scopes:
   invoices.encrypt:
     vault: { path: transit/encrypt/invoices, capabilities: [update] }
 `;
+
+/**
+ * A resolved agent built by hand, with the seed's defaults (15m / 1h tokens,
+ * nightly rotation, the default alarms): translation needs no table, no
+ * loader, no cdktf.
+ */
+export function resolvedAgent(overrides: Partial<Agent> & Pick<Agent, 'name'>): Agent {
+  return {
+    owner: 'growth@acme.example',
+    platform: 'claude',
+    actions: [],
+    scopes: [],
+    credentialTtl: 900,
+    credentialMaxTtl: 3600,
+    secretIdTtl: 90000,
+    rotation: 'cron(0 3 * * ? *)',
+    alarms: { maxCallsPerMinute: 1000, maxDeniedPerMinute: 20, orphanAfterHours: 24 },
+    boundCidrs: [],
+    ...overrides,
+  };
+}

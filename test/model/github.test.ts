@@ -13,25 +13,17 @@ import {
   Problem,
   vaultPolicyRulesFor,
 } from '../../model';
-import { BASE_SCOPES, fleetFromYaml, problemsOf } from '../helpers';
+import { BASE_SCOPES, fleetFromYaml, problemsOf, resolvedAgent } from '../helpers';
 
-/** A resolved agent built by hand: translation needs no table, no loader, no cdktf. */
+/** release-bot, a github-actions agent, with the given changes. */
 function agent(overrides: Partial<Agent>): Agent {
-  return {
+  return resolvedAgent({
     name: 'release-bot',
     owner: 'platform@acme.example',
     platform: 'github-actions',
     github: { repository: 'acme/checkout', environment: 'production' },
-    actions: [],
-    scopes: [],
-    credentialTtl: 900,
-    credentialMaxTtl: 3600,
-    secretIdTtl: 90000,
-    rotation: 'cron(0 3 * * ? *)',
-    alarms: { maxCallsPerMinute: 1000, maxDeniedPerMinute: 20, orphanAfterHours: 24 },
-    boundCidrs: [],
     ...overrides,
-  };
+  });
 }
 const S3_READ = { kind: 'aws', name: 'deploy.artifacts.read', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::acme-artifacts/releases/*'] } as const;
 const settings = { ...BUILTIN_FLEET_SETTINGS, name: 'acme-agents' };

@@ -11,23 +11,11 @@ import {
   trustPolicyFor,
   vaultPolicyRulesFor,
 } from '../../model';
+import { resolvedAgent } from '../helpers';
 
-/** A resolved agent built by hand: translation needs no table, no loader, no cdktf. */
+/** lead-enricher, as the seed resolves it, with the given changes. */
 function agent(overrides: Partial<Agent>): Agent {
-  return {
-    name: 'lead-enricher',
-    owner: 'growth@acme.example',
-    platform: 'claude',
-    actions: [],
-    scopes: [],
-    credentialTtl: 900,
-    credentialMaxTtl: 3600,
-    secretIdTtl: 90000,
-    rotation: 'cron(0 3 * * ? *)',
-    alarms: { maxCallsPerMinute: 1000, maxDeniedPerMinute: 20, orphanAfterHours: 24 },
-    boundCidrs: [],
-    ...overrides,
-  };
+  return resolvedAgent({ name: 'lead-enricher', ...overrides });
 }
 
 const settings = BUILTIN_FLEET_SETTINGS;
