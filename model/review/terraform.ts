@@ -97,6 +97,10 @@ export class StackView {
   public readonly stack: StackOutput;
   private readonly byAddress = new Map<string, TerraformBlock>();
   private readonly sorted: TerraformBlock[];
+  // Indexes built once: reports look resources up per agent, and a scan per lookup
+  // made them grow with agents × resources.
+  private readonly resourcesByType = new Map<string, TerraformBlock[]>();
+  private readonly byAttribute = new Map<string, Map<unknown, TerraformBlock>>();
 
   constructor(stack: StackOutput) {
     this.stack = stack;
@@ -112,7 +116,13 @@ export class StackView {
       }
     }
     this.sorted = blocks.sort((a, b) => byCodeUnit(a.address, b.address));
-    for (const b of this.sorted) this.byAddress.set(b.address, b);
+    for (const b of this.sorted) {
+      this.byAddress.set(b.address, b);
+      if (b.kind !== 'resource') continue;
+      const list = this.resourcesByType.get(b.type) ?? [];
+      list.push(b);
+      this.resourcesByType.set(b.type, list);
+    }
   }
 
   /** Every resource and data block, sorted by address. */
@@ -122,7 +132,21 @@ export class StackView {
 
   /** The resources of one type, sorted by address. */
   public resources(type: string): TerraformBlock[] {
-    return this.sorted.filter((b) => b.kind === 'resource' && b.type === type);
+    return [...(this.resourcesByType.get(type) ?? [])];
+  }
+
+  /** The first resource of `type` (by address) whose `attribute` equals `value`. */
+  public resourceWith(type: string, attribute: string, value: unknown): TerraformBlock | undefined {
+    const key = `${type}\u0000${attribute}`;
+    let index = this.byAttribute.get(key);
+    if (!index) {
+      index = new Map();
+      for (const b of this.resourcesByType.get(type) ?? []) {
+        if (!index.has(b.body[attribute])) index.set(b.body[attribute], b);
+      }
+      this.byAttribute.set(key, index);
+    }
+    return index.get(value);
   }
 
   /** The block at an address (`type.name` or `data.type.name`). */

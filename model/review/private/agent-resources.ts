@@ -1,6 +1,7 @@
 import { AGENT_PREFIX } from '../../fleet';
 import { parseAlarmName } from '../../operations';
 import { StackView, TerraformBlock } from '../terraform';
+import { groupBy, memo } from './memo';
 import { byCodeUnit } from './order';
 
 /**
@@ -35,7 +36,7 @@ export function agentNames(view: StackView): string[] {
 
 /** The one resource of `type` whose `attribute` is `value`. */
 export function named(view: StackView, type: string, attribute: string, value: string): TerraformBlock | undefined {
-  return view.resources(type).find((b) => b.body[attribute] === value);
+  return view.resourceWith(type, attribute, value);
 }
 
 /** A number argument (Terraform JSON may carry numbers as strings). */
@@ -59,29 +60,34 @@ export function tagsOf(block: TerraformBlock | undefined): Record<string, string
 
 /** An agent's KV v2 entries: named `agents/<agent>/<secret>`, or whose metadata names the agent. */
 export function kvEntriesOf(view: StackView, agent: string): { block: TerraformBlock; secret: string; mount: string; name: string; metadata: Record<string, string> }[] {
-  const out: { block: TerraformBlock; secret: string; mount: string; name: string; metadata: Record<string, string> }[] = [];
-  for (const type of ['vault_kv_secret_v2', 'vault_kv_secret', 'vault_generic_secret']) {
-    for (const block of view.resources(type)) {
-      const metadata = ((block.body.custom_metadata as { data?: Record<string, string> } | undefined)?.data ?? {}) as Record<string, string>;
-      const name = view.literal(block.body.name) ?? view.literal(block.body.path) ?? '';
-      const m = /(?:^|\/)agents\/([^/]+)\/([^/]+)$/.exec(name);
-      if ((m && m[1] === agent) || metadata.agent === agent) {
-        out.push({ block, secret: m?.[2] ?? name, mount: view.literal(block.body.mount) ?? '', name, metadata });
+  type Entry = { block: TerraformBlock; secret: string; mount: string; name: string; metadata: Record<string, string>; agents: string[] };
+  const byAgent = memo(view, 'kvEntriesOf', () => {
+    const entries: Entry[] = [];
+    for (const type of ['vault_kv_secret_v2', 'vault_kv_secret', 'vault_generic_secret']) {
+      for (const block of view.resources(type)) {
+        const metadata = ((block.body.custom_metadata as { data?: Record<string, string> } | undefined)?.data ?? {}) as Record<string, string>;
+        const name = view.literal(block.body.name) ?? view.literal(block.body.path) ?? '';
+        const m = /(?:^|\/)agents\/([^/]+)\/([^/]+)$/.exec(name);
+        const agents = [...new Set([m?.[1], metadata.agent].filter((a): a is string => a !== undefined))];
+        entries.push({ block, secret: m?.[2] ?? name, mount: view.literal(block.body.mount) ?? '', name, metadata, agents });
       }
     }
-  }
-  return out;
+    return groupBy(entries, (e) => e.agents);
+  });
+  return (byAgent.get(agent) ?? []).map(({ agents: _agents, ...entry }) => entry);
 }
 
 /** An agent's Secrets Manager secrets: `…/agents/<agent>/<secret>` (its credentials and its login delivery). */
 export function secretsManagerSecretsOf(view: StackView, agent: string): { block: TerraformBlock; secret: string; name: string }[] {
-  return view
-    .resources('aws_secretsmanager_secret')
-    .map((block) => ({ block, name: view.nameOf(block) ?? '' }))
-    .flatMap(({ block, name }) => {
+  const byAgent = memo(view, 'secretsManagerSecretsOf', () => {
+    const secrets = view.resources('aws_secretsmanager_secret').flatMap((block) => {
+      const name = view.nameOf(block) ?? '';
       const m = /(?:^|\/)agents\/([^/]+)\/([^/]+)$/.exec(name);
-      return m && m[1] === agent ? [{ block, secret: m[2], name }] : [];
+      return m ? [{ agent: m[1], block, secret: m[2], name }] : [];
     });
+    return groupBy(secrets, (s) => [s.agent]);
+  });
+  return (byAgent.get(agent) ?? []).map(({ block, secret, name }) => ({ block, secret, name }));
 }
 
 /** The rotation rule of a Secrets Manager secret, as an expression. */
@@ -100,16 +106,26 @@ export function secretRotationOf(view: StackView, secret: TerraformBlock): strin
 
 /** The alarms named for an agent by the alarm-name contract (`scoped-agents/<fleet>/<agent>/<kind>`). */
 export function alarmsOf(view: StackView, agent: string): { block: TerraformBlock; fleet: string; kind: string; name: string }[] {
-  return view.resources('aws_cloudwatch_metric_alarm').flatMap((block) => {
-    const name = view.literal(block.body.alarm_name);
-    const parsed = name === undefined ? undefined : parseAlarmName(name);
-    return parsed && parsed.agent === agent ? [{ block, fleet: parsed.fleet, kind: parsed.kind, name: name! }] : [];
+  const byAgent = memo(view, 'alarmsOf', () => {
+    const alarms = view.resources('aws_cloudwatch_metric_alarm').flatMap((block) => {
+      const name = view.literal(block.body.alarm_name);
+      const parsed = name === undefined ? undefined : parseAlarmName(name);
+      return parsed ? [{ agent: parsed.agent, block, fleet: parsed.fleet, kind: parsed.kind, name: name! }] : [];
+    });
+    return groupBy(alarms, (a) => [a.agent]);
   });
+  return (byAgent.get(agent) ?? []).map(({ block, fleet, kind, name }) => ({ block, fleet, kind, name }));
 }
 
 /** The agent's call-log group (`…/agents/<agent>`). */
 export function logGroupOf(view: StackView, agent: string): TerraformBlock | undefined {
-  return view.resources('aws_cloudwatch_log_group').find((b) => (view.nameOf(b) ?? '').endsWith(`/agents/${agent}`));
+  const byAgent = memo(view, 'logGroupOf', () =>
+    groupBy(view.resources('aws_cloudwatch_log_group'), (b) => {
+      const m = /\/agents\/([^/]+)$/.exec(view.nameOf(b) ?? '');
+      return m ? [m[1]] : [];
+    }),
+  );
+  return byAgent.get(agent)?.[0];
 }
 
 /** How a reference or ARN reads in a report: a resource's label for a reference, the text otherwise. */

@@ -1,4 +1,5 @@
 import { StackView, TerraformBlock } from '../terraform';
+import { memo } from './memo';
 import { byCodeUnit } from './order';
 
 /** One IAM policy statement with every list normalized to a sorted array. */
@@ -118,6 +119,10 @@ function roleNameOf(view: StackView, value: unknown): string | undefined {
  * managed policies, and `inline_policy` blocks of roles. Sorted by label.
  */
 export function identityPolicies(view: StackView): IdentityPolicy[] {
+  return [...memo(view, 'identityPolicies', () => readIdentityPolicies(view))];
+}
+
+function readIdentityPolicies(view: StackView): IdentityPolicy[] {
   const out: IdentityPolicy[] = [];
   for (const type of ['aws_iam_role_policy', 'aws_iam_policy', 'aws_iam_user_policy', 'aws_iam_group_policy']) {
     for (const block of view.resources(type)) {
