@@ -33,3 +33,10 @@ export function deref(tf: TerraformJson, expression: string): unknown {
   if (!m) return expression;
   return tf.resource[m[1]]?.[m[2]]?.[m[3]];
 }
+
+/** `${<type>.<id>.<attr>}` of the resource of that type whose `nameAttr` is `name`. */
+export function ref(tf: TerraformJson, type: string, name: string, attr = 'arn', nameAttr = 'name'): string {
+  const body = byName(tf, type, nameAttr)[name];
+  if (!body) throw new Error(`no ${type} named ${name}`);
+  return `\${${type}.${String(body['//id'])}.${attr}}`;
+}

@@ -16,7 +16,7 @@ import {
   vaultBindings,
   VAULT_ROLE_TYPES,
 } from './private/agent-resources';
-import { identityPolicies, trustDocument } from './private/iam-documents';
+import { identityPolicies, NormalizedStatement, trustDocument } from './private/iam-documents';
 import { infrastructureOf } from './private/infrastructure';
 import { readVaultPolicy, scopesInReason } from './private/vault-documents';
 import { SynthOutput } from './read-output';
@@ -32,14 +32,7 @@ export interface VaultGrant {
 }
 
 /** One statement of an agent's IAM permissions; references written without logical ids. */
-export interface IamGrant {
-  readonly sid?: string;
-  readonly effect: 'Allow' | 'Deny';
-  readonly actions: readonly string[];
-  readonly notActions: readonly string[];
-  readonly resources: readonly string[];
-  readonly notResources: readonly string[];
-  readonly condition?: string;
+export interface IamGrant extends Omit<NormalizedStatement, 'principals'> {
   /** The policy it is in, e.g. `aws_iam_role_policy/agent-x`. */
   readonly policy: string;
 }

@@ -1,5 +1,5 @@
 import { Fleet, loadFleet, parseVaultPolicy } from '../../model';
-import { byName, synthFleet, TerraformJson } from '../synth-helpers';
+import { byName, ref, synthFleet, TerraformJson } from '../synth-helpers';
 
 /**
  * Each agent's rotation schedule, call log, metric filters and four alarms,
@@ -7,12 +7,6 @@ import { byName, synthFleet, TerraformJson } from '../synth-helpers';
  * (per-agent overrides, a credential kept in AWS).
  */
 
-/** `${<type>.<id>.<attr>}` of the resource of that type whose `nameAttr` is `name`. */
-function ref(tf: TerraformJson, type: string, name: string, attr = 'arn', nameAttr = 'name'): string {
-  const body = byName(tf, type, nameAttr)[name];
-  if (!body) throw new Error(`no ${type} named ${name}`);
-  return `\${${type}.${String(body['//id'])}.${attr}}`;
-}
 /** The one resource of a type. */
 function only(tf: TerraformJson, type: string): Record<string, unknown> & { '//id': string } {
   const all = Object.entries(tf.resource[type] ?? {});

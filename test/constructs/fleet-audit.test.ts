@@ -1,7 +1,7 @@
 import { Fleet, loadFleet } from '../../model';
 import { dashboardBody } from '../../constructs/private/dashboard-body';
 import { BASE_SCOPES, fleetFromYaml } from '../helpers';
-import { byName, synthFleet, TerraformJson } from '../synth-helpers';
+import { byName, ref, synthFleet, TerraformJson } from '../synth-helpers';
 
 /**
  * Every call logged, and a daily summary: the fleet's Vault audit device, the
@@ -57,11 +57,6 @@ const only = (tf: TerraformJson, type: string): [string, Record<string, unknown>
   return entries[0];
 };
 const refOf = (tf: TerraformJson, type: string, attr: string): string => `\${${type}.${only(tf, type)[0]}.${attr}}`;
-const ref = (tf: TerraformJson, type: string, name: string, attr = 'arn', nameAttr = 'name'): string => {
-  const body = byName(tf, type, nameAttr)[name];
-  if (!body) throw new Error(`no ${type} named ${name}`);
-  return `\${${type}.${String(body['//id'])}.${attr}}`;
-};
 const withoutMeta = (body: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(body).filter(([k]) => k !== '//' && k !== '//id'));
 
 describe('the Vault audit device', () => {

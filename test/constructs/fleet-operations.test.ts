@@ -7,7 +7,7 @@ import { FleetOperations } from '../../constructs/fleet-operations';
 import { awsContext } from '../../constructs/private/aws-context';
 import { Fleet, loadFleet, parseVaultPolicy } from '../../model';
 import { tempDir } from '../helpers';
-import { byName, synthFleet, TerraformJson } from '../synth-helpers';
+import { byName, ref, synthFleet, TerraformJson } from '../synth-helpers';
 
 /**
  * The fleet-wide resources: key, alarm topic and channel, scheduler, the three
@@ -27,12 +27,6 @@ beforeAll(async () => {
   fixtureTf = synthFleet(fixture).tf;
 });
 
-/** `${<type>.<id>.<attr>}` of the resource of that type whose `nameAttr` is `name`. */
-function ref(tf: TerraformJson, type: string, name: string, attr = 'arn', nameAttr = 'name'): string {
-  const body = byName(tf, type, nameAttr)[name];
-  if (!body) throw new Error(`no ${type} named ${name}`);
-  return `\${${type}.${String(body['//id'])}.${attr}}`;
-}
 /** The id of the one resource of a type. */
 function onlyId(tf: TerraformJson, type: string): string {
   const ids = Object.keys(tf.resource[type] ?? {});
