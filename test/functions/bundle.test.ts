@@ -1,14 +1,27 @@
 /**
  * The Lambda packages: each function bundles into one self-contained
  * `index.js` (what the cdktf asset ships) that loads and handles an event in a
- * plain Node process, outside this repository's node_modules.
+ * plain Node process, outside this repository's node_modules. Bundles are
+ * cached across processes: esbuild runs again only when what went into a
+ * bundle changed.
  */
-import { execFileSync } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { execFile, execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import { buildSync, version as esbuildVersion } from 'esbuild';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { basename, join } from 'path';
+import { promisify } from 'util';
 import { bundleFunction } from '../../functions/bundle';
 import { FUNCTIONS } from '../../model';
+
+// The real esbuild, with its builds counted.
+jest.mock('esbuild', () => {
+  const actual = jest.requireActual('esbuild');
+  return { ...actual, buildSync: jest.fn(actual.buildSync) };
+});
+
+const ROOT = join(__dirname, '..', '..');
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'scoped-agents-bundles-'));
 const dirs = [cacheDir];
@@ -75,4 +88,159 @@ test('the bundled notify handler runs standalone: an event without alarms posts 
 test('the bundled usage-summary handler runs standalone: a malformed schedule payload is refused before any call', () => {
   const result = invoke(bundleFunction('usage-summary', cacheDir), { action: 'summarize', agents: { a: { maxCallsPerMinute: 'many' } } }, ENV);
   expect(result).toEqual({ ok: false, value: 'the usage-summary event is not usable:\n- agents.a.maxCallsPerMinute must be a whole number above 0, got "many"' });
+});
+
+describe('the bundle cache', () => {
+  /** How many times esbuild ran during `fn`. */
+  function builds(fn: () => void): number {
+    const build = buildSync as jest.MockedFunction<typeof buildSync>;
+    build.mockClear();
+    fn();
+    return build.mock.calls.length;
+  }
+  function freshCache(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'scoped-agents-bundles-'));
+    dirs.push(dir);
+    return dir;
+  }
+  const manifestOf = (cache: string, role: string) => join(cache, `${role}.inputs.json`);
+  const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+  test('a second call with nothing changed returns the same bundle without running esbuild or rewriting the manifest', () => {
+    const cache = freshCache();
+    let first = '';
+    expect(builds(() => (first = bundleFunction('notify', cache)))).toBe(1);
+    const manifest = readFileSync(manifestOf(cache, 'notify'), 'utf8');
+    const written = statSync(manifestOf(cache, 'notify')).mtimeMs;
+
+    let second = '';
+    expect(builds(() => (second = bundleFunction('notify', cache)))).toBe(0);
+    expect(second).toBe(first);
+    expect(readFileSync(manifestOf(cache, 'notify'), 'utf8')).toBe(manifest);
+    expect(statSync(manifestOf(cache, 'notify')).mtimeMs).toBe(written);
+  });
+
+  test('the manifest records esbuild, the bundle directory and what every tracked path held', () => {
+    const cache = freshCache();
+    const dir = bundleFunction('notify', cache);
+    const m = JSON.parse(readFileSync(manifestOf(cache, 'notify'), 'utf8'));
+    expect(m).toMatchObject({ format: 1, esbuild: esbuildVersion, dir: basename(dir) });
+    expect(basename(dir)).toBe(`notify-${sha256(readFileSync(join(dir, 'index.js'))).slice(0, 16)}`);
+    const entry = readFileSync(join(ROOT, 'functions', 'notify', 'index.ts'));
+    expect(m.inputs['functions/notify/index.ts']).toEqual({ size: entry.length, sha256: sha256(entry) });
+    const pkg = readFileSync(join(ROOT, 'package.json'));
+    expect(m.inputs['package.json']).toEqual({ size: pkg.length, sha256: sha256(pkg) });
+    expect(m.inputs['functions/notify']).toEqual({ entries: sha256(readdirSync(join(ROOT, 'functions', 'notify')).sort().join('\n')) });
+    expect(m.inputs['functions/node_modules']).toBeNull();
+    // Dependencies are inputs too, with the package.json that decides what resolves.
+    for (const dep of ['node_modules/@aws-sdk/client-secrets-manager/dist-cjs/index.js', 'node_modules/@aws-sdk/client-secrets-manager/package.json']) {
+      const content = readFileSync(join(ROOT, dep));
+      expect(m.inputs[dep]).toEqual({ size: content.length, sha256: sha256(content) });
+    }
+  });
+
+  // What the manifest says no longer matches the project: the next call builds, returns the
+  // same bundle, and records the project as it is (the manifest it wrote first).
+  test.each<[string, (inputs: Record<string, unknown>) => void]>([
+    ['an input file with other content of the same size', (inputs) => {
+      const real = inputs['functions/rotate/index.ts'] as { size: number; sha256: string };
+      inputs['functions/rotate/index.ts'] = { size: real.size, sha256: '0'.repeat(64) };
+    }],
+    ['an input under node_modules with other content', (inputs) => {
+      const path = Object.keys(inputs).find((p) => p.startsWith('node_modules/@aws-sdk/client-secrets-manager/'))!;
+      inputs[path] = { ...(inputs[path] as object), sha256: '0'.repeat(64) };
+    }],
+    ['a directory holding inputs with other entries', (inputs) => {
+      inputs['functions/rotate'] = { entries: sha256('index.ts') };
+    }],
+    ['a node_modules directory where there is none', (inputs) => {
+      inputs['functions/node_modules'] = { entries: sha256('') };
+    }],
+    ['an input that no longer exists', (inputs) => {
+      inputs['functions/rotate/removed.ts'] = { size: 1, sha256: sha256('x') };
+    }],
+  ])('%s: the next call runs esbuild and records the project as it is', (_, tamper) => {
+    const cache = freshCache();
+    const dir = bundleFunction('rotate', cache);
+    const original = JSON.parse(readFileSync(manifestOf(cache, 'rotate'), 'utf8'));
+    const tampered = JSON.parse(JSON.stringify(original));
+    tamper(tampered.inputs);
+    writeFileSync(manifestOf(cache, 'rotate'), JSON.stringify(tampered));
+
+    expect(builds(() => expect(bundleFunction('rotate', cache)).toBe(dir))).toBe(1);
+    expect(JSON.parse(readFileSync(manifestOf(cache, 'rotate'), 'utf8'))).toEqual(original);
+  });
+
+  // A manifest that cannot vouch for a bundle: the next call builds, silently, and rewrites it.
+  /** Plants a complete-looking bundle at `dir` and returns a manifest naming it as `name`. */
+  const naming = (text: string, dir: string, name: string) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'index.js'), 'exports.handler = async () => "planted";\n');
+    return JSON.stringify({ ...JSON.parse(text), dir: name });
+  };
+  test.each<[string, (text: string, cache: string) => string]>([
+    ['not JSON', (text) => text.slice(0, text.length / 2)],
+    ['empty', () => ''],
+    ['JSON null', () => 'null'],
+    ['from another esbuild version', (text) => JSON.stringify({ ...JSON.parse(text), esbuild: '0.0.1' })],
+    ['from other build options', (text) => JSON.stringify({ ...JSON.parse(text), options: '0'.repeat(64) })],
+    ['in another cache format', (text) => JSON.stringify({ ...JSON.parse(text), format: 0 })],
+    ['tracking nothing', (text) => JSON.stringify({ ...JSON.parse(text), inputs: {} })],
+    ['naming a bundle directory that is not there', (text) => JSON.stringify({ ...JSON.parse(text), dir: 'usage-summary-0123456789abcdef' })],
+    ['naming a bundle outside the cache', (text, cache) => {
+      dirs.push(`${cache}-outside`);
+      return naming(text, join(`${cache}-outside`, 'usage-summary-0123456789abcdef'), `../${basename(cache)}-outside/usage-summary-0123456789abcdef`);
+    }],
+    ['naming another function\'s bundle', (text, cache) => naming(text, join(cache, 'notify-0123456789abcdef'), 'notify-0123456789abcdef')],
+  ])('a manifest %s: the next call runs esbuild, returns the same bundle and rewrites the manifest', (_, corrupt) => {
+    const cache = freshCache();
+    const dir = bundleFunction('usage-summary', cache);
+    const original = readFileSync(manifestOf(cache, 'usage-summary'), 'utf8');
+    writeFileSync(manifestOf(cache, 'usage-summary'), corrupt(original, cache));
+
+    expect(builds(() => expect(bundleFunction('usage-summary', cache)).toBe(dir))).toBe(1);
+    expect(readFileSync(manifestOf(cache, 'usage-summary'), 'utf8')).toBe(original);
+  });
+
+  test('a bundle directory removed from the cache is built again under the same name', () => {
+    const cache = freshCache();
+    const dir = bundleFunction('revoke', cache);
+    const code = sha256(readFileSync(join(dir, 'index.js')));
+    rmSync(dir, { recursive: true });
+
+    expect(builds(() => expect(bundleFunction('revoke', cache)).toBe(dir))).toBe(1);
+    expect(sha256(readFileSync(join(dir, 'index.js')))).toBe(code);
+  });
+
+  test('a build that started when an input had just been modified leaves no manifest, and the next build writes one', () => {
+    const cache = freshCache();
+    // The build "starts" at the moment the entry point was last written: esbuild may have read it mid-write.
+    const now = jest.spyOn(Date, 'now').mockReturnValue(statSync(join(ROOT, 'functions', 'notify', 'index.ts')).mtimeMs);
+    let dir = '';
+    try {
+      expect(builds(() => (dir = bundleFunction('notify', cache)))).toBe(1);
+    } finally {
+      now.mockRestore();
+    }
+    expect(existsSync(join(dir, 'index.js'))).toBe(true);
+    expect(existsSync(manifestOf(cache, 'notify'))).toBe(false);
+
+    expect(builds(() => expect(bundleFunction('notify', cache)).toBe(dir))).toBe(1);
+    expect(builds(() => expect(bundleFunction('notify', cache)).toBe(dir))).toBe(0);
+  });
+
+  test('synths bundling at the same time into one cache agree, leave nothing half-written, and the next synth builds nothing', async () => {
+    const cache = freshCache();
+    const script = `
+      const { bundleFunction } = require(${JSON.stringify(join(ROOT, 'functions', 'bundle'))});
+      process.stdout.write(JSON.stringify(${JSON.stringify(FUNCTIONS)}.map((role) => bundleFunction(role, ${JSON.stringify(cache)}))));`;
+    const synths = await Promise.all(
+      [1, 2, 3, 4].map(() => promisify(execFile)(process.execPath, ['-r', 'tsx/cjs', '-e', script], { cwd: ROOT, encoding: 'utf8' })),
+    );
+    const returned = synths.map(({ stdout }) => JSON.parse(stdout) as string[]);
+    expect(new Set(returned.map((r) => JSON.stringify(r))).size).toBe(1);
+    expect(readdirSync(cache).sort()).toEqual([...returned[0].map((d) => basename(d)), ...FUNCTIONS.map((r) => `${r}.inputs.json`)].sort());
+
+    expect(builds(() => expect(FUNCTIONS.map((role) => bundleFunction(role, cache))).toEqual(returned[0]))).toBe(0);
+  });
 });
