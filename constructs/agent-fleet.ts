@@ -2,13 +2,14 @@ import { Audit } from '@cdktf/provider-vault/lib/audit';
 import { AuthBackend } from '@cdktf/provider-vault/lib/auth-backend';
 import { AwsSecretBackend } from '@cdktf/provider-vault/lib/aws-secret-backend';
 import { Mount } from '@cdktf/provider-vault/lib/mount';
-import { TerraformProvider, TerraformVariable } from 'cdktf';
+import { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { ALARM_KINDS, awsAccessOf, Fleet, loginMethodOf, vaultAuditPath } from '../model';
+import { Fleet } from '../model';
 import { FleetDashboard } from './fleet-dashboard';
 import { FleetOperations } from './fleet-operations';
 import { FleetRunbooks } from './fleet-runbooks';
 import { GithubActionsIdentity } from './github-actions-identity';
+import { addAgents, addFleetCore } from './private/fleet-parts';
 import { ScopedAgent } from './scoped-agent';
 
 /** Props of {@link AgentFleet}. */
@@ -73,96 +74,16 @@ export class AgentFleet extends Construct {
 
   constructor(scope: Construct, id: string, props: AgentFleetProps) {
     super(scope, id);
-    const { fleet } = props;
-    const { settings } = fleet;
-
-    this.kvMount = new Mount(this, 'KvMount', {
-      path: settings.kvMount,
-      type: 'kv',
-      options: { version: '2' },
-      description: 'Per-agent SaaS credentials (scoped-agents)',
-    });
-    this.appRole = new AuthBackend(this, 'AppRole', {
-      type: 'approle',
-      path: settings.appRoleMount,
-      description: 'Per-agent AppRole logins (scoped-agents)',
-    });
-
-    if (settings.vaultAudit) {
-      this.vaultAudit = new Audit(this, 'VaultAudit', {
-        type: 'file',
-        path: vaultAuditPath(settings.name),
-        description: `Every request, for the usage of the agents of fleet ${settings.name} (scoped-agents)`,
-        // Token accessors stay HMAC'd (the default): the log identifies agents by role name.
-        options: { file_path: settings.vaultAuditFile, format: 'json', mode: '0600' },
-      });
-    }
-
-    const brokered = fleet.agents.some((a) => awsAccessOf(a, fleet.credentials) === 'vault-broker');
-    let brokerPrincipalArn = props.brokerPrincipalArn;
-    if (brokered) {
-      // No access keys: Vault uses its own runtime identity, so no key reaches state.
-      this.awsSecrets = new AwsSecretBackend(this, 'AwsSecrets', {
-        path: settings.awsMount,
-        description: 'Brokers each agent its own short AWS sessions (scoped-agents)',
-      });
-      if (brokerPrincipalArn === undefined) {
-        const variable = new TerraformVariable(this, 'BrokerPrincipal', {
-          type: 'string',
-          nullable: false,
-          description: 'ARN of the IAM role Vault AWS secrets engine runs as; the only principal agent roles trust.',
-          validation: [
-            {
-              condition: 'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.vault_aws_broker_principal_arn))',
-              errorMessage: 'vault_aws_broker_principal_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/vault.',
-            },
-          ],
-        });
-        variable.overrideLogicalId('vault_aws_broker_principal_arn');
-        brokerPrincipalArn = variable.stringValue;
-      }
-    }
-
-    this.operations = new FleetOperations(this, 'Operations', { fleet, appRoleBackend: this.appRole.path });
-
-    const githubAgents = fleet.agents.filter((a) => loginMethodOf(a) === 'github-jwt');
-    if (githubAgents.length > 0) {
-      this.githubActions = new GithubActionsIdentity(this, 'GithubActions', {
-        settings,
-        aws: githubAgents.some((a) => awsAccessOf(a, fleet.credentials) === 'github-oidc'),
-        oidcProviderArn: props.githubOidcProviderArn,
-      });
-    }
-
-    this.agents = {};
-    for (const agent of fleet.agents) {
-      this.agents[agent.name] = new ScopedAgent(this, agent.name, {
-        agent,
-        settings,
-        kvMount: this.kvMount.path,
-        appRoleBackend: this.appRole.path,
-        operations: this.operations.agentOperations,
-        credentials: fleet.credentials,
-        awsSecretBackend: this.awsSecrets?.path,
-        brokerPrincipalArn,
-        jwtBackend: this.githubActions?.jwtBackendPath,
-        githubOidcProviderArn: this.githubActions?.oidcProviderArn,
-        githubEnvironment: agent.github ? { vaultAddr: this.operations.vaultAddr, provider: props.githubProvider } : undefined,
-      });
-    }
-    if (settings.runbooks) {
-      this.runbooks = new FleetRunbooks(this, 'Runbooks', { fleet, repository: settings.runbooks, provider: props.githubProvider });
-    }
-
-    const trailed = new Set(Object.keys(this.operations.cloudTrail?.filters ?? {}));
-    this.dashboard = new FleetDashboard(this, 'Dashboard', {
-      settings,
-      region: this.operations.region,
-      agents: fleet.agents.map((a) => ({
-        name: a.name,
-        alarmArns: ALARM_KINDS.map((kind) => this.agents[a.name].monitoring.alarms[kind].arn),
-        cloudTrail: trailed.has(a.name),
-      })),
-    });
+    const core = addFleetCore(this, props);
+    this.kvMount = core.kvMount;
+    this.appRole = core.appRole;
+    this.vaultAudit = core.vaultAudit;
+    this.awsSecrets = core.awsSecrets;
+    this.operations = core.operations;
+    this.githubActions = core.githubActions;
+    const parts = addAgents(this, { fleet: props.fleet, agents: props.fleet.agents, core, githubProvider: props.githubProvider });
+    this.agents = parts.agents;
+    this.runbooks = parts.runbooks;
+    this.dashboard = parts.dashboard;
   }
 }

@@ -6,6 +6,11 @@ import { DashboardAgent, dashboardBody } from './private/dashboard-body';
 /** Props of {@link FleetDashboard}. */
 export interface FleetDashboardProps {
   readonly settings: FleetSettings;
+  /**
+   * The dashboard's name.
+   * @default - the fleet's name
+   */
+  readonly name?: string;
   /** The region the fleet's metrics live in (a reference to the region data source). */
   readonly region: string;
   /** Every agent, with the ARNs of its alarms and whether the fleet trail counts its role. */
@@ -25,7 +30,7 @@ export class FleetDashboard extends Construct {
   constructor(scope: Construct, id: string, props: FleetDashboardProps) {
     super(scope, id);
     this.resource = new CloudwatchDashboard(this, 'Resource', {
-      dashboardName: dashboardName(props.settings.name),
+      dashboardName: props.name ?? dashboardName(props.settings.name),
       dashboardBody: JSON.stringify(dashboardBody({ fleet: props.settings.name, region: props.region, agents: props.agents })),
     });
   }

@@ -1,6 +1,6 @@
 import { TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { AGENT_PREFIX, callLogGroupName, CLOUD_TRAIL, Fleet, FUNCTIONS, FunctionEnvironment, functionName, METRICS, needsIamRole } from '../model';
+import { AGENT_PREFIX, callLogGroupName, CLOUD_TRAIL, Fleet, FUNCTIONS, FunctionEnvironment, functionName, functionShardPolicyName, METRICS, needsIamRole } from '../model';
 import { FleetCloudTrail, trailArnOf } from './fleet-cloud-trail';
 import { FleetFunction } from './fleet-function';
 import { FleetKey } from './fleet-key';
@@ -34,6 +34,15 @@ export interface FleetOperationsProps {
   readonly fleet: Fleet;
   /** Path of the AppRole auth backend; pass the backend resource's `path` so the functions' roles depend on it. */
   readonly appRoleBackend: string;
+  /**
+   * The stack names of every shard the fleet can have, when it is sharded.
+   * The revoke and rotate functions' own policies then name no agent: their
+   * tokens also carry each shard's policy (`FunctionShardPolicy`, in the
+   * shard's stack), and each shard schedules its own usage summary — so that
+   * adding an agent changes only its shard.
+   * @default - one stack: the functions' policies name every agent
+   */
+  readonly shardStacks?: readonly string[];
 }
 
 /**
@@ -94,11 +103,18 @@ export class FleetOperations extends Construct {
     this.notifications = new FleetNotifications(this, 'Notifications', { settings, context: ctx, keyArn });
     this.scheduler = new FleetScheduler(this, 'Scheduler', { settings, context: ctx });
     this.vaultAddr = settings.vaultAddr ?? this.vaultAddrVariable().stringValue;
-    const agents = props.fleet.agents.map((a) => a.name);
-    this.vaultLogins = {
-      revoke: new FunctionVaultLogin(this, 'RevokeLogin', { role: 'revoke', settings, agents, appRoleBackend: props.appRoleBackend, keyArn }),
-      rotate: new FunctionVaultLogin(this, 'RotateLogin', { role: 'rotate', settings, agents, appRoleBackend: props.appRoleBackend, keyArn }),
-    };
+    const sharded = props.shardStacks !== undefined;
+    const agents = sharded ? [] : props.fleet.agents.map((a) => a.name);
+    const login = (role: 'revoke' | 'rotate'): FunctionVaultLogin =>
+      new FunctionVaultLogin(this, role === 'revoke' ? 'RevokeLogin' : 'RotateLogin', {
+        role,
+        settings,
+        agents,
+        shardPolicies: props.shardStacks?.map((stack) => functionShardPolicyName(role, stack)),
+        appRoleBackend: props.appRoleBackend,
+        keyArn,
+      });
+    this.vaultLogins = { revoke: login('revoke'), rotate: login('rotate') };
     // Alarms go to the webhook only without Chatbot; the daily summary always does.
     const webhookSecretArn = webhook ? this.notifications.webhookSecret.arn : undefined;
 
@@ -173,7 +189,8 @@ export class FleetOperations extends Construct {
       webhookSecretArn: this.notifications.webhookSecret.arn,
       scheduleGroup: this.scheduler.groupName,
       schedulerRoleArn: this.scheduler.roleArn,
-      agents: props.fleet.agents,
+      // Sharded: each shard schedules the summary of its own agents.
+      agents: sharded ? undefined : props.fleet.agents,
     });
     this.scheduler.allowInvoke([rotate.functionArn, this.usageSummary.function.functionArn], keyArn);
     this.functions = { revoke, rotate, 'usage-summary': this.usageSummary.function };

@@ -1,6 +1,6 @@
 import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { Construct } from 'constructs';
-import { Agent, FleetSettings, FunctionEnvironment, USAGE_SUMMARY, UsageSummaryEvent } from '../model';
+import { Agent, FleetSettings, FunctionEnvironment, Shard, USAGE_SUMMARY, UsageSummaryEvent } from '../model';
 import { FleetFunction } from './fleet-function';
 import { AwsContext } from './private/aws-context';
 import { usageSummaryFunctionPolicy } from './private/function-policies';
@@ -16,8 +16,11 @@ export interface FleetUsageSummaryProps {
   /** The fleet's schedule group and the role its schedules run as (which must be allowed to invoke the function). */
   readonly scheduleGroup: string;
   readonly schedulerRoleArn: string;
-  /** The agents summarized, with the limits their spikes are judged by. */
-  readonly agents: readonly Agent[];
+  /**
+   * The agents summarized, with the limits their spikes are judged by.
+   * @default - no schedule here: each shard of a sharded fleet adds its own {@link UsageSummarySchedule}
+   */
+  readonly agents?: readonly Agent[];
   /**
    * When the summary runs, as an EventBridge Scheduler expression (UTC).
    * @default "cron(0 7 * * ? *)" (every day at 07:00 UTC)
@@ -33,11 +36,11 @@ export interface FleetUsageSummaryProps {
  * function needs no other source of the fleet's shape.
  */
 export class FleetUsageSummary extends Construct {
-  /** The daily schedule (main resource), `usage-summary` in the fleet's group. */
-  public readonly resource: SchedulerSchedule;
+  /** The daily schedule (main resource), `usage-summary` in the fleet's group; absent in a sharded fleet. */
+  public readonly resource?: SchedulerSchedule;
   public readonly function: FleetFunction;
   /** What the schedule sends. */
-  public readonly event: UsageSummaryEvent;
+  public readonly event?: UsageSummaryEvent;
 
   constructor(scope: Construct, id: string, props: FleetUsageSummaryProps) {
     super(scope, id);
@@ -55,24 +58,77 @@ export class FleetUsageSummary extends Construct {
       reservedConcurrency: 1,
       policy: (runtime) => usageSummaryFunctionPolicy({ ...runtime, webhookSecretArn }),
     });
-
-    const agents = [...props.agents].sort((a, b) => a.name.localeCompare(b.name));
-    this.event = { action: 'summarize', agents: Object.fromEntries(agents.map((a) => [a.name, { maxCallsPerMinute: a.alarms.maxCallsPerMinute }])) };
-    this.resource = new SchedulerSchedule(this, 'Resource', {
-      name: USAGE_SUMMARY.scheduleName,
-      groupName: props.scheduleGroup,
-      description: `Daily usage summary of fleet ${settings.name} (scoped-agents)`,
-      scheduleExpression: props.schedule ?? USAGE_SUMMARY.schedule,
-      scheduleExpressionTimezone: 'UTC',
-      flexibleTimeWindow: { mode: 'OFF' },
-      kmsKeyArn: props.keyArn,
-      state: 'ENABLED',
-      target: {
-        arn: this.function.functionArn,
-        roleArn: props.schedulerRoleArn,
-        input: JSON.stringify(this.event),
-        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
-      },
-    });
+    if (props.agents) {
+      const schedule = usageSummarySchedule(this, 'Resource', { ...props, agents: props.agents, functionArn: this.function.functionArn });
+      this.resource = schedule.resource;
+      this.event = schedule.event;
+    }
   }
+}
+
+/** Props of {@link UsageSummarySchedule}. */
+export interface UsageSummaryScheduleProps {
+  readonly settings: FleetSettings;
+  /** The shard: the schedule is `usage-summary-<key>`, and the message names its stack. */
+  readonly shard: Pick<Shard, 'key' | 'stack'>;
+  /** The shard's agents. */
+  readonly agents: readonly Agent[];
+  /** The fleet's usage-summary function (in the shared stack). */
+  readonly functionArn: string;
+  readonly keyArn: string;
+  readonly scheduleGroup: string;
+  readonly schedulerRoleArn: string;
+  /** @default "cron(0 7 * * ? *)" (every day at 07:00 UTC) */
+  readonly schedule?: string;
+}
+
+/**
+ * One shard's daily usage summary: a schedule in the fleet's group that sends
+ * the fleet's usage-summary function the shard's agents, so the shared stack
+ * never lists agents and each shard's summary is one message.
+ */
+export class UsageSummarySchedule extends Construct {
+  /** The schedule (main resource). */
+  public readonly resource: SchedulerSchedule;
+  /** What it sends. */
+  public readonly event: UsageSummaryEvent;
+
+  constructor(scope: Construct, id: string, props: UsageSummaryScheduleProps) {
+    super(scope, id);
+    const schedule = usageSummarySchedule(this, 'Resource', props);
+    this.resource = schedule.resource;
+    this.event = schedule.event;
+  }
+}
+
+function usageSummarySchedule(
+  scope: Construct,
+  id: string,
+  props: Pick<UsageSummaryScheduleProps, 'settings' | 'agents' | 'functionArn' | 'keyArn' | 'scheduleGroup' | 'schedulerRoleArn' | 'schedule'> & { shard?: Pick<Shard, 'key' | 'stack'> },
+): { resource: SchedulerSchedule; event: UsageSummaryEvent } {
+  const { settings, shard } = props;
+  const agents = [...props.agents].sort((a, b) => a.name.localeCompare(b.name));
+  const event: UsageSummaryEvent = {
+    action: 'summarize',
+    ...(shard ? { shard: shard.stack } : {}),
+    agents: Object.fromEntries(agents.map((a) => [a.name, { maxCallsPerMinute: a.alarms.maxCallsPerMinute }])),
+  };
+  const resource = new SchedulerSchedule(scope, id, {
+    // Schedule names stop at 64 characters: the key (at most 40), not the stack name.
+    name: shard ? `${USAGE_SUMMARY.scheduleName}-${shard.key}` : USAGE_SUMMARY.scheduleName,
+    groupName: props.scheduleGroup,
+    description: shard ? `Daily usage summary of shard ${shard.stack} of fleet ${settings.name} (scoped-agents)` : `Daily usage summary of fleet ${settings.name} (scoped-agents)`,
+    scheduleExpression: props.schedule ?? USAGE_SUMMARY.schedule,
+    scheduleExpressionTimezone: 'UTC',
+    flexibleTimeWindow: { mode: 'OFF' },
+    kmsKeyArn: props.keyArn,
+    state: 'ENABLED',
+    target: {
+      arn: props.functionArn,
+      roleArn: props.schedulerRoleArn,
+      input: JSON.stringify(event),
+      retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+    },
+  });
+  return { resource, event };
 }

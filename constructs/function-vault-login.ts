@@ -11,6 +11,13 @@ export interface FunctionVaultLoginProps {
   readonly settings: FleetSettings;
   /** Names of the fleet's agents: the policy names each one's role and policy paths, no `agent-*` glob. */
   readonly agents: readonly string[];
+  /**
+   * Names of further Vault policies the function's tokens carry: in a sharded
+   * fleet, each shard's policy for its own agents (`FunctionShardPolicy`),
+   * and `agents` is then empty.
+   * @default - none
+   */
+  readonly shardPolicies?: readonly string[];
   /** Path of the AppRole auth backend; pass the backend resource's `path` so the role depends on it. */
   readonly appRoleBackend: string;
   /** The fleet key, which encrypts the login secret. */
@@ -69,7 +76,7 @@ export class FunctionVaultLogin extends Construct {
     this.appRole = new ApproleAuthBackendRole(this, 'AppRole', {
       backend: props.appRoleBackend,
       roleName: this.roleName,
-      tokenPolicies: [this.resource.name],
+      tokenPolicies: [this.resource.name, ...(props.shardPolicies ?? [])],
       tokenNoDefaultPolicy: true,
       tokenType: 'service',
       tokenTtl: props.tokenTtl ?? 300,

@@ -97,6 +97,21 @@ export interface FleetSettings {
   readonly vaultAuditFile: string;
   /** Whether the fleet has its own CloudTrail trail, attributing AWS calls to agents by role name. */
   readonly cloudTrail: boolean;
+  /** How the fleet splits into shard stacks; absent → one stack. */
+  readonly shards?: ShardSettings;
+  /** Where the stacks keep their state; absent → local files. */
+  readonly state?: StateSettings;
+}
+
+/** `fleet.shards` in the table: see `model/shards.ts`. */
+export type ShardSettings =
+  | { readonly by: 'name'; /** Shards the names hash into. */ readonly count: number; readonly maxAgents: number }
+  | { readonly by: 'owner'; readonly maxAgents: number };
+
+/** `fleet.state` in the table. */
+export interface StateSettings {
+  /** One state object per stack at `<keyPrefix>/<stack>/terraform.tfstate`, locked by an S3 lock file. */
+  readonly s3: { readonly bucket: string; readonly region: string; readonly keyPrefix: string; readonly kmsKeyId?: string };
 }
 
 /** Where the agents' runbooks are committed on GitHub (`fleet.runbooks` in the table). */
@@ -183,6 +198,10 @@ export const LIMITS = {
    * filters on the trail's log group, and CloudWatch Logs allows 100 a group.
    */
   cloudTrailAgents: 50,
+  /** The most agents a shard holds unless `fleet.shards.maxAgents` says otherwise. */
+  shardAgents: 250,
+  /** The most shards `fleet.shards.count` may ask for. */
+  shardCount: 1000,
 } as const;
 
 /** The prefix of every per-agent Vault policy, AppRole role, Vault AWS role and IAM role. */

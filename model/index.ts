@@ -21,6 +21,7 @@ export * from './problem';
 export * from './runbook';
 export * from './schema';
 export * from './secret-entries';
+export * from './shards';
 export * from './snippets';
 export * from './synthesized-limits';
 export * from './table-source';

@@ -122,6 +122,8 @@ export interface UsageSummaryEvent {
   readonly action: 'summarize';
   /** By agent name, sorted. */
   readonly agents: Readonly<Record<string, { readonly maxCallsPerMinute: number }>>;
+  /** The shard the agents are, in a sharded fleet (its stack name), named in the message. @default - the whole fleet */
+  readonly shard?: string;
   /** ISO 8601: summarize the 24 hours before this time (a re-run for a past day). @default - the last full hour */
   readonly end?: string;
 }
@@ -138,6 +140,15 @@ export function functionName(fleet: string, role: FunctionRole): string {
 /** The Vault AppRole role each function logs in with (its secret-id lives in Secrets Manager). */
 export function functionVaultRole(role: 'revoke' | 'rotate'): string {
   return `scoped-agents-${role}`;
+}
+
+/**
+ * The Vault policy a shard grants a function over its own agents
+ * (`scoped-agents-<role>-<shard stack>`); the function's tokens carry it
+ * beside its own.
+ */
+export function functionShardPolicyName(role: 'revoke' | 'rotate', shardStack: string): string {
+  return `${functionVaultRole(role)}-${shardStack}`;
 }
 
 /** Secrets Manager names the fleet uses. */
@@ -195,6 +206,21 @@ function agentRolePaths(settings: FleetSettings, agents: readonly string[], subp
 }
 
 /**
+ * What the revoke function may do to the named agents: list and destroy their
+ * secret-ids, empty their policies. In a sharded fleet each shard grants its
+ * own agents' part in a policy of its own (`functionShardPolicyName`).
+ */
+export function revokerAgentRules(settings: FleetSettings, agents: readonly string[]): VaultPolicyRule[] {
+  const roles = agentRolePaths(settings, agents, [
+    { sub: 'secret-id', capabilities: ['list'], reason: 'list agent secret-ids' },
+    { sub: 'secret-id-accessor/destroy', capabilities: ['update'], reason: 'destroy agent secret-ids' },
+  ]);
+  // Replace an agent's policy with one that grants nothing: live tokens lose every path at once.
+  const policies: VaultPolicyRule[] = agents.map((agent) => ({ path: `sys/policies/acl/${AGENT_PREFIX}${agent}`, capabilities: ['read', 'update'], reason: 'empty the agent policy' }));
+  return [...roles, ...policies].sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
  * The revoke function's own Vault policy: it may act on `agent-*` roles,
  * policies and the fleet's control entries only.
  *
@@ -204,21 +230,24 @@ function agentRolePaths(settings: FleetSettings, agents: readonly string[], subp
  *   any policy in Vault)
  */
 export function revokerVaultPolicy(settings: FleetSettings, agents: readonly string[]): VaultPolicyRule[] {
-  const roles = agentRolePaths(settings, agents, [
-    { sub: 'secret-id', capabilities: ['list'], reason: 'list agent secret-ids' },
-    { sub: 'secret-id-accessor/destroy', capabilities: ['update'], reason: 'destroy agent secret-ids' },
-  ]);
-  // Replace an agent's policy with one that grants nothing: live tokens lose every path at once.
-  const policies: VaultPolicyRule[] = agents.map((agent) => ({ path: `sys/policies/acl/${AGENT_PREFIX}${agent}`, capabilities: ['read', 'update'], reason: 'empty the agent policy' }));
   return [
-    ...roles,
-    ...policies,
+    ...revokerAgentRules(settings, agents),
     // Find and revoke the agents' live tokens (listing accessors is root-protected in Vault).
     { path: 'auth/token/accessors', capabilities: ['list', 'sudo'], reason: 'find live agent tokens' },
     { path: 'auth/token/lookup-accessor', capabilities: ['update'], reason: 'find live agent tokens' },
     { path: 'auth/token/revoke-accessor', capabilities: ['update'], reason: 'revoke live agent tokens' },
     { path: `${settings.kvMount}/data/control/revoked/*`, capabilities: ['create', 'read', 'update'], reason: 'record the revocation' },
   ].sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** What the rotate function may do to the named agents' AppRole roles: deliver role-ids, issue and expire secret-ids. */
+export function rotatorAgentRules(settings: FleetSettings, agents: readonly string[]): VaultPolicyRule[] {
+  return agentRolePaths(settings, agents, [
+    { sub: 'role-id', capabilities: ['read'], reason: 'deliver the agent role-id' },
+    { sub: 'secret-id', capabilities: ['list', 'update'], reason: 'issue and list agent secret-ids' },
+    { sub: 'secret-id-accessor/destroy', capabilities: ['update'], reason: 'expire agent secret-ids' },
+    { sub: 'secret-id-accessor/lookup', capabilities: ['update'], reason: 'expire agent secret-ids' },
+  ]).sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /**
@@ -228,14 +257,8 @@ export function revokerVaultPolicy(settings: FleetSettings, agents: readonly str
  *   are named one by one (see {@link revokerVaultPolicy} for why not a glob)
  */
 export function rotatorVaultPolicy(settings: FleetSettings, agents: readonly string[]): VaultPolicyRule[] {
-  const roles = agentRolePaths(settings, agents, [
-    { sub: 'role-id', capabilities: ['read'], reason: 'deliver the agent role-id' },
-    { sub: 'secret-id', capabilities: ['list', 'update'], reason: 'issue and list agent secret-ids' },
-    { sub: 'secret-id-accessor/destroy', capabilities: ['update'], reason: 'expire agent secret-ids' },
-    { sub: 'secret-id-accessor/lookup', capabilities: ['update'], reason: 'expire agent secret-ids' },
-  ]);
   return [
-    ...roles,
+    ...rotatorAgentRules(settings, agents),
     { path: `${settings.kvMount}/data/agents/*`, capabilities: ['create', 'read', 'update'], reason: 'write rotated SaaS credentials (check-and-set)' },
     { path: `${settings.kvMount}/metadata/agents/*`, capabilities: ['read'], reason: 'read versions for check-and-set' },
     { path: `${settings.kvMount}/data/control/revoked/*`, capabilities: ['read'], reason: 'refuse to rotate a revoked agent' },

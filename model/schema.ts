@@ -111,6 +111,39 @@ export const FleetSettingsSchema = z.strictObject({
    * @default false
    */
   cloudTrail: z.boolean({ error: 'expected true or false' }).optional(),
+  /**
+   * Splits the fleet into one shared stack and shard stacks of at most
+   * `maxAgents` agents each, keyed by the agent's own row only (its name's
+   * hash among `count` shards, or its owner), so adding an agent changes one shard.
+   * @default - one stack for the whole fleet
+   */
+  shards: z
+    .strictObject({
+      /** What decides an agent's shard. @default "name" */
+      by: z.enum(['name', 'owner'], { error: 'expected name or owner' }).optional(),
+      /** With `by: name`: how many shards the names hash into. Fixed: changing it moves agents between shards. */
+      count: positiveInt.optional(),
+      /** The most agents one shard may hold. @default 250 */
+      maxAgents: positiveInt.optional(),
+    })
+    .optional(),
+  /**
+   * Where every stack keeps its Terraform state.
+   * @default - a local file per stack, `terraform.<stack>.tfstate` at the project root
+   */
+  state: z
+    .strictObject({
+      /** An S3 bucket, one object per stack at `<keyPrefix>/<stack>/terraform.tfstate`, locked with an S3 lock file. */
+      s3: z.strictObject({
+        bucket: text,
+        region: text,
+        /** @default "scoped-agents" */
+        keyPrefix: text.optional(),
+        /** A KMS key (ARN) for the state objects. @default - the bucket's default encryption (SSE-S3) */
+        kmsKeyId: text.optional(),
+      }),
+    })
+    .optional(),
 });
 
 /** The rotators the rotation function knows, one per provider API contract. */

@@ -1,6 +1,7 @@
 import { Agent, AGENT_PREFIX, AgentAction, BUILTIN_DEFAULTS, Credential, Fleet, FleetSettings, LIMITS, Scope } from './fleet';
 import { closest, normalizeName, SAFE_NAME } from './names';
 import { arnShapeProblem } from './private/arn';
+import { shardsOf } from './shards';
 import { stringsIn } from './private/checks';
 import { inherit, ResolvedSettings, SettingProblem } from './private/inherit';
 import { defaultCredential, resolveCredential, resolveFleetSettings } from './private/resolve-fleet';
@@ -272,6 +273,30 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
         message: `the fleet's GitHub repositories belong to ${owners.join(' and ')}; its GitHub provider writes to one owner (GITHUB_OWNER)`,
         fix: `keep the github-actions agents' repositories and the runbook repository under ${owners[0]}, or split the table into one fleet per owner`,
       }, r.agent);
+    }
+  }
+
+  if (settings.shards) {
+    const shards = settings.shards;
+    for (const shard of shardsOf({ settings, agents, credentials, warnings: [], files: [] })) {
+      if (shard.agents.length <= shards.maxAgents) continue;
+      report(
+        shards.by === 'name'
+          ? {
+              rule: 'too-many-agents',
+              path: ['fleet', 'shards', 'count'],
+              value: String(shards.count),
+              message: `shard ${shard.stack} would hold ${shard.agents.length} agents, above maxAgents ${shards.maxAgents}`,
+              fix: `raise count (to about ${Math.ceil((agents.length / shards.maxAgents) * 1.5)}; this moves agents between shards' states, see "Resharding" in the README) or raise maxAgents`,
+            }
+          : {
+              rule: 'too-many-agents',
+              path: ['fleet', 'shards', 'by'],
+              value: shard.agents[0].owner,
+              message: `owner ${shard.agents[0].owner} has ${shard.agents.length} agents, above maxAgents ${shards.maxAgents} for its shard ${shard.stack}`,
+              fix: 'raise maxAgents, or shard by: name',
+            },
+      );
     }
   }
 

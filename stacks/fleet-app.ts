@@ -1,30 +1,49 @@
-import { App } from 'cdktf';
+import { App, TerraformStack } from 'cdktf';
 import { join, relative, resolve } from 'path';
-import { Fleet } from '../model';
+import { Fleet, shardsOf } from '../model';
 import { FleetStack } from './fleet-stack';
+import { AgentShardStack, FleetSharedStack } from './shard-stacks';
 
 /** Options of {@link buildFleetApp}. */
 export interface FleetAppOptions {
   /**
-   * Directory the local state file lives in.
+   * Directory the local state files live in (without `fleet.state`).
    * @default - the working directory (the project root)
    */
   readonly stateDir?: string;
 }
 
+/** What {@link buildFleetApp} built. */
+export interface FleetApp {
+  readonly app: App;
+  /** The fleet's stack, named after the fleet: the whole fleet, or the shared stack of a sharded one. */
+  readonly stack: FleetStack | FleetSharedStack;
+  /** The shard stacks, by name; empty without `fleet.shards`. */
+  readonly shards: readonly AgentShardStack[];
+  /** Every stack, in the order they deploy (the fleet's first). */
+  readonly stacks: readonly TerraformStack[];
+}
+
 /**
  * Builds the cdktf app for a fleet: one {@link FleetStack} named after the
- * fleet (`fleet.name` in the table, `scoped-agents` by default).
+ * fleet (`fleet.name` in the table, `scoped-agents` by default) or, with
+ * `fleet.shards`, a {@link FleetSharedStack} of that name and one
+ * {@link AgentShardStack} per non-empty shard.
  *
  * Terraform runs inside `<outdir>/stacks/<stack>/`, which every synth replaces;
- * the local state path is written relative to that directory so that the state
+ * local state paths are written relative to that directory so that the state
  * stays at the project root, outside what a synth deletes, on any machine.
  */
-export function buildFleetApp(fleet: Fleet, outdir: string, options: FleetAppOptions = {}): { app: App; stack: FleetStack } {
+export function buildFleetApp(fleet: Fleet, outdir: string, options: FleetAppOptions = {}): FleetApp {
   const app = new App({ outdir, skipValidation: false });
+  const stateDir = resolve(options.stateDir ?? process.cwd());
+  const localStatePath = (stack: string): string => relative(join(resolve(outdir), 'stacks', stack), join(stateDir, `terraform.${stack}.tfstate`));
   const name = fleet.settings.name;
-  const stackDir = join(resolve(outdir), 'stacks', name);
-  const statePath = join(resolve(options.stateDir ?? process.cwd()), `terraform.${name}.tfstate`);
-  const stack = new FleetStack(app, name, { fleet, localStatePath: relative(stackDir, statePath) });
-  return { app, stack };
+  if (!fleet.settings.shards) {
+    const stack = new FleetStack(app, name, { fleet, localStatePath: localStatePath(name) });
+    return { app, stack, shards: [], stacks: [stack] };
+  }
+  const shared = new FleetSharedStack(app, name, { fleet, localStatePath: localStatePath(name) });
+  const shards = shardsOf(fleet).map((shard) => new AgentShardStack(app, shard.stack, { fleet, shard, core: shared.core, localStatePath: localStatePath(shard.stack) }));
+  return { app, stack: shared, shards, stacks: [shared, ...shards] };
 }

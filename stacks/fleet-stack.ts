@@ -1,10 +1,8 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { GithubProvider } from '@cdktf/provider-github/lib/provider';
-import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
-import { LocalBackend, TerraformStack } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AgentFleet } from '../constructs/agent-fleet';
 import { Fleet, githubOwners } from '../model';
+import { setUpStack } from './private/stack-setup';
 
 /** Props of {@link FleetStack}. */
 export interface FleetStackProps {
@@ -12,36 +10,28 @@ export interface FleetStackProps {
   readonly fleet: Fleet;
   /**
    * Path of the local state file, relative to the directory Terraform runs in
-   * (`<outdir>/stacks/<stack>/`).
+   * (`<outdir>/stacks/<stack>/`); unused with `fleet.state`.
    * @default `terraform.<stack>.tfstate`, inside that directory
    */
   readonly localStatePath?: string;
 }
 
 /**
- * The stack that deploys a fleet: the Vault and AWS providers, a local
- * backend, and the {@link AgentFleet}.
- *
- * Providers carry no literal configuration: Vault reads `VAULT_ADDR` and
- * `VAULT_TOKEN` (or its other auth methods) from the environment, AWS its usual
- * credential chain and `AWS_REGION`, GitHub `GITHUB_TOKEN` and `GITHUB_OWNER`
- * (declared only when a `github-actions` agent or `fleet.runbooks` needs it;
- * validation keeps the table's repositories under one owner).
+ * The stack that deploys a whole fleet: the Vault and AWS providers (GitHub's
+ * when a `github-actions` agent or `fleet.runbooks` needs it; validation keeps
+ * the table's repositories under one owner), the backend, and the
+ * {@link AgentFleet}.
  */
 export class FleetStack extends TerraformStack {
   public readonly fleet: AgentFleet;
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
     super(scope, id);
-    new VaultProvider(this, 'vault', {});
-    // Every fleet has AWS resources: its key, alarm topic, schedules and functions.
-    new AwsProvider(this, 'aws', {
-      defaultTags: [{ tags: { 'managed-by': 'scoped-agents', fleet: props.fleet.settings.name } }],
+    setUpStack(this, {
+      settings: props.fleet.settings,
+      github: githubOwners(props.fleet).length > 0,
+      localStatePath: props.localStatePath ?? `terraform.${id}.tfstate`,
     });
-    // Write-only attributes (the KV entries' data_json_wo) and ephemeral variables need Terraform 1.11.
-    this.addOverride('terraform.required_version', '>= 1.11.0');
-    new LocalBackend(this, { path: props.localStatePath ?? `terraform.${id}.tfstate` });
-    if (githubOwners(props.fleet).length > 0) new GithubProvider(this, 'github', {});
     this.fleet = new AgentFleet(this, 'fleet', { fleet: props.fleet });
   }
 }

@@ -44,13 +44,18 @@ export const synthCommand: Command = {
     rmSync(staged, { recursive: true, force: true });
     try {
       // The staging directory sits beside `out`, so paths relative to it hold for `out`.
-      const { app, stack } = buildFleetApp(fleet, staged, { stateDir: io.cwd });
+      const { app, stack, shards } = buildFleetApp(fleet, staged, { stateDir: io.cwd });
       app.synth();
       // Runbooks and snippets go into the staging directory too: the swap publishes them with the stack.
       writeAgentDocuments(fleet, staged);
       swapInto(staged, out);
-      const stackFile = join(flag(args, 'out', 'cdktf.out'), 'stacks', stack.node.id, 'cdk.tf.json');
-      io.out(`synthesized ${fleet.agents.length} agents from ${fleet.files.join(' + ')} into ${stackFile}\n`);
+      const stacksDir = join(flag(args, 'out', 'cdktf.out'), 'stacks');
+      io.out(
+        shards.length === 0
+          ? `synthesized ${fleet.agents.length} agents from ${fleet.files.join(' + ')} into ${join(stacksDir, stack.node.id, 'cdk.tf.json')}\n`
+          : `synthesized ${fleet.agents.length} agents from ${fleet.files.join(' + ')} into ${shards.length + 1} stacks under ${stacksDir}: ` +
+              `${stack.node.id} (shared; deploy it first) and ${shards.length} ${shards.length === 1 ? 'shard' : 'shards'} of at most ${Math.max(...shards.map((s) => s.shard.shard.agents.length))} agents\n`,
+      );
       return 0;
     } finally {
       rmSync(staged, { recursive: true, force: true });

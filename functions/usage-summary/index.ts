@@ -46,6 +46,7 @@ export function parseUsageSummaryEvent(event: unknown): UsageSummaryEvent {
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) problems.push(`agents.${name}.maxCallsPerMinute must be a whole number above 0, got ${JSON.stringify(n)}`);
     }
   }
+  if (e.shard !== undefined && (typeof e.shard !== 'string' || e.shard === '')) problems.push(`shard must be the shard's stack name, got ${JSON.stringify(e.shard)}`);
   if (e.end !== undefined && (typeof e.end !== 'string' || Number.isNaN(Date.parse(e.end)))) problems.push(`end must be an ISO 8601 time, got ${JSON.stringify(e.end)}`);
   if (problems.length > 0) throw new Error(`the usage-summary event is not usable:\n- ${problems.join('\n- ')}`);
   return e as UsageSummaryEvent;
@@ -62,7 +63,7 @@ export async function handleUsageSummary(event: unknown, ctx: UsageSummaryContex
   const window = summaryWindow(ctx.now(), USAGE_SUMMARY.windowHours, e.end);
   const agents = await fetchAgentUsage(ctx.cloudwatch, e.agents, window, USAGE_SUMMARY.historyWindows);
   const report = summarizeUsage({
-    fleet: ctx.fleet,
+    fleet: e.shard ? `${ctx.fleet} (shard ${e.shard})` : ctx.fleet,
     start: window.start,
     end: window.end,
     source: `CloudWatch ${METRICS.namespace}/${METRICS.calls} and ${METRICS.deniedCalls}`,

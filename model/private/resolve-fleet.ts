@@ -1,5 +1,5 @@
 import { parseDuration } from '../duration';
-import { AGENT_PREFIX, BUILTIN_FLEET_SETTINGS, Credential, defaultVaultAuditFile, FleetSettings, LIMITS, LOG_RETENTION_DAYS } from '../fleet';
+import { AGENT_PREFIX, BUILTIN_FLEET_SETTINGS, Credential, defaultVaultAuditFile, FleetSettings, LIMITS, LOG_RETENTION_DAYS, ShardSettings, StateSettings } from '../fleet';
 import { SAFE_NAME } from '../names';
 import { CredentialInput, FleetSettingsInput } from '../schema';
 import { SettingProblem } from './inherit';
@@ -86,15 +86,68 @@ export function resolveFleetSettings(input: FleetSettingsInput): { settings: Fle
   if ((slackTeamId === undefined) !== (slackChannelId === undefined)) {
     problems.push({ rule: 'missing-key', path: ['fleet', 'notify'], message: 'AWS Chatbot needs both slackTeamId and slackChannelId', fix: 'give both ids, or neither to announce through the webhook' });
   }
+  const shards = resolveShards(input.shards, problems);
+  const state = resolveState(input.state, problems);
   const settings: FleetSettings = {
     ...BUILTIN_FLEET_SETTINGS,
-    ...Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && k !== 'notify' && k !== 'rotationGrace' && k !== 'runbooks')),
+    ...Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && !['notify', 'rotationGrace', 'runbooks', 'shards', 'state'].includes(k))),
     runbooks: runbooks.runbooks,
+    shards,
+    state,
     rotationGrace,
     vaultAuditFile: input.vaultAuditFile ?? defaultVaultAuditFile(input.name ?? BUILTIN_FLEET_SETTINGS.name),
     notify: slackTeamId !== undefined && slackChannelId !== undefined ? { slackTeamId, slackChannelId } : undefined,
   };
   return { settings, problems };
+}
+
+/** Checks `fleet.shards` and applies its defaults. */
+function resolveShards(input: FleetSettingsInput['shards'], problems: SettingProblem[]): ShardSettings | undefined {
+  if (input === undefined) return undefined;
+  const at = ['fleet', 'shards'];
+  const maxAgents = input.maxAgents ?? LIMITS.shardAgents;
+  if (input.by === 'owner') {
+    if (input.count !== undefined) {
+      problems.push({ rule: 'unused-setting', path: [...at, 'count'], value: String(input.count), message: 'count applies only to shards by name; by owner, each owner has one shard', fix: 'remove count, or shard by: name' });
+    }
+    return { by: 'owner', maxAgents };
+  }
+  if (input.count === undefined) {
+    problems.push({
+      rule: 'missing-key',
+      path: at,
+      message: 'shards by name need a fixed count of shards the names hash into',
+      fix: `add count:, e.g. ${Math.ceil(1000 / (maxAgents * 0.6))} for about 1,000 agents (agents ÷ ${Math.round(maxAgents * 0.6)}, room to grow; changing it later moves agents between shards)`,
+    });
+    return undefined;
+  }
+  if (input.count > LIMITS.shardCount) {
+    problems.push({ rule: 'invalid-value', path: [...at, 'count'], value: String(input.count), message: `count is above ${LIMITS.shardCount} shards`, fix: `use at most ${LIMITS.shardCount}; raise maxAgents instead` });
+    return undefined;
+  }
+  return { by: 'name', count: input.count, maxAgents };
+}
+
+/** Checks `fleet.state` and applies its defaults. */
+function resolveState(input: FleetSettingsInput['state'], problems: SettingProblem[]): StateSettings | undefined {
+  if (input === undefined) return undefined;
+  const at = ['fleet', 'state', 's3'];
+  const { bucket, region, kmsKeyId } = input.s3;
+  const keyPrefix = input.s3.keyPrefix ?? 'scoped-agents';
+  const before = problems.length;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
+    problems.push({ rule: 'invalid-value', path: [...at, 'bucket'], value: bucket, message: 'bucket is not an S3 bucket name', fix: 'write the state bucket\'s name, 3-63 lowercase letters, digits, dots and hyphens, e.g. acme-terraform-state' });
+  }
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    problems.push({ rule: 'invalid-value', path: [...at, 'region'], value: region, message: 'region is not an AWS region', fix: 'write the bucket\'s region, e.g. eu-west-1' });
+  }
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(keyPrefix)) {
+    problems.push({ rule: 'invalid-value', path: [...at, 'keyPrefix'], value: keyPrefix, message: 'keyPrefix is not an S3 key prefix (letters, digits, ., _, - and / between them)', fix: 'write a prefix such as scoped-agents or terraform/acme' });
+  }
+  if (kmsKeyId !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/-]+$/.test(kmsKeyId)) {
+    problems.push({ rule: 'invalid-arn', path: [...at, 'kmsKeyId'], value: kmsKeyId, message: 'kmsKeyId is not a KMS key or alias ARN', fix: 'write the key\'s ARN, e.g. arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
+  }
+  return problems.length > before ? undefined : { s3: { bucket, region, keyPrefix, kmsKeyId } };
 }
 
 /** Checks one entry of `credentials:` and resolves it. */

@@ -103,7 +103,10 @@ export interface AgentTrust {
 
 /** What one agent may do, and everything that holds it to that, as synthesized. */
 export interface AgentAccess {
+  /** The stack it was read from: a sharded fleet's agents all name the fleet's (joined) stack. */
   readonly stack: string;
+  /** In a sharded fleet, the shard stack that holds it. */
+  readonly shard?: string;
   readonly fleet?: string;
   readonly name: string;
   readonly owner?: string;
@@ -148,6 +151,8 @@ export interface InfrastructureEntry {
 export interface AccessMatrix {
   readonly dir: string;
   readonly stacks: readonly string[];
+  /** The stacks each sharded fleet of `stacks` is deployed as (its shared stack first), by fleet stack. */
+  readonly shardedStacks: Readonly<Record<string, readonly string[]>>;
   /** Sorted by stack, then name. */
   readonly agents: readonly AgentAccess[];
   readonly infrastructure: readonly InfrastructureEntry[];
@@ -172,6 +177,7 @@ export function accessMatrix(output: SynthOutput): AccessMatrix {
   const matrix: AccessMatrix = {
     dir: output.dir,
     stacks: views.map((v) => v.name),
+    shardedStacks: Object.fromEntries(views.flatMap((v) => (v.stack.parts ? [[v.name, v.stack.parts]] : []))),
     agents: views.flatMap((v) => agentNames(v).map((name) => agentAccess(v, name))),
     infrastructure: views.flatMap(infrastructureOf),
   };
@@ -268,6 +274,8 @@ function agentAccess(view: StackView, name: string): AgentAccess {
 
   return {
     stack: view.name,
+    // The state that holds a sharded fleet's agent.
+    ...(view.stack.parts && policyBlock ? { shard: view.originOf(policyBlock).stack } : {}),
     fleet: alarms[0]?.fleet ?? fromTags('fleet'),
     name,
     owner: kv.find((e) => e.metadata.owner)?.metadata.owner ?? fromTags('owner'),

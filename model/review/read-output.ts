@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
+import { mergeShards } from './private/merge-shards';
 import { byCodeUnit } from './private/order';
 
 /** A block map of Terraform JSON: `type → name → body` (resources, data sources). */
@@ -20,9 +21,20 @@ export interface StackOutput {
   /** Path of its `cdk.tf.json`, as the reader named it (for messages and SARIF locations). */
   readonly file: string;
   readonly json: TerraformJson;
+  /**
+   * For a sharded fleet joined into one view: the stacks it was read from
+   * (the shared stack first), and each block's own stack and file by address.
+   * @default - the stack is one stack
+   */
+  readonly parts?: readonly string[];
+  readonly origins?: ReadonlyMap<string, { readonly stack: string; readonly file: string }>;
 }
 
-/** Everything a synthesized output directory holds that reviews read: every stack, sorted by name. */
+/**
+ * Everything a synthesized output directory holds that reviews read: every
+ * stack, sorted by name, a sharded fleet's stacks joined into one (named after
+ * the fleet; see `parts`).
+ */
 export interface SynthOutput {
   /** The directory, as the reader named it. */
   readonly dir: string;
@@ -44,7 +56,7 @@ const SYNTH_FIRST = 'run scoped-agents synth first';
 
 /**
  * Reads every `stacks/<name>/cdk.tf.json` under a synthesized output
- * directory (`cdktf.out`), sorted by stack name.
+ * directory (`cdktf.out`), sorted by stack name, each sharded fleet joined into one view.
  *
  * @param dir the directory to read
  * @param shown how messages name it (the path as the user wrote it)
@@ -63,7 +75,7 @@ export function readOutput(dir: string, shown: string = dir): SynthOutput {
     if (!existsSync(path)) throw new OutputError(`${file}: not found — the stack directory has no Terraform JSON; ${SYNTH_FIRST}`);
     return { name, file, json: parseTerraformJson(readFileSync(path, 'utf8'), file) };
   });
-  return { dir: shown, stacks };
+  return { dir: shown, stacks: mergeShards(stacks) };
 }
 
 /**
@@ -93,9 +105,9 @@ export function parseTerraformJson(text: string, file: string): TerraformJson {
 export function outputOf(stacks: readonly { name: string; json: TerraformJson; file?: string }[], dir = '(in memory)'): SynthOutput {
   return {
     dir,
-    stacks: [...stacks]
-      .sort((a, b) => byCodeUnit(a.name, b.name))
-      .map((s) => ({ name: s.name, json: s.json, file: s.file ?? join(dir, 'stacks', s.name, 'cdk.tf.json') })),
+    stacks: mergeShards(
+      [...stacks].sort((a, b) => byCodeUnit(a.name, b.name)).map((s) => ({ name: s.name, json: s.json, file: s.file ?? join(dir, 'stacks', s.name, 'cdk.tf.json') })),
+    ),
   };
 }
 

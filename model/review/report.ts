@@ -58,7 +58,7 @@ function rotationText(agent: AgentAccess): string {
 function agentSection(agent: AgentAccess, multiStack: boolean): string {
   const t = agent.ttl;
   const lines: string[] = [`## ${multiStack ? `${agent.stack}/` : ''}${agent.name}`, ''];
-  lines.push(`- **owner** ${agent.owner ?? '-'} · **platform** ${agent.platform ?? '-'} · **stack** ${code(agent.stack)}${agent.fleet ? ` · **fleet** ${code(agent.fleet)}` : ''}`);
+  lines.push(`- **owner** ${agent.owner ?? '-'} · **platform** ${agent.platform ?? '-'} · **stack** ${code(agent.shard ?? agent.stack)}${agent.fleet ? ` · **fleet** ${code(agent.fleet)}` : ''}`);
   if (agent.identity.vaultRole || agent.identity.vaultPolicy) {
     const carries = agent.identity.vaultRolePolicies.length > 0 ? ` (tokens carry ${agent.identity.vaultRolePolicies.map(code).join(', ')})` : '';
     lines.push(
@@ -102,7 +102,11 @@ function agentSection(agent: AgentAccess, multiStack: boolean): string {
 export function renderMatrixMarkdown(matrix: AccessMatrix): string {
   const multiStack = matrix.stacks.length > 1;
   const noun = matrix.agents.length === 1 ? 'agent' : 'agents';
-  const out: string[] = ['# Access matrix', '', `Read from ${code(matrix.dir)}: ${matrix.agents.length} ${noun} in ${matrix.stacks.map(code).join(', ')}.`, ''];
+  const where = matrix.stacks.map((s) => {
+    const parts = matrix.shardedStacks[s];
+    return parts ? `${code(s)} (sharded: the shared stack and ${parts.length - 1} shard ${parts.length === 2 ? 'stack' : 'stacks'})` : code(s);
+  });
+  const out: string[] = ['# Access matrix', '', `Read from ${code(matrix.dir)}: ${matrix.agents.length} ${noun} in ${where.join(', ')}.`, ''];
   const summary = matrix.agents.map((a) => [
     cell(multiStack ? `${a.stack}/${a.name}` : a.name),
     cell(a.owner ?? '-'),

@@ -149,6 +149,11 @@ export class StackView {
     return index.get(value);
   }
 
+  /** The stack and file a block was read from: its shard's for a shard's block of a joined fleet, else this stack's. */
+  public originOf(block: Pick<TerraformBlock, 'address'>): { readonly stack: string; readonly file: string } {
+    return this.stack.origins?.get(block.address) ?? { stack: this.name, file: this.file };
+  }
+
   /** The block at an address (`type.name` or `data.type.name`). */
   public block(address: string): TerraformBlock | undefined {
     return this.byAddress.get(address);

@@ -6,7 +6,7 @@ export function findingsFor(rule: string, view: StackView) {
   return {
     /** A finding about a block of the stack. */
     at(block: TerraformBlock, f: { agent?: string; grant?: string; message: string; fix: string }): Finding {
-      return { rule, stack: view.name, file: view.file, resource: view.label(block), address: block.address, ...f };
+      return { rule, ...view.originOf(block), resource: view.label(block), address: block.address, ...f };
     },
     /** A finding about something an agent lacks. */
     missing(agent: string, f: { grant?: string; message: string; fix: string }): Finding {

@@ -1,0 +1,68 @@
+import { TerraformProvider } from 'cdktf';
+import { Construct } from 'constructs';
+import { Fleet, Shard } from '../model';
+import { FleetDashboard } from './fleet-dashboard';
+import { FleetRunbooks } from './fleet-runbooks';
+import { UsageSummarySchedule } from './fleet-usage-summary';
+import { FunctionShardPolicy } from './function-shard-policy';
+import { addAgents, FleetCoreParts } from './private/fleet-parts';
+import { ScopedAgent } from './scoped-agent';
+
+/** Props of {@link AgentShard}. */
+export interface AgentShardProps {
+  /** The validated table. */
+  readonly fleet: Fleet;
+  /** The shard (`shardsOf(fleet)`). */
+  readonly shard: Shard;
+  /** The fleet's shared part, usually in another stack (cdktf wires the references through remote state). */
+  readonly core: FleetCoreParts;
+  /**
+   * The GitHub provider for the shard's GitHub environments and runbooks.
+   * @default - the stack's default `github` provider
+   */
+  readonly githubProvider?: TerraformProvider;
+}
+
+/**
+ * One shard of a sharded fleet: a {@link ScopedAgent} per agent of the shard
+ * (each at the address it has in an unsharded fleet), the revoke and rotate
+ * functions' policies over these agents, the shard's daily usage summary
+ * schedule, its dashboard and, with `fleet.runbooks`, its agents' runbooks.
+ */
+export class AgentShard extends Construct {
+  public readonly shard: Shard;
+  /** One construct per agent, by agent name. */
+  public readonly agents: Record<string, ScopedAgent>;
+  /** The shard's dashboard, named after its stack. */
+  public readonly dashboard: FleetDashboard;
+  public readonly runbooks?: FleetRunbooks;
+  /** What the revoke and rotate functions may do to the shard's agents. */
+  public readonly functionPolicies: { readonly revoke: FunctionShardPolicy; readonly rotate: FunctionShardPolicy };
+  public readonly usageSummary: UsageSummarySchedule;
+
+  constructor(scope: Construct, id: string, props: AgentShardProps) {
+    super(scope, id);
+    const { fleet, shard, core } = props;
+    const { settings } = fleet;
+    this.shard = shard;
+    const parts = addAgents(this, { fleet, agents: shard.agents, core, githubProvider: props.githubProvider, dashboardName: shard.stack });
+    this.agents = parts.agents;
+    this.runbooks = parts.runbooks;
+    this.dashboard = parts.dashboard;
+    const names = shard.agents.map((a) => a.name);
+    this.functionPolicies = {
+      revoke: new FunctionShardPolicy(this, 'RevokePolicy', { role: 'revoke', settings, shard: shard.stack, agents: names }),
+      rotate: new FunctionShardPolicy(this, 'RotatePolicy', { role: 'rotate', settings, shard: shard.stack, agents: names }),
+    };
+    const ops = core.operations;
+    this.usageSummary = new UsageSummarySchedule(this, 'UsageSummary', {
+      settings,
+      shard,
+      agents: shard.agents,
+      functionArn: ops.usageSummary.function.functionArn,
+      keyArn: ops.agentOperations.keyArn,
+      scheduleGroup: ops.agentOperations.scheduleGroup,
+      schedulerRoleArn: ops.agentOperations.schedulerRoleArn,
+    });
+  }
+}
