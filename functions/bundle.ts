@@ -112,7 +112,7 @@ function cachedBundle(manifestPath: string, role: FunctionRole, options: string,
 
 /**
  * Records what a build read, atomically (a reader sees the old manifest or the new one, whole).
- * Writes nothing when the build cannot be vouched for: an input outside the project, a
+ * Writes nothing when the build cannot be vouched for: an input that is not a file path, a
  * `tsconfig.json` that extends another, or a tracked path modified since shortly before the
  * build started (esbuild may have read another version than the one hashed here).
  */
@@ -137,27 +137,32 @@ function writeManifest(manifestPath: string, header: Omit<Manifest, 'inputs'>, i
 }
 
 /**
- * The paths whose content decides the bundle, relative to the project root, or `undefined` when
- * an input lies outside the project (or in a plugin namespace) and the bundle is not cached:
+ * The paths whose content decides the bundle, relative to the project root (`../` for a
+ * node_modules linked or hoisted above it), or `undefined` when an input is not a file path
+ * esbuild gave relative to the project (another namespace, another drive) and the bundle is not
+ * cached:
  * - every file esbuild read (the metafile's inputs, node_modules included);
  * - the directories holding them, by their entry names: a file added next to an import can
  *   change what it resolves to (`./x` → `x.ts` before `x/index.ts`);
- * - in each of their ancestor directories up to the project root, `package.json` (`main`,
- *   `exports`, `sideEffects`), `tsconfig.json`/`jsconfig.json` (`paths`, compiler options) and
- *   `node_modules` (by entry names), present or absent;
+ * - in each of their ancestor directories up to the project root (up to the file system's root
+ *   for inputs outside the project), `package.json` (`main`, `exports`, `sideEffects`),
+ *   `tsconfig.json`/`jsconfig.json` (`paths`, compiler options) and `node_modules` (by entry
+ *   names), present or absent;
  * - `node_modules/.package-lock.json`, which npm rewrites on every change to the installed tree
  *   (a package added to a nested `node_modules` that held no input would otherwise go unseen).
- * Not tracked: files above the project root, and a `tsconfig.json` that `extends` another (such
- * a build is not cached, see {@link writeManifest}).
+ * Not tracked: what lies above the project root for inputs inside it (the project's own
+ * package.json, tsconfig.json and node_modules come first), and the file a `tsconfig.json`
+ * `extends` (such a build is not cached, see {@link writeManifest}).
  */
 function tracked(inputs: string[]): string[] | undefined {
-  if (inputs.length === 0 || inputs.some((p) => isAbsolute(p) || p.startsWith('..') || p.includes(':'))) return undefined;
+  if (inputs.length === 0 || inputs.some((p) => isAbsolute(p) || p.includes(':'))) return undefined;
   const paths = new Set<string>(inputs);
   paths.add('node_modules/.package-lock.json');
   const seen = new Set<string>();
   for (const input of inputs) {
     paths.add(posix.dirname(input));
-    // posix.dirname('.') is '.': the walk ends at the project root.
+    // The walk ends at '.' (posix.dirname('.') is '.'). From `../../x/y` it passes `../../x`,
+    // `../..` and `..`: every real ancestor, and a few of the project's besides.
     for (let dir = posix.dirname(input); !seen.has(dir); dir = posix.dirname(dir)) {
       seen.add(dir);
       for (const name of ['package.json', 'tsconfig.json', 'jsconfig.json', 'node_modules']) paths.add(posix.join(dir, name));
