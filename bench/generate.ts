@@ -17,6 +17,18 @@ export interface GenerateOptions {
    * @default - no agent changed
    */
   readonly changedAgent?: string;
+  /**
+   * Shard the fleet by name into this many shards (`fleet.shards.count`).
+   * @default - one stack
+   */
+  readonly shards?: number;
+  /**
+   * Agents appended after the `agentCount` generated ones (named
+   * `extra-<n>`), shaped like the generated rows: a table that differs from
+   * another by added agents only.
+   * @default 0
+   */
+  readonly extraAgents?: number;
 }
 
 const SECRETS = ['hubspot', 'sendgrid', 'jira', 'slack', 'salesforce'] as const;
@@ -37,6 +49,7 @@ export function generateTable(agentCount: number, options: GenerateOptions = {})
     '',
     'fleet:',
     `  name: bench-${agentCount}`,
+    ...(options.shards ? [`  shards: { by: name, count: ${options.shards} }`] : []),
     '',
     'defaults:',
     '  owner: platform@acme.example',
@@ -67,8 +80,9 @@ export function generateTable(agentCount: number, options: GenerateOptions = {})
     );
   }
   lines.push('', 'agents:');
-  for (let i = 0; i < agentCount; i++) {
-    const name = agentName(i);
+  const extra = options.extraAgents ?? 0;
+  for (let i = 0; i < agentCount + extra; i++) {
+    const name = i < agentCount ? agentName(i) : `extra-${i - agentCount + 1}`;
     lines.push(`  - name: ${name}`, `    owner: team${i % 37}@acme.example`, `    platform: ${PLATFORMS[i % PLATFORMS.length]}`);
     // Overrides on a fixed share of the rows.
     if (i % 5 === 0) lines.push('    credentialTtl: 20m', '    credentialMaxTtl: 2h');
