@@ -15,7 +15,7 @@ import { METRICS, SECRET_NAMES, UsageSummaryEvent } from '../../model';
 import { FakeSlack, startFakeSlack } from '../support/fake-slack';
 import { MotoServer, startMoto } from '../support/moto';
 import { synthesizeTable } from '../support/synthesized';
-import { withEnv } from './world';
+import { shardedSeed, withEnv } from './world';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -163,6 +163,61 @@ test('fails, naming every problem, on an event that is not the schedule\'s', asy
   );
   expect(() => parseUsageSummaryEvent(null)).toThrow(/not a usage-summary event/);
   await expect(handleUsageSummary({ action: 'summarize' }, context())).rejects.toThrow(/agents must map each agent name/);
+});
+
+describe('a shard\'s summary (the seed sharded by name into 4)', () => {
+  let shardEvent: UsageSummaryEvent;
+  beforeAll(async () => {
+    // What the shard stack's own schedule sends, read from the synthesized shard stack.
+    const synthesized = await synthesizeTable({ table: shardedSeed('{ by: name, count: 4 }') });
+    const stack = synthesized.stacks.find((s) => s.name === 'scoped-agents-shard-03')!;
+    const schedule = Object.values(stack.json.resource!.aws_scheduler_schedule).find((r) => r.name === 'usage-summary-03')!;
+    shardEvent = JSON.parse((schedule.target as { input: string }).input);
+  }, 60_000);
+
+  test('the shard\'s schedule sends its own agents and its stack name', () => {
+    expect(shardEvent).toEqual({
+      action: 'summarize',
+      agents: { 'invoice-summarizer': { maxCallsPerMinute: 1000 }, 'lead-enricher': { maxCallsPerMinute: 1000 } },
+      shard: 'scoped-agents-shard-03',
+    });
+  });
+
+  test('the message header and text name the shard, over the shard\'s agents only', async () => {
+    const before = slack.accepted.length;
+    const json = await handleUsageSummary(shardEvent, context());
+    expect(slack.refused).toEqual([]);
+    expect(slack.accepted).toHaveLength(before + 1);
+    const posted = slack.accepted.at(-1)!;
+    expect(posted.text).toBe(
+      `Daily usage of fleet scoped-agents (shard scoped-agents-shard-03), 24 h to ${at(END)}: 2 agents, 1920 calls, 4 denied; flagged: 1 spike (invoice-summarizer).`,
+    );
+    expect(posted.blocks![0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Daily usage: fleet scoped-agents (shard scoped-agents-shard-03)' } });
+    expect(json.totals).toEqual({ agents: 2, calls: 1920, denied: 4, orphans: 0, spikes: 1 });
+    expect(JSON.parse(logged.at(-1)!)).toMatchObject({ level: 'info', message: 'posted the usage summary of 2 agents', flagged: ['invoice-summarizer'] });
+  });
+
+  test('an event without a shard names the fleet only', async () => {
+    const { shard: _shard, ...whole } = shardEvent;
+    await handleUsageSummary(whole, context());
+    expect(slack.accepted.at(-1)!.text).toBe(`Daily usage of fleet scoped-agents, 24 h to ${at(END)}: 2 agents, 1920 calls, 4 denied; flagged: 1 spike (invoice-summarizer).`);
+    expect(slack.accepted.at(-1)!.blocks![0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Daily usage: fleet scoped-agents' } });
+  });
+
+  test('fails when the shard is empty: shard must be the shard\'s stack name', () => {
+    expect(() => parseUsageSummaryEvent({ ...shardEvent, shard: '' })).toThrow('the usage-summary event is not usable:\n- shard must be the shard\'s stack name, got ""');
+  });
+
+  test('fails when the shard is not a string, listing it with the event\'s other problems at once', async () => {
+    const bad = { action: 'rotate', agents: { a: { maxCallsPerMinute: 0 } }, shard: 5, end: 'soon' };
+    const message =
+      'the usage-summary event is not usable:\n- action must be "summarize", got "rotate"\n- agents.a.maxCallsPerMinute must be a whole number above 0, got 0\n' +
+      '- shard must be the shard\'s stack name, got 5\n- end must be an ISO 8601 time, got "soon"';
+    expect(() => parseUsageSummaryEvent(bad)).toThrow(message);
+    const before = slack.accepted.length;
+    await expect(handleUsageSummary({ ...shardEvent, shard: 5 }, context())).rejects.toThrow('the usage-summary event is not usable:\n- shard must be the shard\'s stack name, got 5');
+    expect(slack.accepted).toHaveLength(before);
+  });
 });
 
 test('fails when the webhook refuses the post (Lambda then retries the event)', async () => {

@@ -1,16 +1,19 @@
 /**
  * The world the functions run in, for tests: a real OpenBao with the seed's
- * synthesized Vault resources replayed onto it, a moto server for AWS, and the
- * functions' own least-privilege Vault logins stored in Secrets Manager where
- * the Lambdas read them.
+ * (or another table's) synthesized Vault resources replayed onto it, a moto
+ * server for AWS, and the functions' own least-privilege Vault logins stored
+ * in Secrets Manager where the Lambdas read them. A sharded table's stacks are
+ * joined into one (model/review `mergeShards`) and replayed as one.
  */
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { cloudWatchClient } from '../../functions/shared/aws';
-import { Fleet, functionVaultRole, loadFleet, METRICS, renderVaultPolicy, revokerVaultPolicy, rotatorVaultPolicy, SECRET_NAMES } from '../../model';
+import { Fleet, functionVaultRole, loadFleet, METRICS, renderVaultPolicy, revokerVaultPolicy, rotatorVaultPolicy, SECRET_NAMES, Shard, shardsOf } from '../../model';
+import { mergeShards } from '../../model/review/private/merge-shards';
 import { tempDir } from '../helpers';
 import { OpenBaoServer, startOpenBao } from '../support/openbao';
 import { MotoServer, startMoto } from '../support/moto';
@@ -36,7 +39,12 @@ export interface World {
   readonly root: VaultClient;
   readonly aws: Aws;
   readonly fleet: Fleet;
+  /** The stack replayed: the fleet's only stack, or a sharded fleet's stacks joined into one (named after the fleet). */
   readonly stack: SynthesizedStack;
+  /** Every stack as synthesized, before any joining, sorted by name: the fleet's only one, or the shared stack and each shard's. */
+  readonly stacks: readonly SynthesizedStack[];
+  /** The fleet's shards (`shardsOf`); empty without `fleet.shards`. */
+  readonly shards: readonly Shard[];
   /** ARN of the Secrets Manager secret holding each function's own Vault login. */
   readonly loginSecretArn: { readonly revoke: string; readonly rotate: string };
   /** Where each function's Vault policy came from: the synthesized stack (as deployed), or model/operations.ts. */
@@ -48,25 +56,36 @@ export interface World {
 export interface WorldOptions {
   /** Seed values of the synthesized KV entries, by Terraform variable (`seed__<agent>__<secret>`). */
   readonly seeds?: Readonly<Record<string, unknown>>;
+  /** The table to synthesize (absolute path, or relative to the repository root). @default 'agents.yaml' (the seed) */
+  readonly table?: string;
+  /**
+   * The table is sharded: its output is a shared stack and shard stacks, joined
+   * with `mergeShards` (remote-state reads replaced by the shared stack's
+   * expressions) and replayed as one stack. The functions' policies must then
+   * come from the synthesized stacks; the model fallback is refused.
+   * @default false - the output must be exactly one stack
+   */
+  readonly sharded?: boolean;
 }
 
 /**
- * Starts OpenBao and moto, synthesizes the seed table (`agents.yaml`), replays
- * its Vault resources as root — the functions' own policies and AppRole roles
- * among them (installed from model/operations.ts when the stack has none) —
- * and stores a login of each function in Secrets Manager.
+ * Starts OpenBao and moto, synthesizes the seed table (`agents.yaml`, or
+ * `options.table`), replays its Vault resources as root — the functions' own
+ * policies and AppRole roles among them (installed from model/operations.ts
+ * when the stack has none; never for a sharded table) — and stores a login of
+ * each function in Secrets Manager.
  */
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const table = resolve(ROOT, options.table ?? 'agents.yaml');
   const [bao, moto, synthesized, fleet] = await Promise.all([
     // The stack's vault_audit device is enabled over the API, as the provider does.
     startOpenBao({ allowApiAuditDevices: true }),
     startMoto(),
-    synthesizeTable({ table: resolve(ROOT, 'agents.yaml') }),
-    loadFleet({ table: resolve(ROOT, 'agents.yaml') }),
+    synthesizeTable({ table }),
+    loadFleet({ table }),
   ]);
   try {
-    if (synthesized.stacks.length !== 1) throw new Error(`expected one stack, got ${synthesized.stacks.map((s) => s.name).join(', ')}`);
-    const stack = synthesized.stacks[0];
+    const stack = replayedStack(synthesized.stacks, options.sharded === true);
     const root = vaultClient(bao.addr, { token: bao.rootToken });
 
     // Variables without a default: the seeds given, and a placeholder for each required ARN.
@@ -94,6 +113,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       if (synthesized) {
         // The fleet synthesizes the function's policy and AppRole role: replayed above, used as deployed.
         functionPolicy[role] = 'synthesized';
+      } else if (options.sharded) {
+        // The model's policy names every agent itself: it would hide whether the shards' policies grant anything.
+        throw new Error(`the sharded fleet's stacks, joined as ${stack.name}, define no Vault policy ${name}; refusing the model fallback in a sharded world`);
       } else {
         // A stack without them: install the policy model/operations.ts declares, for the fleet's agents.
         const rules = role === 'revoke' ? revokerVaultPolicy(settings, agents) : rotatorVaultPolicy(settings, agents);
@@ -120,6 +142,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       aws,
       fleet,
       stack,
+      stacks: synthesized.stacks,
+      shards: shardsOf(fleet),
       loginSecretArn,
       functionPolicy,
       stop: async () => {
@@ -130,6 +154,46 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     await Promise.all([bao.stop(), moto.stop()]);
     throw e;
   }
+}
+
+/**
+ * The one stack to replay: the only stack, or (sharded) the shared stack with
+ * every shard stack joined into it, each remote-state read of the shared
+ * stack's outputs replaced by the expression that output holds.
+ */
+function replayedStack(stacks: readonly SynthesizedStack[], sharded: boolean): SynthesizedStack {
+  const names = stacks.map((s) => s.name).join(', ');
+  if (!sharded) {
+    if (stacks.length !== 1) throw new Error(`expected one stack, got ${names}`);
+    return stacks[0];
+  }
+  if (stacks.length < 2) throw new Error(`expected a sharded output (a shared stack and shard stacks), got ${names}`);
+  const joined = mergeShards(stacks.map((s) => ({ name: s.name, file: s.file, json: s.json })));
+  if (joined.length !== 1) throw new Error(`expected the stacks ${names} to join into one, got ${joined.map((s) => s.name).join(', ')}`);
+  const left = JSON.stringify(joined[0].json).match(/data\.terraform_remote_state\.[^}"]*/);
+  if (left) throw new Error(`the joined stack ${joined[0].name} still reads remote state: \${${left[0]}}`);
+  return { name: joined[0].name, file: joined[0].file, json: joined[0].json as SynthesizedStack['json'] };
+}
+
+/**
+ * The seed table (`agents.yaml`) with `fleet.shards` set, written to a fresh
+ * temp dir; returns the file. The `shards:` line goes under the seed's
+ * `fleet:` block, or, the seed having none, a `fleet:` block with the default
+ * name is added after `version: 1`.
+ *
+ * @param shards the `shards:` value, YAML flow style @default '{ by: name, count: 4 }'
+ */
+export function shardedSeed(shards = '{ by: name, count: 4 }'): string {
+  const seed = readFileSync(join(ROOT, 'agents.yaml'), 'utf8');
+  const line = `  shards: ${shards}\n`;
+  const fleetBlock = /^fleet:[ \t]*(#.*)?\n/m;
+  const table = fleetBlock.test(seed)
+    ? seed.replace(fleetBlock, (head) => head + line)
+    : seed.replace(/^version: 1[ \t]*(#.*)?\n/m, (head) => `${head}\nfleet:\n  name: scoped-agents\n${line}`);
+  if (table === seed) throw new Error('agents.yaml: found neither a fleet: block nor the version: 1 line to add one after');
+  const file = join(tempDir('scoped-agents-sharded-seed-'), 'agents.yaml');
+  writeFileSync(file, table);
+  return file;
 }
 
 /** An agent's AppRole login material, minted as root (what an operator would hand over at deploy). */
