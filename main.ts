@@ -17,6 +17,8 @@ async function synthesize(): Promise<void> {
   });
   for (const w of fleet.warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
   const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
+  // As in `scoped-agents synth`: cdktf's per-token stack traces are costly to source-map, and are never shown.
+  process.setSourceMapsEnabled(false);
   buildFleetApp(fleet, outdir).app.synth();
   // Each agent's runbook and platform snippets, beside the stacks.
   writeAgentDocuments(fleet, outdir);

@@ -43,6 +43,8 @@ function stackJsonPath(outdir: string): { name: string; file: string } {
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 async function child(mode: string, args: string[]): Promise<Measurement> {
+  // Every mode as the CLI and main.ts synthesize: without source-mapped stack traces (see cli/commands/synth.ts).
+  process.setSourceMapsEnabled(false);
   const t0 = now();
   if (mode === 'ours') {
     // loadFleet + buildFleetApp(...).app.synth(): what `scoped-agents synth` does, minus the agent documents.

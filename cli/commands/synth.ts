@@ -39,6 +39,10 @@ export const synthCommand: Command = {
     const fleet = await loadFleet(files);
     printWarnings(fleet.warnings, io);
 
+    // cdktf records a full stack trace for every lazy value it creates (thousands
+    // an agent); tsx turns source maps on, which maps every frame of each trace:
+    // a fifth of a large synth. Nothing here prints a stack trace.
+    process.setSourceMapsEnabled(false);
     mkdirSync(dirname(out), { recursive: true });
     const staged = join(dirname(out), `.${basename(out)}.staging-${process.pid}`);
     rmSync(staged, { recursive: true, force: true });

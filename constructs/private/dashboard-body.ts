@@ -17,6 +17,8 @@ export interface DashboardAgent {
 /** What {@link dashboardBody} draws. */
 export interface DashboardInput {
   readonly fleet: string;
+  /** What the header says after the fleet's name, e.g. `, page 2 of 10 (agent-a … agent-k)`. @default - nothing */
+  readonly part?: string;
   /** The region the metrics live in (a reference to the region data source). */
   readonly region: string;
   readonly agents: readonly DashboardAgent[];
@@ -24,6 +26,14 @@ export interface DashboardInput {
 
 /** CloudWatch shows at most 100 alarms in one alarm status widget. */
 const ALARMS_PER_WIDGET = 100;
+
+/**
+ * Agents on one dashboard. CloudWatch draws at most 500 metrics in a graph
+ * (the rotations graph has two an agent); and cdktf scans a string once per
+ * token in it, so one body with every alarm ARN of a large fleet costs time
+ * that grows with the square of the fleet.
+ */
+export const DASHBOARD_AGENTS = 100;
 
 type Widget = { type: string; x: number; y: number; width: number; height: number; properties: Record<string, unknown> };
 
@@ -63,7 +73,7 @@ export function dashboardBody(input: DashboardInput): { widgets: Widget[] } {
     height: 2,
     properties: {
       markdown:
-        `# Agents of fleet ${input.fleet}\n` +
+        `# Agents of fleet ${input.fleet}${input.part ?? ''}\n` +
         `Calls and denied calls from each agent's call log (\`${METRICS.namespace}/${METRICS.calls}\`, \`${METRICS.deniedCalls}\`), alarm states, and rotations. ` +
         'A daily summary with orphans and spikes is posted to the team webhook.',
     },

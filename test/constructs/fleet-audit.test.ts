@@ -1,4 +1,7 @@
 import { Fleet, loadFleet } from '../../model';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { TerraformStack, Testing } from 'cdktf';
+import { FleetDashboard } from '../../constructs/fleet-dashboard';
 import { dashboardBody } from '../../constructs/private/dashboard-body';
 import { BASE_SCOPES, fleetFromYaml } from '../helpers';
 import { byName, ref, synthFleet, TerraformJson } from '../synth-helpers';
@@ -289,6 +292,24 @@ describe('the dashboard', () => {
     // The same agents in another order give the same body.
     expect(JSON.stringify(dashboardBody({ fleet: 'f', region: 'eu-west-1', agents }))).toBe(JSON.stringify(body));
   });
+});
+
+test('past 100 agents the dashboard has pages of 100 agents in name order, the first keeping the fleet name; no graph passes 500 metrics', () => {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 'pages');
+  new AwsProvider(stack, 'aws', {});
+  const agents = Array.from({ length: 250 }, (_, i) => ({ name: `a${String(i).padStart(3, '0')}`, alarmArns: ['a', 'b', 'c', 'd'].map((k) => `arn:${i}:${k}`), cloudTrail: true }));
+  const dashboard = new FleetDashboard(stack, 'Dashboard', { settings: seed.settings, region: 'eu-west-1', agents: [...agents].reverse() });
+  const tf = JSON.parse(Testing.synth(stack, true)) as TerraformJson;
+  const pages = Object.values(tf.resource.aws_cloudwatch_dashboard).map((d) => ({ name: d.dashboard_name, body: JSON.parse(String(d.dashboard_body)) }));
+  expect(pages.map((p) => p.name).sort()).toEqual(['scoped-agents', 'scoped-agents-2', 'scoped-agents-3']);
+  expect(dashboard.pages.map((p) => p.node.id)).toEqual(['Resource', 'Page2', 'Page3']);
+  const byPage = Object.fromEntries(pages.map((p) => [p.name, p.body]));
+  expect(byPage['scoped-agents-2'].widgets[0].properties.markdown.split('\n')[0]).toBe('# Agents of fleet scoped-agents, page 2 of 3 (a100 … a199)');
+  expect(byPage['scoped-agents-3'].widgets[1].properties.metrics.map((m: unknown[]) => m[3])).toEqual(agents.slice(200).map((a) => a.name));
+  for (const p of pages) {
+    for (const w of p.body.widgets.filter((x: { type: string }) => x.type === 'metric')) expect([p.name, w.properties.title, w.properties.metrics.length <= 500]).toEqual([p.name, w.properties.title, true]);
+  }
 });
 
 describe('the daily usage summary', () => {
