@@ -108,11 +108,18 @@ export type ShardSettings =
   | { readonly by: 'name'; /** Shards the names hash into. */ readonly count: number; readonly maxAgents: number }
   | { readonly by: 'owner'; readonly maxAgents: number };
 
-/** `fleet.state` in the table. */
-export interface StateSettings {
-  /** One state object per stack at `<keyPrefix>/<stack>/terraform.tfstate`, locked by an S3 lock file. */
-  readonly s3: { readonly bucket: string; readonly region: string; readonly keyPrefix: string; readonly kmsKeyId?: string };
-}
+/** `fleet.state` in the table: exactly one of its backends. */
+export type StateSettings =
+  | {
+      /** One state object per stack at `<keyPrefix>/<stack>/terraform.tfstate`, locked by an S3 lock file. */
+      readonly s3: { readonly bucket: string; readonly region: string; readonly keyPrefix: string; readonly kmsKeyId?: string };
+      readonly hcp?: undefined;
+    }
+  | {
+      /** One HCP Terraform workspace per stack, `<workspacePrefix><stack>`. */
+      readonly hcp: { readonly organization: string; readonly hostname: string; readonly workspacePrefix: string };
+      readonly s3?: undefined;
+    };
 
 /** Where the agents' runbooks are committed on GitHub (`fleet.runbooks` in the table). */
 export interface RunbookRepository {

@@ -134,14 +134,26 @@ export const FleetSettingsSchema = z.strictObject({
   state: z
     .strictObject({
       /** An S3 bucket, one object per stack at `<keyPrefix>/<stack>/terraform.tfstate`, locked with an S3 lock file. */
-      s3: z.strictObject({
-        bucket: text,
-        region: text,
-        /** @default "scoped-agents" */
-        keyPrefix: text.optional(),
-        /** A KMS key (ARN) for the state objects. @default - the bucket's default encryption (SSE-S3) */
-        kmsKeyId: text.optional(),
-      }),
+      s3: z
+        .strictObject({
+          bucket: text,
+          region: text,
+          /** @default "scoped-agents" */
+          keyPrefix: text.optional(),
+          /** A KMS key (ARN) for the state objects. @default - the bucket's default encryption (SSE-S3) */
+          kmsKeyId: text.optional(),
+        })
+        .optional(),
+      /** HCP Terraform (or Terraform Enterprise): one workspace per stack, `<workspacePrefix><stack>`. */
+      hcp: z
+        .strictObject({
+          organization: text,
+          /** @default "app.terraform.io" */
+          hostname: text.optional(),
+          /** @default "" */
+          workspacePrefix: text.optional(),
+        })
+        .optional(),
     })
     .optional(),
 });

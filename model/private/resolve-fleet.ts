@@ -131,10 +131,35 @@ function resolveShards(input: FleetSettingsInput['shards'], problems: SettingPro
 /** Checks `fleet.state` and applies its defaults. */
 function resolveState(input: FleetSettingsInput['state'], problems: SettingProblem[]): StateSettings | undefined {
   if (input === undefined) return undefined;
-  const at = ['fleet', 'state', 's3'];
-  const { bucket, region, kmsKeyId } = input.s3;
-  const keyPrefix = input.s3.keyPrefix ?? 'scoped-agents';
   const before = problems.length;
+  if ((input.s3 === undefined) === (input.hcp === undefined)) {
+    problems.push({
+      rule: input.s3 === undefined ? 'missing-key' : 'invalid-value',
+      path: ['fleet', 'state'],
+      message: input.s3 === undefined ? 'state names no backend' : 'state names two backends; every stack keeps its state in one place',
+      fix: 'give exactly one of s3: { bucket, region } or hcp: { organization }',
+    });
+    return undefined;
+  }
+  if (input.hcp) {
+    const at = ['fleet', 'state', 'hcp'];
+    const { organization } = input.hcp;
+    const hostname = input.hcp.hostname ?? 'app.terraform.io';
+    const workspacePrefix = input.hcp.workspacePrefix ?? '';
+    if (!/^[A-Za-z0-9_-]+$/.test(organization)) {
+      problems.push({ rule: 'invalid-value', path: [...at, 'organization'], value: organization, message: 'organization is not an HCP Terraform organization name', fix: 'write the organization as HCP Terraform shows it, e.g. acme' });
+    }
+    if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/.test(hostname)) {
+      problems.push({ rule: 'invalid-value', path: [...at, 'hostname'], value: hostname, message: 'hostname is not a host name', fix: 'write the host alone, e.g. app.terraform.io or tfe.acme.example' });
+    }
+    if (!/^[A-Za-z0-9_-]*$/.test(workspacePrefix)) {
+      problems.push({ rule: 'invalid-value', path: [...at, 'workspacePrefix'], value: workspacePrefix, message: 'workspacePrefix has characters a workspace name cannot hold', fix: 'use letters, digits, - and _, e.g. agents-' });
+    }
+    return problems.length > before ? undefined : { hcp: { organization, hostname, workspacePrefix } };
+  }
+  const at = ['fleet', 'state', 's3'];
+  const { bucket, region, kmsKeyId } = input.s3!;
+  const keyPrefix = input.s3!.keyPrefix ?? 'scoped-agents';
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
     problems.push({ rule: 'invalid-value', path: [...at, 'bucket'], value: bucket, message: 'bucket is not an S3 bucket name', fix: 'write the state bucket\'s name, 3-63 lowercase letters, digits, dots and hyphens, e.g. acme-terraform-state' });
   }

@@ -1,7 +1,7 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { GithubProvider } from '@cdktf/provider-github/lib/provider';
 import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
-import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from 'cdktf';
 import { FleetSettings } from '../../model';
 
 /** How one stack of a fleet is set up. */
@@ -22,7 +22,8 @@ export interface StackSetup {
  * `VAULT_TOKEN` (or its other auth methods) from the environment, AWS its usual
  * credential chain and `AWS_REGION`, GitHub `GITHUB_TOKEN` and `GITHUB_OWNER`.
  * The backend is `fleet.state.s3` — one object per stack, keyed by the stack's
- * name, locked by an S3 lock file — or a local file.
+ * name, locked by an S3 lock file — or `fleet.state.hcp` — one HCP Terraform
+ * workspace per stack — or a local file.
  */
 export function setUpStack(stack: TerraformStack, setup: StackSetup): void {
   const { settings } = setup;
@@ -32,8 +33,11 @@ export function setUpStack(stack: TerraformStack, setup: StackSetup): void {
   if (setup.github) new GithubProvider(stack, 'github', {});
   // Write-only attributes (the KV entries' data_json_wo) and ephemeral variables need Terraform 1.11.
   stack.addOverride('terraform.required_version', '>= 1.11.0');
-  const s3 = settings.state?.s3;
-  if (s3) {
+  const { s3, hcp } = settings.state ?? {};
+  if (hcp) {
+    // Shards read the shared workspace's outputs: allow it in its settings (remote state sharing).
+    new CloudBackend(stack, { organization: hcp.organization, hostname: hcp.hostname, workspaces: new NamedCloudWorkspace(`${hcp.workspacePrefix}${stack.node.id}`) });
+  } else if (s3) {
     new S3Backend(stack, {
       bucket: s3.bucket,
       region: s3.region,

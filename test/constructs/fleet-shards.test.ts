@@ -222,6 +222,17 @@ describe('state in S3', () => {
   });
 });
 
+test('state in HCP Terraform: a workspace per stack, named with the prefix; shards read the shared workspace through the remote backend', async () => {
+  const { stacks } = await synth(fixtureWith('shards: { by: name, count: 4 }', 'state: { hcp: { organization: acme, workspacePrefix: agents- } }'));
+  for (const name of Object.keys(stacks)) {
+    const terraform = stacks[name].json.terraform as { cloud?: unknown; backend?: unknown };
+    expect([name, terraform.cloud, terraform.backend]).toEqual([name, { hostname: 'app.terraform.io', organization: 'acme', workspaces: { name: `agents-${name}` } }, undefined]);
+  }
+  expect((stacks['acme-agents-shard-00'].json.data as Blocks).terraform_remote_state).toEqual({
+    'cross-stack-reference-input-acme-agents': { backend: 'remote', config: { hostname: 'app.terraform.io', organization: 'acme', workspaces: { name: 'agents-acme-agents' } } },
+  });
+});
+
 test('fails when FleetCore is given a fleet without shards, naming the fleet and the fix', async () => {
   const dir = writeFiles({ 'agents.yaml': FIXTURE });
   const fleet = await loadFleet({ table: join(dir, 'agents.yaml') });

@@ -501,6 +501,30 @@ describe('fleet.state in the table', () => {
     ]);
   });
 
+  it('keeps the state in HCP Terraform: one workspace per stack, app.terraform.io and no prefix by default', async () => {
+    const fleet = await fleetFromYaml(table('  state:\n    hcp: { organization: acme }\n', agentLine('lead-enricher')));
+    expect(fleet.settings.state).toEqual({ hcp: { organization: 'acme', hostname: 'app.terraform.io', workspacePrefix: '' } });
+    const own = await fleetFromYaml(table('  state:\n    hcp: { organization: acme, hostname: tfe.acme.example, workspacePrefix: agents- }\n', agentLine('lead-enricher')));
+    expect(own.settings.state).toEqual({ hcp: { organization: 'acme', hostname: 'tfe.acme.example', workspacePrefix: 'agents-' } });
+  });
+
+  it('fails when the state names two backends, or none', async () => {
+    const fix = 'give exactly one of s3: { bucket, region } or hcp: { organization }';
+    expect(await problemsOf(table('  state:\n    s3: { bucket: acme-terraform-state, region: eu-west-1 }\n    hcp: { organization: acme }\n', agentLine('lead-enricher')))).toEqual([
+      problem({ rule: 'invalid-value', line: 4, column: 5, message: 'state names two backends; every stack keeps its state in one place', fix }),
+    ]);
+    expect(await problemsOf(table('  state: {}\n', agentLine('lead-enricher')))).toEqual([problem({ rule: 'missing-key', line: 3, column: 10, message: 'state names no backend', fix })]);
+  });
+
+  it('fails on an HCP organization, hostname or prefix a workspace cannot have, each at its line', async () => {
+    const problems = await problemsOf(table('  state:\n    hcp:\n      organization: "acme corp"\n      hostname: https://app.terraform.io\n      workspacePrefix: agents/\n', agentLine('lead-enricher')));
+    expect(problems.map((p) => [p.rule, p.line, p.value, p.message])).toEqual([
+      ['invalid-value', 5, 'acme corp', 'organization is not an HCP Terraform organization name'],
+      ['invalid-value', 6, 'https://app.terraform.io', 'hostname is not a host name'],
+      ['invalid-value', 7, 'agents/', 'workspacePrefix has characters a workspace name cannot hold'],
+    ]);
+  });
+
   it('fails when a key inside s3 is unknown, and lists the known keys', async () => {
     expect(await problemsOf(withState('      bucket: acme-terraform-state\n      region: eu-west-1\n      dynamodbTable: locks\n'))).toEqual([
       problem({ rule: 'unknown-key', line: 7, column: 7, value: 'dynamodbTable', message: 'unknown key', fix: 'remove it, or use one of: bucket, keyPrefix, kmsKeyId, region' }),
