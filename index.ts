@@ -5,5 +5,8 @@ export * from './model';
 export * from './constructs';
 export { FleetStack } from './stacks/fleet-stack';
 export type { FleetStackProps } from './stacks/fleet-stack';
+export { AgentShardStack, FleetSharedStack } from './stacks/shard-stacks';
+export type { AgentShardStackProps, FleetSharedStackProps } from './stacks/shard-stacks';
 export { buildFleetApp } from './stacks/fleet-app';
+export type { FleetApp, FleetAppOptions } from './stacks/fleet-app';
 export { writeAgentDocuments } from './stacks/agent-documents';

@@ -78,6 +78,23 @@ describe('scoped-agents validate', () => {
 describe('scoped-agents synth', () => {
   const stackFile = (out: string) => join(out, 'stacks', 'scoped-agents', 'cdk.tf.json');
 
+  test('writes a sharded fleet as its shared stack and one stack per shard, and says which to deploy first', async () => {
+    const out = join(tempDir(), 'cdktf.out');
+    const r = await cli(['synth', '--table', 'test/fixtures/sharded.yaml', '--out', out]);
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toBe(
+      `synthesized 4 agents from test/fixtures/sharded.yaml into 4 stacks under ${join(out, 'stacks')}: acme (shared; deploy it first) and 3 shards of at most 2 agents\n`,
+    );
+    expect(readdirSync(join(out, 'stacks')).sort()).toEqual(['acme', 'acme-finance-acme-example', 'acme-growth-acme-example', 'acme-support-acme-example']);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { stacks: Record<string, { dependencies: string[] }> };
+    expect(Object.fromEntries(Object.entries(manifest.stacks).map(([name, s]) => [name, s.dependencies]))).toEqual({
+      acme: [],
+      'acme-finance-acme-example': ['acme'],
+      'acme-growth-acme-example': ['acme'],
+      'acme-support-acme-example': ['acme'],
+    });
+  });
+
   test('writes the stack, replacing the previous output whole, and leaves no staging directory', async () => {
     const parent = tempDir();
     const out = join(parent, 'cdktf.out');
