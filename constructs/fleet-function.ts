@@ -5,7 +5,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { bundleFunction } from '../functions/bundle';
+import { bundleArchive } from '../functions/bundle';
 import { FleetSettings, FunctionRole, functionName } from '../model';
 import { arnOf, AwsContext } from './private/aws-context';
 import { FleetPolicyDocument, RuntimeRefs, serviceTrust } from './private/function-policies';
@@ -108,7 +108,10 @@ export class FleetFunction extends Construct {
     });
     this.policy = new IamRolePolicy(this, 'Policy', { name: this.functionName, role: this.role.id, policy: JSON.stringify(document) });
 
-    const code = new TerraformAsset(this, 'Code', { path: props.codeDirectory ?? bundleFunction(props.role), type: AssetType.ARCHIVE });
+    // The bundle comes zipped (bundleArchive: once per bundle, deterministic), so cdktf only copies it.
+    const code = props.codeDirectory
+      ? new TerraformAsset(this, 'Code', { path: props.codeDirectory, type: AssetType.ARCHIVE })
+      : new TerraformAsset(this, 'Code', { path: bundleArchive(props.role), type: AssetType.FILE });
     this.resource = new LambdaFunction(this, 'Resource', {
       functionName: this.functionName,
       description: props.description,

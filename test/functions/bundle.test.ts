@@ -3,16 +3,18 @@
  * `index.js` (what the cdktf asset ships) that loads and handles an event in a
  * plain Node process, outside this repository's node_modules. Bundles are
  * cached across processes: esbuild runs again only when what went into a
- * bundle changed.
+ * bundle changed. Each bundle is also zipped, once and deterministically, into
+ * the archive the Lambda function ships.
  */
-import { execFile, execFileSync } from 'child_process';
+import { execFile, execFileSync, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import { buildSync, version as esbuildVersion } from 'esbuild';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { basename, join } from 'path';
 import { promisify } from 'util';
-import { bundleFunction } from '../../functions/bundle';
+import { crc32 } from 'zlib';
+import { bundleArchive, bundleFunction, tableCrc32 } from '../../functions/bundle';
 import { FUNCTIONS } from '../../model';
 
 // The real esbuild, with its builds counted.
@@ -90,19 +92,20 @@ test('the bundled usage-summary handler runs standalone: a malformed schedule pa
   expect(result).toEqual({ ok: false, value: 'the usage-summary event is not usable:\n- agents.a.maxCallsPerMinute must be a whole number above 0, got "many"' });
 });
 
+/** How many times esbuild ran during `fn`. */
+function builds(fn: () => void): number {
+  const build = buildSync as jest.MockedFunction<typeof buildSync>;
+  build.mockClear();
+  fn();
+  return build.mock.calls.length;
+}
+function freshCache(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'scoped-agents-bundles-'));
+  dirs.push(dir);
+  return dir;
+}
+
 describe('the bundle cache', () => {
-  /** How many times esbuild ran during `fn`. */
-  function builds(fn: () => void): number {
-    const build = buildSync as jest.MockedFunction<typeof buildSync>;
-    build.mockClear();
-    fn();
-    return build.mock.calls.length;
-  }
-  function freshCache(): string {
-    const dir = mkdtempSync(join(tmpdir(), 'scoped-agents-bundles-'));
-    dirs.push(dir);
-    return dir;
-  }
   const manifestOf = (cache: string, role: string) => join(cache, `${role}.inputs.json`);
   /** The manifest's key for a file of an installed package (`../…/node_modules/…` when node_modules is linked from above the project). */
   function installed(inputs: Record<string, unknown>, path: string): string {
@@ -248,5 +251,162 @@ describe('the bundle cache', () => {
     expect(readdirSync(cache).sort()).toEqual([...returned[0].map((d) => basename(d)), ...FUNCTIONS.map((r) => `${r}.inputs.json`)].sort());
 
     expect(builds(() => expect(FUNCTIONS.map((role) => bundleFunction(role, cache))).toEqual(returned[0]))).toBe(0);
+  });
+});
+
+describe('the bundle archive', () => {
+  /** The zip readers on this machine: Info-ZIP `unzip` and Python's `zipfile`, each used where present. */
+  const readers = (['unzip', 'python3'] as const).filter((tool) => spawnSync('which', [tool]).status === 0);
+  /** What `reader` finds in the archive: entry names, whether every entry's CRC checks out, and the entries extracted into a new directory. */
+  function read(reader: (typeof readers)[number], archive: string): { names: string[]; verified: boolean; dir: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'scoped-agents-unzipped-'));
+    dirs.push(dir);
+    if (reader === 'unzip') {
+      const names = execFileSync('unzip', ['-Z1', archive], { encoding: 'utf8' }).split('\n').filter((n) => n !== '');
+      const test = spawnSync('unzip', ['-t', archive], { encoding: 'utf8' });
+      execFileSync('unzip', ['-q', archive, '-d', dir]);
+      return { names, verified: test.status === 0 && test.stdout.includes('No errors detected'), dir };
+    }
+    const script = 'import json, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nbad = z.testzip()\nz.extractall(sys.argv[2])\nprint(json.dumps({"names": z.namelist(), "bad": bad}))';
+    const out = JSON.parse(execFileSync('python3', ['-c', script, archive, dir], { encoding: 'utf8' }));
+    return { names: out.names, verified: out.bad === null, dir };
+  }
+
+  /** The fields of a one-entry archive's headers, read at the offsets the APPNOTE gives. */
+  function headers(zip: Buffer) {
+    const end = zip.length - 22;
+    const at = zip.readUInt32LE(end + 16);
+    const local = zip.readUInt32LE(at + 42);
+    return {
+      end: { signature: zip.readUInt32LE(end), entries: zip.readUInt16LE(end + 10), size: zip.readUInt32LE(end + 12), comment: zip.readUInt16LE(end + 20) },
+      central: {
+        signature: zip.readUInt32LE(at),
+        madeBy: zip.readUInt16LE(at + 4),
+        needed: zip.readUInt16LE(at + 6),
+        flags: zip.readUInt16LE(at + 8),
+        method: zip.readUInt16LE(at + 10),
+        time: zip.readUInt16LE(at + 12),
+        date: zip.readUInt16LE(at + 14),
+        crc: zip.readUInt32LE(at + 16),
+        extra: zip.readUInt16LE(at + 30),
+        comment: zip.readUInt16LE(at + 32),
+        external: zip.readUInt32LE(at + 38),
+        local,
+        name: zip.subarray(at + 46, at + 46 + zip.readUInt16LE(at + 28)).toString(),
+      },
+      local: {
+        signature: zip.readUInt32LE(local),
+        flags: zip.readUInt16LE(local + 6),
+        time: zip.readUInt16LE(local + 10),
+        date: zip.readUInt16LE(local + 12),
+        crc: zip.readUInt32LE(local + 14),
+        extra: zip.readUInt16LE(local + 28),
+      },
+    };
+  }
+
+  test('lies beside the bundle directory and is byte-identical across calls and across caches', () => {
+    const cache = freshCache();
+    const archive = bundleArchive('notify', cache);
+    expect(archive).toBe(join(cache, `${basename(bundleFunction('notify', cache))}.archive-1`, 'archive.zip'));
+    const bytes = readFileSync(archive);
+    expect(bundleArchive('notify', cache)).toBe(archive);
+    expect(readFileSync(archive).equals(bytes)).toBe(true);
+
+    const other = freshCache();
+    const elsewhere = bundleArchive('notify', other);
+    expect(elsewhere).not.toBe(archive);
+    expect(readFileSync(elsewhere).equals(bytes)).toBe(true);
+  });
+
+  test('holds index.js alone, with a fixed time, fixed attributes and no extra fields', () => {
+    const archive = bundleArchive('revoke', cacheDir);
+    const code = readFileSync(join(bundleFunction('revoke', cacheDir), 'index.js'));
+    const h = headers(readFileSync(archive));
+    expect(h.end).toEqual({ signature: 0x06054b50, entries: 1, size: 46 + 'index.js'.length, comment: 0 });
+    expect(h.central).toEqual({
+      signature: 0x02014b50,
+      madeBy: 0x0314, // Unix, 2.0
+      needed: 20,
+      flags: 0,
+      method: 8, // DEFLATE
+      time: 0, // 00:00:00
+      date: (0 << 9) | (1 << 5) | 1, // 1980-01-01
+      crc: crc32(code),
+      extra: 0,
+      comment: 0,
+      external: 0o100644 * 0x10000, // regular file, rw-r--r--
+      local: 0,
+      name: 'index.js',
+    });
+    expect(h.local).toEqual({ signature: 0x04034b50, flags: 0, time: 0, date: 33, crc: crc32(code), extra: 0 });
+  });
+
+  test('unzips to exactly index.js, the bundle\'s bytes, its CRC verified', () => {
+    expect(readers.length).toBeGreaterThan(0);
+    const archive = bundleArchive('rotate', cacheDir);
+    const code = readFileSync(join(bundleFunction('rotate', cacheDir), 'index.js'));
+    for (const reader of readers) {
+      const { names, verified, dir } = read(reader, archive);
+      expect({ reader, names, verified }).toEqual({ reader, names: ['index.js'], verified: true });
+      expect(readFileSync(join(dir, 'index.js')).equals(code)).toBe(true);
+    }
+  });
+
+  test('holds every file of the bundle directory, sorted by name', () => {
+    const cache = freshCache();
+    const dir = bundleFunction('notify', cache);
+    writeFileSync(join(dir, 'LICENSE.txt'), 'planted\n'.repeat(100));
+    writeFileSync(join(dir, 'a.json'), '{}');
+    const archive = bundleArchive('notify', cache);
+    for (const reader of readers) {
+      const { names, verified, dir: out } = read(reader, archive);
+      expect({ reader, names, verified }).toEqual({ reader, names: ['LICENSE.txt', 'a.json', 'index.js'], verified: true });
+      for (const name of names) expect(readFileSync(join(out, name)).equals(readFileSync(join(dir, name)))).toBe(true);
+    }
+  });
+
+  test('the handler inside runs: an event without alarms posts nothing', () => {
+    const { dir } = read(readers[0], bundleArchive('notify', cacheDir));
+    expect(invoke(dir, { Records: [] }, ENV)).toEqual({ ok: true, value: { posted: 0 } });
+  });
+
+  test('a second call neither rewrites the archive nor runs esbuild; a removed archive is written again, the same, without esbuild', () => {
+    const cache = freshCache();
+    let archive = '';
+    expect(builds(() => (archive = bundleArchive('usage-summary', cache)))).toBe(1);
+    const bytes = readFileSync(archive);
+    const { mtimeMs, ino } = statSync(archive);
+
+    expect(builds(() => expect(bundleArchive('usage-summary', cache)).toBe(archive))).toBe(0);
+    expect(statSync(archive)).toMatchObject({ mtimeMs, ino });
+
+    rmSync(archive);
+    expect(builds(() => expect(bundleArchive('usage-summary', cache)).toBe(archive))).toBe(0);
+    expect(readFileSync(archive).equals(bytes)).toBe(true);
+  });
+
+  test('synths archiving at the same time into one cache agree and leave nothing half-written', async () => {
+    const cache = freshCache();
+    const script = `
+      const { bundleArchive } = require(${JSON.stringify(join(ROOT, 'functions', 'bundle'))});
+      process.stdout.write(JSON.stringify(${JSON.stringify(FUNCTIONS)}.map((role) => bundleArchive(role, ${JSON.stringify(cache)}))));`;
+    const synths = await Promise.all(
+      [1, 2, 3, 4].map(() => promisify(execFile)(process.execPath, ['-r', 'tsx/cjs', '-e', script], { cwd: ROOT, encoding: 'utf8' })),
+    );
+    const returned = synths.map(({ stdout }) => JSON.parse(stdout) as string[]);
+    expect(new Set(returned.map((r) => JSON.stringify(r))).size).toBe(1);
+    for (const archive of returned[0]) {
+      expect(readdirSync(join(archive, '..'))).toEqual(['archive.zip']);
+      const role = basename(join(archive, '..')).replace(/-[0-9a-f]{16}\.archive-1$/, '');
+      expect(readFileSync(archive).equals(readFileSync(bundleArchive(role as (typeof FUNCTIONS)[number], cacheDir)))).toBe(true);
+    }
+  });
+
+  test('the table CRC-32 (for Node before 20.15) agrees with zlib.crc32', () => {
+    expect(tableCrc32(Buffer.from('123456789'))).toBe(0xcbf43926);
+    for (const data of [Buffer.alloc(0), Buffer.from('a'), Buffer.alloc(1000, 0xff), readFileSync(join(bundleFunction('notify', cacheDir), 'index.js'))]) {
+      expect(tableCrc32(data)).toBe(crc32(data));
+    }
   });
 });
