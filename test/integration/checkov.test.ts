@@ -183,12 +183,15 @@ interface TableScan {
   readonly seconds: number;
 }
 
+/** The proof tables, and a sharded fleet: shared and shard stacks, S3 backends, remote-state reads. */
+const TABLES = [...PROOF_TABLES, { label: 'sharded fleet (test/fixtures/sharded.yaml)', files: { table: 'test/fixtures/sharded.yaml' } }];
+
 let scans: TableScan[];
 let raw: CheckovReport;
 
 beforeAll(async () => {
   const synthesized = await Promise.all(
-    PROOF_TABLES.map(async ({ label, files }) => ({ label, ...(await synthesizeTable(files)) })),
+    TABLES.map(async ({ label, files }) => ({ label, ...(await synthesizeTable(files)) })),
   );
   // checkov spends most of its ~3 s starting up: run every scan at once.
   const [rawScan, ...tableScans] = await Promise.all([
@@ -208,7 +211,7 @@ beforeAll(async () => {
   process.stdout.write(`\ncheckov ${CHECKOV_ARGS.join(' ')}\n${lines.join('\n')}\n\n`);
 }, 60_000);
 
-describe.each(PROOF_TABLES.map((t) => t.label))('checkov over the synthesized %s', (label) => {
+describe.each(TABLES.map((t) => t.label))('checkov over the synthesized %s', (label) => {
   const scan = (): TableScan => scans.find((s) => s.label === label)!;
   const results = (): NonNullable<CheckovReport['results']> => {
     const { results } = scan().report;
