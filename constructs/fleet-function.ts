@@ -48,7 +48,7 @@ export interface FleetFunctionProps {
   readonly memorySize?: number;
   /**
    * Directory holding the bundled `index.js`.
-   * @default - `bundleFunction(role)`, an esbuild bundle of `functions/<role>/index.ts`
+   * @default - `bundleArchive(role)`: the esbuild bundle of `functions/<role>/index.ts`, zipped once per bundle
    */
   readonly codeDirectory?: string;
 }
