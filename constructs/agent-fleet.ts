@@ -9,7 +9,7 @@ import { FleetDashboard } from './fleet-dashboard';
 import { FleetOperations } from './fleet-operations';
 import { FleetRunbooks } from './fleet-runbooks';
 import { GithubActionsIdentity } from './github-actions-identity';
-import { addAgents, addFleetCore } from './private/fleet-parts';
+import { addAgents, addFleetCore, fleetReferences } from './private/fleet-parts';
 import { ScopedAgent } from './scoped-agent';
 
 /** Props of {@link AgentFleet}. */
@@ -81,7 +81,7 @@ export class AgentFleet extends Construct {
     this.awsSecrets = core.awsSecrets;
     this.operations = core.operations;
     this.githubActions = core.githubActions;
-    const parts = addAgents(this, { fleet: props.fleet, agents: props.fleet.agents, core, githubProvider: props.githubProvider });
+    const parts = addAgents(this, { fleet: props.fleet, agents: props.fleet.agents, refs: fleetReferences(core), githubProvider: props.githubProvider });
     this.agents = parts.agents;
     this.runbooks = parts.runbooks;
     this.dashboard = parts.dashboard;

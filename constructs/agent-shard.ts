@@ -5,7 +5,7 @@ import { FleetDashboard } from './fleet-dashboard';
 import { FleetRunbooks } from './fleet-runbooks';
 import { UsageSummarySchedule } from './fleet-usage-summary';
 import { FunctionShardPolicy } from './function-shard-policy';
-import { addAgents, FleetCoreParts } from './private/fleet-parts';
+import { addAgents, FleetCoreParts, fleetReferences, localReferences } from './private/fleet-parts';
 import { ScopedAgent } from './scoped-agent';
 
 /** Props of {@link AgentShard}. */
@@ -45,7 +45,9 @@ export class AgentShard extends Construct {
     const { fleet, shard, core } = props;
     const { settings } = fleet;
     this.shard = shard;
-    const parts = addAgents(this, { fleet, agents: shard.agents, core, githubProvider: props.githubProvider, dashboardName: shard.stack });
+    // Each shared value crosses stacks once, into a local the shard's agents share.
+    const refs = localReferences(this, fleetReferences(core));
+    const parts = addAgents(this, { fleet, agents: shard.agents, refs, githubProvider: props.githubProvider, dashboardName: shard.stack });
     this.agents = parts.agents;
     this.runbooks = parts.runbooks;
     this.dashboard = parts.dashboard;
@@ -54,15 +56,14 @@ export class AgentShard extends Construct {
       revoke: new FunctionShardPolicy(this, 'RevokePolicy', { role: 'revoke', settings, shard: shard.stack, agents: names }),
       rotate: new FunctionShardPolicy(this, 'RotatePolicy', { role: 'rotate', settings, shard: shard.stack, agents: names }),
     };
-    const ops = core.operations;
     this.usageSummary = new UsageSummarySchedule(this, 'UsageSummary', {
       settings,
       shard,
       agents: shard.agents,
-      functionArn: ops.usageSummary.function.functionArn,
-      keyArn: ops.agentOperations.keyArn,
-      scheduleGroup: ops.agentOperations.scheduleGroup,
-      schedulerRoleArn: ops.agentOperations.schedulerRoleArn,
+      functionArn: refs.usageSummaryFunctionArn,
+      keyArn: refs.operations.keyArn,
+      scheduleGroup: refs.operations.scheduleGroup,
+      schedulerRoleArn: refs.operations.schedulerRoleArn,
     });
   }
 }

@@ -2,11 +2,11 @@ import { Audit } from '@cdktf/provider-vault/lib/audit';
 import { AuthBackend } from '@cdktf/provider-vault/lib/auth-backend';
 import { AwsSecretBackend } from '@cdktf/provider-vault/lib/aws-secret-backend';
 import { Mount } from '@cdktf/provider-vault/lib/mount';
-import { TerraformProvider, TerraformVariable } from 'cdktf';
+import { TerraformLocal, TerraformProvider, TerraformVariable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { Agent, ALARM_KINDS, awsAccessOf, Fleet, loginMethodOf, vaultAuditPath } from '../../model';
 import { FleetDashboard } from '../fleet-dashboard';
-import { FleetOperations } from '../fleet-operations';
+import { AgentOperations, FleetOperations } from '../fleet-operations';
 import { FleetRunbooks } from '../fleet-runbooks';
 import { GithubActionsIdentity } from '../github-actions-identity';
 import { ScopedAgent } from '../scoped-agent';
@@ -109,6 +109,79 @@ export function addFleetCore(scope: Construct, props: FleetCoreInput): FleetCore
   return { kvMount, appRole, vaultAudit, awsSecrets, brokerPrincipalArn, operations, githubActions };
 }
 
+/**
+ * What each agent attaches to, as values: references to the fleet's core
+ * parts, or (in a shard) to the shard's locals that read them once.
+ */
+export interface FleetReferences {
+  readonly kvMount: string;
+  readonly appRoleBackend: string;
+  readonly awsSecretBackend?: string;
+  readonly brokerPrincipalArn?: string;
+  readonly jwtBackend?: string;
+  readonly githubOidcProviderArn?: string;
+  readonly operations: AgentOperations;
+  readonly vaultAddr: string;
+  readonly region: string;
+  readonly usageSummaryFunctionArn: string;
+  /** Agents whose IAM role the fleet trail counts. */
+  readonly trailed: ReadonlySet<string>;
+}
+
+/** The references of a fleet's core parts, as its agents use them. */
+export function fleetReferences(core: FleetCoreParts): FleetReferences {
+  const ops = core.operations;
+  return {
+    kvMount: core.kvMount.path,
+    appRoleBackend: core.appRole.path,
+    awsSecretBackend: core.awsSecrets?.path,
+    brokerPrincipalArn: core.brokerPrincipalArn,
+    jwtBackend: core.githubActions?.jwtBackendPath,
+    githubOidcProviderArn: core.githubActions?.oidcProviderArn,
+    operations: ops.agentOperations,
+    vaultAddr: ops.vaultAddr,
+    region: ops.region,
+    usageSummaryFunctionArn: ops.usageSummary.function.functionArn,
+    trailed: new Set(Object.keys(ops.cloudTrail?.filters ?? {})),
+  };
+}
+
+/**
+ * `refs` with every reference read once into a Terraform local of `scope`'s
+ * stack (`fleet_<name>`), which the agents then use: a shard reads each
+ * shared value through one cross-stack reference, not one per use.
+ */
+export function localReferences(scope: Construct, refs: FleetReferences): FleetReferences {
+  const local = (name: string, value: string): string => {
+    if (!Token.isUnresolved(value)) return value;
+    const l = new TerraformLocal(scope, `Local-${name}`, value);
+    l.overrideLogicalId(`fleet_${name}`);
+    return l.asString;
+  };
+  const optional = (name: string, value: string | undefined): string | undefined => (value === undefined ? undefined : local(name, value));
+  const ops = refs.operations;
+  return {
+    kvMount: local('kv_mount', refs.kvMount),
+    appRoleBackend: local('approle_backend', refs.appRoleBackend),
+    awsSecretBackend: optional('aws_secret_backend', refs.awsSecretBackend),
+    brokerPrincipalArn: optional('broker_principal_arn', refs.brokerPrincipalArn),
+    jwtBackend: optional('jwt_backend', refs.jwtBackend),
+    githubOidcProviderArn: optional('github_oidc_provider_arn', refs.githubOidcProviderArn),
+    operations: {
+      topicArn: local('topic_arn', ops.topicArn),
+      keyArn: local('key_arn', ops.keyArn),
+      rotateFunctionArn: local('rotate_function_arn', ops.rotateFunctionArn),
+      rotateFunctionName: local('rotate_function_name', ops.rotateFunctionName),
+      scheduleGroup: local('schedule_group', ops.scheduleGroup),
+      schedulerRoleArn: local('scheduler_role_arn', ops.schedulerRoleArn),
+    },
+    vaultAddr: local('vault_addr', refs.vaultAddr),
+    region: local('region', refs.region),
+    usageSummaryFunctionArn: local('usage_summary_function_arn', refs.usageSummaryFunctionArn),
+    trailed: refs.trailed,
+  };
+}
+
 /** What {@link addAgents} adds. */
 export interface AgentParts {
   readonly agents: Record<string, ScopedAgent>;
@@ -119,46 +192,45 @@ export interface AgentParts {
 /**
  * Adds one {@link ScopedAgent} per agent (id: the agent's name), their
  * runbooks in GitHub when the table asks, and a dashboard of them, all
- * attached to the fleet's core parts.
+ * attached to the fleet's core parts through `refs`.
  *
  * @param agents the agents to add: the whole fleet, or one shard
  * @param dashboardName the dashboard's name @default - the fleet's
  */
 export function addAgents(
   scope: Construct,
-  props: { fleet: Fleet; agents: readonly Agent[]; core: FleetCoreParts; githubProvider?: TerraformProvider; dashboardName?: string },
+  props: { fleet: Fleet; agents: readonly Agent[]; refs: FleetReferences; githubProvider?: TerraformProvider; dashboardName?: string },
 ): AgentParts {
-  const { fleet, core } = props;
+  const { fleet, refs } = props;
   const { settings } = fleet;
   const agents: Record<string, ScopedAgent> = {};
   for (const agent of props.agents) {
     agents[agent.name] = new ScopedAgent(scope, agent.name, {
       agent,
       settings,
-      kvMount: core.kvMount.path,
-      appRoleBackend: core.appRole.path,
-      operations: core.operations.agentOperations,
+      kvMount: refs.kvMount,
+      appRoleBackend: refs.appRoleBackend,
+      operations: refs.operations,
       credentials: fleet.credentials,
-      awsSecretBackend: core.awsSecrets?.path,
-      brokerPrincipalArn: core.brokerPrincipalArn,
-      jwtBackend: core.githubActions?.jwtBackendPath,
-      githubOidcProviderArn: core.githubActions?.oidcProviderArn,
-      githubEnvironment: agent.github ? { vaultAddr: core.operations.vaultAddr, provider: props.githubProvider } : undefined,
+      awsSecretBackend: refs.awsSecretBackend,
+      brokerPrincipalArn: refs.brokerPrincipalArn,
+      jwtBackend: refs.jwtBackend,
+      githubOidcProviderArn: refs.githubOidcProviderArn,
+      githubEnvironment: agent.github ? { vaultAddr: refs.vaultAddr, provider: props.githubProvider } : undefined,
     });
   }
   const runbooks = settings.runbooks
     ? new FleetRunbooks(scope, 'Runbooks', { fleet: { ...fleet, agents: props.agents }, repository: settings.runbooks, provider: props.githubProvider })
     : undefined;
 
-  const trailed = new Set(Object.keys(core.operations.cloudTrail?.filters ?? {}));
   const dashboard = new FleetDashboard(scope, 'Dashboard', {
     settings,
     name: props.dashboardName,
-    region: core.operations.region,
+    region: refs.region,
     agents: props.agents.map((a) => ({
       name: a.name,
       alarmArns: ALARM_KINDS.map((kind) => agents[a.name].monitoring.alarms[kind].arn),
-      cloudTrail: trailed.has(a.name),
+      cloudTrail: refs.trailed.has(a.name),
     })),
   });
   return { agents, runbooks, dashboard };

@@ -100,6 +100,20 @@ describe('a fleet sharded by name (the fixture, count 4)', () => {
     }
   });
 
+  test('each shard reads every shared value once, into a local its agents share; the same outputs whichever agents it holds', () => {
+    const names = ['fleet_approle_backend', 'fleet_aws_secret_backend', 'fleet_broker_principal_arn', 'fleet_github_oidc_provider_arn', 'fleet_jwt_backend', 'fleet_key_arn', 'fleet_kv_mount', 'fleet_region', 'fleet_rotate_function_arn', 'fleet_rotate_function_name', 'fleet_schedule_group', 'fleet_scheduler_role_arn', 'fleet_topic_arn', 'fleet_usage_summary_function_arn'];
+    const outputs = Object.keys(sharded.stacks['acme-agents'].json.output as object).sort();
+    for (const stack of ['acme-agents-shard-00', 'acme-agents-shard-01']) {
+      const locals = sharded.stacks[stack].json.locals as Record<string, string>;
+      expect([stack, Object.keys(locals).sort()]).toEqual([stack, names]);
+      // Every local is one remote-state read, and the shards read the same outputs.
+      expect([stack, Object.values(locals).map((v) => /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-acme-agents\.outputs\.([A-Za-z0-9_-]+)\}$/.exec(v)?.[1]).sort()]).toEqual([stack, outputs]);
+      // Agents use the locals, never the remote state directly.
+      const { locals: _l, data: _d, ...rest } = sharded.stacks[stack].json;
+      expect([stack, JSON.stringify(rest).includes('terraform_remote_state')]).toEqual([stack, false]);
+    }
+  });
+
   test("an agent's resources keep their addresses and arguments: the joined shards equal the unsharded stack, resource by resource", () => {
     const flatStack = flat.stacks['acme-agents'];
     const [joined] = mergeShards(Object.values(sharded.stacks).map((s) => ({ name: s.name, file: s.file, json: s.json as never })));
@@ -144,8 +158,10 @@ describe('a fleet sharded by name (the fixture, count 4)', () => {
       shard: 'acme-agents-shard-00',
       agents: { 'release-bot': { maxCallsPerMinute: 1000 }, 'report-writer': { maxCallsPerMinute: 1000 } },
     });
-    expect((schedule.target as { arn: string }).arn).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-acme-agents\.outputs\.cross-stack-output-aws_lambda_functionfleet_Operations_UsageSummary_Function_[0-9A-F]+arn\}$/);
-    expect(schedule.group_name).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-acme-agents\.outputs\./);
+    expect([(schedule.target as { arn: string }).arn, schedule.group_name]).toEqual(['${local.fleet_usage_summary_function_arn}', '${local.fleet_schedule_group}']);
+    expect((shard.json.locals as Record<string, string>).fleet_usage_summary_function_arn).toMatch(
+      /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-acme-agents\.outputs\.cross-stack-output-aws_lambda_functionfleet_Operations_UsageSummary_Function_[0-9A-F]+arn\}$/,
+    );
     const dashboards = Object.values(resources(shard).aws_cloudwatch_dashboard).map((d) => d.dashboard_name);
     expect(dashboards).toEqual(['acme-agents-shard-00']);
   });

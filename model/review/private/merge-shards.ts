@@ -3,6 +3,7 @@ import type { StackOutput, TerraformBlocks, TerraformJson } from '../read-output
 /** What cdktf names the remote-state read of another stack's outputs: `cross-stack-reference-input-<stack>`. */
 const REMOTE_STATE_PREFIX = 'cross-stack-reference-input-';
 const REMOTE_OUTPUT = /data\.terraform_remote_state\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)/g;
+const LOCAL = /(?<![\w.-])local\.([A-Za-z0-9_-]+)/g;
 
 /**
  * Joins a sharded fleet's stacks into one view, so that reviews read a fleet
@@ -10,8 +11,9 @@ const REMOTE_OUTPUT = /data\.terraform_remote_state\.([A-Za-z0-9_-]+)\.outputs\.
  * output through cdktf's cross-stack remote state (a shard) is folded into
  * that stack (the fleet's shared stack).
  *
- * In the joined JSON each remote-state read is replaced by the expression the
- * shared stack's output holds (`${data.terraform_remote_state.….outputs.x}` →
+ * In the joined JSON each use of a shard's local is replaced by the local's
+ * expression, and each remote-state read by the expression the shared stack's
+ * output holds (`${data.terraform_remote_state.….outputs.x}` →
  * `${vault_auth_backend.fleet_AppRole_….path}`), the remote-state blocks are
  * dropped, and a shard block whose address another stack already uses (each
  * shard has its own `fleet_Dashboard_…`) gets `--<stack>` appended to its name.
@@ -66,6 +68,13 @@ function joined(shared: StackOutput, shards: readonly StackOutput[]): StackOutpu
     let text = JSON.stringify({ resource: shard.json.resource ?? {}, data: shard.json.data ?? {}, variable: shard.json.variable ?? {} });
     // Renamed first: the expressions put in next point into the shared stack, never at a renamed block.
     for (const [from, to] of renames) text = text.split(`${from}.`).join(`${to}.`).split(`"${from}"`).join(`"${to}"`);
+    // The shard's locals (each shared value read once) first: their values are the remote-state reads.
+    const locals = (shard.json.locals ?? {}) as Record<string, unknown>;
+    text = text.replace(LOCAL, (whole, name: string) => {
+      const value = locals[name];
+      const m = typeof value === 'string' ? /^\$\{([^{}]*)\}$/.exec(value) : null;
+      return m ? m[1] : whole;
+    });
     text = text.replace(REMOTE_OUTPUT, (whole, state: string, output: string) => {
       if (state !== remote) return whole;
       const value = outputs[output]?.value;
