@@ -19,6 +19,11 @@
  *   the Terraform type; each instance gets the raw config as its attributes
  *   (the typed constructor is still run, so module loading and the classes'
  *   own construction are paid).
+ * - `classes-refs`: `classes`, with every `${type.name.attr}` reference to a
+ *   block of the stack written as the token a hand-written program would use
+ *   (`role.getStringAttribute('arn')`) instead of the literal string it
+ *   resolves to: what the same resources cost in a bare-cdktf program that
+ *   wires them together.
  */
 import { App, LocalBackend, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
@@ -33,7 +38,7 @@ export interface TerraformJson {
 }
 
 /** Which baseline to build. */
-export type BaselineKind = 'core' | 'classes';
+export type BaselineKind = 'core' | 'classes' | 'classes-refs';
 
 type Raw = Record<string, unknown>;
 
@@ -104,10 +109,22 @@ export function preloadBindings(json: TerraformJson): void {
   for (const type of Object.keys(json.resource ?? {})) bindingClass('resource', type);
 }
 
-/** Gives an instance of a provider binding the raw config as its attributes. */
-function rawAttributes<T extends object>(element: T, raw: Raw): T {
-  Object.defineProperty(element, 'synthesizeAttributes', { value: () => raw });
+/** Gives an instance of a provider binding the raw config as its attributes (read when the stack synthesizes). */
+function rawAttributes<T extends object>(element: T, raw: () => Raw): T {
+  Object.defineProperty(element, 'synthesizeAttributes', { value: raw });
   return element;
+}
+
+const REFERENCE = /\$\{((?:data\.)?[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z0-9_]+)\}/g;
+
+/** `value` with each `${type.name.attr}` of a block in `blocks` replaced by that block's attribute token. */
+function withTokens(value: unknown, blocks: ReadonlyMap<string, TerraformResource | TerraformDataSource>): unknown {
+  if (typeof value === 'string') {
+    return value.includes('${') ? value.replace(REFERENCE, (whole, address: string, attr: string) => blocks.get(address)?.getStringAttribute(attr) ?? whole) : value;
+  }
+  if (Array.isArray(value)) return value.map((v) => withTokens(v, blocks));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'depends_on' ? v : withTokens(v, blocks)]));
+  return value;
 }
 
 /** Builds the baseline app for one synthesized stack. */
@@ -121,7 +138,7 @@ export function buildBaseline(json: TerraformJson, stackName: string, outdir: st
     blocks.forEach((raw, i) => {
       const id = `provider.${type}.${i}`;
       if (kind === 'core') new RawProvider(stack, id, type, tf.required_providers?.[type], raw);
-      else rawAttributes(new (bindingClass('provider', type))(stack, id, {}), raw);
+      else rawAttributes(new (bindingClass('provider', type))(stack, id, {}), () => raw);
     });
   }
   for (const [name, raw] of Object.entries(json.variable ?? {})) {
@@ -130,21 +147,30 @@ export function buildBaseline(json: TerraformJson, stackName: string, outdir: st
     variable.overrideLogicalId(name);
     for (const [key, value] of Object.entries(others)) variable.addOverride(key, value);
   }
+  const blocks = new Map<string, TerraformResource | TerraformDataSource>();
+  const configs: { element: TerraformResource | TerraformDataSource; raw: Raw }[] = [];
   for (const [block, kindOf] of [['data', 'data'], ['resource', 'resource']] as const) {
     for (const [type, byName] of Object.entries(json[block] ?? {})) {
-      const ctor = kind === 'classes' ? bindingClass(kindOf, type) : undefined;
+      const ctor = kind === 'core' ? undefined : bindingClass(kindOf, type);
       for (const [name, config] of Object.entries(byName)) {
         const raw = withoutMetadata(config);
         const id = `${block}.${type}.${name}`;
-        let element: TerraformResource | TerraformDataSource | TerraformProvider;
-        if (ctor) element = rawAttributes(new ctor(stack, id, {}), raw);
-        else if (kindOf === 'data') element = new RawDataSource(stack, id, type, raw);
+        let element: TerraformResource | TerraformDataSource;
+        if (ctor) {
+          const entry = { element: undefined as unknown as TerraformResource, raw };
+          element = rawAttributes(new ctor(stack, id, {}) as TerraformResource, () => entry.raw);
+          entry.element = element as TerraformResource;
+          configs.push(entry);
+        } else if (kindOf === 'data') element = new RawDataSource(stack, id, type, raw);
         else element = new RawResource(stack, id, type, raw);
-        (element as TerraformResource).overrideLogicalId(name);
+        element.overrideLogicalId(name);
+        blocks.set(block === 'data' ? `data.${type}.${name}` : `${type}.${name}`, element);
         // Meta-arguments cdktf writes from its own fields (and would blank from raw attributes).
         if (raw.depends_on !== undefined) element.addOverride('depends_on', raw.depends_on);
       }
     }
   }
+  // Every block exists now: wire the references as a program would, through the blocks' attributes.
+  if (kind === 'classes-refs') for (const entry of configs) entry.raw = withTokens(entry.raw, blocks) as Raw;
   return app;
 }

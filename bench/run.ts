@@ -65,16 +65,16 @@ async function child(mode: string, args: string[]): Promise<Measurement> {
     const t5 = now();
     return { loadS: t1 - t0, workS: t4 - t1, peakMB: peak, detail: { loadFleetS: t2 - t1, constructS: t3 - t2, synthS: t4 - t3, documentsS: t5 - t4 } };
   }
-  if (mode === 'bare-core' || mode === 'bare-classes') {
+  if (mode === 'bare-core' || mode === 'bare-classes' || mode === 'bare-refs') {
     // Construction + app.synth() of the same resources, from our JSON (parsing it is not timed).
     const [jsonFile, outdir] = args;
     const json = JSON.parse(readFileSync(jsonFile, 'utf8'));
     const stackName = jsonFile.split('/').slice(-2)[0];
     const t0b = now();
     const { buildBaseline, preloadBindings } = require('./baseline') as typeof import('./baseline');
-    if (mode === 'bare-classes') preloadBindings(json);
+    if (mode !== 'bare-core') preloadBindings(json);
     const t1 = now();
-    const app = buildBaseline(json, stackName, outdir, mode === 'bare-core' ? 'core' : 'classes');
+    const app = buildBaseline(json, stackName, outdir, mode === 'bare-core' ? 'core' : mode === 'bare-classes' ? 'classes' : 'classes-refs');
     const t2 = now();
     app.synth();
     const t3 = now();
@@ -118,7 +118,7 @@ function main(): void {
   const log = (t: string): void => void process.stderr.write(`${t}\n`);
   log(`bench: sizes ${sizes.join(', ')} in ${dir}`);
 
-  const rows: { size: number; ours: Measurement; core: Measurement; classes: Measurement }[] = [];
+  const rows: { size: number; ours: Measurement; core: Measurement; classes: Measurement; refs: Measurement }[] = [];
   for (const size of sizes) {
     const table = writeTable(join(dir, 'tables'), size);
     const oursOut = join(dir, `ours-${size}`, 'cdktf.out');
@@ -129,10 +129,12 @@ function main(): void {
     const core = spawnChild('bare-core', [file, join(dir, `bare-core-${size}`)]);
     log(`  ${size}: bare cdktf (provider classes)…`);
     const classes = spawnChild('bare-classes', [file, join(dir, `bare-classes-${size}`)]);
+    log(`  ${size}: bare cdktf (provider classes, references as tokens)…`);
+    const refs = spawnChild('bare-refs', [file, join(dir, `bare-refs-${size}`)]);
     const json = JSON.parse(readFileSync(file, 'utf8'));
     const resources = Object.values(json.resource ?? {}).reduce((n: number, byName) => n + Object.keys(byName as object).length, 0);
-    log(`  ${size}: ${resources} resources; ours ${f(ours.workS)}s, core ${f(core.workS)}s, classes ${f(classes.workS)}s`);
-    rows.push({ size, ours, core, classes });
+    log(`  ${size}: ${resources} resources; ours ${f(ours.workS)}s, core ${f(core.workS)}s, classes ${f(classes.workS)}s, with references ${f(refs.workS)}s`);
+    rows.push({ size, ours, core, classes, refs });
   }
 
   // The largest size again, sharded by name into shards of about 150 agents: the layout a fleet that size should use.
@@ -169,14 +171,15 @@ function main(): void {
 
   // The table.
   const out: string[] = [];
-  out.push('| agents | resources | ours s | ours MB | bare core s | bare core MB | bare classes s | bare classes MB | ours / bare core | ours / bare classes |');
-  out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('| agents | resources | ours s | ours MB | bare core s | bare classes s | bare classes + refs s | bare classes + refs MB | ours / core | ours / classes | ours / classes + refs |');
+  out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const file = stackJsonPath(join(dir, `ours-${r.size}`, 'cdktf.out')).file;
     const json = JSON.parse(readFileSync(file, 'utf8'));
     const resources = Object.values(json.resource ?? {}).reduce((n: number, byName) => n + Object.keys(byName as object).length, 0);
     out.push(
-      `| ${r.size} | ${resources} | ${f(r.ours.workS)} | ${f(r.ours.peakMB, 0)} | ${f(r.core.workS)} | ${f(r.core.peakMB, 0)} | ${f(r.classes.workS)} | ${f(r.classes.peakMB, 0)} | ${f(r.ours.workS / r.core.workS)}× | ${f(r.ours.workS / r.classes.workS)}× |`,
+      `| ${r.size} | ${resources} | ${f(r.ours.workS)} | ${f(r.ours.peakMB, 0)} | ${f(r.core.workS)} | ${f(r.classes.workS)} | ${f(r.refs.workS)} | ${f(r.refs.peakMB, 0)} | ` +
+        `${f(r.ours.workS / r.core.workS)}× | ${f(r.ours.workS / r.classes.workS)}× | ${f(r.ours.workS / r.refs.workS)}× |`,
     );
   }
   out.push('');
@@ -186,7 +189,11 @@ function main(): void {
     out.push(`  ${r.size}: ${f(r.ours.loadS)} / ${f(Number(d.loadFleetS))} / ${f(Number(d.constructS))} / ${f(Number(d.synthS))} (+ ${f(Number(d.documentsS))})`);
   }
   for (const r of rows) {
-    out.push(`  bare ${r.size}: core construct ${f(Number(r.core.detail?.constructS))} synth ${f(Number(r.core.detail?.synthS))}; classes construct ${f(Number(r.classes.detail?.constructS))} synth ${f(Number(r.classes.detail?.synthS))}`);
+    out.push(
+      `  bare ${r.size}: core construct ${f(Number(r.core.detail?.constructS))} synth ${f(Number(r.core.detail?.synthS))}; ` +
+        `classes construct ${f(Number(r.classes.detail?.constructS))} synth ${f(Number(r.classes.detail?.synthS))}; ` +
+        `classes + refs construct ${f(Number(r.refs.detail?.constructS))} synth ${f(Number(r.refs.detail?.synthS))}`,
+    );
   }
   const at = (n: number) => rows.find((r) => r.size === n);
   const r1k = at(1000);
@@ -211,8 +218,11 @@ function main(): void {
   const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? 'holds' : 'MISSED');
   out.push('');
   out.push('Targets:');
-  out.push(`  1,000 agents ≤ 1.25× bare cdktf (provider classes): ${r1k ? `${f(r1k.ours.workS / r1k.classes.workS)}× — ${verdict(r1k.ours.workS <= 1.25 * r1k.classes.workS)}` : 'not measured'}`);
-  out.push(`  1,000 agents ≤ 1.25× bare cdktf (core floor):       ${r1k ? `${f(r1k.ours.workS / r1k.core.workS)}× — ${verdict(r1k.ours.workS <= 1.25 * r1k.core.workS)}` : 'not measured'}`);
+  const ratio = (base: (r: (typeof rows)[number]) => Measurement, label: string): string =>
+    `  1,000 agents ≤ 1.25× bare cdktf (${label}): ${r1k ? `${f(r1k.ours.workS / base(r1k).workS)}× — ${verdict(r1k.ours.workS <= 1.25 * base(r1k).workS)}` : 'not measured'}`;
+  out.push(ratio((r) => r.refs, 'provider classes, references as tokens'));
+  out.push(ratio((r) => r.classes, 'provider classes, references as literal strings'));
+  out.push(ratio((r) => r.core, 'core floor'));
   out.push(`  5,000 agents ≤ 5.5× the 1,000-agent time:           ${growth !== undefined ? `${f(growth)}× — ${verdict(growth <= 5.5)}` : 'not measured'}`);
   out.push(`  peak memory at 5,000 agents ≤ 1.5 GB:               ${r5k ? `${f(r5k.ours.peakMB, 0)} MB — ${verdict(r5k.ours.peakMB <= 1536)}` : 'not measured'}`);
   if (sharded && sharded.size === 5000 && r1k) {
