@@ -1,4 +1,4 @@
-import { loadFleet } from '../../model';
+import { loadFleet, shardsOf } from '../../model';
 import { parseArgs } from '../private/args';
 import { Command } from '../private/io';
 import { printWarnings } from '../private/report-problems';
@@ -16,8 +16,16 @@ export const validateCommand: Command = {
     printWarnings(fleet.warnings, io);
     const scopes = new Set(fleet.agents.flatMap((a) => a.scopes.map((s) => s.name)));
     io.out(`${fleet.files.join(' + ')}: valid — ${fleet.agents.length} agents, ${scopes.size} scopes in use\n`);
+    // Sharded: which stack (and state) each agent is in, for the CI matrix or Atlantis project it plans in.
+    const shards = shardsOf(fleet);
+    const stackOf = new Map(shards.flatMap((s) => s.agents.map((a) => [a.name, s.stack] as const)));
+    if (fleet.settings.shards) {
+      const largest = Math.max(0, ...shards.map((s) => s.agents.length));
+      io.out(`  shards: ${fleet.settings.shards.by === 'name' ? `by name into ${fleet.settings.shards.count}` : 'by owner'}; ${shards.length} with agents, the largest ${largest} of at most ${fleet.settings.shards.maxAgents}\n`);
+    }
     for (const agent of fleet.agents) {
-      io.out(`  ${agent.name} (${agent.platform}, ${agent.owner}): ${agent.scopes.map((s) => s.name).join(', ')}\n`);
+      const shard = stackOf.get(agent.name);
+      io.out(`  ${agent.name} (${agent.platform}, ${agent.owner}): ${agent.scopes.map((s) => s.name).join(', ')}${shard ? ` → ${shard}` : ''}\n`);
     }
     return 0;
   },

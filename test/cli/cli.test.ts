@@ -34,6 +34,23 @@ agents:
 `;
 
 describe('scoped-agents validate', () => {
+  test("names each agent's shard stack in a sharded table, and the shards' sizes", async () => {
+    const r = await cli(['validate', '--table', 'test/fixtures/sharded.yaml']);
+    expect(r).toEqual({
+      code: 0,
+      err: '',
+      out: [
+        'test/fixtures/sharded.yaml: valid — 4 agents, 3 scopes in use',
+        '  shards: by owner; 3 with agents, the largest 2 of at most 50',
+        '  invoice-summarizer (generic, finance@acme.example): invoices.read → acme-finance-acme-example',
+        '  lead-enricher (generic, growth@acme.example): crm.contacts.read → acme-growth-acme-example',
+        '  newsletter (generic, growth@acme.example): mail.send → acme-growth-acme-example',
+        '  ticket-notifier (generic, support@acme.example): mail.send → acme-support-acme-example',
+        '',
+      ].join('\n'),
+    });
+  });
+
   test('passes the seed table and lists what each agent may use', async () => {
     const r = await cli(['validate']);
     expect(r).toEqual({
