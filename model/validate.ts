@@ -1,7 +1,6 @@
 import { Agent, AGENT_PREFIX, AgentAction, BUILTIN_DEFAULTS, Credential, Fleet, FleetSettings, LIMITS, Scope } from './fleet';
 import { closest, normalizeName, SAFE_NAME } from './names';
 import { arnShapeProblem } from './private/arn';
-import { shardsOf } from './shards';
 import { stringsIn } from './private/checks';
 import { inherit, ResolvedSettings, SettingProblem } from './private/inherit';
 import { defaultCredential, resolveCredential, resolveFleetSettings } from './private/resolve-fleet';
@@ -10,6 +9,7 @@ import { resolveScope } from './private/resolve-scope';
 import { parseWithProblems } from './private/zod-problems';
 import { Problem, TableError } from './problem';
 import { ActionSchema, AgentSchema, CredentialSchema, DefaultsSchema, FleetSettingsSchema, ScopeSchema, TableSchema } from './schema';
+import { shardsOf } from './shards';
 import { DocPath, TableSource } from './table-source';
 
 const asRecord = (v: unknown): Record<string, unknown> =>
