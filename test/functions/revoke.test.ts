@@ -14,10 +14,26 @@ import { handler as rotateHandler } from '../../functions/rotate';
 import { appRoleLogin } from '../../functions/shared/vault';
 import { jsonLogger } from '../../functions/shared/log';
 import { FakeSlack, startFakeSlack } from '../support/fake-slack';
-import { expectStatus, VaultClient } from '../support/vault-client';
-import { captureLogs, agentLogin, agentSession, alarmNotification, functionEnv, metricSum, mintAgentLogin, snsAlarmEvent, startWorld, withEnv, World } from './world';
+import { expectStatus } from '../support/vault-client';
+import {
+  AgentSessionBefore,
+  agentLogin,
+  agentSession,
+  alarmNotification,
+  captureLogs,
+  DENIED_RATE_TRIGGER,
+  functionEnv,
+  functionLogin,
+  metricSum,
+  openAgentSessions,
+  revokeAndWait,
+  revoked,
+  snsAlarmEvent,
+  startWorld,
+  withEnv,
+  World,
+} from './world';
 
-const TRIGGER = { MetricName: 'DeniedCalls', Namespace: 'ScopedAgents', Statistic: 'SUM', Period: 60, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', Threshold: 20 };
 const SCHEDULE_GROUP = 'scoped-agents-expiry';
 
 const logs = captureLogs();
@@ -27,12 +43,12 @@ let webhookArn: string;
 const fleetName = (): string => world.fleet.settings.name;
 const kv = (): string => world.fleet.settings.kvMount;
 const alarm = (agent: string, kind: 'call-rate' | 'denied-rate' | 'orphan' | 'rotation-failure', state = 'ALARM'): Record<string, unknown> =>
-  alarmNotification(alarmName(fleetName(), agent, kind), state, TRIGGER);
+  alarmNotification(alarmName(fleetName(), agent, kind), state, DENIED_RATE_TRIGGER);
 const revokeEnv = (): Record<string, string> => functionEnv(world, 'revoke', { WEBHOOK_SECRET_ARN: webhookArn });
 const revoke = (...alarms: Record<string, unknown>[]): Promise<{ revoked: string[] }> => withEnv(revokeEnv(), () => revokeHandler(snsAlarmEvent(...alarms)));
 
 /** The agents' sessions before any revocation: a live token each, and the secret-id it came from. */
-const before = new Map<string, { login: { role_id: string; secret_id: string }; client: VaultClient; tokenAccessor: string }>();
+let before: Map<string, AgentSessionBefore>;
 
 beforeAll(async () => {
   [world, slack] = await Promise.all([startWorld(), startFakeSlack()]);
@@ -46,12 +62,7 @@ beforeAll(async () => {
       PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-invoices' }] }),
     }),
   );
-  for (const agent of ['lead-enricher', 'email-notifier', 'invoice-summarizer']) {
-    const minted = await mintAgentLogin(world, agent);
-    const client = await agentSession(world, minted);
-    const self = expectStatus(await client.request('GET', 'auth/token/lookup-self'), 200, `${agent} lookup-self`);
-    before.set(agent, { login: minted, client, tokenAccessor: self.body.data.accessor });
-  }
+  before = await openAgentSessions(world, ['lead-enricher', 'email-notifier', 'invoice-summarizer']);
 }, 60_000);
 
 afterAll(async () => {
@@ -80,39 +91,27 @@ test('the function logs in with its own AppRole role, carrying exactly the polic
 describe('a denied-rate alarm on lead-enricher', () => {
   let elapsed: number;
   beforeAll(async () => {
-    const started = Date.now();
-    const result = await revoke(alarm('lead-enricher', 'denied-rate'));
-    expect(result).toEqual({ revoked: ['lead-enricher'] });
     // Poll as an agent would: the live token must be refused within 5 s of the alarm's delivery.
-    const { client } = before.get('lead-enricher')!;
-    while ((await client.request('GET', 'auth/token/lookup-self')).status !== 403 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
-    elapsed = Date.now() - started;
+    const cut = await revokeAndWait(before.get('lead-enricher')!, () => revoke(alarm('lead-enricher', 'denied-rate')));
+    expect(cut.result).toEqual({ revoked: ['lead-enricher'] });
+    elapsed = cut.elapsed;
   });
 
   test('its live token gets 403 within 5 s, on every path it had', async () => {
     expect(elapsed).toBeLessThan(5_000);
-    const { client } = before.get('lead-enricher')!;
-    for (const [method, path] of [['GET', 'auth/token/lookup-self'], ['GET', `${kv()}/data/agents/lead-enricher/hubspot`], ['POST', 'auth/token/renew-self']] as const) {
-      expect({ path, status: (await client.request(method, path, method === 'POST' ? { body: {} } : {})).status }).toEqual({ path, status: 403 });
-    }
+    await revoked.tokenRefused(world, before.get('lead-enricher')!, 'lead-enricher', 'hubspot');
   });
 
   test('its token is revoked, not only powerless: the accessor no longer exists', async () => {
-    const lookup = await world.root.request('POST', 'auth/token/lookup-accessor', { body: { accessor: before.get('lead-enricher')!.tokenAccessor } });
-    expect(lookup.status).toBe(400);
+    await revoked.accessorGone(world, before.get('lead-enricher')!);
   });
 
   test('no new login succeeds: its secret-ids are destroyed', async () => {
-    const res = await agentLogin(world, before.get('lead-enricher')!.login);
-    expect(res.status).toBe(400);
-    expect(res.body.errors[0]).toMatch(/invalid (role or )?secret id/i);
-    expect((await world.root.request('LIST', 'auth/approle/role/agent-lead-enricher/secret-id')).status).toBe(404);
+    await revoked.loginRefused(world, before.get('lead-enricher')!, 'lead-enricher');
   });
 
   test('its Vault policy now grants nothing, and says when and by which alarm', async () => {
-    const policy = expectStatus(await world.root.request('GET', 'sys/policies/acl/agent-lead-enricher'), 200, 'read policy').body.data.policy as string;
-    expect(parseVaultPolicy(policy)).toEqual([]);
-    expect(policy).toMatch(/^# REVOKED by scoped-agents at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: alarm scoped-agents\/scoped-agents\/lead-enricher\/denied-rate \(denied-rate\) went to ALARM\./);
+    await revoked.policyEmptied(world, 'lead-enricher');
   });
 
   test('the revocation is recorded at the marker with the alarm, time and reason', async () => {
@@ -240,8 +239,8 @@ test('alarms that do not call for a revocation change nothing: OK states, rotati
     alarm('email-notifier', 'denied-rate', 'OK'),
     alarm('email-notifier', 'call-rate', 'INSUFFICIENT_DATA'),
     alarm('email-notifier', 'rotation-failure'),
-    alarmNotification(alarmName('another-fleet', 'email-notifier', 'denied-rate'), 'ALARM', TRIGGER),
-    alarmNotification('billing-over-budget', 'ALARM', TRIGGER),
+    alarmNotification(alarmName('another-fleet', 'email-notifier', 'denied-rate'), 'ALARM', DENIED_RATE_TRIGGER),
+    alarmNotification('billing-over-budget', 'ALARM', DENIED_RATE_TRIGGER),
   );
   expect(result).toEqual({ revoked: [] });
   expect(slack.accepted.length).toBe(posts);
@@ -269,10 +268,7 @@ test('fails loudly, naming each refused step, when the Vault login lacks the rev
   expect(lines.filter((l) => JSON.parse(l).level === 'error')).toHaveLength(3);
 });
 
-async function loginOf(role: 'revoke' | 'rotate'): Promise<{ role_id: string; secret_id: string }> {
-  const res = await world.aws.secrets.send(new GetSecretValueCommand({ SecretId: world.loginSecretArn[role] }));
-  return JSON.parse(res.SecretString!);
-}
+const loginOf = (role: 'revoke' | 'rotate'): Promise<{ role_id: string; secret_id: string }> => functionLogin(world, role);
 
 const rotateEnv = (): Record<string, string> =>
   functionEnv(world, 'rotate', {

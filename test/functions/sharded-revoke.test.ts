@@ -14,9 +14,26 @@ import { AgentRotation } from '../../functions/rotate/rotate-agent';
 import { handler as rotateHandler } from '../../functions/rotate';
 import { alarmName, functionShardPolicyName, loadFleet, METRICS, parseVaultPolicy, revocationMarker, revokerAgentRules, rotatorAgentRules, SECRET_NAMES, shardsOf } from '../../model';
 import { expectStatus, VaultClient, vaultClient } from '../support/vault-client';
-import { agentLogin, agentSession, alarmNotification, captureLogs, functionEnv, metricSum, mintAgentLogin, shardedSeed, snsAlarmEvent, startWorld, withEnv, World } from './world';
+import {
+  AgentSessionBefore,
+  agentLogin,
+  alarmNotification,
+  captureLogs,
+  DENIED_RATE_TRIGGER,
+  functionEnv,
+  functionLogin,
+  metricSum,
+  mintAgentLogin,
+  openAgentSessions,
+  revokeAndWait,
+  revoked,
+  shardedSeed,
+  snsAlarmEvent,
+  startWorld,
+  withEnv,
+  World,
+} from './world';
 
-const TRIGGER = { MetricName: 'DeniedCalls', Namespace: 'ScopedAgents', Statistic: 'SUM', Period: 60, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', Threshold: 20 };
 const SCHEDULE_GROUP = 'scoped-agents-expiry';
 /** Where the seed's three agents land with `count: 4` (checked below, from their names' SHA-256): two non-empty shards. */
 const SHARD_01 = 'scoped-agents-shard-01';
@@ -33,7 +50,7 @@ let world: World;
 const fleetName = (): string => world.fleet.settings.name;
 const kv = (): string => world.fleet.settings.kvMount;
 const mount = (): string => world.fleet.settings.appRoleMount;
-const alarm = (agent: string): Record<string, unknown> => alarmNotification(alarmName(fleetName(), agent, 'denied-rate'), 'ALARM', TRIGGER);
+const alarm = (agent: string): Record<string, unknown> => alarmNotification(alarmName(fleetName(), agent, 'denied-rate'), 'ALARM', DENIED_RATE_TRIGGER);
 const revoke = (...alarms: Record<string, unknown>[]): Promise<{ revoked: string[] }> => withEnv(functionEnv(world, 'revoke'), () => revokeHandler(snsAlarmEvent(...alarms)));
 const rotateEnv = (): Record<string, string> =>
   functionEnv(world, 'rotate', {
@@ -45,12 +62,8 @@ const rotateEnv = (): Record<string, string> =>
 const rotate = <T = AgentRotation>(event: unknown): Promise<T> => withEnv(rotateEnv(), () => rotateHandler(event) as Promise<T>);
 
 /** The agents' sessions before any revocation: a live token each, and the secret-id it came from. */
-const before = new Map<string, { login: { role_id: string; secret_id: string }; client: VaultClient; tokenAccessor: string }>();
-
-async function loginOf(role: 'revoke' | 'rotate'): Promise<{ role_id: string; secret_id: string }> {
-  const res = await world.aws.secrets.send(new GetSecretValueCommand({ SecretId: world.loginSecretArn[role] }));
-  return JSON.parse(res.SecretString!);
-}
+let before: Map<string, AgentSessionBefore>;
+const loginOf = (role: 'revoke' | 'rotate'): Promise<{ role_id: string; secret_id: string }> => functionLogin(world, role);
 
 /** Logs in as the function, as the Lambda does (its stored role-id and secret-id); the login answer and a client with the token. */
 async function functionSession(role: 'revoke' | 'rotate'): Promise<{ auth: { client_token: string; policies: string[]; token_policies: string[] }; client: VaultClient }> {
@@ -84,11 +97,8 @@ beforeAll(async () => {
   await world.aws.scheduler.send(new CreateScheduleGroupCommand({ Name: SCHEDULE_GROUP }));
   for (const agent of world.fleet.agents.map((a) => a.name)) {
     await world.aws.secrets.send(new CreateSecretCommand({ Name: SECRET_NAMES.agentLogin(fleetName(), agent), SecretString: '{}' }));
-    const minted = await mintAgentLogin(world, agent);
-    const client = await agentSession(world, minted);
-    const self = expectStatus(await client.request('GET', 'auth/token/lookup-self'), 200, `${agent} lookup-self`);
-    before.set(agent, { login: minted, client, tokenAccessor: self.body.data.accessor });
   }
+  before = await openAgentSessions(world, world.fleet.agents.map((a) => a.name));
   // A role and policy in the same Vault that no row and no shard names, with a live secret-id.
   expectStatus(await world.root.request('PUT', `sys/policies/acl/agent-${STRAY}`, { body: { policy: `path "${kv()}/data/agents/${STRAY}/*" { capabilities = ["read"] }` } }), 204, 'write stray policy');
   expectStatus(await world.root.request('POST', `auth/${mount()}/role/agent-${STRAY}`, { body: { token_policies: [`agent-${STRAY}`], token_no_default_policy: true } }), 204, 'create stray role');
@@ -178,37 +188,25 @@ describe(`a denied-rate alarm on lead-enricher (${SHARD_03})`, () => {
   let result: { revoked: string[] };
   let elapsed: number;
   beforeAll(async () => {
-    const started = Date.now();
-    result = await revoke(alarm('lead-enricher'));
-    const { client } = before.get('lead-enricher')!;
-    while ((await client.request('GET', 'auth/token/lookup-self')).status !== 403 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
-    elapsed = Date.now() - started;
+    ({ result, elapsed } = await revokeAndWait(before.get('lead-enricher')!, () => revoke(alarm('lead-enricher'))));
   });
 
   test('the function revokes it, and its live token gets 403 within 5 s on every path it had', async () => {
     expect(result).toEqual({ revoked: ['lead-enricher'] });
     expect(elapsed).toBeLessThan(5_000);
-    const { client } = before.get('lead-enricher')!;
-    for (const [method, path] of [['GET', 'auth/token/lookup-self'], ['GET', `${kv()}/data/agents/lead-enricher/hubspot`], ['POST', 'auth/token/renew-self']] as const) {
-      expect({ path, status: (await client.request(method, path, method === 'POST' ? { body: {} } : {})).status }).toEqual({ path, status: 403 });
-    }
+    await revoked.tokenRefused(world, before.get('lead-enricher')!, 'lead-enricher', 'hubspot');
   });
 
   test('its token is revoked, not only powerless: the accessor no longer exists', async () => {
-    expect((await world.root.request('POST', 'auth/token/lookup-accessor', { body: { accessor: before.get('lead-enricher')!.tokenAccessor } })).status).toBe(400);
+    await revoked.accessorGone(world, before.get('lead-enricher')!);
   });
 
   test('no new login succeeds: its secret-ids are destroyed', async () => {
-    const res = await agentLogin(world, before.get('lead-enricher')!.login);
-    expect(res.status).toBe(400);
-    expect(res.body.errors[0]).toMatch(/invalid (role or )?secret id/i);
-    expect((await world.root.request('LIST', `auth/${mount()}/role/agent-lead-enricher/secret-id`)).status).toBe(404);
+    await revoked.loginRefused(world, before.get('lead-enricher')!, 'lead-enricher');
   });
 
   test('its Vault policy now grants nothing, and says when and by which alarm', async () => {
-    const policy = expectStatus(await world.root.request('GET', 'sys/policies/acl/agent-lead-enricher'), 200, 'read policy').body.data.policy as string;
-    expect(parseVaultPolicy(policy)).toEqual([]);
-    expect(policy).toMatch(/^# REVOKED by scoped-agents at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: alarm scoped-agents\/scoped-agents\/lead-enricher\/denied-rate \(denied-rate\) went to ALARM\./);
+    await revoked.policyEmptied(world, 'lead-enricher');
   });
 
   test('the revocation is recorded at the marker, and the function logged it complete', async () => {

@@ -8,11 +8,11 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { cloudWatchClient } from '../../functions/shared/aws';
-import { Fleet, functionVaultRole, loadFleet, METRICS, renderVaultPolicy, revokerVaultPolicy, rotatorVaultPolicy, SECRET_NAMES, Shard, shardsOf } from '../../model';
+import { alarmName, Fleet, functionVaultRole, loadFleet, METRICS, parseVaultPolicy, renderVaultPolicy, revokerVaultPolicy, rotatorVaultPolicy, SECRET_NAMES, Shard, shardsOf } from '../../model';
 import { mergeShards } from '../../model/review/private/merge-shards';
 import { tempDir } from '../helpers';
 import { OpenBaoServer, startOpenBao } from '../support/openbao';
@@ -214,6 +214,73 @@ export async function agentSession(world: World, login: { role_id: string; secre
   const res = expectStatus(await agentLogin(world, login), 200, 'agent login');
   return vaultClient(world.bao.addr, { token: res.body.auth.client_token });
 }
+
+/** The trigger of a denied-rate alarm, as CloudWatch puts it in the SNS message. */
+export const DENIED_RATE_TRIGGER = { MetricName: 'DeniedCalls', Namespace: 'ScopedAgents', Statistic: 'SUM', Period: 60, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', Threshold: 20 };
+
+/** An agent's session before any revocation: a live token, and the secret-id it came from. */
+export interface AgentSessionBefore {
+  readonly login: { role_id: string; secret_id: string };
+  readonly client: VaultClient;
+  readonly tokenAccessor: string;
+}
+
+/** Mints a login for each agent and opens a session with it (what a revocation must then cut). */
+export async function openAgentSessions(world: World, agents: readonly string[]): Promise<Map<string, AgentSessionBefore>> {
+  const sessions = new Map<string, AgentSessionBefore>();
+  for (const agent of agents) {
+    const login = await mintAgentLogin(world, agent);
+    const client = await agentSession(world, login);
+    const self = expectStatus(await client.request('GET', 'auth/token/lookup-self'), 200, `${agent} lookup-self`);
+    sessions.set(agent, { login, client, tokenAccessor: self.body.data.accessor });
+  }
+  return sessions;
+}
+
+/** A function's own AppRole login, as the Lambda reads it from Secrets Manager. */
+export async function functionLogin(world: World, role: 'revoke' | 'rotate'): Promise<{ role_id: string; secret_id: string }> {
+  const res = await world.aws.secrets.send(new GetSecretValueCommand({ SecretId: world.loginSecretArn[role] }));
+  return JSON.parse(res.SecretString!);
+}
+
+/**
+ * Runs `revoke` and polls as the agent would until its live token is refused
+ * (10 s at most); the revoke's result and the milliseconds it took.
+ */
+export async function revokeAndWait<T>(session: AgentSessionBefore, revoke: () => Promise<T>): Promise<{ result: T; elapsed: number }> {
+  const started = Date.now();
+  const result = await revoke();
+  while ((await session.client.request('GET', 'auth/token/lookup-self')).status !== 403 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+  return { result, elapsed: Date.now() - started };
+}
+
+/** What a revocation leaves of an agent's Vault access, each checked on the real server. */
+export const revoked = {
+  /** Its live token answers 403 on lookup-self, renew-self and its KV entry `secret`. */
+  async tokenRefused(world: World, session: AgentSessionBefore, agent: string, secret: string): Promise<void> {
+    for (const [method, path] of [['GET', 'auth/token/lookup-self'], ['GET', `${world.fleet.settings.kvMount}/data/agents/${agent}/${secret}`], ['POST', 'auth/token/renew-self']] as const) {
+      expect({ path, status: (await session.client.request(method, path, method === 'POST' ? { body: {} } : {})).status }).toEqual({ path, status: 403 });
+    }
+  },
+  /** Its token is revoked, not only powerless: the accessor no longer exists. */
+  async accessorGone(world: World, session: AgentSessionBefore): Promise<void> {
+    expect((await world.root.request('POST', 'auth/token/lookup-accessor', { body: { accessor: session.tokenAccessor } })).status).toBe(400);
+  },
+  /** No new login succeeds: its secret-ids are destroyed. */
+  async loginRefused(world: World, session: AgentSessionBefore, agent: string): Promise<void> {
+    const res = await agentLogin(world, session.login);
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0]).toMatch(/invalid (role or )?secret id/i);
+    expect((await world.root.request('LIST', `auth/${world.fleet.settings.appRoleMount}/role/agent-${agent}/secret-id`)).status).toBe(404);
+  },
+  /** Its Vault policy grants nothing, and its header says when and by which denied-rate alarm. */
+  async policyEmptied(world: World, agent: string): Promise<void> {
+    const policy = expectStatus(await world.root.request('GET', `sys/policies/acl/agent-${agent}`), 200, 'read policy').body.data.policy as string;
+    expect(parseVaultPolicy(policy)).toEqual([]);
+    const alarm = alarmName(world.fleet.settings.name, agent, 'denied-rate').replace(/\//g, '\\/');
+    expect(policy).toMatch(new RegExp(`^# REVOKED by scoped-agents at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ: alarm ${alarm} \\(denied-rate\\) went to ALARM\\.`));
+  },
+};
 
 /** Sum of one of the rotation metrics of `agent` over the last hour, read back with GetMetricData. */
 export async function metricSum(world: World, agent: string, metric: string): Promise<number> {
