@@ -37,32 +37,27 @@ export function zip(entries: readonly { name: string; data: Uint8Array }[]): Buf
     const crc = crc32(data);
     if (data.length >= 0xffffffff || compressed.length >= 0xffffffff || offset >= 0xffffffff) throw new Error(`zip: ${name} needs Zip64`);
 
+    // From "version needed" to "extra field length" the local header and the central one agree (APPNOTE 4.3.7, 4.3.12).
+    const common = Buffer.alloc(26);
+    common.writeUInt16LE(NEEDED, 0);
+    common.writeUInt16LE(flags, 2);
+    common.writeUInt16LE(DEFLATE, 4);
+    common.writeUInt16LE(DOS_TIME, 6);
+    common.writeUInt16LE(DOS_DATE, 8);
+    common.writeUInt32LE(crc, 10);
+    common.writeUInt32LE(compressed.length, 14);
+    common.writeUInt32LE(data.length, 18);
+    common.writeUInt16LE(fileName.length, 22);
+    common.writeUInt16LE(0, 24); // extra field length
+
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(NEEDED, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(DEFLATE, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(fileName.length, 26);
-    local.writeUInt16LE(0, 28); // extra field length
+    common.copy(local, 4);
 
     const header = Buffer.alloc(46);
     header.writeUInt32LE(0x02014b50, 0);
     header.writeUInt16LE(MADE_BY, 4);
-    header.writeUInt16LE(NEEDED, 6);
-    header.writeUInt16LE(flags, 8);
-    header.writeUInt16LE(DEFLATE, 10);
-    header.writeUInt16LE(DOS_TIME, 12);
-    header.writeUInt16LE(DOS_DATE, 14);
-    header.writeUInt32LE(crc, 16);
-    header.writeUInt32LE(compressed.length, 20);
-    header.writeUInt32LE(data.length, 24);
-    header.writeUInt16LE(fileName.length, 28);
-    header.writeUInt16LE(0, 30); // extra field length
+    common.copy(header, 6);
     header.writeUInt16LE(0, 32); // comment length
     header.writeUInt16LE(0, 34); // disk number start
     header.writeUInt16LE(0, 36); // internal attributes
