@@ -278,28 +278,14 @@ describe('fleet.shards in the table', () => {
     expect(shardsOf(fleet).map((s) => s.stack)).toEqual(['scoped-agents-shard-371']);
   });
 
-  it('fails when shards by name have no count', async () => {
-    expect(await problemsOf(table('  shards: { by: name }\n', agentLine('lead-enricher')))).toEqual([
-      problem({
-        rule: 'missing-key',
-        line: 3,
-        column: 11,
-        message: 'shards by name need a fixed count of shards the names hash into',
-        fix: 'add count:, e.g. 7 for about 1,000 agents (agents ÷ 150, room to grow; changing it later moves agents between shards)',
-      }),
-    ]);
-  });
-
-  it('fails when shards have no count, by name being the default, and sizes the example to maxAgents', async () => {
-    // 1000 / (100 × 0.6) = 16.7 → 17; 100 × 0.6 = 60.
-    expect(await problemsOf(table('  shards: { maxAgents: 100 }\n', agentLine('lead-enricher')))).toEqual([
-      problem({
-        rule: 'missing-key',
-        line: 3,
-        column: 11,
-        message: 'shards by name need a fixed count of shards the names hash into',
-        fix: 'add count:, e.g. 17 for about 1,000 agents (agents ÷ 60, room to grow; changing it later moves agents between shards)',
-      }),
+  it.each([
+    // by: name given; the example sized to the default maxAgents 250: 1000 / (250 × 0.6) = 6.7 → 7.
+    ['by name have no count', '{ by: name }', 'add count:, e.g. 7 for about 1,000 agents (agents ÷ 150, room to grow; changing it later moves agents between shards)'],
+    // by: name the default; 1000 / (100 × 0.6) = 16.7 → 17; 100 × 0.6 = 60.
+    ['have no count, by name being the default, and sizes the example to maxAgents', '{ maxAgents: 100 }', 'add count:, e.g. 17 for about 1,000 agents (agents ÷ 60, room to grow; changing it later moves agents between shards)'],
+  ])('fails when shards %s', async (_title, shards, fix) => {
+    expect(await problemsOf(table(`  shards: ${shards}\n`, agentLine('lead-enricher')))).toEqual([
+      problem({ rule: 'missing-key', line: 3, column: 11, message: 'shards by name need a fixed count of shards the names hash into', fix }),
     ]);
   });
 
