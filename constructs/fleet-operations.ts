@@ -10,6 +10,7 @@ import { FleetUsageSummary } from './fleet-usage-summary';
 import { FunctionVaultLogin } from './function-vault-login';
 import { arnOf, AwsContext, awsContext } from './private/aws-context';
 import { notifyFunctionPolicy, revokeFunctionPolicy, rotateFunctionPolicy } from './private/function-policies';
+import { matches } from './private/variable-checks';
 
 /**
  * What one agent's alarms, call log, rotation schedule and secrets attach to:
@@ -237,14 +238,12 @@ export class FleetOperations extends Construct {
       type: 'string',
       nullable: false,
       description: "Vault's address as the fleet's functions reach it, e.g. https://vault.example.com:8200 (set fleet.vaultAddr in the table to fix it there).",
-      validation: [
-        {
-          condition: 'can(regex("^https://[^/ ]+", var.vault_addr))',
-          errorMessage: 'vault_addr must be an https:// URL such as https://vault.example.com:8200.',
-        },
-      ],
     });
     variable.overrideLogicalId('vault_addr');
+    variable.addValidation({
+      condition: matches(variable, '^https://[^/ ]+'),
+      errorMessage: 'vault_addr must be an https:// URL such as https://vault.example.com:8200.',
+    });
     return variable;
   }
 }

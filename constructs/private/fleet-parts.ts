@@ -10,6 +10,7 @@ import { AgentOperations, FleetOperations } from '../fleet-operations';
 import { FleetRunbooks } from '../fleet-runbooks';
 import { GithubActionsIdentity } from '../github-actions-identity';
 import { ScopedAgent } from '../scoped-agent';
+import { matches } from './variable-checks';
 
 /**
  * What every agent of a fleet uses, whichever stack it is in: the Vault
@@ -82,14 +83,12 @@ export function addFleetCore(scope: Construct, props: FleetCoreInput): FleetCore
         type: 'string',
         nullable: false,
         description: 'ARN of the IAM role Vault AWS secrets engine runs as; the only principal agent roles trust.',
-        validation: [
-          {
-            condition: 'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.vault_aws_broker_principal_arn))',
-            errorMessage: 'vault_aws_broker_principal_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/vault.',
-          },
-        ],
       });
       variable.overrideLogicalId('vault_aws_broker_principal_arn');
+      variable.addValidation({
+        condition: matches(variable, '^arn:aws[a-z-]*:iam::[0-9]{12}:role/'),
+        errorMessage: 'vault_aws_broker_principal_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/vault.',
+      });
       brokerPrincipalArn = variable.stringValue;
     }
   }

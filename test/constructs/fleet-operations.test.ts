@@ -218,7 +218,22 @@ describe('the functions', () => {
       type: 'string',
       nullable: false,
       description: expect.stringContaining("Vault's address as the fleet's functions reach it"),
-      validation: [{ condition: 'can(regex("^https://[^/ ]+", var.vault_addr))', error_message: expect.stringContaining('https://') }],
+      // An expression (a `${…}` template): in Terraform's JSON syntax a plain string is a literal, which Terraform refuses as a condition.
+      validation: [{ condition: '${can(regex("^https://[^/ ]+", var.vault_addr))}', error_message: 'vault_addr must be an https:// URL such as https://vault.example.com:8200.' }],
+    });
+  });
+
+  test('declares vault_aws_broker_principal_arn, validated as an IAM role ARN, when an agent is brokered by Vault', () => {
+    expect(seedTf.variable?.vault_aws_broker_principal_arn).toEqual({
+      type: 'string',
+      nullable: false,
+      description: 'ARN of the IAM role Vault AWS secrets engine runs as; the only principal agent roles trust.',
+      validation: [
+        {
+          condition: '${can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.vault_aws_broker_principal_arn))}',
+          error_message: 'vault_aws_broker_principal_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/vault.',
+        },
+      ],
     });
   });
 
