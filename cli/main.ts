@@ -63,20 +63,19 @@ export async function run(argv: readonly string[], io: CommandIO): Promise<numbe
   }
 }
 
-/** Entry point of the `scoped-agents` binary. */
-export function main(): void {
-  // `scoped-agents graph | head`: the reader went away; stop quietly, as Unix tools do.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
-  const io: CommandIO = {
+/** The process's own streams, working directory and environment. */
+export function processIO(): CommandIO {
+  return {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     cwd: process.cwd(),
     env: process.env,
   };
-  run(process.argv.slice(2), io).then(
+}
+
+/** Runs `argv` with the process's IO and sets the exit code; an uncaught error is one line, never a stack. */
+export function runInProcess(argv: readonly string[]): void {
+  run(argv, processIO()).then(
     (code) => {
       process.exitCode = code;
     },
@@ -85,4 +84,14 @@ export function main(): void {
       process.exitCode = 1;
     },
   );
+}
+
+/** Entry point of the `scoped-agents` binary. */
+export function main(): void {
+  // `scoped-agents graph | head`: the reader went away; stop quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  runInProcess(process.argv.slice(2));
 }

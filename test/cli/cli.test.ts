@@ -131,6 +131,27 @@ describe('scoped-agents synth', () => {
     ]);
   });
 
+  test("keeps what Terraform wrote beside a stack (.terraform/, .terraform.lock.hcl) across synths; a stack that is gone loses its folder", async () => {
+    const out = join(tempDir(), 'cdktf.out');
+    expect((await cli(['synth', '--table', 'test/fixtures/sharded.yaml', '--out', out])).code).toBe(0);
+    const shared = join(out, 'stacks', 'acme');
+    mkdirSync(join(shared, '.terraform', 'providers', 'registry.terraform.io'), { recursive: true });
+    writeFileSync(join(shared, '.terraform', 'providers', 'registry.terraform.io', 'marker'), 'an installed provider');
+    writeFileSync(join(shared, '.terraform.lock.hcl'), '# This file is maintained automatically by "terraform init".\n');
+    // A shard whose agents move away: the next synth has no such stack.
+    mkdirSync(join(out, 'stacks', 'acme-support-acme-example', '.terraform'), { recursive: true });
+    writeFileSync(join(out, 'stacks', 'acme-support-acme-example', '.terraform.lock.hcl'), '# gone with its stack\n');
+    const fewer = writeFiles({ 'agents.yaml': readFileSync(join(ROOT, 'test/fixtures/sharded.yaml'), 'utf8').replace(/  - name: ticket-notifier\n(    .*\n)+/, '') });
+
+    expect((await cli(['synth', '--table', join(fewer, 'agents.yaml'), '--out', out])).code).toBe(0);
+    expect(readFileSync(join(shared, '.terraform', 'providers', 'registry.terraform.io', 'marker'), 'utf8')).toBe('an installed provider');
+    expect(readFileSync(join(shared, '.terraform.lock.hcl'), 'utf8')).toBe('# This file is maintained automatically by "terraform init".\n');
+    expect(readdirSync(shared).sort()).toEqual(['.terraform', '.terraform.lock.hcl', 'assets', 'cdk.tf.json']);
+    expect(readdirSync(join(out, 'stacks')).sort()).toEqual(['acme', 'acme-finance-acme-example', 'acme-growth-acme-example']);
+    // The shards that stayed have nothing of Terraform's, since there was none.
+    expect(readdirSync(join(out, 'stacks', 'acme-growth-acme-example'))).toEqual(['cdk.tf.json']);
+  });
+
   test('keeps the local state at the project root, outside the output every synth replaces', async () => {
     const out = join(tempDir(), 'cdktf.out');
     expect((await cli(['synth', '--out', out])).code).toBe(0);
