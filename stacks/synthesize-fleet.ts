@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'path';
 import { Fleet } from '../model';
 import { writeAgentDocuments } from './agent-documents';
 import { buildFleetApp, FleetApp } from './fleet-app';
+import { outputFolderProblem, ProtectedPaths, recoverLeftovers } from './output-folder';
 
 /** Options of {@link synthesizeFleet}. */
 export interface SynthesizeFleetOptions {
@@ -18,6 +19,24 @@ export interface SynthesizeFleetOptions {
    * @default false - they are removed
    */
   readonly keepStaleStacks?: boolean;
+  /**
+   * What the synth must never delete: an `outdir` that is an existing file,
+   * or is or holds the working directory or one of these files, or holds
+   * files no synth wrote, is refused.
+   * @default - the working directory
+   */
+  readonly protect?: ProtectedPaths;
+}
+
+/** Thrown when the output folder may not be replaced (see {@link SynthesizeFleetOptions.protect}). */
+export class UnsafeOutputError extends Error {
+  constructor(
+    public readonly outdir: string,
+    public readonly reason: string,
+  ) {
+    super(`the output folder ${outdir} ${reason}`);
+    this.name = 'UnsafeOutputError';
+  }
 }
 
 /**
@@ -36,10 +55,17 @@ export const TERRAFORM_FILES = ['.terraform', '.terraform.lock.hcl'] as const;
  * swapped in: readers see the old output or the new one, never a half-written
  * mix, and a failed synth leaves the old output as it was. A stack that still
  * exists keeps what Terraform wrote beside it ({@link TERRAFORM_FILES}); a
- * stack that no longer exists loses its folder.
+ * stack that no longer exists loses its folder. What a killed synth left
+ * beside `outdir` is cleaned up first, its previous output put back if the
+ * swap never happened.
+ *
+ * @throws UnsafeOutputError when `outdir` may not be replaced
  */
 export function synthesizeFleet(fleet: Fleet, outdir: string, options: SynthesizeFleetOptions = {}): FleetApp {
   const out = resolve(outdir);
+  recoverLeftovers(out);
+  const unsafe = outputFolderProblem(out, options.protect ?? { cwd: process.cwd() });
+  if (unsafe) throw new UnsafeOutputError(outdir, unsafe);
   mkdirSync(dirname(out), { recursive: true });
   const staged = join(dirname(out), `.${basename(out)}.staging-${process.pid}`);
   rmSync(staged, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import { join, resolve } from 'path';
 import { loadFleet } from '../../model';
 import { synthesizeFleet } from '../../stacks/synthesize-fleet';
-import { flag, parseArgs } from '../private/args';
+import { outputFolderProblem } from '../../stacks/output-folder';
+import { flag, parseArgs, UsageError } from '../private/args';
 import { Command } from '../private/io';
 import { printWarnings } from '../private/report-problems';
 import { tableFiles } from '../private/table-args';
@@ -16,6 +17,10 @@ export const synthCommand: Command = {
     const args = parseArgs(argv, ['table', 'catalog', 'out']);
     const files = tableFiles(args, io);
     const out = resolve(io.cwd, flag(args, 'out', 'cdktf.out'));
+    // A synth replaces its output folder whole: refuse one it would destroy something in, before reading anything.
+    const protect = { cwd: io.cwd, files: [files.table, ...(files.catalog !== undefined ? [files.catalog] : [])] };
+    const unsafe = outputFolderProblem(out, protect);
+    if (unsafe) throw new UsageError(`--out ${flag(args, 'out', 'cdktf.out')} ${unsafe}. Name a new folder or one an earlier synth wrote, e.g. --out cdktf.out`);
     // Validation happens before anything touches the disk.
     const fleet = await loadFleet(files);
     printWarnings(fleet.warnings, io);
@@ -26,7 +31,7 @@ export const synthCommand: Command = {
     process.setSourceMapsEnabled(false);
     // Run by the cdktf CLI (main.ts), which hands over CDKTF_OUTDIR: it removes stale stacks itself.
     const cdktfOwnsOut = io.env.CDKTF_OUTDIR !== undefined && resolve(io.cwd, io.env.CDKTF_OUTDIR) === out;
-    const { stack, shards } = synthesizeFleet(fleet, out, { stateDir: io.cwd, keepStaleStacks: cdktfOwnsOut });
+    const { stack, shards } = synthesizeFleet(fleet, out, { stateDir: io.cwd, keepStaleStacks: cdktfOwnsOut, protect });
     const stacksDir = join(flag(args, 'out', 'cdktf.out'), 'stacks');
     io.out(
       shards.length === 0
