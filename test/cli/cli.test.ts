@@ -182,10 +182,12 @@ describe('scoped-agents synth', () => {
     const dir = writeFiles({ 'broken.yaml': BROKEN });
     const out = join(dir, 'cdktf.out');
     mkdirSync(out);
+    // An earlier synth's output (its manifest), with a file beside it.
+    writeFileSync(join(out, 'manifest.json'), '{"version":"0.21.0","stacks":{}}');
     writeFileSync(join(out, 'previous.txt'), 'keep me');
     const r = await cli(['synth', '--table', join(dir, 'broken.yaml'), '--out', out]);
     expect(r.code).toBe(1);
-    expect(readdirSync(out)).toEqual(['previous.txt']);
+    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'previous.txt']);
     expect(readFileSync(join(out, 'previous.txt'), 'utf8')).toBe('keep me');
   });
 
