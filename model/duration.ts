@@ -12,20 +12,21 @@ const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
  * @returns the number of seconds, or `undefined` when the text is not a duration
  */
 export function parseDuration(text: string | number): number | undefined {
+  // Vault and AWS read TTLs as whole seconds: anything past a safe integer is no duration they take.
   if (typeof text === 'number') {
-    return Number.isInteger(text) && text > 0 ? text : undefined;
+    return Number.isSafeInteger(text) && text > 0 ? text : undefined;
   }
   const trimmed = text.trim();
   if (/^\d+$/.test(trimmed)) {
     const n = Number(trimmed);
-    return n > 0 ? n : undefined;
+    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
   }
   const m = DURATION.exec(trimmed);
   if (!m || trimmed === '') return undefined;
   const [, d, h, min, s] = m;
   const total =
     Number(d ?? 0) * UNIT_SECONDS.d + Number(h ?? 0) * UNIT_SECONDS.h + Number(min ?? 0) * UNIT_SECONDS.m + Number(s ?? 0);
-  return total > 0 ? total : undefined;
+  return Number.isSafeInteger(total) && total > 0 ? total : undefined;
 }
 
 /** Formats seconds the way the table writes them (`900` → `15m`, `5400` → `1h30m`). */

@@ -120,6 +120,17 @@ export function markdownAgents(file: string, text: string): {
       continue;
     }
     const cells = splitRow(line);
+    if (cells.length > header.length) {
+      problems.push({
+        rule: 'markdown-table',
+        file,
+        line: i + 1,
+        column: cells[header.length].column,
+        value: cells[header.length].text,
+        message: `the row has ${cells.length} cells; the header has ${header.length}`,
+        fix: 'remove the extra | (a cell cannot hold one), or add the column to the header',
+      });
+    }
     const row: MarkdownRow = { line: i + 1, cells: {} };
     header.forEach((name, index) => {
       if (cells[index]) row.cells[name] = cells[index];

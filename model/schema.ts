@@ -16,7 +16,11 @@ export const PLATFORMS = ['claude', 'openai', 'zapier', 'github-actions', 'gener
 export type Platform = (typeof PLATFORMS)[number];
 
 const text = z.string({ error: 'expected a string' });
-const positiveInt = z.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0');
+// zod's int() also refuses numbers past 2^53, which no longer hold an exact whole number.
+const positiveInt = z
+  .number({ error: 'expected a number' })
+  .int({ error: (issue) => (Number.isInteger(issue.input) ? 'expected a whole number of at most 9007199254740991' : 'expected a whole number') })
+  .positive('expected a number above 0');
 const duration = z.union([text, positiveInt], { error: 'expected a duration such as "15m" or "1h"' });
 const stringList = z.array(text, { error: 'expected a list of strings' });
 

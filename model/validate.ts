@@ -2,6 +2,7 @@ import { Agent, AGENT_PREFIX, AgentAction, BUILTIN_DEFAULTS, Credential, Fleet, 
 import { closest, normalizeName, SAFE_NAME } from './names';
 import { arnShapeProblem } from './private/arn';
 import { stringsIn } from './private/checks';
+import { parseSchedule, shortestInterval } from './private/cron';
 import { inherit, ResolvedSettings, SettingProblem } from './private/inherit';
 import { defaultCredential, resolveCredential, resolveFleetSettings } from './private/resolve-fleet';
 import { GITHUB_REPOSITORY } from './private/resolve-runbooks';
@@ -11,6 +12,9 @@ import { Problem, TableError } from './problem';
 import { ActionSchema, AgentSchema, CredentialSchema, DefaultsSchema, FleetSettingsSchema, ScopeSchema, TableSchema } from './schema';
 import { shardsOf } from './shards';
 import { DocPath, TableSource } from './table-source';
+
+/** Secrets Manager rotates a secret at most every four hours. */
+const SECRETS_MANAGER_SHORTEST_ROTATION = 4 * 3600;
 
 const asRecord = (v: unknown): Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
@@ -212,8 +216,8 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
       }
     }
     const keptInAws = agentScopes.flatMap((s) => (s.kind === 'secret' && credentials[s.secret]?.store === 'aws' ? [s.secret] : []));
-    const rate = /^rate\((\d+) (minutes?|hours?)\)$/.exec(resolved.rotation);
-    if (keptInAws.length > 0 && rate && (rate[2].startsWith('minute') || Number(rate[1]) < 4)) {
+    const schedule = parseSchedule(resolved.rotation);
+    if (keptInAws.length > 0 && schedule.problem === undefined && shortestInterval(schedule) < SECRETS_MANAGER_SHORTEST_ROTATION) {
       report({
         rule: 'invalid-schedule',
         path: input.rotation !== undefined ? [...at, 'rotation'] : ['defaults', 'rotation'],

@@ -1,46 +1,34 @@
 /** Small value checks shared by the validation rules. */
+import { isIPv4, isIPv6 } from 'net';
+import { parseSchedule } from './cron';
 
 /** Every capability a Vault (or OpenBao) policy accepts. */
 export const VAULT_CAPABILITIES = ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo', 'deny', 'subscribe'] as const;
 
-const CRON_FIELD = /^[0-9A-Za-z*?,/#L W-]+$/;
-
 /** Why an EventBridge Scheduler expression is invalid, or `undefined`. */
 export function scheduleProblem(expression: string): string | undefined {
-  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
-  if (rate) {
-    const n = Number(rate[1]);
-    if (n < 1) return 'has a rate below 1';
-    if (n === 1 && rate[2].endsWith('s')) return `needs the singular unit: rate(1 ${rate[2].slice(0, -1)})`;
-    if (n > 1 && !rate[2].endsWith('s')) return `needs the plural unit: rate(${n} ${rate[2]}s)`;
-    return undefined;
-  }
-  const cron = /^cron\((.*)\)$/.exec(expression);
-  if (!cron) return 'is neither cron(...) nor rate(...)';
-  const fields = cron[1].trim().split(/\s+/);
-  if (fields.length !== 6) return `has ${fields.length} fields; EventBridge cron has 6 (minutes hours day-of-month month day-of-week year)`;
-  if (!fields.every((f) => CRON_FIELD.test(f))) return 'has characters cron does not allow';
-  const [, , dayOfMonth, , dayOfWeek] = fields;
-  if ((dayOfMonth === '?') === (dayOfWeek === '?')) return 'must have ? in exactly one of day-of-month and day-of-week';
-  return undefined;
+  return parseSchedule(expression).problem;
 }
 
-/** Why a CIDR block is invalid, or `undefined`. */
+/**
+ * Why a CIDR block is invalid, or `undefined`: an address Go's
+ * `net.ParseCIDR` reads (Vault's bound CIDRs) and AWS accepts, with a prefix
+ * length in range. No leading zeros (`010.1.0.0`), no zone (`fe80::1%eth0`).
+ */
 export function cidrProblem(cidr: string): string | undefined {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (v4) {
-    const octets = v4.slice(1, 5).map(Number);
-    if (octets.some((o) => o > 255) || Number(v4[5]) > 32) return 'is not a valid IPv4 CIDR';
-    if (Number(v4[5]) === 0) return 'allows every address; name the networks the agent runs in';
-    return undefined;
+  const m = /^([^/]+)\/(0|[1-9]\d{0,2})$/.exec(cidr);
+  if (!m) return 'is not a CIDR such as 10.0.0.0/16';
+  const [, address, length] = m;
+  const bits = Number(length);
+  if (isIPv4(address)) {
+    if (bits > 32) return 'has a prefix length above 32';
+  } else if (isIPv6(address) && !address.includes('%')) {
+    if (bits > 128) return 'has a prefix length above 128';
+  } else {
+    return 'is not a CIDR such as 10.0.0.0/16 (an IPv4 or IPv6 address, without leading zeros, then /prefix)';
   }
-  if (/^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr) && cidr.includes(':')) {
-    const bits = Number(cidr.split('/')[1]);
-    if (bits > 128) return 'is not a valid IPv6 CIDR';
-    if (bits === 0) return 'allows every address; name the networks the agent runs in';
-    return undefined;
-  }
-  return 'is not a CIDR such as 10.0.0.0/16';
+  if (bits === 0) return 'allows every address; name the networks the agent runs in';
+  return undefined;
 }
 
 /**

@@ -546,8 +546,8 @@ describe('validateTable: failing tables', () => {
   });
 
   it.each([
-    ['10.0.0.0/33', 'bound CIDR is not a valid IPv4 CIDR'],
-    ['300.1.2.0/24', 'bound CIDR is not a valid IPv4 CIDR'],
+    ['10.0.0.0/33', 'bound CIDR has a prefix length above 32'],
+    ['300.1.2.0/24', 'bound CIDR is not a CIDR such as 10.0.0.0/16 (an IPv4 or IPv6 address, without leading zeros, then /prefix)'],
     ['0.0.0.0/0', 'bound CIDR allows every address; name the networks the agent runs in'],
     ['10.0.0.0', 'bound CIDR is not a CIDR such as 10.0.0.0/16'],
   ])('fails when a bound CIDR is %s', async (cidr, message) => {
