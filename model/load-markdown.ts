@@ -1,3 +1,4 @@
+import { columnAt } from './private/text-position';
 import { Problem, SourcePosition } from './problem';
 import { DocPath } from './table-source';
 
@@ -21,7 +22,7 @@ const COLUMNS: Record<string, string> = {
   platform: 'platform',
 };
 
-/** Splits a Markdown table line into trimmed cells with their 1-based columns. */
+/** Splits a Markdown table line into trimmed cells with their 1-based columns (in characters). */
 function splitRow(line: string): { text: string; column: number }[] {
   let body = line;
   let offset = 0;
@@ -35,7 +36,7 @@ function splitRow(line: string): { text: string; column: number }[] {
   let start = 0;
   for (const part of body.split('|')) {
     const leading = part.length - part.trimStart().length;
-    cells.push({ text: part.trim(), column: offset + start + leading + 1 });
+    cells.push({ text: part.trim(), column: columnAt(line, 0, offset + start + leading) });
     start += part.length + 1;
   }
   return cells;
@@ -48,7 +49,7 @@ function listItems(cell: { text: string; column: number } | undefined): { text: 
   let start = 0;
   for (const part of cell.text.split(',')) {
     const text = part.trim();
-    if (text !== '') items.push({ text, column: cell.column + start + part.length - part.trimStart().length });
+    if (text !== '') items.push({ text, column: cell.column + columnAt(cell.text, 0, start + part.length - part.trimStart().length) - 1 });
     start += part.length + 1;
   }
   return items;
@@ -75,10 +76,14 @@ const SEPARATOR = /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/;
 export function markdownAgents(file: string, text: string): {
   agents: unknown[];
   locate: (path: DocPath) => SourcePosition;
+  /** Problems that stop reading: no table, a required column missing. */
   problems: Problem[];
+  /** Problems that leave the rows readable (an unknown column, a row with extra cells): reported with the rest of the table's. */
+  rowProblems: Problem[];
 } {
   const lines = text.split(/\r?\n/);
   const problems: Problem[] = [];
+  const rowProblems: Problem[] = [];
   let header: string[] | undefined;
   const rows: MarkdownRow[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -106,7 +111,7 @@ export function markdownAgents(file: string, text: string): {
       }
       for (const [index, unknown] of names.entries()) {
         if (!unknown.startsWith('?')) continue;
-        problems.push({
+        rowProblems.push({
           rule: 'unknown-key',
           file,
           line: i + 1,
@@ -121,7 +126,7 @@ export function markdownAgents(file: string, text: string): {
     }
     const cells = splitRow(line);
     if (cells.length > header.length) {
-      problems.push({
+      rowProblems.push({
         rule: 'markdown-table',
         file,
         line: i + 1,
@@ -176,5 +181,5 @@ export function markdownAgents(file: string, text: string): {
     return { file, line: row.line, column: cell?.column ?? 1 };
   };
 
-  return { agents, locate, problems };
+  return { agents, locate, problems, rowProblems };
 }

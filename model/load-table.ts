@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { extname } from 'path';
 import { markdownAgents } from './load-markdown';
+import { firstInvalidUtf8, columnAt } from './private/text-position';
 import { yamlSource } from './private/yaml-source';
 import { Problem, SourcePosition, TableError } from './problem';
 import { DocPath, TableSource } from './table-source';
@@ -17,9 +18,15 @@ export interface TableFiles {
   readonly catalog?: string;
 }
 
+/**
+ * Reads a table file as UTF-8 text (without a byte-order mark). A file that
+ * is not UTF-8 is a problem naming the first bad byte: decoding it anyway
+ * would turn the byte into U+FFFD and change names silently.
+ */
 function readText(file: string, problems: Problem[]): string | undefined {
+  let bytes: Buffer;
   try {
-    return readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     problems.push({
@@ -27,11 +34,27 @@ function readText(file: string, problems: Problem[]): string | undefined {
       file,
       line: 0,
       column: 0,
-      message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(e)})`,
+      message: code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot read the file (${code ?? String(e)})`,
       fix: 'check the path given with --table / --catalog (or SCOPED_AGENTS_TABLE)',
     });
     return undefined;
   }
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== undefined) {
+    const lineStart = bad === 0 ? 0 : bytes.lastIndexOf(0x0a, bad - 1) + 1;
+    const before = bytes.subarray(lineStart, bad).toString('utf8');
+    problems.push({
+      rule: 'encoding',
+      file,
+      line: bytes.subarray(0, bad).filter((b) => b === 0x0a).length + 1,
+      column: columnAt(before, 0, before.length),
+      message: `the file is not UTF-8: byte 0x${bytes[bad].toString(16).toUpperCase().padStart(2, '0')} at byte offset ${bad} starts no UTF-8 character`,
+      fix: 'save the file as UTF-8 (a Latin-1 or Windows-1252 file must be converted, e.g. iconv -f latin1 -t utf-8)',
+    });
+    return undefined;
+  }
+  const text = bytes.toString('utf8');
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }
 
 function isMarkdown(file: string): boolean {
@@ -88,6 +111,7 @@ export function loadTable(files: TableFiles): TableSource {
     return {
       data: { ...rawCatalog, agents: md.agents },
       files: [files.table, files.catalog!],
+      problems: md.rowProblems,
       locate: (path: DocPath, key?: boolean): SourcePosition =>
         path[0] === 'agents' ? md.locate(path) : catalogSource.locate(path, key),
     };

@@ -1,4 +1,4 @@
-import { SourcePosition } from './problem';
+import { Problem, SourcePosition } from './problem';
 
 /** A path into the raw table document, e.g. `['agents', 0, 'actions', 1, 'scopes', 0]`. */
 export type DocPath = readonly (string | number)[];
@@ -14,6 +14,12 @@ export interface TableSource {
   readonly data: unknown;
   /** The files the document was read from, in the order given. */
   readonly files: readonly string[];
+  /**
+   * Problems the loader found that leave the document readable (an unknown
+   * Markdown column): validation reports them with its own, all at once.
+   * @default - none
+   */
+  readonly problems?: readonly Problem[];
   /**
    * Where a path is written. With `key`, the position of the map key rather than
    * its value (for unknown keys). Falls back to the nearest written ancestor.

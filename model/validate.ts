@@ -27,7 +27,7 @@ const asRecord = (v: unknown): Record<string, unknown> =>
  * as one `TableError`.
  */
 export async function validateTable(source: TableSource): Promise<Fleet> {
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...(source.problems ?? [])];
   const warnings: Problem[] = [];
   const raw = asRecord(source.data);
   const rawAgents = Array.isArray(raw.agents) ? raw.agents : [];

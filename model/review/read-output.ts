@@ -61,21 +61,70 @@ const SYNTH_FIRST = 'run scoped-agents synth first';
  * @param dir the directory to read
  * @param shown how messages name it (the path as the user wrote it)
  * @default shown - `dir`
- * @throws OutputError naming the path when the directory is missing, holds no stack, or a stack is not Terraform JSON
+ * @throws OutputError naming the path when the directory is missing, holds no stack, a stack is not Terraform JSON, or a stack its manifest names is missing
  */
 export function readOutput(dir: string, shown: string = dir): SynthOutput {
+  return { dir: shown, stacks: mergeShards(readStacks(dir, shown)) };
+}
+
+/** What of cdktf's `manifest.json` a reader needs: the name of every stack the synth wrote. */
+interface Manifest {
+  readonly stacks: Readonly<Record<string, { readonly name?: unknown; readonly synthesizedStackPath?: unknown }>>;
+}
+
+/**
+ * Reads every stack of a synthesized output as it is on disk, one by one
+ * (a sharded fleet not joined), sorted by name. The output's `manifest.json`
+ * names every stack the synth wrote: each must be there, and no other, so
+ * that a review never passes on part of a fleet.
+ *
+ * @throws OutputError as {@link readOutput}
+ */
+export function readStacks(dir: string, shown: string = dir): StackOutput[] {
   if (!existsSync(dir)) throw new OutputError(`${shown}: not found — ${SYNTH_FIRST} (or pass the output directory with --out)`);
   if (!statSync(dir).isDirectory()) throw new OutputError(`${shown}: not a directory — pass the directory scoped-agents synth wrote (cdktf.out)`);
   const stacksDir = join(dir, 'stacks');
-  const names = existsSync(stacksDir) && statSync(stacksDir).isDirectory() ? readdirSync(stacksDir).filter((n) => !n.startsWith('.')).sort() : [];
-  if (names.length === 0) throw new OutputError(`${shown}: no stacks found — ${SYNTH_FIRST}`);
-  const stacks = names.map((name): StackOutput => {
+  const present = existsSync(stacksDir) && statSync(stacksDir).isDirectory() ? readdirSync(stacksDir).filter((n) => !n.startsWith('.')).sort(byCodeUnit) : [];
+  const manifestFile = join(shown, 'manifest.json');
+  const manifestPath = join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    throw new OutputError(present.length === 0 ? `${shown}: no stacks found — ${SYNTH_FIRST}` : `${manifestFile}: not found, so which stacks the synth wrote is unknown — ${SYNTH_FIRST}`);
+  }
+  const manifest = readJson(manifestPath, manifestFile);
+  if (!isObject(manifest) || !isObject(manifest.stacks)) throw new OutputError(`${manifestFile}: not a cdktf manifest (no "stacks") — ${SYNTH_FIRST}`);
+  const named = Object.keys((manifest as unknown as Manifest).stacks).sort(byCodeUnit);
+  if (named.length === 0) throw new OutputError(`${shown}: no stacks found — ${SYNTH_FIRST}`);
+  for (const name of named) {
+    if (!present.includes(name)) throw new OutputError(`${join(shown, 'stacks', name)}: missing, though ${manifestFile} names it — the output is incomplete; ${SYNTH_FIRST}`);
+  }
+  for (const name of present) {
+    if (!named.includes(name)) throw new OutputError(`${join(shown, 'stacks', name)}: not in ${manifestFile} — left over from another synth; ${SYNTH_FIRST}`);
+  }
+  return named.map((name): StackOutput => {
     const file = join(shown, 'stacks', name, 'cdk.tf.json');
     const path = join(stacksDir, name, 'cdk.tf.json');
     if (!existsSync(path)) throw new OutputError(`${file}: not found — the stack directory has no Terraform JSON; ${SYNTH_FIRST}`);
-    return { name, file, json: parseTerraformJson(readFileSync(path, 'utf8'), file) };
+    return { name, file, json: parseTerraformJson(readText(path, file), file) };
   });
-  return { dir: shown, stacks: mergeShards(stacks) };
+}
+
+/** A file's text; a folder or an unreadable file is an OutputError naming it. */
+function readText(path: string, shown: string): string {
+  if (statSync(path).isDirectory()) throw new OutputError(`${shown}: is a folder, not a file — ${SYNTH_FIRST}`);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new OutputError(`${shown}: cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}) — ${SYNTH_FIRST}`);
+  }
+}
+
+function readJson(path: string, shown: string): unknown {
+  try {
+    return JSON.parse(readText(path, shown));
+  } catch (e) {
+    if (e instanceof OutputError) throw e;
+    throw new OutputError(`${shown}: not valid JSON (${e instanceof Error ? e.message : String(e)}) — ${SYNTH_FIRST}`);
+  }
 }
 
 /**

@@ -44,16 +44,25 @@ test.each([
 test('fails with exit 1 when the output directory holds no synthesized stacks, saying to synthesize', async () => {
   const empty = tempDir();
   const r = await cli(['usage', '--audit-log', 'a.log', '--out', empty]);
-  expect(r).toEqual({ code: 1, out: '', err: `error: ${empty}: no synthesized stacks here (looked for ${join(empty, 'stacks')}); run \`scoped-agents synth\` first, or name the output with --out\n` });
+  expect(r).toEqual({ code: 1, out: '', err: `error: ${empty}: no stacks found — run scoped-agents synth first\n` });
 });
 
 test('fails with exit 1 when the stacks hold no agent alarms, or are not JSON', async () => {
   const out = tempDir();
   mkdirSync(join(out, 'stacks', 'x'), { recursive: true });
+  writeFileSync(join(out, 'manifest.json'), '{"version":"0.21.0","stacks":{"x":{"name":"x"}}}');
   writeFileSync(join(out, 'stacks', 'x', 'cdk.tf.json'), '{"resource":{}}');
   expect((await cli(['usage', '--audit-log', 'a.log', '--out', out])).err).toBe(`error: ${out}: no agent call-rate alarms in the synthesized stacks; is this the output of \`scoped-agents synth\`?\n`);
   writeFileSync(join(out, 'stacks', 'x', 'cdk.tf.json'), '{');
-  expect((await cli(['usage', '--audit-log', 'a.log', '--out', out])).err).toMatch(new RegExp(`^error: ${out}/stacks/x/cdk\\.tf\\.json: not JSON \\(.*\\); synthesize again\\n$`));
+  expect((await cli(['usage', '--audit-log', 'a.log', '--out', out])).err).toMatch(new RegExp(`^error: ${out}/stacks/x/cdk\\.tf\\.json: not valid JSON \\(.*\\) — run scoped-agents synth first\\n$`));
+});
+
+test('fails with exit 2 when --since reaches back before 1970, instead of an internal error', async () => {
+  expect(await cli(['usage', '--audit-log', 'a.log', '--since', '99999999999d', '--out', outDir])).toEqual({
+    code: 2,
+    out: '',
+    err: `error: --since 99999999999d reaches back before 1970 (with the 7 windows before it the trend compares); use a window such as 24h or 7d\n${USAGE}`,
+  });
 });
 
 test('fails with exit 1 when the audit log is missing, or holds no audit entries', async () => {

@@ -1,6 +1,6 @@
 import '@microsoft/jest-sarif';
-import { mkdirSync, readFileSync, writeFileSync } from 'fs';
-import { join } from 'path';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { dirname, join } from 'path';
 import { DEFAULT_SUPPRESSIONS_FILE, RULES, TerraformJson } from '../../model';
 import { tempDir, writeFiles } from '../helpers';
 import { PROOF_TABLES, synthesizeTable } from '../support/synthesized';
@@ -202,12 +202,77 @@ describe('unreadable output', () => {
     expect(r.err).toBe('error: cdktf.out: no stacks found — run scoped-agents synth first\n');
   });
 
-  test('exits 1 naming the file when a stack is not JSON', async () => {
+  /** An output folder whose manifest names `stacks`, with `files` (path → content; a trailing / makes a folder). */
+  function output(stacks: string[], files: Record<string, string>): string {
     const out = join(tempDir(), 'out');
-    mkdirSync(join(out, 'stacks', 'broken'), { recursive: true });
-    writeFileSync(join(out, 'stacks', 'broken', 'cdk.tf.json'), '{ not json');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify({ version: '0.21.0', stacks: Object.fromEntries(stacks.map((n) => [n, { name: n }])) }));
+    for (const [path, content] of Object.entries(files)) {
+      if (path.endsWith('/')) mkdirSync(join(out, path), { recursive: true });
+      else {
+        mkdirSync(dirname(join(out, path)), { recursive: true });
+        writeFileSync(join(out, path), content);
+      }
+    }
+    return out;
+  }
+
+  test('exits 1 naming the file when a stack is not JSON', async () => {
+    const out = output(['broken'], { 'stacks/broken/cdk.tf.json': '{ not json' });
     const r = await cli(['report', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(new RegExp(`^error: ${join(out, 'stacks', 'broken', 'cdk.tf.json').replace(/[/.]/g, '\\$&')}: not valid JSON \\(.+\\) — run scoped-agents synth first\\n$`));
+  });
+
+  test.each(['report', 'check'])('%s exits 1 naming the file when a cdk.tf.json is a folder', async (command) => {
+    const out = output(['odd'], { 'stacks/odd/cdk.tf.json/': '' });
+    expect(await cli([command, '--out', out])).toEqual({ code: 1, out: '', err: `error: ${join(out, 'stacks', 'odd', 'cdk.tf.json')}: is a folder, not a file — run scoped-agents synth first\n` });
+  });
+
+  describe('a sharded output missing a stack its manifest names: no review passes on part of the fleet', () => {
+    let sharded: string;
+    beforeAll(async () => {
+      sharded = (await synthesizeTable({ table: 'test/fixtures/sharded.yaml' })).outDir;
+    });
+    const without = (stack: string): string => {
+      const out = join(tempDir(), 'cdktf.out');
+      cpSync(sharded, out, { recursive: true });
+      rmSync(join(out, 'stacks', stack), { recursive: true });
+      return out;
+    };
+
+    test.each([
+      ['report', 'acme-support-acme-example'],
+      ['check', 'acme-support-acme-example'],
+      ['report', 'acme'],
+      ['check', 'acme'],
+    ])('%s exits 1 when stack %s is missing', async (command, stack) => {
+      const out = without(stack);
+      expect(await cli([command, '--out', out])).toEqual({
+        code: 1,
+        out: '',
+        err: `error: ${join(out, 'stacks', stack)}: missing, though ${join(out, 'manifest.json')} names it — the output is incomplete; run scoped-agents synth first\n`,
+      });
+    });
+
+    test('graph and diff refuse it too', async () => {
+      const out = without('acme-growth-acme-example');
+      expect((await cli(['graph', '--out', out, '--format', 'json'])).code).toBe(1);
+      expect((await cli(['diff', sharded, out])).err).toContain(`${join(out, 'stacks', 'acme-growth-acme-example')}: missing, though`);
+    });
+
+    test('exits 1 when a stack folder is not in the manifest (left from another synth)', async () => {
+      const out = join(tempDir(), 'cdktf.out');
+      cpSync(sharded, out, { recursive: true });
+      cpSync(join(out, 'stacks', 'acme-growth-acme-example'), join(out, 'stacks', 'acme-old-shard'), { recursive: true });
+      expect((await cli(['report', '--out', out])).err).toBe(`error: ${join(out, 'stacks', 'acme-old-shard')}: not in ${join(out, 'manifest.json')} — left over from another synth; run scoped-agents synth first\n`);
+    });
+
+    test('exits 1 when the manifest is missing', async () => {
+      const out = join(tempDir(), 'cdktf.out');
+      cpSync(sharded, out, { recursive: true });
+      rmSync(join(out, 'manifest.json'));
+      expect((await cli(['check', '--out', out])).err).toBe(`error: ${join(out, 'manifest.json')}: not found, so which stacks the synth wrote is unknown — run scoped-agents synth first\n`);
+    });
   });
 });

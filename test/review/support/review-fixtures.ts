@@ -56,6 +56,9 @@ export function writeOutput(stacks: readonly { name: string; json: TerraformJson
     mkdirSync(join(out, 'stacks', s.name), { recursive: true });
     writeFileSync(join(out, 'stacks', s.name, 'cdk.tf.json'), JSON.stringify(s.json, null, 2));
   }
+  // As a synth writes it: the manifest names every stack.
+  const manifest = { version: '0.21.0', stacks: Object.fromEntries(stacks.map((s) => [s.name, { name: s.name, synthesizedStackPath: `stacks/${s.name}/cdk.tf.json` }])) };
+  writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return out;
 }
 
