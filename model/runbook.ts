@@ -13,6 +13,7 @@ import { Agent, agentResourceName, Fleet, Scope } from './fleet';
 import { githubSubject, githubVaultAudience } from './github-oidc';
 import { awsSessionLimitsFor, sidFor } from './iam-policy';
 import { ALARM_KINDS, AlarmKind, alarmName, callLogGroupName, functionName, functionVaultRole, REVOKING_ALARMS, revocationMarker, SECRET_NAMES } from './operations';
+import { cell, cellCode, code } from './private/markdown';
 import { readCommand } from './snippets/read-command';
 import { secretEntriesFor } from './secret-entries';
 
@@ -37,9 +38,6 @@ export interface RunbookStep {
   readonly command: string;
 }
 
-/** Escapes a table cell. */
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-const code = (s: string): string => `\`${s}\``;
 const ttl = (seconds: number): string => `${formatDuration(seconds)} (${seconds} s)`;
 
 /** The rotate function's invocation for one agent: what the schedule sends, run by hand. */
@@ -208,7 +206,7 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
   if (agent.platform === 'claude' || agent.platform === 'openai' || agent.platform === 'zapier') {
     p('', `On ${agent.platform}, the snippet beside this runbook refers to each secret by name; fill each from its source:`, '');
     p('| variable | platform secret | source | read it with |', '|---|---|---|---|');
-    for (const r of refs) p(`| ${code(r.env)} | ${code(`{{secrets.${r.name}}}`)} | ${source(r)} | ${code(cell(readCommand(r)))} |`);
+    for (const r of refs) p(`| ${code(r.env)} | ${code(`{{secrets.${r.name}}}`)} | ${source(r)} | ${cellCode(readCommand(r))} |`);
     if (refs.length === 0) p('| — | — | — | — |');
     p('', 'Copy a value again after each rotation.');
   } else if (agent.platform === 'generic') {

@@ -6,6 +6,7 @@
  * audit log), so both judge the same way.
  */
 import { formatDuration } from './duration';
+import { cell, text } from './private/markdown';
 
 /**
  * What "well above normal" means for a whole window: more than `factor` times
@@ -196,23 +197,24 @@ export class UsageReport {
     const { input } = this;
     const header = `| agent | calls | denied | trend vs median of earlier ${this.windowText} | peak per minute (limit) | flags |`;
     const rows = this.agents.map(
-      (a) => `| ${a.agent} | ${a.calls} | ${a.denied} | ${trendText(a)} | ${a.peakMinute} (${a.maxCallsPerMinute}) | ${a.reasons.map((r) => r.replace(/^(\w+):/, '**$1**:')).join('; ')} |`,
+      (a) => `| ${cell(a.agent)} | ${a.calls} | ${a.denied} | ${trendText(a)} | ${a.peakMinute} (${a.maxCallsPerMinute}) | ${a.reasons.map((r) => cell(r).replace(/^(\w+):/, '**$1**:')).join('; ')} |`,
     );
     const unknown = Object.entries(input.unknownRoles ?? {}).sort(([a], [b]) => a.localeCompare(b));
     return [
-      `## Usage of fleet ${input.fleet}`,
+      // The audit log is another program's output: every value from it is escaped.
+      `## Usage of fleet ${text(input.fleet)}`,
       '',
-      `${this.windowText} from ${utcText(input.start)} to ${utcText(input.end)}; source: ${input.source}.`,
+      `${this.windowText} from ${utcText(input.start)} to ${utcText(input.end)}; source: ${text(input.source)}.`,
       '',
       header,
       '|---|--:|--:|---|--:|---|',
       ...rows,
       '',
-      this.summaryLine(),
+      text(this.summaryLine()),
       '',
       this.rulesText(),
-      ...(unknown.length > 0 ? ['', `Roles named like agents but not in this fleet: ${unknown.map(([r, n]) => `${r} (${n})`).join(', ')}.`] : []),
-      ...(input.notes ?? []).flatMap((n) => ['', `Note: ${n}`]),
+      ...(unknown.length > 0 ? ['', `Roles named like agents but not in this fleet: ${unknown.map(([r, n]) => `${text(r)} (${n})`).join(', ')}.`] : []),
+      ...(input.notes ?? []).flatMap((n) => ['', `Note: ${text(n)}`]),
       '',
     ].join('\n');
   }

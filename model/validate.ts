@@ -1,7 +1,7 @@
 import { Agent, AGENT_PREFIX, AgentAction, BUILTIN_DEFAULTS, Credential, Fleet, FleetSettings, LIMITS, Scope } from './fleet';
 import { closest, normalizeName, SAFE_NAME } from './names';
 import { arnShapeProblem } from './private/arn';
-import { stringsIn } from './private/checks';
+import { controlCharacterProblem, stringsIn } from './private/checks';
 import { parseSchedule, shortestInterval } from './private/cron';
 import { inherit, ResolvedSettings, SettingProblem } from './private/inherit';
 import { defaultCredential, resolveCredential, resolveFleetSettings } from './private/resolve-fleet';
@@ -43,6 +43,18 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
 
   // Interpolation first: a `${` anywhere would be evaluated by Terraform at deploy time.
   for (const s of stringsIn(source.data)) {
+    const freeText = !s.key && (s.path[s.path.length - 1] === 'description' || s.path[s.path.length - 1] === 'action');
+    const control = controlCharacterProblem(s.text, freeText);
+    if (control) {
+      problems.push({
+        rule: 'control-character',
+        ...source.locate(s.path, s.key),
+        agent: agentAt(s.path),
+        value: s.text,
+        message: `${s.key ? 'key' : 'value'} ${control}, which would reach runbooks, reports and Terraform as it is`,
+        fix: freeText ? 'remove it; free text may hold tabs and line breaks, nothing else of the kind' : 'remove it; names, URLs and ARNs are one line of visible characters',
+      });
+    }
     if (s.text.includes('${') || s.text.includes('%{')) {
       problems.push({
         rule: 'interpolation',

@@ -5,6 +5,7 @@ const WILDCARD = /[*?]/;
 
 /** Why an ARN is malformed, or `undefined` when it is well formed. */
 export function arnShapeProblem(arn: string): string | undefined {
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(arn)) return 'holds whitespace or a control character';
   const parts = arn.split(':');
   if (parts.length < 6 || parts[0] !== 'arn') return 'is not an ARN (arn:partition:service:region:account:resource)';
   const [, partition, service, region, account] = parts;

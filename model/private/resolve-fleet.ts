@@ -2,13 +2,9 @@ import { parseDuration } from '../duration';
 import { AGENT_PREFIX, BUILTIN_FLEET_SETTINGS, Credential, defaultVaultAuditFile, FleetSettings, LIMITS, LOG_RETENTION_DAYS, ShardSettings, StateSettings } from '../fleet';
 import { SAFE_NAME } from '../names';
 import { CredentialInput, FleetSettingsInput } from '../schema';
+import { urlProblem } from './checks';
 import { SettingProblem } from './inherit';
 import { resolveRunbooks } from './resolve-runbooks';
-
-/** Whether a URL is https, or http to this machine (a local dev Vault). */
-function safeUrl(url: string): boolean {
-  return /^https:\/\/[^\s/]+/.test(url) || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(url);
-}
 
 /** Checks `fleet:` and applies the built-in settings under it. */
 export function resolveFleetSettings(input: FleetSettingsInput): { settings: FleetSettings; problems: SettingProblem[] } {
@@ -55,8 +51,9 @@ export function resolveFleetSettings(input: FleetSettingsInput): { settings: Fle
       fix: 'remove vaultAuditFile, or set vaultAudit: true',
     });
   }
-  if (input.vaultAddr !== undefined && !safeUrl(input.vaultAddr)) {
-    problems.push({ rule: 'invalid-value', path: ['fleet', 'vaultAddr'], value: input.vaultAddr, message: 'vaultAddr is not an https:// URL', fix: 'write Vault\'s address as https://vault.example.com:8200' });
+  const vaultAddrWhy = input.vaultAddr === undefined ? undefined : urlProblem(input.vaultAddr);
+  if (vaultAddrWhy) {
+    problems.push({ rule: 'invalid-value', path: ['fleet', 'vaultAddr'], value: input.vaultAddr, message: `vaultAddr ${vaultAddrWhy}`, fix: 'write Vault\'s address as https://vault.example.com:8200' });
   }
   if (input.logRetentionDays !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(input.logRetentionDays)) {
     problems.push({ rule: 'invalid-value', path: ['fleet', 'logRetentionDays'], value: String(input.logRetentionDays), message: 'logRetentionDays is not a retention CloudWatch Logs accepts', fix: `use one of ${LOG_RETENTION_DAYS.join(', ')}` });
@@ -186,8 +183,9 @@ export function resolveCredential(name: string, input: CredentialInput, used: bo
   if (input.tokenUrl !== undefined) {
     if (rotator !== 'oauth2-refresh') {
       problems.push({ rule: 'unused-setting', path: [...at, 'tokenUrl'], value: input.tokenUrl, message: `tokenUrl applies only to rotator oauth2-refresh, not ${rotator}`, fix: 'remove tokenUrl, or set rotator: oauth2-refresh' });
-    } else if (!safeUrl(input.tokenUrl)) {
-      problems.push({ rule: 'invalid-value', path: [...at, 'tokenUrl'], value: input.tokenUrl, message: 'tokenUrl is not an https:// URL', fix: 'write the provider\'s token endpoint, e.g. https://api.hubapi.com/oauth/v1/token' });
+    } else {
+      const why = urlProblem(input.tokenUrl);
+      if (why) problems.push({ rule: 'invalid-value', path: [...at, 'tokenUrl'], value: input.tokenUrl, message: `tokenUrl ${why}`, fix: 'write the provider\'s token endpoint, e.g. https://api.hubapi.com/oauth/v1/token' });
     }
   }
   return { credential: { name, rotator, tokenUrl: input.tokenUrl, store: input.store ?? 'vault' }, problems, unused: !used };

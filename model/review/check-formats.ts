@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { csvRow } from '../private/csv';
 import { Finding } from '../rules';
 import { CheckResult } from './check';
 import { Suppression } from './suppressions';
@@ -51,15 +52,11 @@ export function checkToJson(result: CheckResult): string {
   return `${JSON.stringify(result, null, 2)}\n`;
 }
 
-function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** One CSV row per finding and per accepted exception (`status` says which), for audit evidence. */
 export function checkToCsv(result: CheckResult): string {
   const header = ['status', 'rule', 'stack', 'resource', 'agent', 'grant', 'message', 'fix', 'reason'];
   const row = (status: string, f: Finding, reason = ''): string =>
-    [status, f.rule, f.stack, f.resource, f.agent ?? '', f.grant ?? '', f.message, f.fix, reason].map(csvField).join(',');
+    csvRow([status, f.rule, f.stack, f.resource, f.agent ?? '', f.grant ?? '', f.message, f.fix, reason]);
   return `${[header.join(','), ...result.findings.map((f) => row('finding', f)), ...result.accepted.map((a) => row('accepted', a.finding, a.suppression.reason))].join('\r\n')}\r\n`;
 }
 

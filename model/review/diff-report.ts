@@ -1,5 +1,5 @@
 import { PrivilegeDiff } from './diff';
-import { cell, code, table } from './private/markdown';
+import { cell, cellCode, table } from '../private/markdown';
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
@@ -10,7 +10,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
  */
 export function renderDiffMarkdown(diff: PrivilegeDiff): string {
   const { broadening, narrowing, agents } = diff.summary;
-  const lines = ['## Privilege diff', '', `Base ${code(diff.base)} → head ${code(diff.head)}.`, ''];
+  const lines = ['## Privilege diff', '', `Base ${cellCode(diff.base)} → head ${cellCode(diff.head)}.`, ''];
   if (diff.changes.length === 0) {
     lines.push('No privilege changes: every agent keeps exactly the access it had.', '');
     return lines.join('\n');

@@ -1,5 +1,5 @@
 import { AccessMatrix, agentKey, AgentAccess, AgentTtls, AlarmAccess } from './access-matrix';
-import { cell, code } from './private/markdown';
+import { cell, cellCode } from '../private/markdown';
 import { firesPerYear } from './private/schedule-frequency';
 import { alarmCondition, ttlText } from './report';
 import { byCodeUnit } from './private/order';
@@ -36,7 +36,7 @@ export interface PrivilegeDiff {
 type Emit = (cls: ChangeClass, category: ChangeCategory, change: string, grant: string) => void;
 
 const CATEGORY_ORDER: readonly ChangeCategory[] = ['agent', 'vault', 'iam', 'ttl', 'trust', 'rotation', 'alarm'];
-const caps = (cs: Iterable<string>): string => [...cs].map(code).join(', ');
+const caps = (cs: Iterable<string>): string => [...cs].map(cellCode).join(', ');
 
 /**
  * Compares two access matrices agent by agent and classes every change:
@@ -56,11 +56,11 @@ export function diffMatrices(base: AccessMatrix, head: AccessMatrix): PrivilegeD
     const b = before.get(key);
     const h = after.get(key);
     if (!b && h) {
-      const creds = [h.identity.vaultRole && `Vault role ${code(h.identity.vaultRole)}`, h.identity.iamRole && `IAM role ${code(h.identity.iamRole)}`].filter(Boolean);
-      emit('broadening', 'agent', 'new agent', `agent ${code(h.name)}${creds.length > 0 ? `: ${creds.join(', ')}` : ''}`);
+      const creds = [h.identity.vaultRole && `Vault role ${cellCode(h.identity.vaultRole)}`, h.identity.iamRole && `IAM role ${cellCode(h.identity.iamRole)}`].filter(Boolean);
+      emit('broadening', 'agent', 'new agent', `agent ${cellCode(h.name)}${creds.length > 0 ? `: ${creds.join(', ')}` : ''}`);
       diffAgent(emptyLike(h), h, emit, true);
     } else if (b && !h) {
-      emit('narrowing', 'agent', 'agent removed', `agent ${code(b.name)} and every grant it had`);
+      emit('narrowing', 'agent', 'agent removed', `agent ${cellCode(b.name)} and every grant it had`);
     } else if (b && h) {
       diffAgent(b, h, emit, false);
     }
@@ -117,19 +117,19 @@ function diffVault(b: AgentAccess, h: AgentAccess, emit: Emit): void {
   for (const [path, capsNow] of now) {
     const capsWas = was.get(path);
     if (!capsWas) {
-      emit(capsNow.has('deny') && capsNow.size === 1 ? 'narrowing' : 'broadening', 'vault', 'new Vault path', `${caps(capsNow)} on ${code(path)}`);
+      emit(capsNow.has('deny') && capsNow.size === 1 ? 'narrowing' : 'broadening', 'vault', 'new Vault path', `${caps(capsNow)} on ${cellCode(path)}`);
       continue;
     }
-    for (const c of capsNow) if (!capsWas.has(c)) emit(more(c), 'vault', c === 'deny' ? 'new Vault deny' : 'new Vault capability', `${code(c)} on ${code(path)}`);
-    for (const c of capsWas) if (!capsNow.has(c)) emit(less(c), 'vault', c === 'deny' ? 'Vault deny removed' : 'Vault capability removed', `${code(c)} on ${code(path)}`);
+    for (const c of capsNow) if (!capsWas.has(c)) emit(more(c), 'vault', c === 'deny' ? 'new Vault deny' : 'new Vault capability', `${cellCode(c)} on ${cellCode(path)}`);
+    for (const c of capsWas) if (!capsNow.has(c)) emit(less(c), 'vault', c === 'deny' ? 'Vault deny removed' : 'Vault capability removed', `${cellCode(c)} on ${cellCode(path)}`);
   }
-  for (const [path, capsWas] of was) if (!now.has(path)) emit(capsWas.has('deny') ? 'broadening' : 'narrowing', 'vault', 'Vault path removed', `${caps(capsWas)} on ${code(path)}`);
+  for (const [path, capsWas] of was) if (!now.has(path)) emit(capsWas.has('deny') ? 'broadening' : 'narrowing', 'vault', 'Vault path removed', `${caps(capsWas)} on ${cellCode(path)}`);
 
   const role = h.identity.vaultRole ?? b.identity.vaultRole ?? 'its role';
   const policiesWas = new Set(b.identity.vaultRolePolicies);
   const policiesNow = new Set(h.identity.vaultRolePolicies);
-  for (const p of policiesNow) if (!policiesWas.has(p)) emit('broadening', 'vault', 'new token policy', `tokens of ${code(role)} carry ${code(p)}`);
-  for (const p of policiesWas) if (!policiesNow.has(p)) emit('narrowing', 'vault', 'token policy removed', `tokens of ${code(role)} no longer carry ${code(p)}`);
+  for (const p of policiesNow) if (!policiesWas.has(p)) emit('broadening', 'vault', 'new token policy', `tokens of ${cellCode(role)} carry ${cellCode(p)}`);
+  for (const p of policiesWas) if (!policiesNow.has(p)) emit('narrowing', 'vault', 'token policy removed', `tokens of ${cellCode(role)} no longer carry ${cellCode(p)}`);
 }
 
 /** `action on resource` pairs of an agent's IAM statements, with the conditions each pair is granted under (`''`: none). */
@@ -151,7 +151,7 @@ function iamPairs(a: AgentAccess, effect: 'Allow' | 'Deny'): Map<string, { actio
 }
 
 function diffIam(b: AgentAccess, h: AgentAccess, emit: Emit): void {
-  const text = (p: { action: string; resource: string }): string => `${code(p.action)} on ${code(p.resource)}`;
+  const text = (p: { action: string; resource: string }): string => `${cellCode(p.action)} on ${cellCode(p.resource)}`;
   const was = iamPairs(b, 'Allow');
   const now = iamPairs(h, 'Allow');
   const actionsWas = new Set([...was.values()].map((p) => p.action));
@@ -175,8 +175,8 @@ function diffIam(b: AgentAccess, h: AgentAccess, emit: Emit): void {
 
   const managedWas = new Set(b.identity.managedPolicies);
   const managedNow = new Set(h.identity.managedPolicies);
-  for (const m of managedNow) if (!managedWas.has(m)) emit('broadening', 'iam', 'new managed policy', code(m));
-  for (const m of managedWas) if (!managedNow.has(m)) emit('narrowing', 'iam', 'managed policy removed', code(m));
+  for (const m of managedNow) if (!managedWas.has(m)) emit('broadening', 'iam', 'new managed policy', cellCode(m));
+  for (const m of managedWas) if (!managedNow.has(m)) emit('narrowing', 'iam', 'managed policy removed', cellCode(m));
 }
 
 const TTLS: readonly { key: keyof AgentTtls; label: string; needs: (a: AgentAccess) => boolean }[] = [
@@ -203,14 +203,14 @@ function diffTtl(b: AgentAccess, h: AgentAccess, emit: Emit): void {
 }
 
 function diffTrust(b: AgentAccess, h: AgentAccess, emit: Emit, isNew: boolean): void {
-  const role = code(h.identity.iamRole ?? b.identity.iamRole ?? 'its IAM role');
+  const role = cellCode(h.identity.iamRole ?? b.identity.iamRole ?? 'its IAM role');
   const setDiff = (was: readonly string[], now: readonly string[]): { added: string[]; removed: string[] } => ({
     added: now.filter((x) => !was.includes(x)),
     removed: was.filter((x) => !now.includes(x)),
   });
   const principals = setDiff(b.trust.awsPrincipals, h.trust.awsPrincipals);
-  for (const p of principals.added) emit('broadening', 'trust', 'wider trust', `IAM role ${role} may be assumed by ${code(p)}`);
-  for (const p of principals.removed) emit('narrowing', 'trust', 'narrower trust', `IAM role ${role} no longer trusts ${code(p)}`);
+  for (const p of principals.added) emit('broadening', 'trust', 'wider trust', `IAM role ${role} may be assumed by ${cellCode(p)}`);
+  for (const p of principals.removed) emit('narrowing', 'trust', 'narrower trust', `IAM role ${role} no longer trusts ${cellCode(p)}`);
   if (isNew) return;
 
   for (const [label, was, now] of [
@@ -219,35 +219,35 @@ function diffTrust(b: AgentAccess, h: AgentAccess, emit: Emit, isNew: boolean): 
   ] as const) {
     // No binding means any address: dropping the last CIDR opens the credential to the internet.
     if (was.length > 0 && now.length === 0) {
-      emit('broadening', 'trust', 'wider trust', `${label} usable from any address (were bound to ${was.map(code).join(', ')})`);
+      emit('broadening', 'trust', 'wider trust', `${label} usable from any address (were bound to ${was.map(cellCode).join(', ')})`);
     } else if (was.length === 0 && now.length > 0) {
-      emit('narrowing', 'trust', 'narrower trust', `${label} bound to ${now.map(code).join(', ')}`);
+      emit('narrowing', 'trust', 'narrower trust', `${label} bound to ${now.map(cellCode).join(', ')}`);
     } else {
       const d = setDiff(was, now);
-      for (const c of d.added) emit('broadening', 'trust', 'wider trust', `${label} usable from ${code(c)}`);
-      for (const c of d.removed) emit('narrowing', 'trust', 'narrower trust', `${label} no longer usable from ${code(c)}`);
+      for (const c of d.added) emit('broadening', 'trust', 'wider trust', `${label} usable from ${cellCode(c)}`);
+      for (const c of d.removed) emit('narrowing', 'trust', 'narrower trust', `${label} no longer usable from ${cellCode(c)}`);
     }
   }
 
   const pbWas = b.trust.permissionsBoundary;
   const pbNow = h.trust.permissionsBoundary;
   if (pbWas !== pbNow) {
-    if (pbNow === undefined) emit('broadening', 'trust', 'permissions boundary removed', `IAM role ${role} (was ${code(pbWas!)})`);
-    else if (pbWas === undefined) emit('narrowing', 'trust', 'permissions boundary added', `IAM role ${role}: ${code(pbNow)}`);
-    else emit('broadening', 'trust', 'permissions boundary changed', `IAM role ${role}: ${code(pbWas)} → ${code(pbNow)}`);
+    if (pbNow === undefined) emit('broadening', 'trust', 'permissions boundary removed', `IAM role ${role} (was ${cellCode(pbWas!)})`);
+    else if (pbWas === undefined) emit('narrowing', 'trust', 'permissions boundary added', `IAM role ${role}: ${cellCode(pbNow)}`);
+    else emit('broadening', 'trust', 'permissions boundary changed', `IAM role ${role}: ${cellCode(pbWas)} → ${cellCode(pbNow)}`);
   }
 
   // A binding removed or changed lets more callers in; one added lets fewer.
   const bindings = setDiff(b.trust.vaultBindings, h.trust.vaultBindings);
-  for (const x of bindings.removed) emit('broadening', 'trust', 'wider trust', `Vault role binding ${code(x)} removed`);
-  for (const x of bindings.added) emit('narrowing', 'trust', 'narrower trust', `Vault role binding ${code(x)} added`);
+  for (const x of bindings.removed) emit('broadening', 'trust', 'wider trust', `Vault role binding ${cellCode(x)} removed`);
+  for (const x of bindings.added) emit('narrowing', 'trust', 'narrower trust', `Vault role binding ${cellCode(x)} added`);
 }
 
 function compareFrequency(was: string | undefined, now: string | undefined, what: string, emit: Emit): void {
   if (was === now) return;
   const fw = firesPerYear(was);
   const fn = firesPerYear(now);
-  const grant = `${what} ${code(was ?? '?')} → ${code(now ?? '?')}`;
+  const grant = `${what} ${cellCode(was ?? '?')} → ${cellCode(now ?? '?')}`;
   if (fw === undefined || fn === undefined) emit('broadening', 'rotation', 'rotation changed', `${grant} (frequency not comparable)`);
   else if (fn < fw) emit('broadening', 'rotation', 'rotation less frequent', grant);
   else if (fn > fw) emit('narrowing', 'rotation', 'rotation more frequent', grant);
@@ -256,25 +256,25 @@ function compareFrequency(was: string | undefined, now: string | undefined, what
 function diffRotation(b: AgentAccess, h: AgentAccess, emit: Emit): void {
   const sw = b.rotation.schedule;
   const sn = h.rotation.schedule;
-  if (sw && !sn) emit('broadening', 'rotation', 'rotation removed', `schedule ${code(sw.name)} (${code(sw.expression ?? '?')})`);
-  else if (!sw && sn) emit('narrowing', 'rotation', 'new rotation', `schedule ${code(sn.name)} (${code(sn.expression ?? '?')})`);
+  if (sw && !sn) emit('broadening', 'rotation', 'rotation removed', `schedule ${cellCode(sw.name)} (${cellCode(sw.expression ?? '?')})`);
+  else if (!sw && sn) emit('narrowing', 'rotation', 'new rotation', `schedule ${cellCode(sn.name)} (${cellCode(sn.expression ?? '?')})`);
   else if (sw && sn) {
     const on = (s: typeof sw): boolean => (s.state ?? 'ENABLED') === 'ENABLED';
-    if (on(sw) && !on(sn)) emit('broadening', 'rotation', 'rotation disabled', `schedule ${code(sn.name)} is ${sn.state}`);
-    if (!on(sw) && on(sn)) emit('narrowing', 'rotation', 'rotation enabled', `schedule ${code(sn.name)}`);
-    compareFrequency(sw.expression, sn.expression, `schedule ${code(sn.name)}`, emit);
-    if (sw.targetAgent !== sn.targetAgent) emit('broadening', 'rotation', 'rotation retargeted', `schedule ${code(sn.name)} rotates ${code(sn.targetAgent ?? '?')} (was ${code(sw.targetAgent ?? '?')})`);
+    if (on(sw) && !on(sn)) emit('broadening', 'rotation', 'rotation disabled', `schedule ${cellCode(sn.name)} is ${sn.state}`);
+    if (!on(sw) && on(sn)) emit('narrowing', 'rotation', 'rotation enabled', `schedule ${cellCode(sn.name)}`);
+    compareFrequency(sw.expression, sn.expression, `schedule ${cellCode(sn.name)}`, emit);
+    if (sw.targetAgent !== sn.targetAgent) emit('broadening', 'rotation', 'rotation retargeted', `schedule ${cellCode(sn.name)} rotates ${cellCode(sn.targetAgent ?? '?')} (was ${cellCode(sw.targetAgent ?? '?')})`);
   }
   const was = new Map(b.rotation.secretRotations.map((r) => [r.secret, r.expression]));
   const now = new Map(h.rotation.secretRotations.map((r) => [r.secret, r.expression]));
   for (const [secret, expression] of was) {
     if (expression === undefined || !now.has(secret)) continue;
     const next = now.get(secret);
-    if (next === undefined) emit('broadening', 'rotation', 'rotation removed', `Secrets Manager rotation of ${code(secret)} (${code(expression)})`);
-    else compareFrequency(expression, next, `Secrets Manager rotation of ${code(secret)}`, emit);
+    if (next === undefined) emit('broadening', 'rotation', 'rotation removed', `Secrets Manager rotation of ${cellCode(secret)} (${cellCode(expression)})`);
+    else compareFrequency(expression, next, `Secrets Manager rotation of ${cellCode(secret)}`, emit);
   }
   for (const [secret, expression] of now) {
-    if (expression !== undefined && was.has(secret) && was.get(secret) === undefined) emit('narrowing', 'rotation', 'new rotation', `Secrets Manager rotation of ${code(secret)} (${code(expression)})`);
+    if (expression !== undefined && was.has(secret) && was.get(secret) === undefined) emit('narrowing', 'rotation', 'new rotation', `Secrets Manager rotation of ${cellCode(secret)} (${cellCode(expression)})`);
   }
 }
 
@@ -303,22 +303,22 @@ function alarmDirection(was: AlarmAccess, now: AlarmAccess): { looser: boolean; 
 function diffAlarms(was: readonly AlarmAccess[], now: readonly AlarmAccess[], emit: Emit): void {
   const before = new Map(was.map((a) => [a.kind, a]));
   const after = new Map(now.map((a) => [a.kind, a]));
-  for (const [kind, a] of before) if (!after.has(kind)) emit('broadening', 'alarm', 'alarm removed', `${code(kind)} alarm ${code(a.name)}`);
-  for (const [kind, a] of after) if (!before.has(kind)) emit('narrowing', 'alarm', 'new alarm', `${code(kind)} alarm ${code(a.name)}`);
+  for (const [kind, a] of before) if (!after.has(kind)) emit('broadening', 'alarm', 'alarm removed', `${cellCode(kind)} alarm ${cellCode(a.name)}`);
+  for (const [kind, a] of after) if (!before.has(kind)) emit('narrowing', 'alarm', 'new alarm', `${cellCode(kind)} alarm ${cellCode(a.name)}`);
   for (const [kind, n] of after) {
     const w = before.get(kind);
     if (!w) continue;
     const dir = alarmDirection(w, n);
-    const grant = `${code(kind)}: ${alarmCondition(w)} → ${alarmCondition(n)}`;
+    const grant = `${cellCode(kind)}: ${cell(alarmCondition(w))} → ${cell(alarmCondition(n))}`;
     if (dir.looser) emit('broadening', 'alarm', 'alarm loosened', grant);
     else if (dir.tighter) emit('narrowing', 'alarm', 'alarm tightened', grant);
     const actsWas = w.actionsEnabled ? w.actions : [];
     const actsNow = n.actionsEnabled ? n.actions : [];
     if (w.actionsEnabled && !n.actionsEnabled && w.actions.length > 0) {
-      emit('broadening', 'alarm', 'alarm actions disabled', `${code(kind)} no longer acts on ${w.actions.map(code).join(', ')}`);
+      emit('broadening', 'alarm', 'alarm actions disabled', `${cellCode(kind)} no longer acts on ${w.actions.map(cellCode).join(', ')}`);
     } else {
-      for (const x of actsWas) if (!actsNow.includes(x)) emit('broadening', 'alarm', 'alarm action removed', `${code(kind)} no longer notifies ${code(x)}`);
+      for (const x of actsWas) if (!actsNow.includes(x)) emit('broadening', 'alarm', 'alarm action removed', `${cellCode(kind)} no longer notifies ${cellCode(x)}`);
     }
-    for (const x of actsNow) if (!actsWas.includes(x)) emit('narrowing', 'alarm', 'alarm action added', `${code(kind)} also notifies ${code(x)}`);
+    for (const x of actsNow) if (!actsWas.includes(x)) emit('narrowing', 'alarm', 'alarm action added', `${cellCode(kind)} also notifies ${cellCode(x)}`);
   }
 }

@@ -1,4 +1,5 @@
 import { GraphEdge, GraphNode, ResourceGraph } from './graph';
+import { csvRow } from '../private/csv';
 
 /** The formats `scoped-agents graph` writes. */
 export const GRAPH_FORMATS = ['json', 'dot', 'mermaid', 'csv'] as const;
@@ -99,23 +100,17 @@ export function graphToMermaid(graph: ResourceGraph): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** One CSV field per RFC 4180: quoted when it holds a comma, quote or line break. */
-function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /**
  * The graph as one CSV table: a `node` row per node and an `edge` row per
  * edge (`record,id,kind,layer,label,from,to`), for spreadsheets and
  * compliance evidence.
  */
 export function graphToCsv(graph: ResourceGraph): string {
-  const row = (cells: string[]): string => cells.map(csvField).join(',');
   const layerOf = new Map(graph.nodes.map((n) => [n.id, n.layer]));
   return `${[
-    row(['record', 'id', 'kind', 'layer', 'label', 'from', 'to']),
-    ...graph.nodes.map((n) => row(['node', n.id, n.kind, n.layer, n.label, '', ''])),
-    ...graph.edges.map((e) => row(['edge', '', e.kind, layerOf.get(e.from) === 'logical' ? 'logical' : 'terraform', e.label, e.from, e.to])),
+    csvRow(['record', 'id', 'kind', 'layer', 'label', 'from', 'to']),
+    ...graph.nodes.map((n) => csvRow(['node', n.id, n.kind, n.layer, n.label, '', ''])),
+    ...graph.edges.map((e) => csvRow(['edge', '', e.kind, layerOf.get(e.from) === 'logical' ? 'logical' : 'terraform', e.label, e.from, e.to])),
   ].join('\r\n')}\r\n`;
 }
 

@@ -101,7 +101,7 @@ describe('scoped-agents report', () => {
     expect(r.out).toContain('| lead-enricher | growth@acme.example | claude | crm.contacts.read, crm.tags.write | 15m / 1h | `cron(0 3 * * ? *)` UTC | call-rate, denied-rate, orphan, rotation-failure |');
     expect(r.out).toContain('| crm.contacts.read, crm.tags.write | Vault `read` on `kv/data/agents/lead-enricher/hubspot` |');
     expect(r.out).toContain('| StorageObjectsCreate | IAM Allow `s3:PutObject` on `arn:aws:s3:::acme-invoices/uploads/*` |');
-    expect(r.out).toContain('| orphan | Calls < 1 per 1h, 24 of 24 periods | `aws_sns_topic/scoped-agents-alarms` |');
+    expect(r.out).toContain('| orphan | Calls &lt; 1 per 1h, 24 of 24 periods | `aws_sns_topic/scoped-agents-alarms` |');
     expect(r.out).toContain('- **Secret** `hubspot` in Vault KV `kv/agents/lead-enricher/hubspot` (scopes crm.contacts.read, crm.tags.write)');
     expect(r.out).toContain('## Fleet infrastructure (not agents)');
   });
