@@ -1,3 +1,5 @@
+import { redactSecrets } from './private/secret-patterns';
+
 /**
  * A problem found in an agent table: what is wrong, where, and how to fix it.
  *
@@ -38,6 +40,20 @@ export function formatProblem(p: Problem): string {
   return `${where}:${agent} ${p.message}${value}\n    fix: ${p.fix} [${p.rule}]`;
 }
 
+/**
+ * The problem with every secret-shaped part of its value, message and fix
+ * redacted: a credential pasted into the table must not be echoed to a
+ * terminal or a CI log by the error that refuses it.
+ */
+export function redactProblem(p: Problem): Problem {
+  return {
+    ...p,
+    ...(p.value !== undefined ? { value: redactSecrets(p.value) } : {}),
+    message: redactSecrets(p.message),
+    fix: redactSecrets(p.fix),
+  };
+}
+
 /** Orders problems by file, line, column and rule, so reports are stable. */
 export function sortProblems(problems: readonly Problem[]): Problem[] {
   return [...problems].sort(
@@ -59,7 +75,7 @@ export class TableError extends Error {
 
   constructor(problems: readonly Problem[]) {
     // The same problem at the same place is reported once (a Markdown row's scopes serve each of its actions).
-    const unique = [...new Map(problems.map((p) => [JSON.stringify([p.rule, p.file, p.line, p.column, p.agent, p.value, p.message]), p])).values()];
+    const unique = [...new Map(problems.map(redactProblem).map((p) => [JSON.stringify([p.rule, p.file, p.line, p.column, p.agent, p.value, p.message]), p])).values()];
     const sorted = sortProblems(unique);
     const noun = sorted.length === 1 ? 'problem' : 'problems';
     super(`the agent table has ${sorted.length} ${noun}:\n${sorted.map(formatProblem).join('\n')}`);

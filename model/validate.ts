@@ -2,13 +2,14 @@ import { Agent, AGENT_PREFIX, AgentAction, BUILTIN_DEFAULTS, Credential, Fleet, 
 import { closest, normalizeName, SAFE_NAME } from './names';
 import { arnShapeProblem } from './private/arn';
 import { controlCharacterProblem, stringsIn } from './private/checks';
+import { secretIn } from './private/secret-patterns';
 import { parseSchedule, shortestInterval } from './private/cron';
 import { inherit, ResolvedSettings, SettingProblem } from './private/inherit';
 import { defaultCredential, resolveCredential, resolveFleetSettings } from './private/resolve-fleet';
 import { GITHUB_REPOSITORY } from './private/resolve-runbooks';
 import { resolveScope } from './private/resolve-scope';
 import { parseWithProblems } from './private/zod-problems';
-import { Problem, TableError } from './problem';
+import { Problem, redactProblem, TableError } from './problem';
 import { ActionSchema, AgentSchema, CredentialSchema, DefaultsSchema, FleetSettingsSchema, ScopeSchema, TableSchema } from './schema';
 import { shardsOf } from './shards';
 import { DocPath, TableSource } from './table-source';
@@ -43,6 +44,17 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
 
   // Interpolation first: a `${` anywhere would be evaluated by Terraform at deploy time.
   for (const s of stringsIn(source.data)) {
+    const secret = secretIn(s.text);
+    if (secret) {
+      problems.push({
+        rule: 'secret-in-table',
+        ...source.locate(s.path, s.key),
+        agent: agentAt(s.path),
+        value: s.text,
+        message: `${s.key ? 'key' : 'value'} holds what looks like a ${secret.name}`,
+        fix: 'remove it and revoke it at its issuer (the table is in the repository); credentials reach Vault through TF_VAR_seed__… or the rotation, never the table',
+      });
+    }
     const freeText = !s.key && (s.path[s.path.length - 1] === 'description' || s.path[s.path.length - 1] === 'action');
     const control = controlCharacterProblem(s.text, freeText);
     if (control) {
@@ -321,7 +333,7 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
     settings,
     agents: agents.sort((a, b) => a.name.localeCompare(b.name)),
     credentials,
-    warnings,
+    warnings: warnings.map(redactProblem),
     files: source.files,
   };
 }

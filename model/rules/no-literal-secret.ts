@@ -1,7 +1,7 @@
 import { stackViews, stringsIn } from '../review/terraform';
 import { agentOfName } from '../review/private/agent-resources';
 import { findingsFor } from './private/findings';
-import { redact, SECRET_ARGUMENT, SECRET_PATTERNS } from './private/secret-patterns';
+import { redact, SECRET_ARGUMENT, SECRET_PATTERNS } from '../private/secret-patterns';
 import { Finding, Rule } from './rule';
 import { byCodeUnit } from '../review/private/order';
 

@@ -16,6 +16,7 @@ export const SECRET_PATTERNS: readonly { readonly name: string; readonly pattern
   { name: 'Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}\b/ },
   { name: 'private key', pattern: /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/ },
   { name: 'JSON Web Token', pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/ },
+  { name: 'URL with user info (a password in the URL)', pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@]+@[^\s/?#]/i },
 ];
 
 /** Argument names that hold a secret value; a literal there is a secret in the repository. */
@@ -24,4 +25,20 @@ export const SECRET_ARGUMENT = /(?:^|_)(?:password|secret|secret_key|access_key|
 /** A value shown without revealing it: its first four characters and its length. */
 export function redact(value: string): string {
   return `${value.slice(0, 4)}… (${value.length} characters)`;
+}
+
+/** The first secret-shaped part of `text`: which kind, and the part itself; `undefined` when there is none. */
+export function secretIn(text: string): { readonly name: string; readonly match: string } | undefined {
+  for (const { name, pattern } of SECRET_PATTERNS) {
+    const m = pattern.exec(text);
+    if (m) return { name, match: m[0] };
+  }
+  return undefined;
+}
+
+const GLOBAL_PATTERNS = SECRET_PATTERNS.map((p) => new RegExp(p.pattern.source, `${p.pattern.flags}g`));
+
+/** `text` with every secret-shaped part replaced by its {@link redact}ed form. */
+export function redactSecrets(text: string): string {
+  return GLOBAL_PATTERNS.reduce((out, pattern) => out.replace(pattern, (m) => redact(m)), text);
 }
