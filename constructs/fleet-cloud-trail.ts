@@ -4,7 +4,7 @@ import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-lo
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Construct } from 'constructs';
-import { Agent, CLOUD_TRAIL, cloudTrailEventSelectors, cloudTrailFilterPatterns, FleetSettings, METRICS } from '../model';
+import { Agent, CLOUD_TRAIL, cloudTrailEventSelectors, cloudTrailFilterPatterns, FLEET_RESOURCE_NAMES, FleetSettings, METRICS } from '../model';
 import { arnOf, AwsContext } from './private/aws-context';
 import { cloudTrailDeliveryPolicy, serviceTrust } from './private/function-policies';
 import { TrailBucket } from './private/trail-bucket';
@@ -58,14 +58,14 @@ export class FleetCloudTrail extends Construct {
     const logGroupName = CLOUD_TRAIL.logGroupName(settings.name);
     this.logGroup = new CloudwatchLogGroup(this, 'Logs', { name: logGroupName, retentionInDays: settings.logRetentionDays, kmsKeyId: props.keyArn, tags });
     this.deliveryRole = new IamRole(this, 'DeliveryRole', {
-      name: `${settings.name}-cloudtrail`,
+      name: FLEET_RESOURCE_NAMES.trailDeliveryRole(settings.name),
       description: `CloudTrail delivers the trail of fleet ${settings.name} to its log group as this role (scoped-agents)`,
       // Only CloudTrail, and only for this trail of this account.
       assumeRolePolicy: JSON.stringify(serviceTrust('cloudtrail.amazonaws.com', ctx.account, this.trailArn)),
       tags,
     });
     const deliveryPolicy = new IamRolePolicy(this, 'DeliveryPolicy', {
-      name: `${settings.name}-cloudtrail`,
+      name: FLEET_RESOURCE_NAMES.trailDeliveryRole(settings.name),
       role: this.deliveryRole.id,
       policy: JSON.stringify(cloudTrailDeliveryPolicy({ logGroupArn: arnOf(ctx, 'logs', `log-group:${logGroupName}`) })),
     });

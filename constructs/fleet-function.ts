@@ -6,7 +6,7 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { bundleArchive } from '../functions/bundle';
-import { FleetSettings, FunctionRole, functionName } from '../model';
+import { FLEET_RESOURCE_NAMES, FleetSettings, functionName, FunctionRole } from '../model';
 import { arnOf, AwsContext } from './private/aws-context';
 import { FleetPolicyDocument, RuntimeRefs, serviceTrust } from './private/function-policies';
 
@@ -81,13 +81,13 @@ export class FleetFunction extends Construct {
     const tags = { fleet: settings.name, component: props.role, 'managed-by': 'scoped-agents' };
 
     this.logGroup = new CloudwatchLogGroup(this, 'Logs', {
-      name: `/aws/lambda/${this.functionName}`,
+      name: FLEET_RESOURCE_NAMES.functionLogGroup(settings.name, props.role),
       retentionInDays: settings.logRetentionDays,
       kmsKeyId: props.keyArn,
       tags,
     });
     this.deadLetterQueue = new SqsQueue(this, 'DeadLetters', {
-      name: `${this.functionName}-dead-letters`,
+      name: FLEET_RESOURCE_NAMES.deadLetterQueue(settings.name, props.role),
       kmsMasterKeyId: props.keyArn,
       kmsDataKeyReusePeriodSeconds: 300,
       messageRetentionSeconds: 14 * 24 * 3600,
@@ -102,7 +102,7 @@ export class FleetFunction extends Construct {
     });
     this.roleArn = this.role.arn;
     const document = props.policy({
-      logGroupArn: arnOf(ctx, 'logs', `log-group:/aws/lambda/${this.functionName}`),
+      logGroupArn: arnOf(ctx, 'logs', `log-group:${FLEET_RESOURCE_NAMES.functionLogGroup(settings.name, props.role)}`),
       deadLetterQueueArn: this.deadLetterQueue.arn,
       keyArn: props.keyArn,
     });

@@ -1,7 +1,7 @@
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Construct } from 'constructs';
-import { FleetSettings } from '../model';
+import { FLEET_RESOURCE_NAMES, FleetSettings } from '../model';
 import { arnOf, AwsContext } from './private/aws-context';
 
 /** Props of {@link FleetKey}. */
@@ -110,6 +110,6 @@ export class FleetKey extends Construct {
       tags: { fleet: settings.name, 'managed-by': 'scoped-agents' },
     });
     this.keyArn = this.resource.arn;
-    this.alias = new KmsAlias(this, 'Alias', { name: `alias/scoped-agents/${settings.name}`, targetKeyId: this.resource.keyId });
+    this.alias = new KmsAlias(this, 'Alias', { name: FLEET_RESOURCE_NAMES.keyAlias(settings.name), targetKeyId: this.resource.keyId });
   }
 }

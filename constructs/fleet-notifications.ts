@@ -5,7 +5,7 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
-import { FleetSettings, SECRET_NAMES } from '../model';
+import { FLEET_RESOURCE_NAMES, FleetSettings, SECRET_NAMES } from '../model';
 import { AwsContext } from './private/aws-context';
 import { serviceTrust } from './private/function-policies';
 import type { FleetFunction } from './fleet-function';
@@ -44,7 +44,7 @@ export class FleetNotifications extends Construct {
     const tags = { fleet: settings.name, 'managed-by': 'scoped-agents' };
 
     this.resource = new SnsTopic(this, 'Resource', {
-      name: `${settings.name}-alarms`,
+      name: FLEET_RESOURCE_NAMES.topic(settings.name),
       displayName: `scoped-agents ${settings.name} alarms`,
       kmsMasterKeyId: props.keyArn,
       tags,
@@ -55,13 +55,13 @@ export class FleetNotifications extends Construct {
       // The channel's role grants nothing, and the guardrail denies everything:
       // the channel only shows notifications; nobody runs AWS commands from Slack.
       const role = new IamRole(this, 'ChatbotRole', {
-        name: `${settings.name}-chatbot`,
+        name: FLEET_RESOURCE_NAMES.chatbotRole(settings.name),
         description: `AWS Chatbot channel role of fleet ${settings.name}: no permissions (scoped-agents)`,
         assumeRolePolicy: JSON.stringify(serviceTrust('chatbot.amazonaws.com')),
         tags: { ...tags, component: 'chatbot' },
       });
       this.chatbot = new ChatbotSlackChannelConfiguration(this, 'Slack', {
-        configurationName: `${settings.name}-alarms`,
+        configurationName: FLEET_RESOURCE_NAMES.chatbotConfiguration(settings.name),
         slackTeamId: settings.notify.slackTeamId,
         slackChannelId: settings.notify.slackChannelId,
         iamRoleArn: role.arn,

@@ -1,6 +1,6 @@
 import { TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { AGENT_PREFIX, callLogGroupName, CLOUD_TRAIL, Fleet, FUNCTIONS, FunctionEnvironment, functionName, functionShardPolicyName, METRICS, needsIamRole } from '../model';
+import { AGENT_PREFIX, callLogGroupName, CLOUD_TRAIL, deployedFunctions, Fleet, FLEET_RESOURCE_NAMES, FunctionEnvironment, functionName, FUNCTIONS, functionShardPolicyName, METRICS, needsIamRole } from '../model';
 import { FleetCloudTrail, trailArnOf } from './fleet-cloud-trail';
 import { FleetFunction } from './fleet-function';
 import { FleetKey } from './fleet-key';
@@ -91,13 +91,13 @@ export class FleetOperations extends Construct {
     const ctx: AwsContext = awsContext(this);
     this.region = ctx.region;
     const webhook = settings.notify === undefined;
-    const deployed = FUNCTIONS.filter((r) => r !== 'notify' || webhook);
+    const deployed = deployedFunctions(settings);
 
     this.key = new FleetKey(this, 'Key', {
       settings,
       context: ctx,
       callLogPrefix: callLogGroupName(settings.name, ''),
-      logGroups: [...deployed.map((r) => `/aws/lambda/${functionName(settings.name, r)}`), ...(settings.cloudTrail ? [CLOUD_TRAIL.logGroupName(settings.name)] : [])],
+      logGroups: [...deployed.map((r) => FLEET_RESOURCE_NAMES.functionLogGroup(settings.name, r)), ...(settings.cloudTrail ? [CLOUD_TRAIL.logGroupName(settings.name)] : [])],
       cloudTrailArn: settings.cloudTrail ? trailArnOf(ctx, settings.name) : undefined,
     });
     const keyArn = this.key.keyArn;

@@ -2,7 +2,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SchedulerScheduleGroup } from '@cdktf/provider-aws/lib/scheduler-schedule-group';
 import { Construct } from 'constructs';
-import { FleetSettings } from '../model';
+import { FLEET_RESOURCE_NAMES, FleetSettings } from '../model';
 import { AwsContext } from './private/aws-context';
 import { schedulerPolicy, serviceTrust } from './private/function-policies';
 
@@ -36,7 +36,7 @@ export class FleetScheduler extends Construct {
     const tags = { fleet: settings.name, 'managed-by': 'scoped-agents' };
     this.resource = new SchedulerScheduleGroup(this, 'Resource', { name: settings.name, tags });
     this.groupName = this.resource.name;
-    this.roleName = `${settings.name}-scheduler`;
+    this.roleName = FLEET_RESOURCE_NAMES.schedulerRole(settings.name);
     this.role = new IamRole(this, 'Role', {
       name: this.roleName,
       description: `Role the schedules of fleet ${settings.name} run as: invokes the rotate and usage-summary functions only (scoped-agents)`,

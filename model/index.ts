@@ -18,6 +18,7 @@ export * from './iam-policy';
 export * from './load-table';
 export * from './names';
 export * from './problem';
+export * from './resource-names';
 export * from './runbook';
 export * from './schema';
 export * from './secret-entries';

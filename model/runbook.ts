@@ -15,6 +15,7 @@ import { awsSessionLimitsFor, sidFor } from './iam-policy';
 import { ALARM_KINDS, AlarmKind, alarmName, callLogGroupName, functionName, functionVaultRole, REVOKING_ALARMS, revocationMarker, SECRET_NAMES } from './operations';
 import { cell, cellCode, code } from './private/markdown';
 import { readCommand } from './snippets/read-command';
+import { FLEET_RESOURCE_NAMES } from './resource-names';
 import { secretEntriesFor } from './secret-entries';
 
 /** The headings every runbook has, in order. */
@@ -261,7 +262,7 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
   }
 
   p('## Alarms', '');
-  p(`Each alarm notifies the topic ${code(`${settings.name}-alarms`)}; the team hears about every one.`, '');
+  p(`Each alarm notifies the topic ${code(FLEET_RESOURCE_NAMES.topic(settings.name))}; the team hears about every one.`, '');
   p('| alarm | fires when | threshold | then |', '|---|---|---|---|');
   for (const kind of ALARM_KINDS) {
     const row = alarmRow(agent, kind);

@@ -9,10 +9,14 @@ import { defaultCredential, resolveCredential, resolveFleetSettings } from './pr
 import { GITHUB_REPOSITORY } from './private/resolve-runbooks';
 import { resolveScope } from './private/resolve-scope';
 import { parseWithProblems } from './private/zod-problems';
+import { generatedNames, nameClashes } from './resource-names';
 import { Problem, redactProblem, TableError } from './problem';
 import { ActionSchema, AgentSchema, CredentialSchema, DefaultsSchema, FleetSettingsSchema, ScopeSchema, TableSchema } from './schema';
 import { shardsOf } from './shards';
 import { DocPath, TableSource } from './table-source';
+
+/** How IAM tells principals apart: role and user names without case. */
+const principalKey = (arn: string): string => arn.toLowerCase();
 
 /** Secrets Manager rotates a secret at most every four hours. */
 const SECRETS_MANAGER_SHORTEST_ROTATION = 4 * 3600;
@@ -206,10 +210,10 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
       const why = arnShapeProblem(input.awsPrincipal) ?? (/^arn:[^:]+:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(input.awsPrincipal) ? undefined : 'is not an IAM role or user ARN');
       if (why) {
         report({ rule: 'invalid-arn', path: [...at, 'awsPrincipal'], value: input.awsPrincipal, message: `awsPrincipal ${why}`, fix: 'write the ARN of the role the agent runs as, e.g. arn:aws:iam::123456789012:role/lead-enricher-runtime' }, label);
-      } else if (principals.has(input.awsPrincipal)) {
-        report({ rule: 'shared-credential', path: [...at, 'awsPrincipal'], value: input.awsPrincipal, message: `agent shares its AWS runtime principal with agent ${principals.get(input.awsPrincipal)}`, fix: 'give each agent its own runtime role; a shared principal is a shared credential' }, label);
+      } else if (principals.has(principalKey(input.awsPrincipal))) {
+        report({ rule: 'shared-credential', path: [...at, 'awsPrincipal'], value: input.awsPrincipal, message: `agent shares its AWS runtime principal with agent ${principals.get(principalKey(input.awsPrincipal))}`, fix: 'give each agent its own runtime role; a shared principal is a shared credential' }, label);
       } else {
-        principals.set(input.awsPrincipal, name);
+        principals.set(principalKey(input.awsPrincipal), name);
       }
       if (!needsAws) {
         warnings.push({ rule: 'unused-setting', ...source.locate([...at, 'awsPrincipal']), agent: name, value: input.awsPrincipal, message: 'awsPrincipal is set but the agent has no aws: scope, so it gets no IAM role', fix: 'remove awsPrincipal, or give the agent an aws: scope' });
@@ -232,7 +236,8 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
         report({ rule: 'invalid-value', path: [...at, 'github', 'environment'], value: input.github.environment, message: 'environment is not a GitHub environment name', fix: 'name one environment, e.g. production' }, label);
       }
       if (resolved.platform === 'github-actions' && GITHUB_REPOSITORY.test(input.github.repository)) githubRepos.push({ repository: input.github.repository, path: [...at, 'github', 'repository'], agent: label });
-      const key = `github:${input.github.repository}@${input.github.environment}`;
+      // GitHub compares owners, repositories and environment names without case.
+      const key = `github:${input.github.repository}@${input.github.environment}`.toLowerCase();
       if (principals.has(key)) {
         report({ rule: 'shared-credential', path: [...at, 'github'], value: `${input.github.repository}@${input.github.environment}`, message: `agent shares its GitHub repository and environment with agent ${principals.get(key)}`, fix: 'give each agent its own GitHub environment' }, label);
       } else {
@@ -291,9 +296,9 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
     });
   }
 
-  const owners = [...new Set(githubRepos.map((r) => r.repository.split('/')[0]))];
+  const owners = [...new Set(githubRepos.map((r) => r.repository.split('/')[0].toLowerCase()))];
   if (owners.length > 1) {
-    for (const r of githubRepos.filter((x) => !x.repository.startsWith(`${owners[0]}/`))) {
+    for (const r of githubRepos.filter((x) => !x.repository.toLowerCase().startsWith(`${owners[0]}/`))) {
       report({
         rule: 'invalid-value',
         path: r.path,
@@ -325,6 +330,22 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
               fix: 'raise maxAgents, or shard by: name',
             },
       );
+    }
+  }
+
+  // Every name the fleet derives, checked after it is derived: two owners of one name would share one identity.
+  const nameAt = (agent: string): DocPath => ['agents', firstIndex.get(agent) ?? 0, 'name'];
+  for (const clash of nameClashes(generatedNames({ settings, agents, credentials, warnings: [], files: [] }, nameAt))) {
+    const [first, ...others] = clash.owners;
+    for (const other of others) {
+      report({
+        rule: 'name-clash',
+        path: other.at,
+        key: other.at[0] === 'scopes',
+        value: clash.name,
+        message: `${clash.namespace} ${clash.name} would belong to both ${first.owner} and ${other.owner}${first.caseInsensitive ? ' (compared without case)' : ''}`,
+        fix: other.at[0] === 'scopes' ? 'rename one of the scopes so their names differ in more than punctuation and case' : first.at[0] === 'fleet' ? 'rename the agent, or the fleet (fleet.name)' : 'rename one of them',
+      }, other.at[0] === 'agents' ? agentLabel(Number(other.at[1])) : undefined);
     }
   }
 

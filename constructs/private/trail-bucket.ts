@@ -6,7 +6,7 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Construct } from 'constructs';
-import { FleetSettings } from '../../model';
+import { FLEET_RESOURCE_NAMES, FleetSettings } from '../../model';
 import { AwsContext } from './aws-context';
 
 /** Props of {@link TrailBucket}. */
@@ -35,7 +35,7 @@ export class TrailBucket extends Construct {
     super(scope, id);
     const { settings, context: ctx } = props;
     // Bucket names are global: AWS appends a unique suffix to this prefix (at most 37 characters).
-    const prefix = `${settings.name.slice(0, 30).replace(/-+$/, '')}-trail-`;
+    const prefix = FLEET_RESOURCE_NAMES.trailBucketPrefix(settings.name);
     this.resource = new S3Bucket(this, 'Resource', {
       bucketPrefix: prefix,
       forceDestroy: false,

@@ -6,6 +6,11 @@ import { urlProblem } from './checks';
 import { SettingProblem } from './inherit';
 import { resolveRunbooks } from './resolve-runbooks';
 
+/** Secrets-engine paths Vault refuses to mount at (OpenBao 2.7 answers `cannot mount "sys/"`, and so on). */
+const RESERVED_SECRET_MOUNTS: readonly string[] = ['sys', 'identity', 'cubbyhole', 'auth', 'audit'];
+/** Auth paths Vault already uses: its token auth method. */
+const RESERVED_AUTH_MOUNTS: readonly string[] = ['token'];
+
 /** Checks `fleet:` and applies the built-in settings under it. */
 export function resolveFleetSettings(input: FleetSettingsInput): { settings: FleetSettings; problems: SettingProblem[] } {
   const problems: SettingProblem[] = [];
@@ -14,6 +19,28 @@ export function resolveFleetSettings(input: FleetSettingsInput): { settings: Fle
     if (value !== undefined && !SAFE_NAME.test(value)) {
       problems.push({ rule: 'unsafe-name', path: ['fleet', key], value, message: `${key} is not lowercase kebab-case`, fix: `use a name such as ${BUILTIN_FLEET_SETTINGS[key]}` });
     }
+  }
+  // Paths Vault (and OpenBao) keep for themselves: a mount there is refused, or shadows the token backend.
+  for (const key of ['kvMount', 'awsMount'] as const) {
+    const value = input[key];
+    if (value !== undefined && RESERVED_SECRET_MOUNTS.includes(value)) {
+      problems.push({ rule: 'reserved-mount', path: ['fleet', key], value, message: `${key} ${value} is a path Vault reserves for itself (${RESERVED_SECRET_MOUNTS.join(', ')})`, fix: `use another path, e.g. ${BUILTIN_FLEET_SETTINGS[key]}` });
+    }
+  }
+  for (const key of ['appRoleMount', 'jwtMount'] as const) {
+    const value = input[key];
+    if (value !== undefined && RESERVED_AUTH_MOUNTS.includes(value)) {
+      problems.push({ rule: 'reserved-mount', path: ['fleet', key], value, message: `${key} ${value} is the path of Vault's own token auth method`, fix: `use another path, e.g. ${BUILTIN_FLEET_SETTINGS[key]}` });
+    }
+  }
+  if ((input.kvMount ?? BUILTIN_FLEET_SETTINGS.kvMount) === (input.awsMount ?? BUILTIN_FLEET_SETTINGS.awsMount)) {
+    problems.push({
+      rule: 'reserved-mount',
+      path: ['fleet', input.awsMount !== undefined ? 'awsMount' : 'kvMount'],
+      value: input.awsMount ?? input.kvMount,
+      message: 'kvMount and awsMount name the same path; each secrets engine needs its own',
+      fix: `give them different paths, e.g. ${BUILTIN_FLEET_SETTINGS.kvMount} and ${BUILTIN_FLEET_SETTINGS.awsMount}`,
+    });
   }
   if (input.name !== undefined && input.name.startsWith(AGENT_PREFIX)) {
     problems.push({

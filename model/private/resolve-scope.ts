@@ -6,6 +6,7 @@ import { arnShapeProblem, arnWildcardProblem } from './arn';
 import { VAULT_CAPABILITIES, vaultPathProblem } from './checks';
 import { canonicalIamAction } from './iam-actions';
 import { SettingProblem } from './inherit';
+import { fleetResourceProblem } from '../resource-names';
 
 /** Scope names as written in the catalog: `crm.contacts.read`, `storage.objects.create`. */
 const SCOPE_NAME = /^[a-z][a-z0-9]*([._-][a-z0-9]+)*$/;
@@ -83,6 +84,16 @@ export async function resolveScope(
     input.aws.resources.forEach((arn, i) => {
       const wildcard = arnWildcardProblem(arn);
       const shape = wildcard ? undefined : arnShapeProblem(arn);
+      const fleetOwned = wildcard || shape ? undefined : fleetResourceProblem(arn, settings);
+      if (fleetOwned) {
+        problems.push({
+          rule: 'fleet-resource',
+          path: [...at, 'aws', 'resources', i],
+          value: arn,
+          message: `resource ${fleetOwned}`,
+          fix: "remove it: the fleet's functions manage their own resources, and an agent reaches its own role and secrets through its credential set",
+        });
+      }
       if (wildcard || shape) {
         problems.push({
           rule: wildcard ? 'wildcard-resource' : 'invalid-arn',

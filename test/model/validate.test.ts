@@ -178,9 +178,9 @@ describe('validateTable: failing tables', () => {
 
     it.each([
       ['*', 'resource matches every resource'],
-      ['arn:aws:s3:::acme-*', 'resource has a wildcard where the resource is named'],
-      ['arn:aws:s3:::*/uploads/report.pdf', 'resource has a wildcard where the resource is named'],
-      ['arn:aws:dynamodb:us-east-1:123456789012:table/*', 'resource has a wildcard where the resource is named'],
+      ['arn:aws:s3:::acme-*', 'resource has a wildcard where the resource is named; in s3 ARNs a wildcard may only narrow objects under a named bucket (bucket/prefix/*), or objects of a named access point'],
+      ['arn:aws:s3:::*/uploads/report.pdf', 'resource has a wildcard where the resource is named; in s3 ARNs a wildcard may only narrow objects under a named bucket (bucket/prefix/*), or objects of a named access point'],
+      ['arn:aws:dynamodb:us-east-1:123456789012:table/*', "resource has a wildcard where the resource is named; in dynamodb ARNs a wildcard may only narrow a named table's indexes or streams"],
       ['arn:aws:dynamodb:*:123456789012:table/invoices', 'resource has a wildcard in its partition, service, region or account'],
     ])('fails when a resource is the wildcard %s', async (arn, message) => {
       expect(await problemsOf(withScope(awsScope(['s3:GetObject'], [arn])))).toEqual([
