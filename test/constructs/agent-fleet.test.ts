@@ -4,6 +4,7 @@ import { KvSecretV2 } from '@cdktf/provider-vault/lib/kv-secret-v2';
 import { Mount } from '@cdktf/provider-vault/lib/mount';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { Fleet, loadFleet, parseVaultPolicy } from '../../model';
+import { agentOwnPaths, vaultPathMatches } from '../support/vault-paths';
 import { byName, deref, synthFleet, TerraformJson } from '../synth-helpers';
 
 let fleet: Fleet;
@@ -21,7 +22,7 @@ const SELF_SERVICE = [
 ];
 
 describe('the seed fleet (agents.yaml)', () => {
-  // toBeValidTerraform would run `terraform validate`; Terraform is not installed here.
+  // toBeValidTerraform would run `terraform validate`, which needs the providers (not downloadable here); test/integration/terraform-gate.test.ts loads the stacks with Terraform.
   test('declares the shared backends and the Terraform version write-only attributes need', () => {
     expect(json).toHaveResourceWithProperties(Mount, { path: 'kv', type: 'kv', options: { version: '2' } });
     expect(json).toHaveResourceWithProperties(AuthBackend, { path: 'approle', type: 'approle' });
@@ -47,16 +48,36 @@ describe('the seed fleet (agents.yaml)', () => {
     ]);
   });
 
-  test("no agent's policy reaches another agent's paths", () => {
-    const names = fleet.agents.map((a) => a.name);
+  test("no agent's policy reaches another agent's paths, by Vault's own path matching (globs, + segments)", () => {
     for (const body of Object.values(tf.resource.vault_policy).filter((p) => String(p.name).startsWith('agent-'))) {
       const owner = String(body.name).replace(/^agent-/, '');
-      for (const rule of parseVaultPolicy(String(body.policy))) {
-        for (const other of names.filter((n) => n !== owner)) {
-          expect(rule.path).not.toContain(other);
-        }
+      for (const other of fleet.agents.map((a) => a.name).filter((n) => n !== owner)) {
+        const theirs = agentOwnPaths(tf, other);
+        expect(theirs.length).toBeGreaterThan(2);
+        const reached = parseVaultPolicy(String(body.policy)).flatMap((rule) => theirs.filter((path) => vaultPathMatches(rule.path, path)).map((path) => `${rule.path} reaches ${path}`));
+        expect({ policy: body.name, of: other, reached }).toEqual({ policy: body.name, of: other, reached: [] });
       }
     }
+  });
+
+  test('the same check finds a + segment in a policy that reaches another agent', () => {
+    const policy = byName(tf, 'vault_policy')['agent-email-notifier'];
+    const rules = parseVaultPolicy(`${String(policy.policy)}\npath "kv/data/agents/+/hubspot" {\n  capabilities = ["read"]\n}\n`);
+    const reached = rules.flatMap((rule) => agentOwnPaths(tf, 'lead-enricher').filter((p) => vaultPathMatches(rule.path, p)).map((p) => `${rule.path} reaches ${p}`));
+    expect(reached).toEqual(['kv/data/agents/+/hubspot reaches kv/data/agents/lead-enricher/hubspot']);
+  });
+
+  test.each([
+    ['kv/data/agents/+/hubspot', 'kv/data/agents/lead-enricher/hubspot', true],
+    ['kv/data/agents/*', 'kv/data/agents/lead-enricher/hubspot', true],
+    ['kv/data/agents/lead-*', 'kv/data/agents/lead-enricher/hubspot', true],
+    ['kv/data/+/+/hubspot', 'kv/data/agents/lead-enricher/hubspot', true],
+    ['auth/approle/role/+/secret-id', 'auth/approle/role/agent-lead-enricher/secret-id', true],
+    ['kv/data/agents/email-notifier/sendgrid', 'kv/data/agents/lead-enricher/hubspot', false],
+    ['kv/data/agents/+', 'kv/data/agents/lead-enricher/hubspot', false],
+    ['kv/data/agents/lead-enricher/hubspot/*', 'kv/data/agents/lead-enricher/hubspot', false],
+  ])('the reachability test reads %s as Vault does (covers %s: %s)', (pattern, path, covers) => {
+    expect(vaultPathMatches(pattern, path)).toBe(covers);
   });
 
   test.each(['email-notifier', 'invoice-summarizer', 'lead-enricher'])('%s logs in with an AppRole role of TTL 900 s, max 3600 s and only its own policy', (agent) => {
@@ -193,6 +214,28 @@ describe('a representative table, whole', () => {
   // The snapshot shows a reviewer the entire output at once; the tests above pin each grant.
   test('the fixture fleet synthesizes to the reviewed JSON', async () => {
     const fixture = await loadFleet({ table: 'test/fixtures/fleet.yaml' });
-    expect(withoutAssetHashes(synthFleet(fixture).json)).toMatchSnapshot();
+    const { json: whole, tf: out } = synthFleet(fixture);
+    // What the snapshot must hold, counted from the table by hand: 5 agents (4 log in with AppRole, release-bot
+    // with GitHub's OIDC token; data-loader, release-bot and deal-scorer have IAM roles), alarms announced through
+    // AWS Chatbot (no notify function), the fleet's own trail.
+    const counts = Object.fromEntries(Object.entries(out.resource).map(([type, blocks]) => [type, Object.keys(blocks).length]));
+    expect(counts).toMatchObject({
+      vault_policy: 5 + 2, // each agent's, the revoke and rotate functions'
+      vault_approle_auth_backend_role: 4 + 2, // the AppRole agents', the functions'
+      vault_jwt_auth_backend_role: 1, // release-bot
+      vault_kv_secret_v2: 3, // ticket-triager's jira and slack, report-writer's slack (salesforce is kept in AWS)
+      aws_iam_role: 3 + 3 + 3, // agents', functions' (revoke, rotate, usage-summary), scheduler, chatbot, trail delivery
+      aws_lambda_function: 3,
+      aws_cloudwatch_metric_alarm: 5 * 4, // call-rate, denied-rate, orphan, rotation-failure for each agent
+      aws_cloudwatch_log_metric_filter: 5 * 2 + 3 * 2, // calls and denied on each call log, and on the trail per agent role
+      aws_scheduler_schedule: 5 + 1, // each agent's rotation, the daily usage summary
+      aws_secretsmanager_secret_rotation: 1, // deal-scorer's salesforce credential
+      github_repository_file: 5, // a runbook per agent in acme/runbooks
+      aws_cloudtrail: 1,
+      aws_chatbot_slack_channel_configuration: 1,
+    });
+    expect(Object.values(out.resource.aws_lambda_function).map((f) => f.function_name).sort()).toEqual(['acme-agents-revoke', 'acme-agents-rotate', 'acme-agents-usage-summary']);
+    expect(Object.keys(out.variable ?? {}).sort()).toEqual(['seed__report_writer__slack', 'seed__ticket_triager__jira', 'seed__ticket_triager__slack', 'vault_aws_broker_principal_arn']);
+    expect(withoutAssetHashes(whole)).toMatchSnapshot();
   });
 });

@@ -3,6 +3,7 @@ import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 import { ScopedAgent } from '../../constructs/scoped-agent';
 import { Fleet, loadFleet, parseVaultPolicy } from '../../model';
+import { fleetFromYaml } from '../helpers';
 import { byName, synthFleet, TerraformJson } from '../synth-helpers';
 
 let fleet: Fleet;
@@ -66,6 +67,25 @@ describe('ScopedAgent over the fixture table', () => {
     // release-bot (github-actions) reaches AWS with its workflow's OIDC token, not through Vault.
     expect(Object.keys(byName(tf, 'vault_aws_secret_backend_role')).sort()).toEqual(['agent-deal-scorer']);
     expect(policyOf('data-loader').map((r) => r.path)).not.toContain('agent-aws/creds/agent-data-loader');
+  });
+
+  test('sorts and de-duplicates the actions and resources of a table that lists them out of order, twice, in other case', async () => {
+    const table = [
+      'version: 1',
+      'scopes:',
+      '  files.move:',
+      '    aws:',
+      '      actions: [s3:PutObject, s3:GetObject, s3:PutObject, s3:getobject, S3:DeleteObject]',
+      '      resources: ["arn:aws:s3:::acme-b/*", "arn:aws:s3:::acme-a/*", "arn:aws:s3:::acme-b/*"]',
+      'agents:',
+      '  - { name: mover, owner: ops@acme.example, actions: [{ action: Move files, scopes: [files.move] }, { action: Again, scopes: [files.move, files.move] }] }',
+      '',
+    ].join('\n');
+    const { tf: out } = synthFleet(await fleetFromYaml(table));
+    expect(JSON.parse(String(byName(out, 'aws_iam_role_policy')['agent-mover'].policy))).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'FilesMove', Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: ['arn:aws:s3:::acme-a/*', 'arn:aws:s3:::acme-b/*'] }],
+    });
   });
 
   test('writes one statement per aws: scope, actions and resources sorted', () => {

@@ -85,6 +85,19 @@ describe('scoped-agents diff: every broadening class is flagged, naming the agen
       ],
     ],
     [
+      // Vault reads a TTL that is not set as no limit of its own (the mount's or the system's): longer, not 0.
+      'a TTL that becomes unset',
+      jsonHead((json) => {
+        const role = find(json, 'vault_approle_auth_backend_role', 'role_name', 'agent-lead-enricher').body;
+        delete role.token_ttl;
+        delete role.token_explicit_max_ttl;
+      }),
+      [
+        '| broadening | lead-enricher | longer TTL | Vault token TTL 15m → unset (no limit) |',
+        '| broadening | lead-enricher | longer TTL | Vault token explicit max TTL 1h → unset (no limit) |',
+      ],
+    ],
+    [
       'an alarm removed',
       jsonHead((json) => remove(json, 'aws_cloudwatch_metric_alarm', 'alarm_name', 'scoped-agents/scoped-agents/lead-enricher/orphan')),
       ['| broadening | lead-enricher | alarm removed | `orphan` alarm `scoped-agents/scoped-agents/lead-enricher/orphan` |'],
