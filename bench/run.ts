@@ -49,7 +49,7 @@ async function child(mode: string, args: string[]): Promise<Measurement> {
   if (mode === 'ours') {
     // loadFleet + buildFleetApp(...).app.synth(): what `scoped-agents synth` does, minus the agent documents.
     const [table, outdir] = args;
-    const { loadFleet } = require('../model') as typeof import('../model');
+    const { loadFleet } = require('../table/load-fleet') as typeof import('../table/load-fleet');
     const { buildFleetApp } = require('../stacks/fleet-app') as typeof import('../stacks/fleet-app');
     const { writeAgentDocuments } = require('../stacks/agent-documents') as typeof import('../stacks/agent-documents');
     const t1 = now();

@@ -1,4 +1,4 @@
-import { TableError } from '../model';
+import { TableError } from '../table/table-error';
 import { checkCommand } from './commands/check';
 import { diffCommand } from './commands/diff';
 import { graphCommand } from './commands/graph';

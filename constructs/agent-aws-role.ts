@@ -2,7 +2,10 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { AwsSecretBackendRole } from '@cdktf/provider-vault/lib/aws-secret-backend-role';
 import { Construct } from 'constructs';
-import { Agent, agentResourceName, awsSessionLimitsFor, githubTrustPolicyFor, IamPolicyDocument, loginMethodOf, trustPolicyFor } from '../model';
+import { loginMethodOf } from '../model/agent-login';
+import { Agent, agentResourceName } from '../model/fleet';
+import { githubTrustPolicyFor } from '../model/github-oidc';
+import { awsSessionLimitsFor, IamPolicyDocument, trustPolicyFor } from '../model/iam-policy';
 
 /** Props of {@link AgentAwsRole}. */
 export interface AgentAwsRoleProps {

@@ -3,7 +3,8 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretRotation } from '@cdktf/provider-aws/lib/secretsmanager-secret-rotation';
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
-import { Agent, SecretEntry } from '../model';
+import { Agent } from '../model/fleet';
+import { SecretEntry } from '../model/secret-entries';
 
 /** A Lambda permission statement id (at most 100 characters) naming the agent and credential. */
 function statementId(agent: string, secret: string): string {

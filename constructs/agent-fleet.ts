@@ -4,7 +4,7 @@ import { AwsSecretBackend } from '@cdktf/provider-vault/lib/aws-secret-backend';
 import { Mount } from '@cdktf/provider-vault/lib/mount';
 import { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { Fleet } from '../model';
+import { Fleet } from '../model/fleet';
 import { FleetDashboard } from './fleet-dashboard';
 import { FleetOperations } from './fleet-operations';
 import { FleetRunbooks } from './fleet-runbooks';

@@ -2,7 +2,9 @@ import { ActionsEnvironmentVariable } from '@cdktf/provider-github/lib/actions-e
 import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-environment';
 import { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { Agent, FleetSettings, githubEnvironmentVariables, githubRepositoryParts } from '../model';
+import { githubEnvironmentVariables } from '../model/delivery';
+import { Agent, FleetSettings } from '../model/fleet';
+import { githubRepositoryParts } from '../model/github-oidc';
 
 /** Props of {@link AgentGithubEnvironment}. */
 export interface AgentGithubEnvironmentProps {

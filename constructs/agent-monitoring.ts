@@ -2,7 +2,8 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { Construct } from 'constructs';
-import { Agent, AlarmKind, callLogFilterPatterns, callLogGroupName, FleetSettings, METRICS } from '../model';
+import { Agent, FleetSettings } from '../model/fleet';
+import { AlarmKind, callLogFilterPatterns, callLogGroupName, METRICS } from '../model/operations';
 import { alarmSpecsFor } from './private/alarm-specs';
 
 /** Props of {@link AgentMonitoring}. */

@@ -1,7 +1,9 @@
 import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { Construct } from 'constructs';
-import { Agent, agentResourceName, FleetSettings, loginMethodOf, RotateEvent, SECRET_NAMES } from '../model';
+import { loginMethodOf } from '../model/agent-login';
+import { Agent, agentResourceName, FleetSettings } from '../model/fleet';
+import { RotateEvent, SECRET_NAMES } from '../model/operations';
 
 /** Props of {@link AgentRotation}. */
 export interface AgentRotationProps {

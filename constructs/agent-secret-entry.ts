@@ -1,7 +1,8 @@
 import { KvSecretV2 } from '@cdktf/provider-vault/lib/kv-secret-v2';
 import { TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { Agent, SecretEntry } from '../model';
+import { Agent } from '../model/fleet';
+import { SecretEntry } from '../model/secret-entries';
 
 /** Props of {@link AgentSecretEntry}. */
 export interface AgentSecretEntryProps {

@@ -1,6 +1,7 @@
 import { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { Fleet, Shard } from '../model';
+import { Fleet } from '../model/fleet';
+import { Shard } from '../model/shards';
 import { FleetDashboard } from './fleet-dashboard';
 import { FleetRunbooks } from './fleet-runbooks';
 import { UsageSummarySchedule } from './fleet-usage-summary';

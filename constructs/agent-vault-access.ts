@@ -2,7 +2,10 @@ import { ApproleAuthBackendRole } from '@cdktf/provider-vault/lib/approle-auth-b
 import { JwtAuthBackendRole } from '@cdktf/provider-vault/lib/jwt-auth-backend-role';
 import { Policy } from '@cdktf/provider-vault/lib/policy';
 import { Construct } from 'constructs';
-import { Agent, agentResourceName, Credential, FleetSettings, githubJwtRoleFor, loginMethodOf, renderVaultPolicy, vaultPolicyRulesFor } from '../model';
+import { loginMethodOf } from '../model/agent-login';
+import { Agent, agentResourceName, Credential, FleetSettings } from '../model/fleet';
+import { githubJwtRoleFor } from '../model/github-oidc';
+import { renderVaultPolicy, vaultPolicyRulesFor } from '../model/vault-policy';
 
 /** Props of {@link AgentVaultAccess}. */
 export interface AgentVaultAccessProps {

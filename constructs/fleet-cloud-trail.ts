@@ -4,7 +4,10 @@ import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-lo
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Construct } from 'constructs';
-import { Agent, CLOUD_TRAIL, cloudTrailEventSelectors, cloudTrailFilterPatterns, FLEET_RESOURCE_NAMES, FleetSettings, METRICS } from '../model';
+import { cloudTrailEventSelectors } from '../model/cloud-trail-events';
+import { Agent, FleetSettings } from '../model/fleet';
+import { CLOUD_TRAIL, cloudTrailFilterPatterns, METRICS } from '../model/operations';
+import { FLEET_RESOURCE_NAMES } from '../model/resource-names';
 import { arnOf, AwsContext } from './private/aws-context';
 import { cloudTrailDeliveryPolicy, serviceTrust } from './private/function-policies';
 import { TrailBucket } from './private/trail-bucket';

@@ -1,6 +1,7 @@
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import { Construct } from 'constructs';
-import { dashboardName, FleetSettings } from '../model';
+import { FleetSettings } from '../model/fleet';
+import { dashboardName } from '../model/operations';
 import { DASHBOARD_AGENTS, DashboardAgent, dashboardBody } from './private/dashboard-body';
 
 /** Props of {@link FleetDashboard}. */

@@ -5,15 +5,17 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { bundleArchive } from '../functions/bundle';
-import { FLEET_RESOURCE_NAMES, FleetSettings, functionName, FunctionRole } from '../model';
+import { bundleArchive } from './private/bundle';
+import { FleetSettings } from '../model/fleet';
+import { functionName, FunctionRole } from '../model/operations';
+import { FLEET_RESOURCE_NAMES } from '../model/resource-names';
 import { arnOf, AwsContext } from './private/aws-context';
 import { FleetPolicyDocument, RuntimeRefs, serviceTrust } from './private/function-policies';
 
 /**
  * The Lambda runtime of the fleet's functions. Node.js 20 reached end of life
  * in April 2026 and Lambda no longer creates functions on `nodejs20.x`; the
- * bundles target Node 20 syntax (functions/bundle.ts), which Node 22 runs.
+ * bundles target Node 20 syntax (constructs/private/bundle.ts), which Node 22 runs.
  */
 export const FUNCTION_RUNTIME = 'nodejs22.x';
 

@@ -1,7 +1,8 @@
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Construct } from 'constructs';
-import { FLEET_RESOURCE_NAMES, FleetSettings } from '../model';
+import { FleetSettings } from '../model/fleet';
+import { FLEET_RESOURCE_NAMES } from '../model/resource-names';
 import { arnOf, AwsContext } from './private/aws-context';
 
 /** Props of {@link FleetKey}. */

@@ -5,7 +5,9 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
-import { FLEET_RESOURCE_NAMES, FleetSettings, SECRET_NAMES } from '../model';
+import { FleetSettings } from '../model/fleet';
+import { SECRET_NAMES } from '../model/operations';
+import { FLEET_RESOURCE_NAMES } from '../model/resource-names';
 import { AwsContext } from './private/aws-context';
 import { serviceTrust } from './private/function-policies';
 import type { FleetFunction } from './fleet-function';

@@ -1,6 +1,9 @@
 import { TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { AGENT_PREFIX, callLogGroupName, CLOUD_TRAIL, deployedFunctions, Fleet, FLEET_RESOURCE_NAMES, FunctionEnvironment, functionName, FUNCTIONS, functionShardPolicyName, METRICS, needsIamRole } from '../model';
+import { AGENT_PREFIX, Fleet } from '../model/fleet';
+import { needsIamRole } from '../model/iam-policy';
+import { callLogGroupName, CLOUD_TRAIL, FunctionEnvironment, functionName, FUNCTIONS, functionShardPolicyName, METRICS } from '../model/operations';
+import { deployedFunctions, FLEET_RESOURCE_NAMES } from '../model/resource-names';
 import { FleetCloudTrail, trailArnOf } from './fleet-cloud-trail';
 import { FleetFunction } from './fleet-function';
 import { FleetKey } from './fleet-key';

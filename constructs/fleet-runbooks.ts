@@ -1,7 +1,9 @@
 import { RepositoryFile } from '@cdktf/provider-github/lib/repository-file';
 import { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { Fleet, githubRepositoryParts, RunbookRepository, runbookFor } from '../model';
+import { runbookFor } from '../documents/runbook';
+import { Fleet, RunbookRepository } from '../model/fleet';
+import { githubRepositoryParts } from '../model/github-oidc';
 
 /** Props of {@link FleetRunbooks}. */
 export interface FleetRunbooksProps {

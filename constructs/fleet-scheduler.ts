@@ -2,7 +2,8 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SchedulerScheduleGroup } from '@cdktf/provider-aws/lib/scheduler-schedule-group';
 import { Construct } from 'constructs';
-import { FLEET_RESOURCE_NAMES, FleetSettings } from '../model';
+import { FleetSettings } from '../model/fleet';
+import { FLEET_RESOURCE_NAMES } from '../model/resource-names';
 import { AwsContext } from './private/aws-context';
 import { schedulerPolicy, serviceTrust } from './private/function-policies';
 

@@ -1,6 +1,8 @@
 import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { Construct } from 'constructs';
-import { Agent, FleetSettings, FunctionEnvironment, Shard, USAGE_SUMMARY, UsageSummaryEvent } from '../model';
+import { Agent, FleetSettings } from '../model/fleet';
+import { FunctionEnvironment, USAGE_SUMMARY, UsageSummaryEvent } from '../model/operations';
+import { Shard } from '../model/shards';
 import { FleetFunction } from './fleet-function';
 import { AwsContext } from './private/aws-context';
 import { usageSummaryFunctionPolicy } from './private/function-policies';

@@ -1,6 +1,8 @@
 import { Policy } from '@cdktf/provider-vault/lib/policy';
 import { Construct } from 'constructs';
-import { FleetSettings, functionShardPolicyName, renderVaultPolicy, revokerAgentRules, rotatorAgentRules } from '../model';
+import { FleetSettings } from '../model/fleet';
+import { functionShardPolicyName, revokerAgentRules, rotatorAgentRules } from '../model/operations';
+import { renderVaultPolicy } from '../model/vault-policy';
 
 /** Props of {@link FunctionShardPolicy}. */
 export interface FunctionShardPolicyProps {

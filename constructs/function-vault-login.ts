@@ -2,7 +2,9 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { ApproleAuthBackendRole } from '@cdktf/provider-vault/lib/approle-auth-backend-role';
 import { Policy } from '@cdktf/provider-vault/lib/policy';
 import { Construct } from 'constructs';
-import { FleetSettings, functionVaultRole, renderVaultPolicy, revokerVaultPolicy, rotatorVaultPolicy, SECRET_NAMES } from '../model';
+import { FleetSettings } from '../model/fleet';
+import { functionVaultRole, revokerVaultPolicy, rotatorVaultPolicy, SECRET_NAMES } from '../model/operations';
+import { renderVaultPolicy } from '../model/vault-policy';
 
 /** Props of {@link FunctionVaultLogin}. */
 export interface FunctionVaultLoginProps {

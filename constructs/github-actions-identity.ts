@@ -1,7 +1,8 @@
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { JwtAuthBackend } from '@cdktf/provider-vault/lib/jwt-auth-backend';
 import { Construct } from 'constructs';
-import { FleetSettings, GITHUB_OIDC } from '../model';
+import { FleetSettings } from '../model/fleet';
+import { GITHUB_OIDC } from '../model/github-oidc';
 
 /** Props of {@link GithubActionsIdentity}. */
 export interface GithubActionsIdentityProps {

@@ -1,6 +1,8 @@
 import { Annotations, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { Agent, Credential, FleetSettings, iamPolicyFor, LIMITS, secretEntriesFor } from '../model';
+import { Agent, Credential, FleetSettings, LIMITS } from '../model/fleet';
+import { iamPolicyFor } from '../model/iam-policy';
+import { secretEntriesFor } from '../model/secret-entries';
 import { AgentAwsRole } from './agent-aws-role';
 import { AgentAwsSecret } from './agent-aws-secret';
 import { AgentGithubEnvironment } from './agent-github-environment';

@@ -10,7 +10,7 @@ import { AwsAccess, awsAccessOf, LoginMethod, loginMethodOf } from './agent-logi
 import { Agent, agentResourceName, Fleet, FleetSettings } from './fleet';
 import { githubVaultAudience } from './github-oidc';
 import { SECRET_NAMES } from './operations';
-import { Platform, RotatorName } from './schema';
+import { Platform, RotatorName } from './fleet';
 import { secretEntriesFor } from './secret-entries';
 
 /** The field of a credential's value the agent uses, by the rotator that keeps it (see functions/rotate/rotators/). */

@@ -1,5 +1,12 @@
-import { Platform, RotatorName } from './schema';
 import { Problem } from './problem';
+
+/** The platforms an agent can run on; each gets its own delivery of credentials. */
+export const PLATFORMS = ['claude', 'openai', 'zapier', 'github-actions', 'generic'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** The rotators the rotation function knows, one per provider API contract. */
+export const ROTATORS = ['manual', 'oauth2-refresh', 'sendgrid-api-key'] as const;
+export type RotatorName = (typeof ROTATORS)[number];
 
 /** A catalog scope that unlocks a SaaS credential kept in the agent's own KV v2 entry. */
 export interface SecretScope {

@@ -12,7 +12,9 @@ import { needsIamRole, sidFor } from './iam-policy';
 import { ALARM_KINDS, alarmName, callLogGroupName, CLOUD_TRAIL, dashboardName, FunctionRole, FUNCTIONS, functionName, functionShardPolicyName, functionVaultRole, revocationMarker, SECRET_NAMES, USAGE_SUMMARY } from './operations';
 import { secretEntriesFor } from './secret-entries';
 import { shardsOf } from './shards';
-import { DocPath } from './table-source';
+
+/** A path into the table (`['agents', 2, 'name']`): where what made a name is written. */
+export type TablePath = readonly (string | number)[];
 
 /** Names of the fleet's own resources that are not in `operations.ts` (the functions do not need them). */
 export const FLEET_RESOURCE_NAMES = {
@@ -53,7 +55,7 @@ export interface GeneratedName {
   /** Who the name is for, in words: `agent revoke`, `the revoke function of fleet agent`, `scope s3.read of agent x`. */
   readonly owner: string;
   /** Where the table says what made the name. */
-  readonly at: DocPath;
+  readonly at: TablePath;
 }
 
 /**
@@ -61,14 +63,14 @@ export interface GeneratedName {
  *
  * @param agentAt where each agent is in the table (its `name`), by agent name
  */
-export function generatedNames(fleet: Fleet, agentAt: (agent: string) => DocPath): GeneratedName[] {
+export function generatedNames(fleet: Fleet, agentAt: (agent: string) => TablePath): GeneratedName[] {
   const { settings } = fleet;
   const fleetName = settings.name;
   const names: GeneratedName[] = [];
-  const add = (namespace: string, name: string, owner: string, at: DocPath, caseInsensitive = false): void => {
+  const add = (namespace: string, name: string, owner: string, at: TablePath, caseInsensitive = false): void => {
     names.push({ namespace, name, owner, at, caseInsensitive });
   };
-  const fleetAt: DocPath = ['fleet', 'name'];
+  const fleetAt: TablePath = ['fleet', 'name'];
   const fn = (role: string): string => `the ${role} function of fleet ${fleetName}`;
 
   // The fleet's own: IAM role names are unique per account without regard to case; so are Vault policy names.
@@ -107,12 +109,12 @@ export function generatedNames(fleet: Fleet, agentAt: (agent: string) => DocPath
 }
 
 /** The names one agent's resources get. */
-function agentNames(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credentials'>, at: DocPath): GeneratedName[] {
+function agentNames(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credentials'>, at: TablePath): GeneratedName[] {
   const { settings } = fleet;
   const owner = `agent ${agent.name}`;
   const role = agentResourceName(agent);
   const out: GeneratedName[] = [];
-  const add = (namespace: string, name: string, who: string, where: DocPath, caseInsensitive = false): void => {
+  const add = (namespace: string, name: string, who: string, where: TablePath, caseInsensitive = false): void => {
     out.push({ namespace, name, owner: who, at: where, caseInsensitive });
   };
   add('Vault policy', role, owner, at, true);

@@ -1,5 +1,5 @@
 import { Agent, Credential, FleetSettings } from './fleet';
-import { RotatorName } from './schema';
+import { RotatorName } from './fleet';
 
 /** One SaaS credential of one agent: its own copy, never shared. */
 export interface SecretEntry {

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { agentDocumentsFor, Fleet } from '../model';
+import { agentDocumentsFor } from '../documents/agent-documents';
+import { Fleet } from '../model/fleet';
 
 /** The folder under the output directory that holds the agents' documents. */
 export const AGENT_DOCUMENTS_DIR = 'agents';

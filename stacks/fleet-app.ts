@@ -1,6 +1,7 @@
 import { App, TerraformStack } from 'cdktf';
 import { join, relative, resolve } from 'path';
-import { Fleet, shardsOf } from '../model';
+import { Fleet } from '../model/fleet';
+import { shardsOf } from '../model/shards';
 import { FleetStack } from './fleet-stack';
 import { AgentShardStack, FleetSharedStack } from './shard-stacks';
 

@@ -1,7 +1,8 @@
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AgentFleet } from '../constructs/agent-fleet';
-import { Fleet, githubOwners } from '../model';
+import { Fleet } from '../model/fleet';
+import { githubOwners } from '../model/github-oidc';
 import { setUpStack } from './private/stack-setup';
 
 /** Props of {@link FleetStack}. */

@@ -2,7 +2,9 @@ import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AgentShard } from '../constructs/agent-shard';
 import { FleetCore } from '../constructs/fleet-core';
-import { Fleet, githubOwners, Shard } from '../model';
+import { Fleet } from '../model/fleet';
+import { githubOwners } from '../model/github-oidc';
+import { Shard } from '../model/shards';
 import { setUpStack } from './private/stack-setup';
 
 /** Props of {@link FleetSharedStack}. */

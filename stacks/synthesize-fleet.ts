@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'fs';
 import { basename, dirname, join, resolve } from 'path';
-import { Fleet } from '../model';
+import { Fleet } from '../model/fleet';
 import { writeAgentDocuments } from './agent-documents';
 import { buildFleetApp, FleetApp } from './fleet-app';
 import { outputFolderProblem, ProtectedPaths, recoverLeftovers } from './output-folder';

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Agent, Fleet, loadFleet, Problem, TableError } from '../model';
+import { Agent, Fleet, Problem } from '../model';
+import { loadFleet, TableError } from '../table';
 
 /** A fresh temporary directory for one test. */
 export function tempDir(prefix = 'scoped-agents-'): string {

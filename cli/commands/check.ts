@@ -1,19 +1,11 @@
 import { existsSync, readFileSync } from 'fs';
 import { isAbsolute, resolve } from 'path';
-import {
-  CHECK_FORMATS,
-  checkToCsv,
-  checkToJson,
-  checkToSarif,
-  checkToText,
-  DEFAULT_SUPPRESSIONS_FILE,
-  Finding,
-  OutputError,
-  parseSuppressions,
-  RULES,
-  runChecks,
-  Suppression,
-} from '../../model';
+import { runChecks } from '../../review/rules/check';
+import { CHECK_FORMATS, checkToCsv, checkToJson, checkToSarif, checkToText } from '../../review/rules/check-formats';
+import { OutputError } from '../../review/synth-output';
+import { RULES } from '../../review/rules';
+import { Finding } from '../../review/rules/rule';
+import { DEFAULT_SUPPRESSIONS_FILE, parseSuppressions, Suppression } from '../../review/rules/suppressions';
 import { flag, parseArgs } from '../private/args';
 import { Command, CommandIO } from '../private/io';
 import { choice, outArg, readOutputAt, withInputErrors } from '../private/review-input';

@@ -1,4 +1,6 @@
-import { accessMatrix, diffMatrices, renderDiffJson, renderDiffMarkdown } from '../../model';
+import { accessMatrix } from '../../review/access-matrix';
+import { diffMatrices } from '../../review/diff';
+import { renderDiffJson, renderDiffMarkdown } from '../../review/diff-report';
 import { parseArgs, UsageError } from '../private/args';
 import { Command } from '../private/io';
 import { choice, readOutputAt, withInputErrors } from '../private/review-input';

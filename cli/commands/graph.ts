@@ -1,4 +1,5 @@
-import { GRAPH_FORMATS, renderGraph, resourceGraph } from '../../model';
+import { resourceGraph } from '../../review/graph';
+import { GRAPH_FORMATS, renderGraph } from '../../review/graph-formats';
 import { parseArgs } from '../private/args';
 import { Command } from '../private/io';
 import { choice, outArg, readOutputAt, withInputErrors } from '../private/review-input';

@@ -1,4 +1,5 @@
-import { accessMatrix, renderMatrixJson, renderMatrixMarkdown } from '../../model';
+import { accessMatrix } from '../../review/access-matrix';
+import { renderMatrixJson, renderMatrixMarkdown } from '../../review/report';
 import { parseArgs } from '../private/args';
 import { Command } from '../private/io';
 import { choice, outArg, readOutputAt, withInputErrors } from '../private/review-input';

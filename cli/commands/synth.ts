@@ -1,5 +1,5 @@
 import { join, resolve } from 'path';
-import { loadFleet } from '../../model';
+import { loadFleet } from '../../table/load-fleet';
 import { synthesizeFleet } from '../../stacks/synthesize-fleet';
 import { outputFolderProblem } from '../../stacks/output-folder';
 import { flag, parseArgs, UsageError } from '../private/args';

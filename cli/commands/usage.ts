@@ -1,7 +1,10 @@
 import { createReadStream, existsSync, statSync } from 'fs';
 import { isAbsolute, resolve } from 'path';
 import { createInterface } from 'readline';
-import { parseDuration, summarizeUsage, USAGE_SUMMARY, VaultAuditTally } from '../../model';
+import { parseDuration } from '../../model/duration';
+import { USAGE_SUMMARY } from '../../model/operations';
+import { summarizeUsage } from '../../model/usage';
+import { VaultAuditTally } from '../../review/vault-audit-log';
 import { AgentLimitsError, readAgentLimits } from '../private/agent-limits';
 import { flag, parseArgs, UsageError } from '../private/args';
 import { Command } from '../private/io';

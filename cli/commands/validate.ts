@@ -1,4 +1,5 @@
-import { loadFleet, shardsOf } from '../../model';
+import { shardsOf } from '../../model/shards';
+import { loadFleet } from '../../table/load-fleet';
 import { parseArgs } from '../private/args';
 import { Command } from '../private/io';
 import { printWarnings } from '../private/report-problems';

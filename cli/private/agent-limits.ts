@@ -1,5 +1,7 @@
 import { isAbsolute, resolve } from 'path';
-import { agentLimitsOf, OutputError, readStacks, StackOutput, SynthesizedAgentLimit } from '../../model';
+import { readStacks } from '../../review/read-output';
+import { OutputError, StackOutput } from '../../review/synth-output';
+import { agentLimitsOf, SynthesizedAgentLimit } from '../../review/synthesized-limits';
 import { CommandIO } from './io';
 
 /** Raised when the synthesized output cannot tell which agents exist; the CLI prints it and exits 1. */

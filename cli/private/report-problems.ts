@@ -1,4 +1,5 @@
-import { formatProblem, Problem, TableError } from '../../model';
+import { Problem } from '../../model/problem';
+import { formatProblem, TableError } from '../../table/table-error';
 import { CommandIO } from './io';
 
 /** Prints warnings (they never change the exit code). */

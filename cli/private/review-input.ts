@@ -1,5 +1,8 @@
 import { isAbsolute, resolve } from 'path';
-import { formatProblem, OutputError, readOutput, SuppressionsError, SynthOutput } from '../../model';
+import { readOutput } from '../../review/read-output';
+import { OutputError, SynthOutput } from '../../review/synth-output';
+import { SuppressionsError } from '../../review/rules/suppressions';
+import { formatProblem } from '../../table/table-error';
 import { flag, ParsedArgs, UsageError } from './args';
 import { CommandIO } from './io';
 

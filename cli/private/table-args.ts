@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve } from 'path';
-import { TableFiles } from '../../model';
+import { TableFiles } from '../../table/load-table';
 import { flag, ParsedArgs } from './args';
 import { CommandIO } from './io';
 

@@ -1,4 +1,5 @@
-import { Agent, AlarmKind, alarmName, METRICS, REVOKING_ALARMS } from '../../model';
+import { Agent } from '../../model/fleet';
+import { AlarmKind, alarmName, METRICS, REVOKING_ALARMS } from '../../model/operations';
 
 /** One CloudWatch alarm of one agent, as a pure description (no cdktf). */
 export interface AlarmSpec {

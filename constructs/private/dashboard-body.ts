@@ -3,7 +3,8 @@
  * of the agents and their alarms: the same fleet always gives the same body,
  * and one agent more is a few lines more.
  */
-import { AGENT_PREFIX, METRICS } from '../../model';
+import { AGENT_PREFIX } from '../../model/fleet';
+import { METRICS } from '../../model/operations';
 
 /** One agent on the dashboard. */
 export interface DashboardAgent {

@@ -6,7 +6,8 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Construct } from 'constructs';
-import { FLEET_RESOURCE_NAMES, FleetSettings } from '../../model';
+import { FleetSettings } from '../../model/fleet';
+import { FLEET_RESOURCE_NAMES } from '../../model/resource-names';
 import { AwsContext } from './aws-context';
 
 /** Props of {@link TrailBucket}. */

@@ -1,4 +1,4 @@
-import type { RotatorName } from '../../model/schema';
+import type { RotatorName } from '../../model/fleet';
 import { EnvError } from '../shared/env';
 
 /** How one SaaS credential is stored and rotated, as the rotate function reads it from `CREDENTIALS`. */

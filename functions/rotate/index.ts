@@ -11,7 +11,7 @@
 import { BUILTIN_FLEET_SETTINGS } from '../../model/fleet';
 import { SAFE_NAME } from '../../model/names';
 import type { RotateEvent } from '../../model/operations';
-import type { RotatorName } from '../../model/schema';
+import type { RotatorName } from '../../model/fleet';
 import { awsClients, AwsClients, loginFromSecret } from '../shared/aws';
 import { readEnv, secondsFrom } from '../shared/env';
 import { errorMessage, jsonLogger, Logger } from '../shared/log';
@@ -20,7 +20,8 @@ import { credentialsFrom } from './credentials';
 import { expirePrevious, Expiry } from './expire-previous';
 import { putRotationMetrics } from './metrics';
 import { AgentRotation, isRevoked, rotateAgent, RotateSettings } from './rotate-agent';
-import { Rotator, rotators } from './rotators';
+import { rotators } from './rotators';
+import { Rotator } from './rotators/rotator';
 import { isSecretsManagerRotationEvent, secretsManagerRotationStep } from './secrets-manager-rotation';
 
 /** Everything {@link handleRotateEvent} needs; the handler builds it from the environment. */

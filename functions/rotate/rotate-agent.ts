@@ -9,13 +9,13 @@ import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { AGENT_PREFIX } from '../../model/fleet';
 import type { RotateEvent } from '../../model/operations';
 import { revocationMarker, SECRET_NAMES } from '../../model/operations';
-import type { RotatorName } from '../../model/schema';
+import type { RotatorName } from '../../model/fleet';
 import { destroySecretId } from '../shared/approle';
 import { errorMessage, Logger } from '../shared/log';
 import { Fetch, Vault } from '../shared/vault';
 import { CredentialConfig } from './credentials';
 import { putRotationMetrics } from './metrics';
-import { CredentialValue, Rotator } from './rotators';
+import { CredentialValue, Rotator } from './rotators/rotator';
 
 /** Where things are and how long a replaced secret-id lives. */
 export interface RotateSettings {

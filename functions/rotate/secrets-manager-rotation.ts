@@ -12,13 +12,13 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import type { RotatorName } from '../../model/schema';
+import type { RotatorName } from '../../model/fleet';
 import { errorMessage, Logger } from '../shared/log';
 import { Fetch } from '../shared/vault';
 import { CredentialConfig } from './credentials';
 import { putRotationMetrics } from './metrics';
 import { credentialValueFrom } from './rotate-agent';
-import { CredentialValue, Rotator } from './rotators';
+import { CredentialValue, Rotator } from './rotators/rotator';
 
 /** The event a Secrets Manager rotation rule sends, once per step. */
 export interface SecretsManagerRotationEvent {

@@ -2,7 +2,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { GithubProvider } from '@cdktf/provider-github/lib/provider';
 import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from 'cdktf';
-import { FleetSettings } from '../../model';
+import { FleetSettings } from '../../model/fleet';
 
 /** How one stack of a fleet is set up. */
 export interface StackSetup {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'path';
 import { run } from '../../cli/main';
 import { CommandIO } from '../../cli/private/io';
-import { loadFleet } from '../../model';
+import { loadFleet } from '../../table';
 import { buildFleetApp } from '../../stacks/fleet-app';
 import { tempDir, writeFiles } from '../helpers';
 

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { join, resolve } from 'path';
 import { run } from '../../cli/main';
 import { CommandIO } from '../../cli/private/io';
-import { loadFleet } from '../../model';
+import { loadFleet } from '../../table';
 import { synthesizeFleet, UnsafeOutputError } from '../../stacks/synthesize-fleet';
 import { tempDir } from '../helpers';
 

@@ -3,7 +3,8 @@ import { AuthBackend } from '@cdktf/provider-vault/lib/auth-backend';
 import { KvSecretV2 } from '@cdktf/provider-vault/lib/kv-secret-v2';
 import { Mount } from '@cdktf/provider-vault/lib/mount';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { Fleet, loadFleet, parseVaultPolicy } from '../../model';
+import { Fleet, parseVaultPolicy } from '../../model';
+import { loadFleet } from '../../table';
 import { agentOwnPaths, vaultPathMatches } from '../support/vault-paths';
 import { byName, deref, synthFleet, TerraformJson } from '../synth-helpers';
 

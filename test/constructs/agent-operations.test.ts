@@ -1,4 +1,5 @@
-import { Fleet, loadFleet, parseVaultPolicy } from '../../model';
+import { Fleet, parseVaultPolicy } from '../../model';
+import { loadFleet } from '../../table';
 import { byName, ref, synthFleet, TerraformJson } from '../synth-helpers';
 
 /**

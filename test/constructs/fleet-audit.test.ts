@@ -1,4 +1,5 @@
-import { Fleet, loadFleet } from '../../model';
+import { Fleet } from '../../model';
+import { loadFleet } from '../../table';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 import { FleetDashboard } from '../../constructs/fleet-dashboard';

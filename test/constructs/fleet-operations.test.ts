@@ -5,7 +5,8 @@ import { join } from 'path';
 import { FleetFunction, FUNCTION_RUNTIME } from '../../constructs/fleet-function';
 import { FleetOperations } from '../../constructs/fleet-operations';
 import { awsContext } from '../../constructs/private/aws-context';
-import { Fleet, loadFleet, parseVaultPolicy } from '../../model';
+import { Fleet, parseVaultPolicy } from '../../model';
+import { loadFleet } from '../../table';
 import { tempDir } from '../helpers';
 import { byName, ref, synthFleet, TerraformJson } from '../synth-helpers';
 

@@ -6,8 +6,9 @@
 import { readFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { TerraformStack, Testing } from 'cdktf';
-import { Fleet, functionShardPolicyName, loadFleet, renderVaultPolicy, revokerAgentRules, rotatorAgentRules, shardsOf } from '../../model';
-import { mergeShards } from '../../model/review/private/merge-shards';
+import { Fleet, functionShardPolicyName, renderVaultPolicy, revokerAgentRules, rotatorAgentRules, shardsOf } from '../../model';
+import { loadFleet } from '../../table';
+import { mergeShards } from '../../review/private/merge-shards';
 import { FleetCore } from '../../constructs/fleet-core';
 import { buildFleetApp } from '../../stacks/fleet-app';
 import { tempDir, writeFiles } from '../helpers';

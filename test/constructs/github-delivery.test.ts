@@ -5,7 +5,8 @@ import { TerraformStack, Testing } from 'cdktf';
 import { AgentFleet } from '../../constructs/agent-fleet';
 import { AgentGithubEnvironment } from '../../constructs/agent-github-environment';
 import { terraformLiteral } from '../../constructs/fleet-runbooks';
-import { Fleet, loadFleet, parseVaultPolicy } from '../../model';
+import { Fleet, parseVaultPolicy } from '../../model';
+import { loadFleet } from '../../table';
 import { fleetFromYaml } from '../helpers';
 import { byName, deref, synthFleet, TerraformJson } from '../synth-helpers';
 

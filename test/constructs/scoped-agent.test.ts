@@ -2,7 +2,8 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 import { ScopedAgent } from '../../constructs/scoped-agent';
-import { Fleet, loadFleet, parseVaultPolicy } from '../../model';
+import { Fleet, parseVaultPolicy } from '../../model';
+import { loadFleet } from '../../table';
 import { fleetFromYaml } from '../helpers';
 import { byName, synthFleet, TerraformJson } from '../synth-helpers';
 

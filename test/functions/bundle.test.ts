@@ -14,8 +14,8 @@ import { tmpdir } from 'os';
 import { basename, join } from 'path';
 import { promisify } from 'util';
 import { crc32 } from 'zlib';
-import { bundleArchive, bundleFunction } from '../../functions/bundle';
-import { tableCrc32 } from '../../functions/zip';
+import { bundleArchive, bundleFunction } from '../../constructs/private/bundle';
+import { tableCrc32 } from '../../constructs/private/zip';
 import { FUNCTIONS } from '../../model';
 
 // The real esbuild, with its builds counted.

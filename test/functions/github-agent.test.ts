@@ -17,7 +17,8 @@ import { AgentRotation, rotateAgent } from '../../functions/rotate/rotate-agent'
 import { rotators } from '../../functions/rotate/rotators';
 import { jsonLogger } from '../../functions/shared/log';
 import { appRoleLogin, Vault } from '../../functions/shared/vault';
-import { Fleet, githubVaultAudience, loadFleet, METRICS } from '../../model';
+import { Fleet, githubVaultAudience, METRICS } from '../../model';
+import { loadFleet } from '../../table';
 import { tempDir } from '../helpers';
 import { githubTokenIssuer } from '../support/github-oidc';
 import { OpenBaoServer, startOpenBao } from '../support/openbao';

@@ -4,7 +4,8 @@
  * API keys API.
  */
 import { credentialsFrom } from '../../functions/rotate/credentials';
-import { rotators, RotationError } from '../../functions/rotate/rotators';
+import { rotators } from '../../functions/rotate/rotators';
+import { RotationError } from '../../functions/rotate/rotators/rotator';
 import { oauth2RefreshRotator } from '../../functions/rotate/rotators/oauth2-refresh';
 import { sendgridApiKeyRotator } from '../../functions/rotate/rotators/sendgrid-api-key';
 import { FakeOAuth2, startFakeOAuth2 } from '../support/fake-oauth2';

@@ -12,7 +12,8 @@ import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secr
 import { handler as revokeHandler } from '../../functions/revoke';
 import { AgentRotation } from '../../functions/rotate/rotate-agent';
 import { handler as rotateHandler } from '../../functions/rotate';
-import { alarmName, functionShardPolicyName, loadFleet, METRICS, parseVaultPolicy, revocationMarker, revokerAgentRules, rotatorAgentRules, SECRET_NAMES, shardsOf } from '../../model';
+import { alarmName, functionShardPolicyName, METRICS, parseVaultPolicy, revocationMarker, revokerAgentRules, rotatorAgentRules, SECRET_NAMES, shardsOf } from '../../model';
+import { loadFleet } from '../../table';
 import { expectStatus, VaultClient, vaultClient } from '../support/vault-client';
 import {
   AgentSessionBefore,

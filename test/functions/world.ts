@@ -12,8 +12,9 @@ import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from
 import { readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { cloudWatchClient } from '../../functions/shared/aws';
-import { alarmName, Fleet, functionVaultRole, loadFleet, METRICS, parseVaultPolicy, renderVaultPolicy, revokerVaultPolicy, rotatorVaultPolicy, SECRET_NAMES, Shard, shardsOf } from '../../model';
-import { mergeShards } from '../../model/review/private/merge-shards';
+import { alarmName, Fleet, functionVaultRole, METRICS, parseVaultPolicy, renderVaultPolicy, revokerVaultPolicy, rotatorVaultPolicy, SECRET_NAMES, Shard, shardsOf } from '../../model';
+import { loadFleet } from '../../table';
+import { mergeShards } from '../../review/private/merge-shards';
 import { tempDir } from '../helpers';
 import { OpenBaoServer, startOpenBao } from '../support/openbao';
 import { MotoServer, startMoto } from '../support/moto';

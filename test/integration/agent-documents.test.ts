@@ -15,7 +15,8 @@
 import { execFileSync, spawnSync } from 'child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { join, relative, resolve } from 'path';
-import { Fleet, RUNBOOK_SECTIONS } from '../../model';
+import { RUNBOOK_SECTIONS } from '../../documents';
+import { Fleet } from '../../model';
 import { callAll, moduleAt } from '../support/bridge';
 import { tempDir, writeFiles } from '../helpers';
 
@@ -74,7 +75,7 @@ function filesUnder(dir: string): string[] {
 const synth = (args: readonly string[], out: string, env: Record<string, string> = {}): ReturnType<typeof spawnSync> =>
   spawnSync('node', [BIN, 'synth', ...args, '--out', out], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
 
-const FLEETS = callAll(TABLES.map((t) => ({ module: moduleAt('model/index.ts'), fn: 'loadFleet', args: [{ table: t.args[1], catalog: t.args[3] }] }))) as Fleet[];
+const FLEETS = callAll(TABLES.map((t) => ({ module: moduleAt('table/load-fleet.ts'), fn: 'loadFleet', args: [{ table: t.args[1], catalog: t.args[3] }] }))) as Fleet[];
 
 test('the secret detector is not blind: it finds every seed value and every credential shape', () => {
   for (const v of SEED_VALUES) expect(secretsIn(`x ${v} y`)).not.toEqual([]);

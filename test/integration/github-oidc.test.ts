@@ -13,7 +13,8 @@
  * key, and one whose claims are glob patterns are all refused.
  */
 import { join } from 'path';
-import { Agent, agentResourceName, Fleet, githubVaultAudience, loadFleet } from '../../model';
+import { Agent, agentResourceName, Fleet, githubVaultAudience } from '../../model';
+import { loadFleet } from '../../table';
 import { GITHUB_ISSUER, githubTokenIssuer, GithubTokenIssuer } from '../support/github-oidc';
 import { OpenBaoServer, startOpenBao } from '../support/openbao';
 import { replayVault, ReplaySummary } from '../support/replay';

@@ -27,7 +27,7 @@ const TABLES_PROVEN = [...PROOF_TABLES, { label: 'GitHub agents (test/fixtures/g
 const loaded = callAll(
   TABLES_PROVEN.flatMap((t) => [
     { module: moduleAt('test/support/synthesized.ts'), fn: 'synthesizeTable', args: [t.files] },
-    { module: moduleAt('model/index.ts'), fn: 'loadFleet', args: [t.files] },
+    { module: moduleAt('table/load-fleet.ts'), fn: 'loadFleet', args: [t.files] },
   ]),
 );
 const TABLES = TABLES_PROVEN.map((t, i) => ({

@@ -107,7 +107,7 @@ interface ProofTable {
 const loaded = callAll(
   PROOF_TABLES.flatMap((t) => [
     { module: moduleAt('test/support/synthesized.ts'), fn: 'synthesizeTable', args: [t.files] },
-    { module: moduleAt('model/index.ts'), fn: 'loadFleet', args: [t.files] },
+    { module: moduleAt('table/load-fleet.ts'), fn: 'loadFleet', args: [t.files] },
   ]),
 );
 const TABLES: readonly ProofTable[] = PROOF_TABLES.map((t, i) => ({

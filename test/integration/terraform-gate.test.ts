@@ -12,7 +12,7 @@
  */
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { TableFiles } from '../../model';
+import { TableFiles } from '../../table';
 import { generateTable } from '../../bench/generate';
 import { writeFiles } from '../helpers';
 import { synthesizeTable } from '../support/synthesized';

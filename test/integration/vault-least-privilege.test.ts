@@ -20,7 +20,8 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
-import { AGENT_PREFIX, Agent, Fleet, githubVaultAudience, parseVaultPolicy, TableFiles } from '../../model';
+import { AGENT_PREFIX, Agent, Fleet, githubVaultAudience, parseVaultPolicy } from '../../model';
+import { TableFiles } from '../../table';
 import { githubTokenIssuer } from '../support/github-oidc';
 import { OpenBaoServer, startOpenBao } from '../support/openbao';
 import { parseReference, replayVault } from '../support/replay';
@@ -41,7 +42,7 @@ const ROOT = resolve(__dirname, '..', '..');
 function synthesizeNow(files: TableFiles): { stack: SynthesizedStack; fleet: Fleet } {
   const script = `
     const { synthesizeTable } = require('./test/support/synthesized.ts');
-    const { loadFleet } = require('./model');
+    const { loadFleet } = require('./table');
     const files = ${JSON.stringify(files)};
     Promise.all([synthesizeTable(files), loadFleet(files)]).then(
       ([synthesized, fleet]) => process.stdout.write(JSON.stringify({ stacks: synthesized.stacks, fleet })),

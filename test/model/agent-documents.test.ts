@@ -1,18 +1,9 @@
 import { alarmSpecsFor } from '../../constructs/private/alarm-specs';
 import { reEnableSteps } from '../../functions/revoke/message';
 import { Revocation } from '../../functions/revoke/revoke-agent';
-import {
-  Agent,
-  agentDocumentsFor,
-  awsAccessOf,
-  Fleet,
-  loadFleet,
-  reEnableStepsFor,
-  rotateCommand,
-  RUNBOOK_SECTIONS,
-  runbookFor,
-  snippetFilesFor,
-} from '../../model';
+import { agentDocumentsFor, reEnableStepsFor, rotateCommand, RUNBOOK_SECTIONS, runbookFor, snippetFilesFor } from '../../documents';
+import { Agent, awsAccessOf, Fleet } from '../../model';
+import { loadFleet } from '../../table';
 import { fleetFromYaml } from '../helpers';
 
 const TABLES = ['agents.yaml', 'test/fixtures/fleet.yaml', 'test/fixtures/github-agents.yaml'];

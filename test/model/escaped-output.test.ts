@@ -4,9 +4,13 @@
  * Markdown and CSV writer), whichever way they got into what is written.
  */
 import { join } from 'path';
-import { accessMatrix, checkToCsv, graphToCsv, loadFleet, outputOf, Problem, renderMatrixMarkdown, resourceGraph, runbookFor, summarizeUsage } from '../../model';
+import { runbookFor } from '../../documents';
+import { Problem, summarizeUsage } from '../../model';
+import { accessMatrix, graphToCsv, outputOf, renderMatrixMarkdown, resourceGraph } from '../../review';
+import { checkToCsv } from '../../review/rules';
+import { loadFleet } from '../../table';
 import { cell, cellCode, code, text } from '../../model/private/markdown';
-import { csvField, csvRow } from '../../model/private/csv';
+import { csvField, csvRow } from '../../review/private/csv';
 import { BASE_SCOPES, problemsOf, resolvedAgent, writeFiles } from '../helpers';
 import { synthesizeTable } from '../support/synthesized';
 
@@ -154,7 +158,7 @@ describe('CSV never hands a spreadsheet a formula', () => {
 
   test('the graph of the seed is written unchanged (no field of ours starts with a formula character)', async () => {
     const { outDir } = await synthesizeTable({ table: 'agents.yaml' });
-    const { readOutput } = await import('../../model');
+    const { readOutput } = await import('../../review');
     const csv = graphToCsv(resourceGraph(readOutput(outDir)));
     expect(csv.split('\r\n').filter((l) => l.includes(",'"))).toEqual([]);
   });

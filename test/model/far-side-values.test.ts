@@ -3,9 +3,10 @@
  * deploy time (issue: hostile input, class 5). Each fails validation, located,
  * with what the far side accepts.
  */
-import { loadFleet, parseDuration, Problem } from '../../model';
-import { firesPerYear } from '../../model/review/private/schedule-frequency';
-import { parseSchedule, shortestInterval } from '../../model/private/cron';
+import { parseDuration, Problem } from '../../model';
+import { loadFleet } from '../../table';
+import { firesPerYear } from '../../review/private/schedule-frequency';
+import { parseSchedule, shortestInterval } from '../../model/schedule';
 import { BASE_SCOPES, problemsOf, writeFiles } from '../helpers';
 import { join } from 'path';
 

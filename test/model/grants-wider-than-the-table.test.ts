@@ -6,9 +6,10 @@
  * wildcards are found by `check` too, by the same reading of an ARN.
  */
 import { join } from 'path';
-import { loadFleet, Problem } from '../../model';
-import { noWildcardResource } from '../../model/rules';
-import { arnWildcardProblem } from '../../model/private/arn';
+import { Problem } from '../../model';
+import { loadFleet } from '../../table';
+import { noWildcardResource } from '../../review/rules';
+import { arnWildcardProblem } from '../../model/arn';
 import { BASE_SCOPES, problemsOf, writeFiles } from '../helpers';
 import { cloneJson, editPolicy, find, memoryOutput } from '../review/support/review-fixtures';
 import { synthesizeTable } from '../support/synthesized';

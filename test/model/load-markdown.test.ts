@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { Fleet, iamPolicyFor, loadFleet, Problem, TableError, vaultPolicyRulesFor } from '../../model';
+import { Fleet, iamPolicyFor, Problem, vaultPolicyRulesFor } from '../../model';
+import { loadFleet, TableError } from '../../table';
 import { writeFiles } from '../helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');

@@ -4,7 +4,8 @@
  */
 import { writeFileSync } from 'fs';
 import { join } from 'path';
-import { loadFleet, Problem, TableError } from '../../model';
+import { Problem } from '../../model';
+import { loadFleet, TableError } from '../../table';
 import { BASE_SCOPES, problemsOf, tempDir, writeFiles } from '../helpers';
 
 /** Problems of the files `files` (name → content or bytes) loaded as `table` (and `catalog`), with base names. */

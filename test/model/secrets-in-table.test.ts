@@ -5,8 +5,8 @@
  */
 import { join } from 'path';
 import { run } from '../../cli/main';
-import { loadFleet, TableError } from '../../model';
-import { redact } from '../../model/private/secret-patterns';
+import { loadFleet, TableError } from '../../table';
+import { redact } from '../../model/secret-patterns';
 import { BASE_SCOPES, writeFiles } from '../helpers';
 
 // Made-up credentials in their issuers' documented shapes (none of them is real).

@@ -1,4 +1,5 @@
-import { agentLimitsOf, AgentUsageCounts, judgeUsage, median, SPIKE_RULE, summarizeUsage, trendText, VaultAuditTally } from '../../model';
+import { AgentUsageCounts, judgeUsage, median, SPIKE_RULE, summarizeUsage, trendText } from '../../model';
+import { agentLimitsOf, VaultAuditTally } from '../../review';
 
 /**
  * The usage summary's pure core (model/usage.ts), the audit-log tally

@@ -1,5 +1,6 @@
 import { basename, join } from 'path';
-import { agentResourceName, FleetSettingsSchema, iamPolicyFor, loadFleet, normalizeName, Problem, TableError } from '../../model';
+import { agentResourceName, iamPolicyFor, normalizeName, Problem } from '../../model';
+import { FleetSettingsSchema, loadFleet, TableError } from '../../table';
 import { BASE_SCOPES, fleetFromYaml, problemsOf, tempDir } from '../helpers';
 
 /*

@@ -1,7 +1,9 @@
 import '@microsoft/jest-sarif';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { DEFAULT_SUPPRESSIONS_FILE, RULES, TerraformJson } from '../../model';
+import { DEFAULT_SUPPRESSIONS_FILE } from '../../review/rules';
+import { TerraformJson } from '../../review/synth-output';
+import { RULES } from '../../review/rules';
 import { tempDir, writeFiles } from '../helpers';
 import { PROOF_TABLES, synthesizeTable } from '../support/synthesized';
 import { add, cli, cloneJson, editPolicy, find, ref, remove, ROOT, Synthesized, writeOutput } from './support/review-fixtures';

@@ -1,4 +1,4 @@
-import { accessMatrix, diffMatrices, readOutput } from '../../model';
+import { accessMatrix, diffMatrices, readOutput } from '../../review';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { cli, cloneJson, edit, editPolicy, find, remove, ROOT, SEED, Synthesized, synthesizeYaml, writeOutput } from './support/review-fixtures';

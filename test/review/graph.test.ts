@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { readOutput, resourceGraph, ResourceGraph } from '../../model';
+import { readOutput, resourceGraph, ResourceGraph } from '../../review';
 import { tempDir } from '../helpers';
 import { PROOF_TABLES, synthesizeTable } from '../support/synthesized';
 import { cli, ROOT, Synthesized } from './support/review-fixtures';

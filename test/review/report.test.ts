@@ -1,4 +1,4 @@
-import { accessMatrix, AgentAccess, readOutput } from '../../model';
+import { accessMatrix, AgentAccess, readOutput } from '../../review';
 import { PROOF_TABLES, synthesizeTable } from '../support/synthesized';
 import { cli, Synthesized } from './support/review-fixtures';
 

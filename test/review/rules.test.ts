@@ -1,4 +1,5 @@
-import { Finding, Rule, RULES, SynthOutput, TerraformJson } from '../../model';
+import { SynthOutput, TerraformJson } from '../../review/synth-output';
+import { Finding, Rule, RULES } from '../../review/rules';
 import {
   agentAlarms,
   encryptedLogsAndTopics,
@@ -10,7 +11,7 @@ import {
   oneCredentialSetPerAgent,
   rotationScheduled,
   tokenTtlWithinCeilings,
-} from '../../model/rules';
+} from '../../review/rules';
 import { PROOF_TABLES, synthesizeTable } from '../support/synthesized';
 import { add, all, cloneJson, editPolicy, find, memoryOutput, ref, remove, Synthesized } from './support/review-fixtures';
 

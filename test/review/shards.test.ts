@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { resolve } from 'path';
-import { accessMatrix, diffMatrices, readOutput, resourceGraph, shardsOf } from '../../model';
+import { shardsOf } from '../../model';
+import { accessMatrix, diffMatrices, readOutput, resourceGraph } from '../../review';
 import { fleetFromYaml } from '../helpers';
 import { cli, edit, Synthesized, synthesizeYaml } from './support/review-fixtures';
 

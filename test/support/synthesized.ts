@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { loadFleet, TableFiles } from '../../model';
+import { loadFleet, TableFiles } from '../../table';
 import { writeAgentDocuments } from '../../stacks/agent-documents';
 import { buildFleetApp } from '../../stacks/fleet-app';
 import { tempDir } from '../helpers';

@@ -1,4 +1,4 @@
-import type { RotatorName } from '../../../model/schema';
+import type { RotatorName } from '../../../model/fleet';
 import { manualRotator } from './manual';
 import { oauth2RefreshRotator } from './oauth2-refresh';
 import { Rotator } from './rotator';

@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { run } from '../../../cli/main';
 import { CommandIO } from '../../../cli/private/io';
-import { outputOf, SynthOutput, TerraformJson } from '../../../model';
+import { outputOf } from '../../../review';
+import { SynthOutput, TerraformJson } from '../../../review/synth-output';
 import { tempDir, writeFiles } from '../../helpers';
 import { SynthesizedStack, synthesizeTable } from '../../support/synthesized';
 

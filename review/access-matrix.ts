@@ -1,0 +1,348 @@
+import { agentResourceName } from '../model/fleet';
+import {
+  agentNames,
+  alarmsOf,
+  kvEntriesOf,
+  logGroupOf,
+  named,
+  num,
+  secretRotationOf,
+  secretsManagerSecretsOf,
+  shown,
+  smScopes,
+  strings,
+  tagsOf,
+  targetAgent,
+  vaultBindings,
+  VAULT_ROLE_TYPES,
+} from './private/agent-resources';
+import { identityPolicies, NormalizedStatement, trustDocument } from './private/iam-documents';
+import { InfrastructureEntry, infrastructureOf } from './infrastructure';
+import { readVaultPolicy, scopesInReason } from './private/vault-documents';
+import { SynthOutput } from './synth-output';
+import { StackView, stackViews } from './terraform';
+import { byCodeUnit } from './private/order';
+
+/** A Vault path an agent's policy grants. */
+export interface VaultGrant {
+  readonly path: string;
+  readonly capabilities: readonly string[];
+  /** The comment above the path: the scopes it serves, or the mechanism in words. */
+  readonly reason?: string;
+}
+
+/** One statement of an agent's IAM permissions; references written without logical ids. */
+export interface IamGrant extends Omit<NormalizedStatement, 'principals'> {
+  /** The policy it is in, e.g. `aws_iam_role_policy/agent-x`. */
+  readonly policy: string;
+}
+
+/** One scope of an agent and the concrete grants that carry it. */
+export interface ScopeAccess {
+  /** The scope name (from the Vault policy comments and secret metadata), or the IAM statement's Sid. */
+  readonly name: string;
+  readonly kind: 'secret' | 'vault' | 'aws';
+  readonly vault: readonly { readonly path: string; readonly capabilities: readonly string[] }[];
+  readonly iam: readonly { readonly actions: readonly string[]; readonly resources: readonly string[] }[];
+  /** Where the SaaS credential of a `secret` scope lives: `kv:<mount>/<name>` or `secretsmanager:<name>`. */
+  readonly secrets: readonly string[];
+}
+
+/** Where one SaaS credential of an agent lives. */
+export interface SecretLocation {
+  readonly store: 'vault' | 'aws';
+  /** Credential name, e.g. `hubspot`. */
+  readonly credential: string;
+  /** `<mount>/<entry>` for Vault KV, the secret name for Secrets Manager. */
+  readonly location: string;
+  readonly scopes: readonly string[];
+  /** Secrets Manager rotation rule, when the secret has one. */
+  readonly rotation?: string;
+}
+
+/** One alarm watching an agent. */
+export interface AlarmAccess {
+  /** `call-rate`, `denied-rate`, `orphan`, `rotation-failure`. */
+  readonly kind: string;
+  readonly name: string;
+  readonly metric?: string;
+  readonly comparison?: string;
+  readonly threshold?: number;
+  /** Seconds. */
+  readonly period?: number;
+  readonly evaluationPeriods?: number;
+  readonly datapointsToAlarm?: number;
+  readonly actionsEnabled: boolean;
+  /** What the alarm notifies, e.g. `aws_sns_topic/scoped-agents-alarms`. */
+  readonly actions: readonly string[];
+  /** The `Agent` dimension the alarm reads. */
+  readonly watches?: string;
+}
+
+/** Credential lifetimes of an agent, in seconds; absent when the output does not set one. */
+export interface AgentTtls {
+  readonly tokenTtl?: number;
+  readonly tokenMaxTtl?: number;
+  readonly tokenExplicitMaxTtl?: number;
+  readonly secretIdTtl?: number;
+  readonly awsMaxSession?: number;
+  readonly stsDefaultTtl?: number;
+  readonly stsMaxTtl?: number;
+}
+
+/** Who and where may use an agent's credentials. */
+export interface AgentTrust {
+  /** Principals the agent's IAM role trusts (`AWS:<arn>`, `Service:<service>`, `*`), each with its condition (`… when {…}`) when it has one. */
+  readonly awsPrincipals: readonly string[];
+  readonly tokenBoundCidrs: readonly string[];
+  readonly secretIdBoundCidrs: readonly string[];
+  readonly permissionsBoundary?: string;
+  /** Bindings of a JWT role (`bound_claims.repository=acme/checkout`…). */
+  readonly vaultBindings: readonly string[];
+}
+
+/** What one agent may do, and everything that holds it to that, as synthesized. */
+export interface AgentAccess {
+  /** The stack it was read from: a sharded fleet's agents all name the fleet's (joined) stack. */
+  readonly stack: string;
+  /** In a sharded fleet, the shard stack that holds it. */
+  readonly shard?: string;
+  readonly fleet?: string;
+  readonly name: string;
+  readonly owner?: string;
+  readonly platform?: string;
+  readonly identity: {
+    readonly vaultPolicy?: string;
+    /** `<backend>/<role>` of the agent's AppRole or JWT role. */
+    readonly vaultRole?: string;
+    /** Policies the role's tokens carry. */
+    readonly vaultRolePolicies: readonly string[];
+    readonly iamRole?: string;
+    /** ARNs of managed policies attached to the IAM role. */
+    readonly managedPolicies: readonly string[];
+  };
+  readonly scopes: readonly ScopeAccess[];
+  readonly vault: readonly VaultGrant[];
+  readonly iam: readonly IamGrant[];
+  readonly ttl: AgentTtls;
+  readonly rotation: {
+    readonly schedule?: { readonly name: string; readonly expression?: string; readonly timezone?: string; readonly state?: string; readonly targetAgent?: string };
+    readonly secretRotations: readonly { readonly secret: string; readonly expression?: string }[];
+  };
+  readonly alarms: readonly AlarmAccess[];
+  readonly secrets: readonly SecretLocation[];
+  /** Secrets Manager secret the rotation delivers the agent's Vault login to. */
+  readonly loginDelivery?: string;
+  readonly trust: AgentTrust;
+  readonly logGroup?: { readonly name: string; readonly encrypted: boolean; readonly retentionDays?: number };
+  /** Policies of the agent that could not be read (a review of them would be incomplete). */
+  readonly unreadable: readonly string[];
+}
+
+/** The access matrix of a synthesized output: every agent, and the fleet infrastructure beside them. */
+export interface AccessMatrix {
+  readonly dir: string;
+  readonly stacks: readonly string[];
+  /** The stacks each sharded fleet of `stacks` is deployed as (its shared stack first), by fleet stack. */
+  readonly shardedStacks: Readonly<Record<string, readonly string[]>>;
+  /** Sorted by stack, then name. */
+  readonly agents: readonly AgentAccess[];
+  readonly infrastructure: readonly InfrastructureEntry[];
+}
+
+/** How diffs and reports key an agent: its name, prefixed with its stack when the outputs hold several. */
+export function agentKey(agent: Pick<AgentAccess, 'stack' | 'name'>, multiStack: boolean): string {
+  return multiStack ? `${agent.stack}/${agent.name}` : agent.name;
+}
+
+const matrices = new WeakMap<SynthOutput, AccessMatrix>();
+
+/**
+ * The access matrix: per agent, its owner and platform, each scope and the
+ * concrete grants carrying it, token lifetimes, rotation, alarms, where its
+ * secrets live and whom it trusts — read from what would deploy.
+ */
+export function accessMatrix(output: SynthOutput): AccessMatrix {
+  const cached = matrices.get(output);
+  if (cached) return cached;
+  const views = stackViews(output);
+  const matrix: AccessMatrix = {
+    dir: output.dir,
+    stacks: views.map((v) => v.name),
+    shardedStacks: Object.fromEntries(views.flatMap((v) => (v.stack.parts ? [[v.name, v.stack.parts]] : []))),
+    agents: views.flatMap((v) => agentNames(v).map((name) => agentAccess(v, name))),
+    infrastructure: views.flatMap(infrastructureOf),
+  };
+  matrices.set(output, matrix);
+  return matrix;
+}
+
+function agentAccess(view: StackView, name: string): AgentAccess {
+  const resourceName = agentResourceName({ name });
+  const policyBlock = named(view, 'vault_policy', 'name', resourceName);
+  const vaultPolicy = policyBlock ? readVaultPolicy(policyBlock.body.policy) : undefined;
+  const roleType = VAULT_ROLE_TYPES.find((t) => named(view, t, 'role_name', resourceName));
+  const role = roleType ? named(view, roleType, 'role_name', resourceName) : undefined;
+  const iamRole = named(view, 'aws_iam_role', 'name', resourceName);
+  const broker = named(view, 'vault_aws_secret_backend_role', 'name', resourceName);
+  const schedule = named(view, 'aws_scheduler_schedule', 'name', resourceName);
+  const kv = kvEntriesOf(view, name);
+  const sm = secretsManagerSecretsOf(view, name);
+  const smCredentials = sm.filter((s) => s.secret !== 'vault-login');
+  const alarms = alarmsOf(view, name);
+  const logGroup = logGroupOf(view, name);
+  const policies = iamRole ? identityPolicies(view).filter((p) => p.roleName === resourceName) : [];
+  const unreadable = [
+    ...(policyBlock && vaultPolicy!.unreadable > 0 ? [view.label(policyBlock)] : []),
+    ...policies.filter((p) => p.document.unreadable).map((p) => `${p.label}: ${p.document.unreadable}`),
+  ];
+
+  const scopes = new Map<string, { kind: ScopeAccess['kind']; vault: ScopeAccess['vault'][number][]; iam: ScopeAccess['iam'][number][]; secrets: Set<string> }>();
+  const scope = (scopeName: string, kind: ScopeAccess['kind']) => {
+    const s = scopes.get(scopeName) ?? { kind, vault: [], iam: [], secrets: new Set<string>() };
+    scopes.set(scopeName, s);
+    return s;
+  };
+
+  const kvLocations = kv.map((e) => ({ ...e, location: `${e.mount}/${e.name}`, dataPath: `${e.mount}/data/${e.name}` }));
+  const vault: VaultGrant[] = (vaultPolicy?.rules ?? []).map((r) => ({ path: r.path, capabilities: r.capabilities, reason: r.reason }));
+  for (const rule of vault) {
+    const entry = kvLocations.find((e) => e.dataPath === rule.path);
+    const names = scopesInReason(rule.reason);
+    for (const s of names.length > 0 || !entry ? names : strings(entry.metadata.scopes?.split(','))) {
+      const access = scope(s, entry ? 'secret' : 'vault');
+      access.vault.push({ path: rule.path, capabilities: rule.capabilities });
+      if (entry) access.secrets.add(`kv:${entry.location}`);
+    }
+  }
+
+  const iam: IamGrant[] = [];
+  for (const policy of policies) {
+    policy.document.statements.forEach((st, i) => {
+      const grant: IamGrant = {
+        sid: st.sid,
+        effect: st.effect,
+        actions: st.actions,
+        notActions: st.notActions,
+        resources: st.resources.map((r) => view.stable(r)),
+        notResources: st.notResources.map((r) => view.stable(r)),
+        condition: st.condition,
+        policy: policy.label,
+      };
+      iam.push(grant);
+      if (st.effect !== 'Allow') return;
+      const targets = st.resources.map((r) => view.target(r));
+      const credentials = smCredentials.filter((s) => targets.includes(s.block));
+      const onlyCredentials = targets.length > 0 && targets.every((t) => t && (t.type === 'aws_kms_key' || credentials.some((c) => c.block === t)));
+      if (onlyCredentials) {
+        for (const c of credentials) {
+          for (const s of smScopes(view.literal(c.block.body.description))) {
+            const access = scope(s, 'secret');
+            access.iam.push({ actions: grant.actions, resources: grant.resources });
+            access.secrets.add(`secretsmanager:${c.name}`);
+          }
+        }
+        return;
+      }
+      scope(st.sid ?? `${policy.label} statement ${i + 1}`, 'aws').iam.push({ actions: grant.actions, resources: grant.resources });
+    });
+  }
+
+  const secrets: SecretLocation[] = [
+    ...kvLocations.map((e): SecretLocation => ({ store: 'vault', credential: e.secret, location: e.location, scopes: strings(e.metadata.scopes?.split(',')).filter(Boolean).sort() })),
+    ...smCredentials.map((s): SecretLocation => ({
+      store: 'aws',
+      credential: s.secret,
+      location: s.name,
+      scopes: smScopes(view.literal(s.block.body.description)),
+      rotation: secretRotationOf(view, s.block),
+    })),
+  ].sort((a, b) => byCodeUnit(a.location, b.location));
+
+  const tagged = [iamRole, logGroup, ...sm.map((s) => s.block), ...alarms.map((a) => a.block), schedule].map(tagsOf);
+  const fromTags = (key: string): string | undefined => tagged.find((t) => typeof t[key] === 'string')?.[key];
+  const trust = iamRole ? trustDocument(view, iamRole) : undefined;
+  const scheduleTarget = schedule ? targetAgent(schedule.body.target) : undefined;
+
+  return {
+    stack: view.name,
+    // The state that holds a sharded fleet's agent.
+    ...(view.stack.parts && policyBlock ? { shard: view.originOf(policyBlock).stack } : {}),
+    fleet: alarms[0]?.fleet ?? fromTags('fleet'),
+    name,
+    owner: kv.find((e) => e.metadata.owner)?.metadata.owner ?? fromTags('owner'),
+    platform: kv.find((e) => e.metadata.platform)?.metadata.platform ?? fromTags('platform'),
+    identity: {
+      vaultPolicy: policyBlock ? resourceName : undefined,
+      vaultRole: role ? `${view.literal(role.body.backend) ?? '?'}/${resourceName}` : undefined,
+      vaultRolePolicies: role ? [...strings(role.body.token_policies), ...strings(role.body.policies)].map((p) => view.literal(p) ?? view.stable(p)).sort() : [],
+      iamRole: iamRole ? resourceName : undefined,
+      managedPolicies: view
+        .resources('aws_iam_role_policy_attachment')
+        .filter((a) => view.target(a.body.role) === iamRole || a.body.role === resourceName)
+        .map((a) => view.stable(String(a.body.policy_arn)))
+        .sort(),
+    },
+    scopes: [...scopes.entries()]
+      .sort(([a], [b]) => byCodeUnit(a, b))
+      .map(([scopeName, s]) => ({ name: scopeName, kind: s.kind, vault: s.vault, iam: s.iam, secrets: [...s.secrets].sort() })),
+    vault,
+    iam,
+    ttl: {
+      tokenTtl: num(role?.body.token_ttl),
+      tokenMaxTtl: num(role?.body.token_max_ttl),
+      tokenExplicitMaxTtl: num(role?.body.token_explicit_max_ttl),
+      secretIdTtl: num(role?.body.secret_id_ttl),
+      awsMaxSession: iamRole ? (num(iamRole.body.max_session_duration) ?? 3600) : undefined,
+      stsDefaultTtl: num(broker?.body.default_sts_ttl),
+      stsMaxTtl: num(broker?.body.max_sts_ttl),
+    },
+    rotation: {
+      schedule: schedule
+        ? {
+            name: resourceName,
+            expression: view.literal(schedule.body.schedule_expression),
+            timezone: view.literal(schedule.body.schedule_expression_timezone),
+            state: view.literal(schedule.body.state) ?? 'ENABLED',
+            targetAgent: scheduleTarget,
+          }
+        : undefined,
+      secretRotations: smCredentials.map((s) => ({ secret: s.name, expression: secretRotationOf(view, s.block) })),
+    },
+    alarms: alarms
+      .map(({ block, kind, name: alarmName }): AlarmAccess => ({
+        kind,
+        name: alarmName,
+        metric: view.literal(block.body.metric_name),
+        comparison: view.literal(block.body.comparison_operator),
+        threshold: typeof block.body.threshold === 'number' ? block.body.threshold : num(block.body.threshold),
+        period: num(block.body.period),
+        evaluationPeriods: num(block.body.evaluation_periods),
+        datapointsToAlarm: num(block.body.datapoints_to_alarm),
+        actionsEnabled: block.body.actions_enabled !== false,
+        actions: strings(block.body.alarm_actions).map((a) => shown(view, a)).sort(),
+        watches: (block.body.dimensions as Record<string, string> | undefined)?.Agent,
+      }))
+      .sort((a, b) => byCodeUnit(a.kind, b.kind)),
+    secrets,
+    loginDelivery: sm.find((s) => s.secret === 'vault-login')?.name,
+    trust: {
+      // A condition is part of whom the role trusts (GitHub's OIDC provider trusts one repository and environment by it).
+      awsPrincipals: [
+        ...new Set(
+          (trust?.statements ?? [])
+            .filter((s) => s.effect === 'Allow')
+            .flatMap((s) => s.principals.map((p) => `${view.stable(p)}${s.condition ? ` when ${view.stable(s.condition)}` : ''}`)),
+        ),
+      ].sort(),
+      tokenBoundCidrs: strings(role?.body.token_bound_cidrs).sort(),
+      secretIdBoundCidrs: strings(role?.body.secret_id_bound_cidrs).sort(),
+      permissionsBoundary: iamRole && typeof iamRole.body.permissions_boundary === 'string' ? view.stable(iamRole.body.permissions_boundary) : undefined,
+      vaultBindings: role ? vaultBindings(role.body) : [],
+    },
+    logGroup: logGroup
+      ? { name: view.nameOf(logGroup)!, encrypted: typeof logGroup.body.kms_key_id === 'string' && logGroup.body.kms_key_id !== '', retentionDays: num(logGroup.body.retention_in_days) }
+      : undefined,
+    unreadable,
+  };
+}

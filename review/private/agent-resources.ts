@@ -1,0 +1,168 @@
+import { AGENT_PREFIX } from '../../model/fleet';
+import { parseAlarmName } from '../../model/operations';
+import { StackView, TerraformBlock } from '../terraform';
+import { groupBy, memo } from './memo';
+import { byCodeUnit } from './order';
+
+/**
+ * Finders for the resources of one agent in a synthesized stack, by type and
+ * the names the constructs give them (`agent-<name>`, `agents/<name>/…`, the
+ * alarm-name contract), never by logical id.
+ */
+
+/** Vault role types an agent may log in with. */
+export const VAULT_ROLE_TYPES = ['vault_approle_auth_backend_role', 'vault_jwt_auth_backend_role'] as const;
+
+/** The agent an `agent-<name>` resource name belongs to. */
+export function agentOfName(name: string | undefined): string | undefined {
+  return name !== undefined && name.startsWith(AGENT_PREFIX) && name.length > AGENT_PREFIX.length ? name.slice(AGENT_PREFIX.length) : undefined;
+}
+
+/**
+ * The agents of a stack: every name `agent-<name>` carried by a Vault policy,
+ * a Vault role or an IAM role. Sorted.
+ */
+export function agentNames(view: StackView): string[] {
+  const names = new Set<string>();
+  const add = (v: unknown): void => {
+    const agent = agentOfName(typeof v === 'string' ? v : undefined);
+    if (agent) names.add(agent);
+  };
+  for (const b of view.resources('vault_policy')) add(b.body.name);
+  for (const type of VAULT_ROLE_TYPES) for (const b of view.resources(type)) add(b.body.role_name);
+  for (const b of view.resources('aws_iam_role')) add(b.body.name);
+  return [...names].sort();
+}
+
+/** The one resource of `type` whose `attribute` is `value`. */
+export function named(view: StackView, type: string, attribute: string, value: string): TerraformBlock | undefined {
+  return view.resourceWith(type, attribute, value);
+}
+
+/** A number argument (Terraform JSON may carry numbers as strings). */
+export function num(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+/** A list-of-strings argument. */
+export function strings(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/** Tags of a resource. */
+export function tagsOf(block: TerraformBlock | undefined): Record<string, string> {
+  const tags = block?.body.tags;
+  return typeof tags === 'object' && tags !== null ? (tags as Record<string, string>) : {};
+}
+
+/** An agent's KV v2 entries: named `agents/<agent>/<secret>`, or whose metadata names the agent. */
+export function kvEntriesOf(view: StackView, agent: string): { block: TerraformBlock; secret: string; mount: string; name: string; metadata: Record<string, string> }[] {
+  type Entry = { block: TerraformBlock; secret: string; mount: string; name: string; metadata: Record<string, string>; agents: string[] };
+  const byAgent = memo(view, 'kvEntriesOf', () => {
+    const entries: Entry[] = [];
+    for (const type of ['vault_kv_secret_v2', 'vault_kv_secret', 'vault_generic_secret']) {
+      for (const block of view.resources(type)) {
+        const metadata = ((block.body.custom_metadata as { data?: Record<string, string> } | undefined)?.data ?? {}) as Record<string, string>;
+        const name = view.literal(block.body.name) ?? view.literal(block.body.path) ?? '';
+        const m = /(?:^|\/)agents\/([^/]+)\/([^/]+)$/.exec(name);
+        const agents = [...new Set([m?.[1], metadata.agent].filter((a): a is string => a !== undefined))];
+        entries.push({ block, secret: m?.[2] ?? name, mount: view.literal(block.body.mount) ?? '', name, metadata, agents });
+      }
+    }
+    return groupBy(entries, (e) => e.agents);
+  });
+  return (byAgent.get(agent) ?? []).map(({ agents: _agents, ...entry }) => entry);
+}
+
+/** An agent's Secrets Manager secrets: `…/agents/<agent>/<secret>` (its credentials and its login delivery). */
+export function secretsManagerSecretsOf(view: StackView, agent: string): { block: TerraformBlock; secret: string; name: string }[] {
+  const byAgent = memo(view, 'secretsManagerSecretsOf', () => {
+    const secrets = view.resources('aws_secretsmanager_secret').flatMap((block) => {
+      const name = view.nameOf(block) ?? '';
+      const m = /(?:^|\/)agents\/([^/]+)\/([^/]+)$/.exec(name);
+      return m ? [{ agent: m[1], block, secret: m[2], name }] : [];
+    });
+    return groupBy(secrets, (s) => [s.agent]);
+  });
+  return (byAgent.get(agent) ?? []).map(({ block, secret, name }) => ({ block, secret, name }));
+}
+
+/** The rotation rule of a Secrets Manager secret, as an expression. */
+export function secretRotationOf(view: StackView, secret: TerraformBlock): string | undefined {
+  for (const rotation of view.resources('aws_secretsmanager_secret_rotation')) {
+    if (view.target(rotation.body.secret_id) !== secret) continue;
+    const rules = (Array.isArray(rotation.body.rotation_rules) ? rotation.body.rotation_rules[0] : rotation.body.rotation_rules) as Record<string, unknown> | undefined;
+    const expression = rules?.schedule_expression;
+    const days = num(rules?.automatically_after_days);
+    if (typeof expression === 'string') return expression;
+    if (days !== undefined) return `rate(${days} days)`;
+    return 'rotation rule without a schedule';
+  }
+  return undefined;
+}
+
+/** The alarms named for an agent by the alarm-name contract (`scoped-agents/<fleet>/<agent>/<kind>`). */
+export function alarmsOf(view: StackView, agent: string): { block: TerraformBlock; fleet: string; kind: string; name: string }[] {
+  const byAgent = memo(view, 'alarmsOf', () => {
+    const alarms = view.resources('aws_cloudwatch_metric_alarm').flatMap((block) => {
+      const name = view.literal(block.body.alarm_name);
+      const parsed = name === undefined ? undefined : parseAlarmName(name);
+      return parsed ? [{ agent: parsed.agent, block, fleet: parsed.fleet, kind: parsed.kind, name: name! }] : [];
+    });
+    return groupBy(alarms, (a) => [a.agent]);
+  });
+  return (byAgent.get(agent) ?? []).map(({ block, fleet, kind, name }) => ({ block, fleet, kind, name }));
+}
+
+/** The agent's call-log group (`…/agents/<agent>`). */
+export function logGroupOf(view: StackView, agent: string): TerraformBlock | undefined {
+  const byAgent = memo(view, 'logGroupOf', () =>
+    groupBy(view.resources('aws_cloudwatch_log_group'), (b) => {
+      const m = /\/agents\/([^/]+)$/.exec(view.nameOf(b) ?? '');
+      return m ? [m[1]] : [];
+    }),
+  );
+  return byAgent.get(agent)?.[0];
+}
+
+/** How a reference or ARN reads in a report: a resource's label for a reference, the text otherwise. */
+export function shown(view: StackView, value: string): string {
+  const target = view.target(value);
+  return target ? view.label(target) : view.stable(value);
+}
+
+/** Scopes a Secrets Manager credential's description lists (`…, scopes a, b; rotator …`). */
+export function smScopes(description: string | undefined): string[] {
+  const m = /\bscopes ([^;]+);/.exec(description ?? '');
+  return m ? m[1].split(/,\s*/).map((s) => s.trim()).filter(Boolean).sort() : [];
+}
+
+/** The agent a schedule's target input names (`{"action":"rotate","agent":"x"}`). */
+export function targetAgent(target: unknown): string | undefined {
+  const t = (Array.isArray(target) ? target[0] : target) as { input?: unknown } | undefined;
+  if (typeof t?.input !== 'string') return undefined;
+  try {
+    const agent = (JSON.parse(t.input) as { agent?: unknown }).agent;
+    return typeof agent === 'string' ? agent : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bindings of a JWT role, one `key.claim=value` string each. */
+export function vaultBindings(body: Readonly<Record<string, unknown>>): string[] {
+  const out: string[] = [];
+  for (const key of ['bound_subject', 'bound_audiences', 'bound_claims', 'bound_claims_type', 'user_claim']) {
+    const v = body[key];
+    if (v === undefined) continue;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v).sort(([a], [b]) => byCodeUnit(a, b))) out.push(`${key}.${k}=${strings(x).join(',')}`);
+    } else {
+      out.push(`${key}=${strings(v).join(',')}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,232 @@
+import { z } from 'zod';
+import { PLATFORMS, ROTATORS } from '../model/fleet';
+
+/**
+ * The shape of an agent table (`agents.yaml`), version 1.
+ *
+ * Only the shape lives here: types, required keys, unknown keys. Rules that
+ * need the whole table (unknown scopes, duplicates, TTL ceilings, IAM action
+ * names…) live in `validate.ts`, which reports them with the fix.
+ *
+ * Sections are parsed one item at a time (each agent, each scope), so that a
+ * broken agent does not hide the problems of the others.
+ */
+
+
+const text = z.string({ error: 'expected a string' });
+// zod's int() also refuses numbers past 2^53, which no longer hold an exact whole number.
+const positiveInt = z
+  .number({ error: 'expected a number' })
+  .int({ error: (issue) => (Number.isInteger(issue.input) ? 'expected a whole number of at most 9007199254740991' : 'expected a whole number') })
+  .positive('expected a number above 0');
+const duration = z.union([text, positiveInt], { error: 'expected a duration such as "15m" or "1h"' });
+const stringList = z.array(text, { error: 'expected a list of strings' });
+
+/** Alarm thresholds; any agent may override any of them. */
+export const AlarmsSchema = z.strictObject({
+  /** Calls per minute above which the rate alarm fires. @default 1000 */
+  maxCallsPerMinute: positiveInt.optional(),
+  /** Denied calls per minute above which the denied-calls alarm fires. @default 20 */
+  maxDeniedPerMinute: positiveInt.optional(),
+  /** Hours without a single call after which the agent counts as an orphan. @default 24 */
+  orphanAfterHours: positiveInt.optional(),
+});
+
+/** Settings every agent inherits from `defaults:` and may override. */
+const inheritable = {
+  owner: text.optional(),
+  platform: z.enum(PLATFORMS, { error: `expected one of ${PLATFORMS.join(', ')}` }).optional(),
+  credentialTtl: duration.optional(),
+  credentialMaxTtl: duration.optional(),
+  secretIdTtl: duration.optional(),
+  rotation: text.optional(),
+  alarms: AlarmsSchema.optional(),
+  boundCidrs: stringList.optional(),
+  permissionsBoundary: text.optional(),
+};
+
+export const DefaultsSchema = z.strictObject(inheritable);
+
+/** Fleet-wide settings: where the shared Vault backends are mounted. */
+export const FleetSettingsSchema = z.strictObject({
+  /** Name of the fleet; becomes the stack name. @default "scoped-agents" */
+  name: text.optional(),
+  /** Path of the KV v2 mount that holds the agents' secrets. @default "kv" */
+  kvMount: text.optional(),
+  /** Path of the AppRole auth backend. @default "approle" */
+  appRoleMount: text.optional(),
+  /** Path of the AWS secrets engine that brokers agents' AWS sessions. @default "aws" */
+  awsMount: text.optional(),
+  /** Path of the JWT auth backend that takes GitHub Actions' OIDC tokens, for `github-actions` agents. @default "github-actions" */
+  jwtMount: text.optional(),
+  /**
+   * Commit each agent's runbook to a GitHub repository (through the GitHub
+   * provider), as `<path>/<agent>.md`.
+   * @default - runbooks are only written beside the synthesized output
+   */
+  runbooks: z
+    .strictObject({
+      /** `owner/name`. */
+      repository: text,
+      /** @default - the repository's default branch */
+      branch: text.optional(),
+      /** Folder of the runbooks in the repository. @default "runbooks/<fleet name>" */
+      path: text.optional(),
+    })
+    .optional(),
+  /** Vault's address as the fleet's functions reach it (https://…). @default - a Terraform variable `vault_addr` */
+  vaultAddr: text.optional(),
+  /** Days the per-agent call logs are kept. @default 365 */
+  logRetentionDays: positiveInt.optional(),
+  /** How long a replaced AppRole secret-id keeps working after rotation. @default "1h" */
+  rotationGrace: duration.optional(),
+  /**
+   * Where alarms and revocations are announced: a Slack channel through AWS
+   * Chatbot when both ids are given, otherwise a webhook whose URL the
+   * operator stores in Secrets Manager.
+   * @default - the webhook
+   */
+  notify: z
+    .strictObject({
+      slackTeamId: text.optional(),
+      slackChannelId: text.optional(),
+    })
+    .optional(),
+  /**
+   * Absolute path, on the Vault server, of the file the fleet's audit device
+   * (`vault_audit` of type file) writes; `stdout` writes to Vault's own output.
+   * @default "/var/log/vault/<fleet name>-audit.log"
+   */
+  vaultAuditFile: text.optional(),
+  /**
+   * Whether the fleet enables its Vault audit device through the API (the
+   * `vault_audit` resource). Set it to false when the server declares its audit
+   * devices in its own configuration — OpenBao 2.3 and later refuse API-created
+   * ones unless `unsafe_allow_api_audit_creation` is set.
+   * @default true
+   */
+  vaultAudit: z.boolean({ error: 'expected true or false' }).optional(),
+  /**
+   * Gives the fleet its own multi-region CloudTrail trail (KMS-encrypted with
+   * the fleet key, log file validation on, delivered to CloudWatch Logs), whose
+   * events are counted per agent role into `ScopedAgents/AwsCalls` and `AwsDeniedCalls`.
+   * @default false
+   */
+  cloudTrail: z.boolean({ error: 'expected true or false' }).optional(),
+  /**
+   * Splits the fleet into one shared stack and shard stacks of at most
+   * `maxAgents` agents each, keyed by the agent's own row only (its name's
+   * hash among `count` shards, or its owner), so adding an agent changes one shard.
+   * @default - one stack for the whole fleet
+   */
+  shards: z
+    .strictObject({
+      /** What decides an agent's shard. @default "name" */
+      by: z.enum(['name', 'owner'], { error: 'expected name or owner' }).optional(),
+      /** With `by: name`: how many shards the names hash into. Fixed: changing it moves agents between shards. */
+      count: positiveInt.optional(),
+      /** The most agents one shard may hold. @default 250 */
+      maxAgents: positiveInt.optional(),
+    })
+    .optional(),
+  /**
+   * Where every stack keeps its Terraform state.
+   * @default - a local file per stack, `terraform.<stack>.tfstate` at the project root
+   */
+  state: z
+    .strictObject({
+      /** An S3 bucket, one object per stack at `<keyPrefix>/<stack>/terraform.tfstate`, locked with an S3 lock file. */
+      s3: z
+        .strictObject({
+          bucket: text,
+          region: text,
+          /** @default "scoped-agents" */
+          keyPrefix: text.optional(),
+          /** A KMS key (ARN) for the state objects. @default - the bucket's default encryption (SSE-S3) */
+          kmsKeyId: text.optional(),
+        })
+        .optional(),
+      /** HCP Terraform (or Terraform Enterprise): one workspace per stack, `<workspacePrefix><stack>`. */
+      hcp: z
+        .strictObject({
+          organization: text,
+          /** @default "app.terraform.io" */
+          hostname: text.optional(),
+          /** @default "" */
+          workspacePrefix: text.optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
+
+/** How one SaaS credential (a `secret:` name) is stored and rotated; shared by every agent's own copy. */
+export const CredentialSchema = z.strictObject({
+  /** Which provider API rotates it. @default "manual" */
+  rotator: z.enum(ROTATORS, { error: `expected one of ${ROTATORS.join(', ')}` }).optional(),
+  /** The provider's token endpoint, for oauth2-refresh (https://…). */
+  tokenUrl: text.optional(),
+  /** Where each agent's copy lives: its own KV v2 entry, or its own AWS Secrets Manager secret. @default "vault" */
+  store: z.enum(['vault', 'aws'], { error: 'expected vault or aws' }).optional(),
+  description: text.optional(),
+});
+
+export const AwsGrantSchema = z.strictObject({
+  actions: z.array(text, { error: 'expected a list of IAM actions' }).min(1, 'list at least one IAM action'),
+  resources: z.array(text, { error: 'expected a list of ARNs' }).min(1, 'list at least one resource ARN'),
+});
+
+export const VaultGrantSchema = z.strictObject({
+  path: text,
+  capabilities: z.array(text, { error: 'expected a list of capabilities' }).min(1, 'list at least one capability'),
+});
+
+/** One entry of the scope catalog: exactly one of `secret`, `aws`, `vault`. */
+export const ScopeSchema = z.strictObject({
+  description: text.optional(),
+  secret: text.optional(),
+  aws: AwsGrantSchema.optional(),
+  vault: VaultGrantSchema.optional(),
+});
+
+export const ActionSchema = z.strictObject({
+  action: text.min(1, 'describe the action'),
+  scopes: z.array(text, { error: 'expected a list of scope names' }).min(1, 'list at least one scope'),
+});
+
+export const GithubBindingSchema = z.strictObject({
+  repository: text,
+  environment: text,
+});
+
+export const AgentSchema = z.strictObject({
+  name: text,
+  description: text.optional(),
+  actions: z.array(z.unknown(), { error: 'expected a list of actions' }),
+  /** The IAM principal that assumes the agent's role, instead of Vault's AWS secrets engine. */
+  awsPrincipal: text.optional(),
+  github: GithubBindingSchema.optional(),
+  ...inheritable,
+});
+
+/** The top level; agents and scopes are checked one by one with the schemas above. */
+export const TableSchema = z.strictObject({
+  version: z.literal(1, { error: 'expected version: 1' }),
+  fleet: z.unknown().optional(),
+  defaults: z.unknown().optional(),
+  scopes: z.record(z.string(), z.unknown(), { error: 'expected a map of scope names to grants' }).optional(),
+  credentials: z.record(z.string(), z.unknown(), { error: 'expected a map of secret names to their storage and rotator' }).optional(),
+  agents: z.array(z.unknown(), { error: 'expected a list of agents' }).optional(),
+});
+
+/** A scope catalog file (`--catalog`): a table without agents. */
+export const CatalogSchema = TableSchema.omit({ agents: true });
+
+export type AlarmsInput = z.infer<typeof AlarmsSchema>;
+export type DefaultsInput = z.infer<typeof DefaultsSchema>;
+export type FleetSettingsInput = z.infer<typeof FleetSettingsSchema>;
+export type CredentialInput = z.infer<typeof CredentialSchema>;
+export type ScopeInput = z.infer<typeof ScopeSchema>;
+export type ActionInput = z.infer<typeof ActionSchema>;
+export type AgentInput = z.infer<typeof AgentSchema>;
