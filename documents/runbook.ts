@@ -6,13 +6,13 @@
  * deterministic: no clock, no file paths, so the page committed to a
  * repository changes only when the table does.
  */
-import { awsAccessOf, loginMethodOf } from '../model/agent-login';
+import { awsAccessOf, awsCredentialsPath, loginMethodOf } from '../model/agent-login';
 import { deliveryFor, SecretReference } from '../model/delivery';
 import { formatDuration } from '../model/duration';
 import { Agent, agentResourceName, Fleet, Scope } from '../model/fleet';
 import { githubSubject, githubVaultAudience } from '../model/github-oidc';
 import { awsSessionLimitsFor, sidFor } from '../model/iam-policy';
-import { ALARM_KINDS, AlarmKind, alarmName, callLogGroupName, functionName, functionVaultRole, REVOKING_ALARMS, revocationMarker, SECRET_NAMES } from '../model/operations';
+import { ALARM_KINDS, AlarmKind, alarmName, callLogGroupName, functionName, functionVaultRole, ReEnableStep, reEnableSteps, REVOKING_ALARMS, revocationMarker, rotateCommand, SECRET_NAMES } from '../model/operations';
 import { cell, cellCode, code } from '../model/private/markdown';
 import { readCommand } from './snippets/read-command';
 import { FLEET_RESOURCE_NAMES } from '../model/resource-names';
@@ -33,45 +33,21 @@ export const RUNBOOK_SECTIONS = [
   '### Re-enable',
 ] as const;
 
-/** One re-enable step: what and why, and the command. */
-export interface RunbookStep {
-  readonly what: string;
-  readonly command: string;
-}
-
 const ttl = (seconds: number): string => `${formatDuration(seconds)} (${seconds} s)`;
 
-/** The rotate function's invocation for one agent: what the schedule sends, run by hand. */
-export function rotateCommand(fleet: string, agent: string): string {
-  return `aws lambda invoke --function-name ${functionName(fleet, 'rotate')} --cli-binary-format raw-in-base64-out --payload '{"action":"rotate","agent":"${agent}"}' /dev/stdout`;
-}
-
 /**
- * The steps that undo a revocation of `agent`, in order: the same commands
- * the revoke function's message gives (functions/revoke/message.ts), for an
- * agent whose IAM role (when it has one) carries the deny.
+ * The steps that undo a revocation of `agent`, in order: those of the revoke
+ * function's message ({@link reEnableSteps}), for an agent whose IAM role
+ * (when it has one) carries the deny.
  */
-export function reEnableStepsFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credentials'>): RunbookStep[] {
-  const { settings } = fleet;
-  const role = agentResourceName(agent);
-  const jwt = loginMethodOf(agent) === 'github-jwt';
-  const steps: RunbookStep[] = [
-    { what: 'Delete the revocation marker (rotation refuses the agent while it exists)', command: `vault kv metadata delete -mount=${settings.kvMount} ${revocationMarker(agent.name)}` },
-    { what: `Restore the agent's generated Vault policy ${role}`, command: 'cdktf deploy' },
-    {
-      what: jwt
-        ? 'Run its rotation (its SaaS credentials; it has no secret-id, its next workflow run logs in with a new OIDC token)'
-        : 'Issue a new secret-id and deliver it to the agent',
-      command: rotateCommand(settings.name, agent.name),
-    },
-  ];
-  if (awsAccessOf(agent, fleet.credentials) !== 'none') {
-    steps.push({
-      what: 'Once the AWS sessions issued before the revocation have expired (new sessions are not affected), remove the deny',
-      command: `aws iam delete-role-policy --role-name ${role} --policy-name ${role}-revoked`,
-    });
-  }
-  return steps;
+export function reEnableStepsFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credentials'>): ReEnableStep[] {
+  return reEnableSteps({
+    fleet: fleet.settings.name,
+    agent: agent.name,
+    kvMount: fleet.settings.kvMount,
+    appRole: loginMethodOf(agent) === 'approle',
+    awsRole: awsAccessOf(agent, fleet.credentials) !== 'none',
+  });
 }
 
 /** What one alarm watches, in the words of the README's alarm table. */
@@ -158,7 +134,7 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
   }
   p('');
   p(`Its Vault tokens may also look themselves up and renew themselves (${code('auth/token/lookup-self')}, ${code('auth/token/renew-self')}); they carry no ${code('default')} policy.`);
-  if (aws === 'vault-broker') p(`Its Vault policy may ${code('read')} ${code(`${settings.awsMount}/creds/${role}`)}: the AWS sessions of its IAM role, issued by Vault.`);
+  if (aws === 'vault-broker') p(`Its Vault policy may ${code('read')} ${code(awsCredentialsPath(settings, agent))}: the AWS sessions of its IAM role, issued by Vault.`);
   p('');
 
   p('## How it logs in', '');
@@ -178,7 +154,7 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
     p(`The GitHub environment ${code(gh.environment)} of ${code(gh.repository)} carries the variables ${delivery.settings.map((s) => code(s.env)).join(', ')}${aws === 'github-oidc' ? ` and ${code('AWS_ROLE_ARN')}` : ''}.`);
     if (agent.boundCidrs.length > 0) p(`Its tokens are accepted only from ${agent.boundCidrs.map(code).join(', ')}.`);
   }
-  if (aws === 'vault-broker') p(`To AWS: Vault's AWS secrets engine assumes IAM role ${code(role)} (trusting only Vault's principal) and hands it STS sessions: ${code(`vault read ${settings.awsMount}/creds/${role}`)}.`);
+  if (aws === 'vault-broker') p(`To AWS: Vault's AWS secrets engine assumes IAM role ${code(role)} (trusting only Vault's principal) and hands it STS sessions: ${code(`vault read ${awsCredentialsPath(settings, agent)}`)}.`);
   if (aws === 'own-principal') p(`To AWS: it runs as ${code(agent.awsPrincipal!)}, the only principal IAM role ${code(role)} trusts (${code('sts:AssumeRole')}).`);
   if (aws === 'github-oidc') {
     p(

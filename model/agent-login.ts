@@ -1,4 +1,4 @@
-import { Agent, Credential } from './fleet';
+import { Agent, agentResourceName, Credential, FleetSettings } from './fleet';
 import { needsIamRole } from './iam-policy';
 
 /**
@@ -33,4 +33,9 @@ export function awsAccessOf(agent: Agent, credentials: Readonly<Record<string, C
   if (!needsIamRole(agent, credentials)) return 'none';
   if (loginMethodOf(agent) === 'github-jwt') return 'github-oidc';
   return agent.awsPrincipal !== undefined ? 'own-principal' : 'vault-broker';
+}
+
+/** Where Vault's AWS secrets engine issues the agent its STS sessions: `<aws mount>/creds/agent-<name>`. */
+export function awsCredentialsPath(settings: Pick<FleetSettings, 'awsMount'>, agent: Pick<Agent, 'name'>): string {
+  return `${settings.awsMount}/creds/${agentResourceName(agent)}`;
 }

@@ -6,7 +6,7 @@
  * The snippets, the runbooks and the GitHub environment all render this one
  * model.
  */
-import { AwsAccess, awsAccessOf, LoginMethod, loginMethodOf } from './agent-login';
+import { AwsAccess, awsAccessOf, awsCredentialsPath, LoginMethod, loginMethodOf } from './agent-login';
 import { Agent, agentResourceName, Fleet, FleetSettings } from './fleet';
 import { githubVaultAudience } from './github-oidc';
 import { SECRET_NAMES } from './operations';
@@ -122,7 +122,7 @@ export function deliveryFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'crede
       { env: 'VAULT_AUDIENCE', value: githubVaultAudience(settings), description: 'the audience to request the OIDC token for' },
     );
   }
-  if (aws === 'vault-broker') plain.push({ env: 'VAULT_AWS_CREDS_PATH', value: `${settings.awsMount}/creds/${name}`, description: 'where Vault issues its AWS sessions' });
+  if (aws === 'vault-broker') plain.push({ env: 'VAULT_AWS_CREDS_PATH', value: awsCredentialsPath(settings, agent), description: 'where Vault issues its AWS sessions' });
 
   return { agent: agent.name, platform: agent.platform, login, aws, usesVault, settings: plain, credentials: credentialRefs, ...(vaultLogin ? { vaultLogin } : {}) };
 }

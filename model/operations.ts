@@ -264,3 +264,57 @@ export function rotatorVaultPolicy(settings: FleetSettings, agents: readonly str
     { path: `${settings.kvMount}/data/control/revoked/*`, capabilities: ['read'], reason: 'refuse to rotate a revoked agent' },
   ].sort((a, b) => a.path.localeCompare(b.path));
 }
+
+/** The rotate function's invocation for one agent: what its schedule sends, run by hand. */
+export function rotateCommand(fleet: string, agent: string): string {
+  return `aws lambda invoke --function-name ${functionName(fleet, 'rotate')} --cli-binary-format raw-in-base64-out --payload '{"action":"rotate","agent":"${agent}"}' /dev/stdout`;
+}
+
+/** What undoing a revocation of one agent depends on. */
+export interface ReEnableFacts {
+  readonly fleet: string;
+  readonly agent: string;
+  readonly kvMount: string;
+  /** Whether the agent logs in with AppRole (a secret-id to issue), rather than with GitHub's OIDC token (none to issue). */
+  readonly appRole: boolean;
+  /** Whether its IAM role carries the deny of the sessions issued before the revocation. */
+  readonly awsRole: boolean;
+  /** When it was revoked (ISO 8601), when known: the revocation message names the time, the runbook cannot. */
+  readonly revokedAt?: string;
+}
+
+/** One step to re-enable a revoked agent: what and why, and the command that does it. */
+export interface ReEnableStep {
+  readonly what: string;
+  readonly command: string;
+}
+
+/** Name of the inline policy the revoke function puts on an agent's IAM role: every session issued before the revocation is denied. */
+export function revokedSessionsPolicyName(agent: string): string {
+  return `${AGENT_PREFIX}${agent}-revoked`;
+}
+
+/**
+ * The steps that undo a revocation, in order: the same in the revoke
+ * function's message and in the agent's runbook.
+ */
+export function reEnableSteps(f: ReEnableFacts): ReEnableStep[] {
+  const role = `${AGENT_PREFIX}${f.agent}`;
+  const steps: ReEnableStep[] = [
+    { what: 'Delete the revocation marker (rotation refuses the agent while it exists)', command: `vault kv metadata delete -mount=${f.kvMount} ${revocationMarker(f.agent)}` },
+    { what: `Restore the agent's generated Vault policy ${role}`, command: 'cdktf deploy' },
+    {
+      what: f.appRole
+        ? 'Issue a new secret-id and deliver it to the agent'
+        : 'Run its rotation (its SaaS credentials; it has no secret-id, its next workflow run logs in with a new OIDC token)',
+      command: rotateCommand(f.fleet, f.agent),
+    },
+  ];
+  if (f.awsRole) {
+    steps.push({
+      what: `Once the AWS sessions issued before ${f.revokedAt ?? 'the revocation'} have expired (new sessions are not affected), remove the deny`,
+      command: `aws iam delete-role-policy --role-name ${role} --policy-name ${revokedSessionsPolicyName(f.agent)}`,
+    });
+  }
+  return steps;
+}

@@ -1,5 +1,5 @@
-import { awsAccessOf } from './agent-login';
-import { Agent, agentResourceName, Credential, FleetSettings } from './fleet';
+import { awsAccessOf, awsCredentialsPath } from './agent-login';
+import { Agent, Credential, FleetSettings } from './fleet';
 import { secretEntriesFor } from './secret-entries';
 
 /** One `path "…" { capabilities = […] }` block of a Vault policy. */
@@ -37,7 +37,7 @@ export function vaultPolicyRulesFor(agent: Agent, settings: FleetSettings, crede
   }
   // Only when Vault brokers its sessions: a runtime principal or GitHub's OIDC token reaches AWS without Vault.
   if (awsAccessOf(agent, credentials) === 'vault-broker') {
-    rules.push({ path: `${settings.awsMount}/creds/${agentResourceName(agent)}`, capabilities: ['read'], reason: 'AWS session for its aws: scopes' });
+    rules.push({ path: awsCredentialsPath(settings, agent), capabilities: ['read'], reason: 'AWS session for its aws: scopes' });
   }
 
   const byPath = new Map<string, { capabilities: Set<string>; reasons: Set<string> }>();

@@ -3,40 +3,13 @@
  * and gives the exact steps to re-enable the agent. Logged and posted to the
  * team's webhook; the same steps are in the README and the agent's runbook.
  */
-import { functionName, revocationMarker } from '../../model/operations';
+import { ReEnableStep, reEnableSteps, revocationMarker } from '../../model/operations';
 import { clip, mrkdwnEscape, SlackBlock, SlackMessage } from '../shared/slack';
 import { Revocation } from './revoke-agent';
 
-/** One step to re-enable the agent: what and why, and the command that does it. */
-export interface ReEnableStep {
-  readonly what: string;
-  readonly command: string;
-}
-
-/** The steps that undo a revocation, in order. */
-export function reEnableSteps(r: Revocation, kvMount: string): ReEnableStep[] {
-  const role = `agent-${r.agent}`;
-  const steps: ReEnableStep[] = [
-    {
-      what: 'Delete the revocation marker (rotation refuses the agent while it exists)',
-      command: `vault kv metadata delete -mount=${kvMount} ${revocationMarker(r.agent)}`,
-    },
-    {
-      what: `Restore the agent's generated Vault policy ${role}`,
-      command: 'cdktf deploy',
-    },
-    {
-      what: 'Issue a new secret-id and deliver it to the agent',
-      command: `aws lambda invoke --function-name ${functionName(r.fleet, 'rotate')} --cli-binary-format raw-in-base64-out --payload '{"action":"rotate","agent":"${r.agent}"}' /dev/stdout`,
-    },
-  ];
-  if (r.awsRole === 'denied-older-sessions') {
-    steps.push({
-      what: `Once the AWS sessions issued before ${r.revokedAt} have expired (new sessions are not affected), remove the deny`,
-      command: `aws iam delete-role-policy --role-name ${role} --policy-name ${r.denyPolicyName}`,
-    });
-  }
-  return steps;
+/** The steps that undo a revocation, in order: the same as the agent's runbook gives (model/operations.ts). */
+export function reEnableStepsOf(r: Revocation, kvMount: string): ReEnableStep[] {
+  return reEnableSteps({ fleet: r.fleet, agent: r.agent, kvMount, appRole: r.appRole === 'present', awsRole: r.awsRole === 'denied-older-sessions', revokedAt: r.revokedAt });
 }
 
 /** What was done, one line a step. */
@@ -45,7 +18,7 @@ function doneLines(r: Revocation): string[] {
   return [
     r.policy === 'emptied' ? `Vault policy ${role} replaced with one that grants nothing` : `Vault has no policy ${role}: nothing to empty`,
     `${r.tokensRevoked} live Vault token(s) revoked`,
-    `${r.secretIdsDestroyed} AppRole secret-id(s) destroyed: no new login`,
+    r.appRole === 'present' ? `${r.secretIdsDestroyed} AppRole secret-id(s) destroyed: no new login` : 'no AppRole role (it logs in with its OIDC token): its new tokens carry the emptied policy',
     r.awsRole === 'denied-older-sessions'
       ? `AWS sessions of role ${role} issued before ${r.revokedAt} denied (inline policy ${r.denyPolicyName})`
       : `no IAM role ${role}: no AWS sessions to revoke`,
@@ -66,7 +39,7 @@ export function revocationText(r: Revocation, kvMount: string): string {
     ...doneLines(r).map((l) => `- ${l}`),
     ...(r.problems.length > 0 ? ['FAILED:', ...r.problems.map((p) => `- ${p}`)] : []),
     'To re-enable the agent once the cause is understood:',
-    ...reEnableSteps(r, kvMount).map((s, i) => `${i + 1}. ${s.what}: ${s.command}`),
+    ...reEnableStepsOf(r, kvMount).map((s, i) => `${i + 1}. ${s.what}: ${s.command}`),
   ].join('\n');
 }
 
@@ -75,7 +48,7 @@ export function revocationText(r: Revocation, kvMount: string): string {
  * escaped: Slack reads it as mrkdwn too) and blocks.
  */
 export function revocationMessage(r: Revocation, kvMount: string): SlackMessage {
-  const steps = reEnableSteps(r, kvMount);
+  const steps = reEnableStepsOf(r, kvMount);
   const text = mrkdwnEscape(revocationText(r, kvMount));
 
   const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;

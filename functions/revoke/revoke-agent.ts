@@ -6,8 +6,8 @@
 import { IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AGENT_PREFIX } from '../../model/fleet';
 import type { AlarmKind } from '../../model/operations';
-import { revocationMarker } from '../../model/operations';
-import { destroySecretId, listSecretIdAccessors } from '../shared/approle';
+import { revocationMarker, revokedSessionsPolicyName } from '../../model/operations';
+import { destroySecretId, secretIdAccessors } from '../shared/approle';
 import { errorMessage, Logger } from '../shared/log';
 import { mapWithLimit } from '../shared/parallel';
 import { Vault, VaultError } from '../shared/vault';
@@ -47,6 +47,8 @@ export interface Revocation {
   /** `emptied` (now grants nothing), or `absent` (Vault has no policy of that name). */
   readonly policy: 'emptied' | 'absent';
   readonly secretIdsDestroyed: number;
+  /** `present`: the agent logs in with its AppRole role; `absent`: it has none (a GitHub Actions agent's OIDC login). */
+  readonly appRole: 'present' | 'absent';
   readonly tokensRevoked: number;
   /** `denied-older-sessions` (the inline deny is on the role), or `absent` (no IAM role of that name). */
   readonly awsRole: 'denied-older-sessions' | 'absent';
@@ -110,7 +112,7 @@ export async function revokeAgent(deps: RevokeDeps, settings: RevokeSettings, ag
   const { vault, log } = deps;
   const name = `${AGENT_PREFIX}${agent}`;
   const revokedAt = revocationTime(deps.now());
-  const denyPolicyName = `${name}-revoked`;
+  const denyPolicyName = revokedSessionsPolicyName(agent);
   const problems: string[] = [];
   const step = async <T>(what: string, fallback: T, run: () => Promise<T>): Promise<T> => {
     try {
@@ -144,9 +146,11 @@ export async function revokeAgent(deps: RevokeDeps, settings: RevokeSettings, ag
     return 'emptied';
   });
 
+  let appRole: Revocation['appRole'] = 'present';
   const secretIdsDestroyed = await step('destroy the secret-ids', 0, async () => {
-    const accessors = await listSecretIdAccessors(vault, settings.appRoleMount, name);
-    const destroyed = await mapWithLimit(accessors, 8, (a) => destroySecretId(vault, settings.appRoleMount, name, a));
+    const accessors = await secretIdAccessors(vault, settings.appRoleMount, name);
+    if (accessors === undefined) appRole = 'absent';
+    const destroyed = await mapWithLimit(accessors ?? [], 8, (a) => destroySecretId(vault, settings.appRoleMount, name, a));
     return destroyed.filter(Boolean).length;
   });
 
@@ -175,6 +179,7 @@ export async function revokeAgent(deps: RevokeDeps, settings: RevokeSettings, ag
     revokedAt,
     policy,
     secretIdsDestroyed,
+    appRole,
     tokensRevoked,
     awsRole,
     denyPolicyName,

@@ -7,17 +7,23 @@ import { Vault, VaultError } from './vault';
 const rolePath = (mount: string, role: string): string => `auth/${mount}/role/${role}`;
 
 /**
- * Accessors of every secret-id of `role`; empty when it has none, or when the
- * role does not exist (an agent that logs in with JWT has no AppRole role).
+ * Accessors of every secret-id of `role`, sorted; empty when it has none, and
+ * `undefined` when the role does not exist (an agent that logs in with
+ * GitHub's OIDC token has no AppRole role).
  */
-export async function listSecretIdAccessors(vault: Vault, mount: string, role: string): Promise<string[]> {
+export async function secretIdAccessors(vault: Vault, mount: string, role: string): Promise<string[] | undefined> {
   const path = `${rolePath(mount, role)}/secret-id`;
   const res = await vault.request('LIST', path);
   if (res.status === 404) return [];
   const errors: string[] = Array.isArray(res.body?.errors) ? res.body.errors.map(String) : [];
-  if (res.status === 400 && errors.some((e) => /does not exist/.test(e))) return [];
+  if (res.status === 400 && errors.some((e) => /does not exist/.test(e))) return undefined;
   if (res.status !== 200) throw new VaultError(`list the secret-ids of ${role}`, 'LIST', path, res.status, errors);
   return ((res.body?.data?.keys ?? []) as unknown[]).map(String).sort();
+}
+
+/** Accessors of every secret-id of `role`; empty when it has none, or when the role does not exist. */
+export async function listSecretIdAccessors(vault: Vault, mount: string, role: string): Promise<string[]> {
+  return (await secretIdAccessors(vault, mount, role)) ?? [];
 }
 
 /** Destroys one secret-id by its accessor; one already gone counts as destroyed. Returns whether this call destroyed it. */

@@ -12,12 +12,13 @@
  */
 import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { join } from 'path';
+import { revocationText } from '../../functions/revoke/message';
 import { revokeAgent, Revocation } from '../../functions/revoke/revoke-agent';
 import { AgentRotation, rotateAgent } from '../../functions/rotate/rotate-agent';
 import { rotators } from '../../functions/rotate/rotators';
 import { jsonLogger } from '../../functions/shared/log';
 import { appRoleLogin, Vault } from '../../functions/shared/vault';
-import { Fleet, githubVaultAudience, METRICS } from '../../model';
+import { Fleet, githubVaultAudience, METRICS, rotateCommand } from '../../model';
 import { loadFleet } from '../../table';
 import { tempDir } from '../helpers';
 import { githubTokenIssuer } from '../support/github-oidc';
@@ -143,10 +144,17 @@ describe(`revoking ${AGENT}`, () => {
   });
 
   test('completes: policy emptied, its live JWT token revoked, no secret-id to destroy, older AWS sessions denied', () => {
-    expect(revocation).toMatchObject({ problems: [], policy: 'emptied', secretIdsDestroyed: 0, awsRole: 'denied-older-sessions' });
+    expect(revocation).toMatchObject({ problems: [], policy: 'emptied', secretIdsDestroyed: 0, appRole: 'absent', awsRole: 'denied-older-sessions' });
     expect(revocation.tokensRevoked).toBeGreaterThanOrEqual(1);
     expect(iam.sent.map((c) => c.name)).toEqual([PutRolePolicyCommand.name]);
     expect(iam.sent[0].input).toMatchObject({ RoleName: `agent-${AGENT}`, PolicyName: `agent-${AGENT}-revoked` });
+  });
+
+  test("the message's re-enable steps are the runbook's for an OIDC agent: no secret-id to issue", () => {
+    const text = revocationText(revocation, fleet.settings.kvMount);
+    expect(text).toContain('- no AppRole role (it logs in with its OIDC token): its new tokens carry the emptied policy');
+    expect(text).toContain(`3. Run its rotation (its SaaS credentials; it has no secret-id, its next workflow run logs in with a new OIDC token): ${rotateCommand(fleet.settings.name, AGENT)}`);
+    expect(text).not.toContain('Issue a new secret-id');
   });
 
   test('the token of the run before the revocation no longer works', async () => {

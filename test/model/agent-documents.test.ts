@@ -1,8 +1,8 @@
 import { alarmSpecsFor } from '../../constructs/private/alarm-specs';
-import { reEnableSteps } from '../../functions/revoke/message';
+import { reEnableStepsOf } from '../../functions/revoke/message';
 import { Revocation } from '../../functions/revoke/revoke-agent';
-import { agentDocumentsFor, reEnableStepsFor, rotateCommand, RUNBOOK_SECTIONS, runbookFor, snippetFilesFor } from '../../documents';
-import { Agent, awsAccessOf, Fleet } from '../../model';
+import { agentDocumentsFor, reEnableStepsFor, RUNBOOK_SECTIONS, runbookFor, snippetFilesFor } from '../../documents';
+import { Agent, awsAccessOf, Fleet, loginMethodOf, rotateCommand } from '../../model';
 import { loadFleet } from '../../table';
 import { fleetFromYaml } from '../helpers';
 
@@ -31,10 +31,20 @@ describe('runbooks', () => {
     }
   });
 
-  test('the re-enable commands are exactly those the revoke function’s message gives (functions/revoke/message.ts)', () => {
+  test('the re-enable steps are exactly those the revoke function’s message gives (functions/revoke/message.ts), GitHub Actions agents included', () => {
     for (const { agent, fleet } of every()) {
-      const revocation = { agent: agent.name, fleet: fleet.settings.name, revokedAt: '2026-01-01T00:00:00Z', awsRole: awsAccessOf(agent, fleet.credentials) === 'none' ? 'absent' : 'denied-older-sessions', denyPolicyName: `agent-${agent.name}-revoked` } as Revocation;
-      const fromMessage = reEnableSteps(revocation, fleet.settings.kvMount).map((s) => s.command);
+      const revocation = {
+        agent: agent.name,
+        fleet: fleet.settings.name,
+        revokedAt: '2026-01-01T00:00:00Z',
+        appRole: loginMethodOf(agent) === 'approle' ? 'present' : 'absent',
+        awsRole: awsAccessOf(agent, fleet.credentials) === 'none' ? 'absent' : 'denied-older-sessions',
+        denyPolicyName: `agent-${agent.name}-revoked`,
+      } as Revocation;
+      const message = reEnableStepsOf(revocation, fleet.settings.kvMount);
+      // The message names the time of the revocation; the runbook, written before it, cannot.
+      expect(reEnableStepsFor(agent, fleet).map((s) => s.what)).toEqual(message.map((s) => s.what.replace(' before 2026-01-01T00:00:00Z ', ' before the revocation ')));
+      const fromMessage = message.map((s) => s.command);
       expect(reEnableStepsFor(agent, fleet).map((s) => s.command)).toEqual(fromMessage);
       const page = runbookFor(agent, fleet);
       const reEnable = page.slice(page.indexOf('### Re-enable'));
