@@ -2,34 +2,20 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { AwsSecretBackendRole } from '@cdktf/provider-vault/lib/aws-secret-backend-role';
 import { Construct } from 'constructs';
-import { loginMethodOf } from '../model/agent-login';
+import { AwsRoleAccess } from '../model/access';
 import { Agent, agentResourceName } from '../model/fleet';
-import { githubTrustPolicyFor } from '../model/github-oidc';
-import { awsSessionLimitsFor, IamPolicyDocument, trustPolicyFor } from '../model/iam-policy';
 
 /** Props of {@link AgentAwsRole}. */
 export interface AgentAwsRoleProps {
   readonly agent: Agent;
-  /** The agent's IAM permissions, from `iamPolicyFor`. */
-  readonly policy: IamPolicyDocument;
+  /** The agent's IAM role as `accessFor` gives it: its statements, its trust, its session lengths. */
+  readonly role: AwsRoleAccess;
   /**
    * Path of Vault's AWS secrets engine that brokers the agent's sessions.
-   * Required unless the agent names its own `awsPrincipal` or runs on GitHub Actions.
+   * Required when Vault brokers them (the agent has no `awsPrincipal` and does not run on GitHub Actions).
    * @default - no broker; the agent's `awsPrincipal` assumes the role itself
    */
   readonly awsSecretBackend?: string;
-  /**
-   * ARN of the principal Vault's AWS secrets engine runs as; the only principal
-   * the role trusts when the agent has no `awsPrincipal`.
-   * @default - none; required when `awsSecretBackend` is given
-   */
-  readonly brokerPrincipalArn?: string;
-  /**
-   * ARN of the account's IAM OIDC provider for token.actions.githubusercontent.com,
-   * the only principal the role of a `github-actions` agent trusts.
-   * @default - none; required for a `github-actions` agent
-   */
-  readonly githubOidcProviderArn?: string;
 }
 
 /**
@@ -55,26 +41,18 @@ export class AgentAwsRole extends Construct {
     super(scope, id);
     const { agent } = props;
     this.roleName = agentResourceName(agent);
-    const sessions = awsSessionLimitsFor(agent);
 
-    let trust: object;
-    if (loginMethodOf(agent) === 'github-jwt') {
-      if (props.githubOidcProviderArn === undefined) throw new Error(`agent ${agent.name}: the IAM role of a github-actions agent needs githubOidcProviderArn`);
-      trust = githubTrustPolicyFor(props.githubOidcProviderArn, agent.github!);
-    } else {
-      const principal = agent.awsPrincipal ?? props.brokerPrincipalArn;
-      if (principal === undefined || (agent.awsPrincipal === undefined && props.awsSecretBackend === undefined)) {
-        throw new Error(`agent ${agent.name}: an IAM role needs awsPrincipal or both awsSecretBackend and brokerPrincipalArn`);
-      }
-      trust = trustPolicyFor(principal);
+    const { role } = props;
+    if (role.access === 'vault-broker' && props.awsSecretBackend === undefined) {
+      throw new Error(`agent ${agent.name}: an IAM role needs awsPrincipal or both awsSecretBackend and brokerPrincipalArn`);
     }
 
     this.resource = new IamRole(this, 'Resource', {
       name: this.roleName,
       description: `Least-privilege role of agent ${agent.name} (scoped-agents)`,
-      assumeRolePolicy: JSON.stringify(trust),
-      maxSessionDuration: sessions.roleMaxSession,
-      permissionsBoundary: agent.permissionsBoundary,
+      assumeRolePolicy: JSON.stringify(role.trust),
+      maxSessionDuration: role.maxSessionDuration,
+      permissionsBoundary: role.permissionsBoundary,
       tags: { agent: agent.name, owner: agent.owner, 'managed-by': 'scoped-agents' },
     });
     this.roleArn = this.resource.arn;
@@ -82,18 +60,18 @@ export class AgentAwsRole extends Construct {
     this.policy = new IamRolePolicy(this, 'Policy', {
       name: this.roleName,
       role: this.resource.id,
-      policy: JSON.stringify(props.policy),
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: role.statements }),
     });
 
-    if (agent.awsPrincipal === undefined && loginMethodOf(agent) === 'approle') {
+    if (role.sessions) {
       // AWS issues no session shorter than 15 minutes; the Vault token keeps the table's TTL.
       this.broker = new AwsSecretBackendRole(this, 'Broker', {
         backend: props.awsSecretBackend!,
         name: this.roleName,
         credentialType: 'assumed_role',
         roleArns: [this.resource.arn],
-        defaultStsTtl: sessions.defaultSession,
-        maxStsTtl: sessions.maxSession,
+        defaultStsTtl: role.sessions.defaultTtl,
+        maxStsTtl: role.sessions.maxTtl,
       });
     }
   }

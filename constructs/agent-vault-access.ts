@@ -2,10 +2,10 @@ import { ApproleAuthBackendRole } from '@cdktf/provider-vault/lib/approle-auth-b
 import { JwtAuthBackendRole } from '@cdktf/provider-vault/lib/jwt-auth-backend-role';
 import { Policy } from '@cdktf/provider-vault/lib/policy';
 import { Construct } from 'constructs';
-import { loginMethodOf } from '../model/agent-login';
-import { Agent, agentResourceName, Credential, FleetSettings } from '../model/fleet';
+import { Access } from '../model/access';
+import { Agent, agentResourceName, FleetSettings } from '../model/fleet';
 import { githubJwtRoleFor } from '../model/github-oidc';
-import { renderVaultPolicy, vaultPolicyRulesFor } from '../model/vault-policy';
+import { renderVaultPolicy } from '../model/vault-policy';
 
 /** Props of {@link AgentVaultAccess}. */
 export interface AgentVaultAccessProps {
@@ -29,7 +29,8 @@ export interface AgentVaultAccessProps {
    * AWS is not granted in Vault.
    * @default - every credential in Vault
    */
-  readonly credentials?: Readonly<Record<string, Credential>>;
+  /** What the agent may do (`accessFor`): its Vault grants and its login, rendered here. */
+  readonly access: Access;
 }
 
 /**
@@ -60,11 +61,12 @@ export class AgentVaultAccess extends Construct {
 
     this.resource = new Policy(this, 'Resource', {
       name: this.vaultPolicyName,
-      policy: renderVaultPolicy(agent.name, vaultPolicyRulesFor(agent, props.settings, props.credentials)),
+      policy: renderVaultPolicy(agent.name, props.access.vault.grants),
     });
 
-    const cidrs = agent.boundCidrs.length > 0 ? [...agent.boundCidrs] : undefined;
-    if (loginMethodOf(agent) === 'github-jwt') {
+    const { login } = props.access;
+    const cidrs = login.boundCidrs.length > 0 ? [...login.boundCidrs] : undefined;
+    if (login.method === 'github-jwt') {
       if (props.jwtBackend === undefined) throw new Error(`agent ${agent.name}: a github-actions agent needs jwtBackend, the JWT auth backend for GitHub's OIDC tokens`);
       const role = githubJwtRoleFor(agent, props.settings);
       this.jwtRole = new JwtAuthBackendRole(this, 'JwtRole', {
@@ -72,15 +74,15 @@ export class AgentVaultAccess extends Construct {
         roleName: role.roleName,
         roleType: role.roleType,
         userClaim: role.userClaim,
-        boundAudiences: [...role.boundAudiences],
-        boundClaims: { ...role.boundClaims },
+        boundAudiences: [...login.boundAudiences!],
+        boundClaims: { ...login.boundClaims },
         // Literal comparison: a `*` in a claim would be a character, never a glob.
         boundClaimsType: role.boundClaimsType,
         tokenPolicies: [this.resource.name],
         tokenNoDefaultPolicy: role.tokenNoDefaultPolicy,
         tokenType: role.tokenType,
-        tokenTtl: role.tokenTtl,
-        tokenMaxTtl: role.tokenMaxTtl,
+        tokenTtl: login.tokenTtl,
+        tokenMaxTtl: login.tokenMaxTtl,
         tokenExplicitMaxTtl: role.tokenExplicitMaxTtl,
         tokenBoundCidrs: cidrs,
       });
@@ -95,11 +97,11 @@ export class AgentVaultAccess extends Construct {
       tokenPolicies: [this.resource.name],
       tokenNoDefaultPolicy: true,
       tokenType: 'service',
-      tokenTtl: agent.credentialTtl,
-      tokenMaxTtl: agent.credentialMaxTtl,
-      tokenExplicitMaxTtl: agent.credentialMaxTtl,
+      tokenTtl: login.tokenTtl,
+      tokenMaxTtl: login.tokenMaxTtl,
+      tokenExplicitMaxTtl: login.tokenMaxTtl,
       bindSecretId: true,
-      secretIdTtl: agent.secretIdTtl,
+      secretIdTtl: login.secretIdTtl,
       secretIdNumUses: 0,
       secretIdBoundCidrs: cidrs,
       tokenBoundCidrs: cidrs,

@@ -1,7 +1,8 @@
 import { Annotations, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { Agent, Credential, FleetSettings, LIMITS } from '../model/fleet';
-import { iamPolicyFor } from '../model/iam-policy';
+import { Access, accessFor } from '../model/access';
+import { awsAccessOf } from '../model/agent-login';
 import { secretEntriesFor } from '../model/secret-entries';
 import { AgentAwsRole } from './agent-aws-role';
 import { AgentAwsSecret } from './agent-aws-secret';
@@ -88,6 +89,8 @@ export class ScopedAgent extends Construct {
   public readonly github?: AgentGithubEnvironment;
   /** Name of the agent's Vault policy. */
   public readonly vaultPolicyName: string;
+  /** What the agent may do, as rendered here (`accessFor`, with this stack's references). */
+  public readonly access: Access;
   /** ARN of the agent's IAM role, when it has one. */
   public readonly roleArn?: string;
 
@@ -96,9 +99,6 @@ export class ScopedAgent extends Construct {
     const { agent, settings, operations: ops } = props;
     const credentials = props.credentials ?? {};
     this.agent = agent;
-
-    this.vault = new AgentVaultAccess(this, 'Vault', { agent, settings, appRoleBackend: props.appRoleBackend, jwtBackend: props.jwtBackend, credentials });
-    this.vaultPolicyName = this.vault.vaultPolicyName;
 
     this.secrets = {};
     this.awsSecrets = {};
@@ -116,16 +116,26 @@ export class ScopedAgent extends Construct {
       }
     }
 
-    const secretArns = Object.fromEntries(Object.entries(this.awsSecrets).map(([name, s]) => [name, s.secretArn]));
-    const policy = iamPolicyFor(agent, { secretArns, kmsKeyArn: ops.keyArn });
-    if (policy) {
-      this.aws = new AgentAwsRole(this, 'Aws', {
-        agent,
-        policy,
-        awsSecretBackend: props.awsSecretBackend,
-        brokerPrincipalArn: props.brokerPrincipalArn,
-        githubOidcProviderArn: props.githubOidcProviderArn,
-      });
+    const aws = awsAccessOf(agent, credentials);
+    if (aws === 'github-oidc' && props.githubOidcProviderArn === undefined) throw new Error(`agent ${agent.name}: the IAM role of a github-actions agent needs githubOidcProviderArn`);
+    if (aws === 'vault-broker' && (props.brokerPrincipalArn === undefined || props.awsSecretBackend === undefined)) {
+      throw new Error(`agent ${agent.name}: an IAM role needs awsPrincipal or both awsSecretBackend and brokerPrincipalArn`);
+    }
+    // What the agent may do, with the references only known at deploy time: everything below renders it.
+    const access = accessFor(agent, { settings, credentials }, {
+      secretArns: Object.fromEntries(Object.entries(this.awsSecrets).map(([name, s]) => [name, s.secretArn])),
+      kmsKeyArn: ops.keyArn,
+      brokerPrincipalArn: props.brokerPrincipalArn,
+      githubOidcProviderArn: props.githubOidcProviderArn,
+      appRoleBackend: props.appRoleBackend,
+      jwtBackend: props.jwtBackend,
+    });
+    this.access = access;
+    this.vault = new AgentVaultAccess(this, 'Vault', { agent, settings, access, appRoleBackend: props.appRoleBackend, jwtBackend: props.jwtBackend });
+    this.vaultPolicyName = this.vault.vaultPolicyName;
+
+    if (access.aws) {
+      this.aws = new AgentAwsRole(this, 'Aws', { agent, role: access.aws, awsSecretBackend: props.awsSecretBackend });
       this.roleArn = this.aws.roleArn;
       if (agent.credentialTtl < LIMITS.awsMinSession) {
         Annotations.of(this).addWarning(

@@ -6,12 +6,13 @@
  * deterministic: no clock, no file paths, so the page committed to a
  * repository changes only when the table does.
  */
+import { accessFor } from '../model/access';
 import { awsAccessOf, awsCredentialsPath, loginMethodOf } from '../model/agent-login';
 import { deliveryFor, SecretReference } from '../model/delivery';
 import { formatDuration } from '../model/duration';
 import { Agent, agentResourceName, Fleet, Scope } from '../model/fleet';
 import { githubSubject, githubVaultAudience } from '../model/github-oidc';
-import { awsSessionLimitsFor, sidFor } from '../model/iam-policy';
+import { sidFor } from '../model/iam-policy';
 import { ALARM_KINDS, AlarmKind, alarmName, callLogGroupName, functionName, functionVaultRole, ReEnableStep, reEnableSteps, REVOKING_ALARMS, revocationMarker, rotateCommand, SECRET_NAMES } from '../model/operations';
 import { cell, cellCode, code } from '../model/private/markdown';
 import { readCommand } from './snippets/read-command';
@@ -101,7 +102,8 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
   const aws = awsAccessOf(agent, fleet.credentials);
   const delivery = deliveryFor(agent, fleet);
   const entries = secretEntriesFor(agent, settings, fleet.credentials);
-  const sessions = awsSessionLimitsFor(agent);
+  // What it may do: the one answer the constructs render, printed here.
+  const access = accessFor(agent, fleet);
   const out: string[] = [];
   const p = (...lines: string[]): void => {
     out.push(...lines);
@@ -195,11 +197,11 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
 
   p('## Lifetimes', '');
   p('| what | lifetime |', '|---|---|');
-  p(`| Vault token (${code('token_ttl')}) | ${ttl(agent.credentialTtl)} |`);
-  p(`| Vault token, renewed up to (${code('token_max_ttl')}) | ${ttl(agent.credentialMaxTtl)} |`);
-  if (login === 'approle') p(`| AppRole secret-id (${code('secret_id_ttl')}) | ${ttl(agent.secretIdTtl)} |`);
-  if (aws === 'vault-broker') p(`| AWS session (Vault's default, longest) | ${ttl(sessions.defaultSession)}, ${ttl(sessions.maxSession)} |`);
-  if (aws !== 'none') p(`| IAM role max session | ${ttl(sessions.roleMaxSession)} |`);
+  p(`| Vault token (${code('token_ttl')}) | ${ttl(access.login.tokenTtl)} |`);
+  p(`| Vault token, renewed up to (${code('token_max_ttl')}) | ${ttl(access.login.tokenMaxTtl)} |`);
+  if (access.login.secretIdTtl !== undefined) p(`| AppRole secret-id (${code('secret_id_ttl')}) | ${ttl(access.login.secretIdTtl)} |`);
+  if (access.aws?.sessions) p(`| AWS session (Vault's default, longest) | ${ttl(access.aws.sessions.defaultTtl)}, ${ttl(access.aws.sessions.maxTtl)} |`);
+  if (access.aws) p(`| IAM role max session | ${ttl(access.aws.maxSessionDuration)} |`);
   p('');
 
   p('## Rotation', '');

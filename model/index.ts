@@ -4,6 +4,7 @@
  * entries, names), the shards, and the operations contract shared with the
  * functions. Nothing here imports cdktf or reads a file; call any of it from a REPL.
  */
+export * from './access';
 export * from './agent-login';
 export * from './arn';
 export * from './call-log';

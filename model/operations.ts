@@ -5,7 +5,7 @@
  * constructs and the Lambdas cannot drift apart. Pure: no cdktf, no AWS SDK.
  */
 import { AGENT_PREFIX, FleetSettings } from './fleet';
-import { VaultPolicyRule } from './vault-policy';
+import { VaultGrant } from './vault-policy';
 
 /** The kinds of alarm every agent has. */
 export const ALARM_KINDS = ['call-rate', 'denied-rate', 'orphan', 'rotation-failure'] as const;
@@ -199,7 +199,7 @@ export function revocationMarker(agent: string): string {
  * would also reach each role's configuration (`token_policies`) and role-id,
  * with which a function could mint itself a login carrying any policy.
  */
-function agentRolePaths(settings: FleetSettings, agents: readonly string[], subpaths: readonly { sub: string; capabilities: string[]; reason: string }[]): VaultPolicyRule[] {
+function agentRolePaths(settings: FleetSettings, agents: readonly string[], subpaths: readonly { sub: string; capabilities: string[]; reason: string }[]): VaultGrant[] {
   return agents.flatMap((agent) =>
     subpaths.map((s) => ({ path: `auth/${settings.appRoleMount}/role/${AGENT_PREFIX}${agent}/${s.sub}`, capabilities: s.capabilities, reason: s.reason })),
   );
@@ -210,13 +210,13 @@ function agentRolePaths(settings: FleetSettings, agents: readonly string[], subp
  * secret-ids, empty their policies. In a sharded fleet each shard grants its
  * own agents' part in a policy of its own (`functionShardPolicyName`).
  */
-export function revokerAgentRules(settings: FleetSettings, agents: readonly string[]): VaultPolicyRule[] {
+export function revokerAgentRules(settings: FleetSettings, agents: readonly string[]): VaultGrant[] {
   const roles = agentRolePaths(settings, agents, [
     { sub: 'secret-id', capabilities: ['list'], reason: 'list agent secret-ids' },
     { sub: 'secret-id-accessor/destroy', capabilities: ['update'], reason: 'destroy agent secret-ids' },
   ]);
   // Replace an agent's policy with one that grants nothing: live tokens lose every path at once.
-  const policies: VaultPolicyRule[] = agents.map((agent) => ({ path: `sys/policies/acl/${AGENT_PREFIX}${agent}`, capabilities: ['read', 'update'], reason: 'empty the agent policy' }));
+  const policies: VaultGrant[] = agents.map((agent) => ({ path: `sys/policies/acl/${AGENT_PREFIX}${agent}`, capabilities: ['read', 'update'], reason: 'empty the agent policy' }));
   return [...roles, ...policies].sort((a, b) => a.path.localeCompare(b.path));
 }
 
@@ -229,7 +229,7 @@ export function revokerAgentRules(settings: FleetSettings, agents: readonly stri
  *   function rewrite a role's configuration and mint its secret-ids: a way to
  *   any policy in Vault)
  */
-export function revokerVaultPolicy(settings: FleetSettings, agents: readonly string[]): VaultPolicyRule[] {
+export function revokerVaultPolicy(settings: FleetSettings, agents: readonly string[]): VaultGrant[] {
   return [
     ...revokerAgentRules(settings, agents),
     // Find and revoke the agents' live tokens (listing accessors is root-protected in Vault).
@@ -241,7 +241,7 @@ export function revokerVaultPolicy(settings: FleetSettings, agents: readonly str
 }
 
 /** What the rotate function may do to the named agents' AppRole roles: deliver role-ids, issue and expire secret-ids. */
-export function rotatorAgentRules(settings: FleetSettings, agents: readonly string[]): VaultPolicyRule[] {
+export function rotatorAgentRules(settings: FleetSettings, agents: readonly string[]): VaultGrant[] {
   return agentRolePaths(settings, agents, [
     { sub: 'role-id', capabilities: ['read'], reason: 'deliver the agent role-id' },
     { sub: 'secret-id', capabilities: ['list', 'update'], reason: 'issue and list agent secret-ids' },
@@ -256,7 +256,7 @@ export function rotatorAgentRules(settings: FleetSettings, agents: readonly stri
  * @param agents the fleet's agents, whose roles' role-id and secret-id paths
  *   are named one by one (see {@link revokerVaultPolicy} for why not a glob)
  */
-export function rotatorVaultPolicy(settings: FleetSettings, agents: readonly string[]): VaultPolicyRule[] {
+export function rotatorVaultPolicy(settings: FleetSettings, agents: readonly string[]): VaultGrant[] {
   return [
     ...rotatorAgentRules(settings, agents),
     { path: `${settings.kvMount}/data/agents/*`, capabilities: ['create', 'read', 'update'], reason: 'write rotated SaaS credentials (check-and-set)' },

@@ -1,3 +1,6 @@
+import { Access, AwsRoleAccess, CredentialLocation, VaultLogin } from '../model/access';
+import { IamStatement } from '../model/iam-policy';
+import { VaultGrant } from '../model/vault-policy';
 import { agentResourceName } from '../model/fleet';
 import {
   agentNames,
@@ -20,16 +23,8 @@ import { identityPolicies, NormalizedStatement, trustDocument } from './private/
 import { InfrastructureEntry, infrastructureOf } from './infrastructure';
 import { readVaultPolicy, scopesInReason } from './private/vault-documents';
 import { SynthOutput } from './synth-output';
-import { StackView, stackViews } from './terraform';
+import { StackView, stackViews, TerraformBlock } from './terraform';
 import { byCodeUnit } from './private/order';
-
-/** A Vault path an agent's policy grants. */
-export interface VaultGrant {
-  readonly path: string;
-  readonly capabilities: readonly string[];
-  /** The comment above the path: the scopes it serves, or the mechanism in words. */
-  readonly reason?: string;
-}
 
 /** One statement of an agent's IAM permissions; references written without logical ids. */
 export interface IamGrant extends Omit<NormalizedStatement, 'principals'> {
@@ -48,14 +43,8 @@ export interface ScopeAccess {
   readonly secrets: readonly string[];
 }
 
-/** Where one SaaS credential of an agent lives. */
-export interface SecretLocation {
-  readonly store: 'vault' | 'aws';
-  /** Credential name, e.g. `hubspot`. */
-  readonly credential: string;
-  /** `<mount>/<entry>` for Vault KV, the secret name for Secrets Manager. */
-  readonly location: string;
-  readonly scopes: readonly string[];
+/** Where one SaaS credential of an agent lives, and how Secrets Manager rotates it. */
+export interface SecretLocation extends CredentialLocation {
   /** Secrets Manager rotation rule, when the secret has one. */
   readonly rotation?: string;
 }
@@ -137,6 +126,12 @@ export interface AgentAccess {
   readonly logGroup?: { readonly name: string; readonly encrypted: boolean; readonly retentionDays?: number };
   /** Policies of the agent that could not be read (a review of them would be incomplete). */
   readonly unreadable: readonly string[];
+  /**
+   * What it may do, read back into the model's own type: equal to
+   * `accessFor(agent, fleet)` for the agent the table defined. Absent when
+   * the output lacks its Vault policy or login role.
+   */
+  readonly access?: Access;
 }
 
 /** The access matrix of a synthesized output: every agent, and the fleet infrastructure beside them. */
@@ -340,9 +335,80 @@ function agentAccess(view: StackView, name: string): AgentAccess {
       permissionsBoundary: iamRole && typeof iamRole.body.permissions_boundary === 'string' ? view.stable(iamRole.body.permissions_boundary) : undefined,
       vaultBindings: role ? vaultBindings(role.body) : [],
     },
+    access: policyBlock && role && roleType ? readAccess(view, { name, policy: vault, role, roleType, iamRole, broker, kv: kvLocations, sm: smCredentials }) : undefined,
     logGroup: logGroup
       ? { name: view.nameOf(logGroup)!, encrypted: typeof logGroup.body.kms_key_id === 'string' && logGroup.body.kms_key_id !== '', retentionDays: num(logGroup.body.retention_in_days) }
       : undefined,
     unreadable,
   };
+}
+
+/** Strings of a parsed JSON document with each reference written as {@link StackView.stable} writes it. */
+function stableJson(view: StackView, value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('${') ? view.stable(value) : value;
+  if (Array.isArray(value)) return value.map((v) => stableJson(view, v));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stableJson(view, v)]));
+  return value;
+}
+
+/** A JSON-string attribute (a policy document), parsed, with references made stable; `undefined` when it is not JSON. */
+function jsonDocument(view: StackView, text: unknown): Record<string, unknown> | undefined {
+  const literal = typeof text === 'string' ? text : undefined;
+  if (literal === undefined) return undefined;
+  try {
+    return stableJson(view, JSON.parse(literal)) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The agent's {@link Access}, read from its synthesized resources. */
+function readAccess(
+  view: StackView,
+  a: {
+    name: string;
+    policy: readonly VaultGrant[];
+    role: TerraformBlock;
+    roleType: string;
+    iamRole?: TerraformBlock;
+    broker?: TerraformBlock;
+    kv: readonly { secret: string; location: string; metadata: Record<string, string> }[];
+    sm: readonly { secret: string; name: string; block: TerraformBlock }[];
+  },
+): Access {
+  const resourceName = agentResourceName({ name: a.name });
+  const body = a.role.body;
+  const jwt = a.roleType === 'vault_jwt_auth_backend_role';
+  const list = (v: unknown): string[] => strings(v).map((p) => view.literal(p) ?? view.stable(p));
+  const login: VaultLogin = {
+    method: jwt ? 'github-jwt' : 'approle',
+    role: `${view.literal(body.backend) ?? '?'}/${resourceName}`,
+    policies: list(body.token_policies),
+    tokenTtl: num(body.token_ttl) ?? 0,
+    tokenMaxTtl: num(body.token_max_ttl) ?? 0,
+    ...(jwt ? {} : { secretIdTtl: num(body.secret_id_ttl) }),
+    boundCidrs: strings(body.token_bound_cidrs),
+    ...(jwt ? { boundClaims: { ...(body.bound_claims as Record<string, string>) }, boundAudiences: strings(body.bound_audiences) } : {}),
+  };
+  let aws: AwsRoleAccess | undefined;
+  if (a.iamRole) {
+    const policy = view.resources('aws_iam_role_policy').find((p) => view.target(p.body.role) === a.iamRole || p.body.role === resourceName);
+    const statements = (jsonDocument(view, policy?.body.policy)?.Statement ?? []) as IamStatement[];
+    const trust = jsonDocument(view, a.iamRole.body.assume_role_policy) as unknown as AwsRoleAccess['trust'];
+    const federated = JSON.stringify(trust ?? {}).includes('"Federated"');
+    aws = {
+      role: resourceName,
+      access: a.broker ? 'vault-broker' : federated ? 'github-oidc' : 'own-principal',
+      statements,
+      trust,
+      maxSessionDuration: num(a.iamRole.body.max_session_duration) ?? 3600,
+      ...(typeof a.iamRole.body.permissions_boundary === 'string' ? { permissionsBoundary: view.stable(a.iamRole.body.permissions_boundary) } : {}),
+      ...(a.broker ? { sessions: { defaultTtl: num(a.broker.body.default_sts_ttl) ?? 0, maxTtl: num(a.broker.body.max_sts_ttl) ?? 0 } } : {}),
+    };
+  }
+  const secrets: CredentialLocation[] = [
+    ...a.kv.map((e): CredentialLocation => ({ store: 'vault', credential: e.secret, location: e.location, scopes: strings(e.metadata.scopes?.split(',')).filter(Boolean).sort() })),
+    ...a.sm.map((s): CredentialLocation => ({ store: 'aws', credential: s.secret, location: s.name, scopes: smScopes(view.literal(s.block.body.description)) })),
+  ].sort((x, y) => byCodeUnit(x.location, y.location));
+  return { agent: a.name, vault: { policy: resourceName, grants: a.policy }, login, ...(aws ? { aws } : {}), secrets };
 }
