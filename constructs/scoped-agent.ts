@@ -2,7 +2,7 @@ import { Annotations, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { Agent, Credential, FleetSettings, LIMITS } from '../model/fleet';
 import { Access, accessFor } from '../model/access';
-import { awsAccessOf } from '../model/agent-login';
+import { awsAccessOf, loginMethodOf } from '../model/agent-login';
 import { secretEntriesFor } from '../model/secret-entries';
 import { AgentAwsRole } from './agent-aws-role';
 import { AgentAwsSecret } from './agent-aws-secret';
@@ -116,6 +116,9 @@ export class ScopedAgent extends Construct {
       }
     }
 
+    if (loginMethodOf(agent) === 'github-jwt' && props.jwtBackend === undefined) {
+      throw new Error(`agent ${agent.name}: a github-actions agent needs jwtBackend, the JWT auth backend for GitHub's OIDC tokens`);
+    }
     const aws = awsAccessOf(agent, credentials);
     if (aws === 'github-oidc' && props.githubOidcProviderArn === undefined) throw new Error(`agent ${agent.name}: the IAM role of a github-actions agent needs githubOidcProviderArn`);
     if (aws === 'vault-broker' && (props.brokerPrincipalArn === undefined || props.awsSecretBackend === undefined)) {
