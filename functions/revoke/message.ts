@@ -1,7 +1,7 @@
 /**
  * The revocation message: names the agent and the alarm, says what was done,
  * and gives the exact steps to re-enable the agent. Logged and posted to the
- * team's webhook; the same steps are in the README and the agent's runbook.
+ * team's webhook; the same steps (model/operations.ts) are in the agent's runbook.
  */
 import { ReEnableStep, reEnableSteps, revocationMarker } from '../../model/operations';
 import { clip, mrkdwnEscape, SlackBlock, SlackMessage } from '../shared/slack';

@@ -353,7 +353,7 @@ describe('fleet.shards in the table', () => {
           column: 12,
           value: '1',
           message: 'shard acme-shard-00 would hold 5 agents, above maxAgents 3',
-          fix: 'raise count (to about 3; this moves agents between shards\' states, see "Resharding" in the README) or raise maxAgents',
+          fix: 'raise count (to about 3; this moves agents between shards\' states, see "Resharding" in docs/deploying.md) or raise maxAgents',
         }),
       ]);
     });
@@ -368,7 +368,7 @@ describe('fleet.shards in the table', () => {
           column: 20,
           value: '16',
           message: 'shard acme-shard-03 would hold 3 agents, above maxAgents 2',
-          fix: 'raise count (to about 4; this moves agents between shards\' states, see "Resharding" in the README) or raise maxAgents',
+          fix: 'raise count (to about 4; this moves agents between shards\' states, see "Resharding" in docs/deploying.md) or raise maxAgents',
         }),
       ]);
     });
@@ -420,7 +420,7 @@ describe('fleet.shards in the table', () => {
           column: 12,
           value: '1',
           message: 'shard acme-shard-00 would hold 5 agents, above maxAgents 3',
-          fix: 'raise count (to about 3; this moves agents between shards\' states, see "Resharding" in the README) or raise maxAgents',
+          fix: 'raise count (to about 3; this moves agents between shards\' states, see "Resharding" in docs/deploying.md) or raise maxAgents',
         }),
         problem({ rule: 'invalid-value', line: 10, column: 15, value: 'europe', message: 'region is not an AWS region', fix: "write the bucket's region, e.g. eu-west-1" }),
         problem({

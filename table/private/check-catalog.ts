@@ -1,0 +1,64 @@
+import { Credential, FleetSettings, Scope } from '../../model/fleet';
+import { Problem } from '../../model/problem';
+import { CredentialSchema, ScopeSchema } from '../schema';
+import { TableSource } from '../table-source';
+import { asRecord, located } from './located';
+import { defaultCredential, resolveCredential } from './resolve-fleet';
+import { resolveScope } from './resolve-scope';
+import { parseWithProblems } from './zod-problems';
+
+/** The scope catalog (`scopes:`), each scope resolved to its concrete grant. */
+export interface CheckedCatalog {
+  readonly scopes: ReadonlyMap<string, Scope>;
+  /** Scopes that are in the catalog but have problems of their own: an agent naming one is not told they are unknown. */
+  readonly broken: ReadonlySet<string>;
+  readonly problems: Problem[];
+}
+
+/** `scopes:`: every scope, each on its own, so a broken one hides no other's problems. */
+export async function checkScopes(source: TableSource, settings: FleetSettings): Promise<CheckedCatalog> {
+  const scopes = new Map<string, Scope>();
+  const broken = new Set<string>();
+  const problems: Problem[] = [];
+  await Promise.all(
+    Object.entries(asRecord(asRecord(source.data).scopes)).map(async ([name, value]) => {
+      const parsed = parseWithProblems(ScopeSchema, value, ['scopes', name], source);
+      problems.push(...parsed.problems);
+      if (!parsed.data) {
+        broken.add(name);
+        return;
+      }
+      const resolved = await resolveScope(name, parsed.data, settings, ['scopes', name]);
+      problems.push(...resolved.problems.map((p) => located(source, p)));
+      if (resolved.scope) scopes.set(name, resolved.scope);
+      else broken.add(name);
+    }),
+  );
+  return { scopes, broken, problems };
+}
+
+/**
+ * `credentials:`: how each `secret:` of the catalog is stored and rotated. A
+ * credential no scope names is a warning; a `secret:` without an entry is
+ * kept in Vault and rotated by hand.
+ */
+export function checkCredentials(source: TableSource, scopes: ReadonlyMap<string, Scope>): { credentials: Record<string, Credential>; problems: Problem[]; warnings: Problem[] } {
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
+  const secretNames = new Set([...scopes.values()].flatMap((s) => (s.kind === 'secret' ? [s.secret] : [])));
+  const credentials: Record<string, Credential> = {};
+  for (const name of [...secretNames].sort()) credentials[name] = defaultCredential(name);
+  for (const [name, value] of Object.entries(asRecord(asRecord(source.data).credentials))) {
+    const parsed = parseWithProblems(CredentialSchema, value, ['credentials', name], source);
+    problems.push(...parsed.problems);
+    if (!parsed.data) continue;
+    const resolved = resolveCredential(name, parsed.data, secretNames.has(name));
+    problems.push(...resolved.problems.map((p) => located(source, p)));
+    if (resolved.unused) {
+      warnings.push({ rule: 'unused-setting', ...source.locate(['credentials', name], true), value: name, message: 'no secret: scope names this credential', fix: 'remove it, or name it in a scope as secret: ' + name });
+    } else {
+      credentials[name] = resolved.credential;
+    }
+  }
+  return { credentials, problems, warnings };
+}
