@@ -34,7 +34,11 @@ export interface TerraformJson {
   readonly data?: Record<string, Record<string, Record<string, unknown>>>;
   readonly variable?: Record<string, Record<string, unknown>>;
   readonly provider?: Record<string, Record<string, unknown>[]>;
-  readonly terraform?: { backend?: { local?: { path?: string } }; required_providers?: Record<string, { source: string; version: string }>; required_version?: string };
+  readonly terraform?: {
+    backend?: { local?: { path?: string } };
+    required_providers?: Record<string, { source: string; version: string }>;
+    required_version?: string;
+  };
 }
 
 /** Which baseline to build. */
@@ -48,7 +52,12 @@ function withoutMetadata(config: Raw): Raw {
 }
 
 class RawResource extends TerraformResource {
-  constructor(scope: Construct, id: string, type: string, private readonly raw: Raw) {
+  constructor(
+    scope: Construct,
+    id: string,
+    type: string,
+    private readonly raw: Raw,
+  ) {
     super(scope, id, { terraformResourceType: type });
   }
   protected synthesizeAttributes(): Raw {
@@ -57,7 +66,12 @@ class RawResource extends TerraformResource {
 }
 
 class RawDataSource extends TerraformDataSource {
-  constructor(scope: Construct, id: string, type: string, private readonly raw: Raw) {
+  constructor(
+    scope: Construct,
+    id: string,
+    type: string,
+    private readonly raw: Raw,
+  ) {
     super(scope, id, { terraformResourceType: type });
   }
   protected synthesizeAttributes(): Raw {
@@ -66,7 +80,13 @@ class RawDataSource extends TerraformDataSource {
 }
 
 class RawProvider extends TerraformProvider {
-  constructor(scope: Construct, id: string, type: string, required: { source: string; version: string } | undefined, private readonly raw: Raw) {
+  constructor(
+    scope: Construct,
+    id: string,
+    type: string,
+    required: { source: string; version: string } | undefined,
+    private readonly raw: Raw,
+  ) {
     super(scope, id, {
       terraformResourceType: type,
       terraformProviderSource: required?.source,
@@ -92,7 +112,6 @@ function bindingClass(kind: 'resource' | 'data' | 'provider', type: string): Cto
   const rest = type.slice(provider.length + 1).replace(/_/g, '-');
   const file = kind === 'provider' ? 'provider' : kind === 'data' ? `data-${provider}-${rest}` : rest;
   const className = kind === 'provider' ? `${pascal(provider)}Provider` : pascal(file);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(`${pkg}/lib/${file}`) as Record<string, Ctor>;
   const ctor = mod[className];
   if (!ctor) throw new Error(`no class ${className} in ${pkg}/lib/${file}`);
@@ -120,10 +139,13 @@ const REFERENCE = /\$\{((?:data\.)?[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.(
 /** `value` with each `${type.name.attr}` of a block in `blocks` replaced by that block's attribute token. */
 function withTokens(value: unknown, blocks: ReadonlyMap<string, TerraformResource | TerraformDataSource>): unknown {
   if (typeof value === 'string') {
-    return value.includes('${') ? value.replace(REFERENCE, (whole, address: string, attr: string) => blocks.get(address)?.getStringAttribute(attr) ?? whole) : value;
+    return value.includes('${')
+      ? value.replace(REFERENCE, (whole, address: string, attr: string) => blocks.get(address)?.getStringAttribute(attr) ?? whole)
+      : value;
   }
   if (Array.isArray(value)) return value.map((v) => withTokens(v, blocks));
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'depends_on' ? v : withTokens(v, blocks)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'depends_on' ? v : withTokens(v, blocks)]));
   return value;
 }
 
@@ -142,14 +164,24 @@ export function buildBaseline(json: TerraformJson, stackName: string, outdir: st
     });
   }
   for (const [name, raw] of Object.entries(json.variable ?? {})) {
-    const { type, default: def, description, sensitive, nullable, ...others } = raw as Raw & { type?: string; description?: string; sensitive?: boolean; nullable?: boolean };
+    const {
+      type,
+      default: def,
+      description,
+      sensitive,
+      nullable,
+      ...others
+    } = raw as Raw & { type?: string; description?: string; sensitive?: boolean; nullable?: boolean };
     const variable = new TerraformVariable(stack, `variable.${name}`, { type, default: def, description, sensitive, nullable });
     variable.overrideLogicalId(name);
     for (const [key, value] of Object.entries(others)) variable.addOverride(key, value);
   }
   const blocks = new Map<string, TerraformResource | TerraformDataSource>();
   const configs: { element: TerraformResource | TerraformDataSource; raw: Raw }[] = [];
-  for (const [block, kindOf] of [['data', 'data'], ['resource', 'resource']] as const) {
+  for (const [block, kindOf] of [
+    ['data', 'data'],
+    ['resource', 'resource'],
+  ] as const) {
     for (const [type, byName] of Object.entries(json[block] ?? {})) {
       const ctor = kind === 'core' ? undefined : bindingClass(kindOf, type);
       for (const [name, config] of Object.entries(byName)) {

@@ -41,7 +41,6 @@ function stackJsonPath(outdir: string): { name: string; file: string } {
   return { name, file: join(outdir, 'stacks', name, 'cdk.tf.json') };
 }
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 async function child(mode: string, args: string[]): Promise<Measurement> {
   // Every mode as the CLI and main.ts synthesize: without source-mapped stack traces (see cli/commands/synth.ts).
   process.setSourceMapsEnabled(false);
@@ -88,11 +87,15 @@ async function child(mode: string, args: string[]): Promise<Measurement> {
     let errors = '';
     const code = await run(args, { out: (t) => (bytes += t.length), err: (t) => (errors += t), cwd: process.cwd(), env: process.env });
     const t2 = now();
-    return { loadS: t1 - t0, workS: t2 - t1, peakMB: peakMB(), detail: { exitCode: code, outputChars: bytes, ...(errors ? { stderr: errors.slice(0, 200) } : {}) } };
+    return {
+      loadS: t1 - t0,
+      workS: t2 - t1,
+      peakMB: peakMB(),
+      detail: { exitCode: code, outputChars: bytes, ...(errors ? { stderr: errors.slice(0, 200) } : {}) },
+    };
   }
   throw new Error(`unknown child mode ${mode}`);
 }
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 function spawnChild(mode: string, args: string[], outdir?: string): Measurement & { wallS: number } {
   if (outdir) mkdirSync(dirname(outdir), { recursive: true });
@@ -171,7 +174,9 @@ function main(): void {
 
   // The table.
   const out: string[] = [];
-  out.push('| agents | resources | ours s | ours MB | bare core s | bare classes s | bare classes + refs s | bare classes + refs MB | ours / core | ours / classes | ours / classes + refs |');
+  out.push(
+    '| agents | resources | ours s | ours MB | bare core s | bare classes s | bare classes + refs s | bare classes + refs MB | ours / core | ours / classes | ours / classes + refs |',
+  );
   out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const file = stackJsonPath(join(dir, `ours-${r.size}`, 'cdktf.out')).file;
@@ -186,7 +191,9 @@ function main(): void {
   out.push('Split of ours (s): load modules / loadFleet / construct / synth (+ agent documents, not counted)');
   for (const r of rows) {
     const d = r.ours.detail ?? {};
-    out.push(`  ${r.size}: ${f(r.ours.loadS)} / ${f(Number(d.loadFleetS))} / ${f(Number(d.constructS))} / ${f(Number(d.synthS))} (+ ${f(Number(d.documentsS))})`);
+    out.push(
+      `  ${r.size}: ${f(r.ours.loadS)} / ${f(Number(d.loadFleetS))} / ${f(Number(d.constructS))} / ${f(Number(d.synthS))} (+ ${f(Number(d.documentsS))})`,
+    );
   }
   for (const r of rows) {
     out.push(
@@ -224,12 +231,19 @@ function main(): void {
   out.push(ratio((r) => r.classes, 'provider classes, references as literal strings'));
   out.push(ratio((r) => r.core, 'core floor'));
   out.push(`  5,000 agents ≤ 5.5× the 1,000-agent time:           ${growth !== undefined ? `${f(growth)}× — ${verdict(growth <= 5.5)}` : 'not measured'}`);
-  out.push(`  peak memory at 5,000 agents ≤ 1.5 GB:               ${r5k ? `${f(r5k.ours.peakMB, 0)} MB — ${verdict(r5k.ours.peakMB <= 1536)}` : 'not measured'}`);
+  out.push(
+    `  peak memory at 5,000 agents ≤ 1.5 GB:               ${r5k ? `${f(r5k.ours.peakMB, 0)} MB — ${verdict(r5k.ours.peakMB <= 1536)}` : 'not measured'}`,
+  );
   if (sharded && sharded.size === 5000 && r1k) {
-    out.push(`  5,000 agents sharded ≤ 5.5× the 1,000-agent time:   ${f(sharded.ours.workS / r1k.ours.workS)}× — ${verdict(sharded.ours.workS <= 5.5 * r1k.ours.workS)}`);
+    out.push(
+      `  5,000 agents sharded ≤ 5.5× the 1,000-agent time:   ${f(sharded.ours.workS / r1k.ours.workS)}× — ${verdict(sharded.ours.workS <= 5.5 * r1k.ours.workS)}`,
+    );
     out.push(`  peak memory at 5,000 agents sharded ≤ 1.5 GB:       ${f(sharded.ours.peakMB, 0)} MB — ${verdict(sharded.ours.peakMB <= 1536)}`);
   }
-  for (const [label, m] of Object.entries(cli)) out.push(`  ${label} on 1,000 agents ≤ 2 s: ${f(m.workS)} s run(), ${f(m.wallS)} s process — ${verdict(m.workS <= 2)} (run()), ${verdict(m.wallS <= 2)} (process)`);
+  for (const [label, m] of Object.entries(cli))
+    out.push(
+      `  ${label} on 1,000 agents ≤ 2 s: ${f(m.workS)} s run(), ${f(m.wallS)} s process — ${verdict(m.workS <= 2)} (run()), ${verdict(m.wallS <= 2)} (process)`,
+    );
   process.stdout.write(`${out.join('\n')}\n`);
   if (keep) log(`kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });

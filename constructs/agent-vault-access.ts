@@ -67,7 +67,8 @@ export class AgentVaultAccess extends Construct {
     const { login } = props.access;
     const cidrs = login.boundCidrs.length > 0 ? [...login.boundCidrs] : undefined;
     if (login.method === 'github-jwt') {
-      if (props.jwtBackend === undefined) throw new Error(`agent ${agent.name}: a github-actions agent needs jwtBackend, the JWT auth backend for GitHub's OIDC tokens`);
+      if (props.jwtBackend === undefined)
+        throw new Error(`agent ${agent.name}: a github-actions agent needs jwtBackend, the JWT auth backend for GitHub's OIDC tokens`);
       const role = githubJwtRoleFor(agent, props.settings);
       this.jwtRole = new JwtAuthBackendRole(this, 'JwtRole', {
         backend: props.jwtBackend,

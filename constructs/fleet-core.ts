@@ -47,7 +47,8 @@ export class FleetCore extends Construct implements FleetCoreParts {
   constructor(scope: Construct, id: string, props: FleetCoreProps) {
     super(scope, id);
     const shards = props.fleet.settings.shards;
-    if (!shards) throw new Error(`fleet ${props.fleet.settings.name}: FleetCore is the shared stack of a sharded fleet; set fleet.shards in the table, or use AgentFleet`);
+    if (!shards)
+      throw new Error(`fleet ${props.fleet.settings.name}: FleetCore is the shared stack of a sharded fleet; set fleet.shards in the table, or use AgentFleet`);
     const shardStacks = possibleShardKeys(props.fleet).map((key) => shardStackName(props.fleet.settings.name, shards, key));
     const core = addFleetCore(this, { ...props, shardStacks });
     this.kvMount = core.kvMount;

@@ -100,7 +100,10 @@ export class FleetOperations extends Construct {
       settings,
       context: ctx,
       callLogPrefix: callLogGroupName(settings.name, ''),
-      logGroups: [...deployed.map((r) => FLEET_RESOURCE_NAMES.functionLogGroup(settings.name, r)), ...(settings.cloudTrail ? [CLOUD_TRAIL.logGroupName(settings.name)] : [])],
+      logGroups: [
+        ...deployed.map((r) => FLEET_RESOURCE_NAMES.functionLogGroup(settings.name, r)),
+        ...(settings.cloudTrail ? [CLOUD_TRAIL.logGroupName(settings.name)] : []),
+      ],
       cloudTrailArn: settings.cloudTrail ? trailArnOf(ctx, settings.name) : undefined,
     });
     const keyArn = this.key.keyArn;

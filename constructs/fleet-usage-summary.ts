@@ -106,7 +106,9 @@ export class UsageSummarySchedule extends Construct {
 function usageSummarySchedule(
   scope: Construct,
   id: string,
-  props: Pick<UsageSummaryScheduleProps, 'settings' | 'agents' | 'functionArn' | 'keyArn' | 'scheduleGroup' | 'schedulerRoleArn' | 'schedule'> & { shard?: Pick<Shard, 'key' | 'stack'> },
+  props: Pick<UsageSummaryScheduleProps, 'settings' | 'agents' | 'functionArn' | 'keyArn' | 'scheduleGroup' | 'schedulerRoleArn' | 'schedule'> & {
+    shard?: Pick<Shard, 'key' | 'stack'>;
+  },
 ): { resource: SchedulerSchedule; event: UsageSummaryEvent } {
   const { settings, shard } = props;
   const agents = [...props.agents].sort((a, b) => a.name.localeCompare(b.name));
@@ -119,7 +121,9 @@ function usageSummarySchedule(
     // Schedule names stop at 64 characters: the key (at most 40), not the stack name.
     name: shard ? `${USAGE_SUMMARY.scheduleName}-${shard.key}` : USAGE_SUMMARY.scheduleName,
     groupName: props.scheduleGroup,
-    description: shard ? `Daily usage summary of shard ${shard.stack} of fleet ${settings.name} (scoped-agents)` : `Daily usage summary of fleet ${settings.name} (scoped-agents)`,
+    description: shard
+      ? `Daily usage summary of shard ${shard.stack} of fleet ${settings.name} (scoped-agents)`
+      : `Daily usage summary of fleet ${settings.name} (scoped-agents)`,
     scheduleExpression: props.schedule ?? USAGE_SUMMARY.schedule,
     scheduleExpressionTimezone: 'UTC',
     flexibleTimeWindow: { mode: 'OFF' },

@@ -120,19 +120,24 @@ export class ScopedAgent extends Construct {
       throw new Error(`agent ${agent.name}: a github-actions agent needs jwtBackend, the JWT auth backend for GitHub's OIDC tokens`);
     }
     const aws = awsAccessOf(agent, credentials);
-    if (aws === 'github-oidc' && props.githubOidcProviderArn === undefined) throw new Error(`agent ${agent.name}: the IAM role of a github-actions agent needs githubOidcProviderArn`);
+    if (aws === 'github-oidc' && props.githubOidcProviderArn === undefined)
+      throw new Error(`agent ${agent.name}: the IAM role of a github-actions agent needs githubOidcProviderArn`);
     if (aws === 'vault-broker' && (props.brokerPrincipalArn === undefined || props.awsSecretBackend === undefined)) {
       throw new Error(`agent ${agent.name}: an IAM role needs awsPrincipal or both awsSecretBackend and brokerPrincipalArn`);
     }
     // What the agent may do, with the references only known at deploy time: everything below renders it.
-    const access = accessFor(agent, { settings, credentials }, {
-      secretArns: Object.fromEntries(Object.entries(this.awsSecrets).map(([name, s]) => [name, s.secretArn])),
-      kmsKeyArn: ops.keyArn,
-      brokerPrincipalArn: props.brokerPrincipalArn,
-      githubOidcProviderArn: props.githubOidcProviderArn,
-      appRoleBackend: props.appRoleBackend,
-      jwtBackend: props.jwtBackend,
-    });
+    const access = accessFor(
+      agent,
+      { settings, credentials },
+      {
+        secretArns: Object.fromEntries(Object.entries(this.awsSecrets).map(([name, s]) => [name, s.secretArn])),
+        kmsKeyArn: ops.keyArn,
+        brokerPrincipalArn: props.brokerPrincipalArn,
+        githubOidcProviderArn: props.githubOidcProviderArn,
+        appRoleBackend: props.appRoleBackend,
+        jwtBackend: props.jwtBackend,
+      },
+    );
     this.access = access;
     this.vault = new AgentVaultAccess(this, 'Vault', { agent, settings, access, appRoleBackend: props.appRoleBackend, jwtBackend: props.jwtBackend });
     this.vaultPolicyName = this.vault.vaultPolicyName;

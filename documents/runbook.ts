@@ -13,7 +13,20 @@ import { formatDuration } from '../model/duration';
 import { Agent, agentResourceName, Fleet, Scope } from '../model/fleet';
 import { githubSubject, githubVaultAudience } from '../model/github-oidc';
 import { sidFor } from '../model/iam-policy';
-import { ALARM_KINDS, AlarmKind, alarmName, callLogGroupName, functionName, functionVaultRole, ReEnableStep, reEnableSteps, REVOKING_ALARMS, revocationMarker, rotateCommand, SECRET_NAMES } from '../model/operations';
+import {
+  ALARM_KINDS,
+  AlarmKind,
+  alarmName,
+  callLogGroupName,
+  functionName,
+  functionVaultRole,
+  ReEnableStep,
+  reEnableSteps,
+  REVOKING_ALARMS,
+  revocationMarker,
+  rotateCommand,
+  SECRET_NAMES,
+} from '../model/operations';
 import { cell, cellCode, code } from '../model/private/markdown';
 import { readCommand } from './snippets/read-command';
 import { FLEET_RESOURCE_NAMES } from '../model/resource-names';
@@ -56,11 +69,20 @@ function alarmRow(agent: Agent, kind: AlarmKind): { firesWhen: string; threshold
   const a = agent.alarms;
   switch (kind) {
     case 'call-rate':
-      return { firesWhen: `more than ${a.maxCallsPerMinute} calls in one minute: a runaway loop, or the credential used by someone else`, threshold: `> ${a.maxCallsPerMinute} calls/min` };
+      return {
+        firesWhen: `more than ${a.maxCallsPerMinute} calls in one minute: a runaway loop, or the credential used by someone else`,
+        threshold: `> ${a.maxCallsPerMinute} calls/min`,
+      };
     case 'denied-rate':
-      return { firesWhen: `more than ${a.maxDeniedPerMinute} denied calls in one minute: it tries what its scopes do not allow (a prompt-injection signal)`, threshold: `> ${a.maxDeniedPerMinute} denied/min` };
+      return {
+        firesWhen: `more than ${a.maxDeniedPerMinute} denied calls in one minute: it tries what its scopes do not allow (a prompt-injection signal)`,
+        threshold: `> ${a.maxDeniedPerMinute} denied/min`,
+      };
     case 'orphan':
-      return { firesWhen: `no call at all in each of ${a.orphanAfterHours} hours: a credential nobody uses should not exist`, threshold: `< 1 call/h for ${a.orphanAfterHours} h` };
+      return {
+        firesWhen: `no call at all in each of ${a.orphanAfterHours} hours: a credential nobody uses should not exist`,
+        threshold: `< 1 call/h for ${a.orphanAfterHours} h`,
+      };
     case 'rotation-failure':
       return { firesWhen: 'a rotation of its credentials failed', threshold: '> 0 failures in 5 min' };
   }
@@ -119,7 +141,9 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
   if (agent.github) p(`| runs in | GitHub repository ${code(agent.github.repository)}, environment ${code(agent.github.environment)} |`);
   if (agent.description) p(`| description | ${cell(agent.description)} |`);
   p(`| fleet | ${code(settings.name)} |`);
-  p(`| Vault identity | policy ${code(role)}, ${login === 'approle' ? `AppRole role ${code(role)} at ${code(`auth/${settings.appRoleMount}`)}` : `JWT role ${code(role)} at ${code(`auth/${settings.jwtMount}`)}`} |`);
+  p(
+    `| Vault identity | policy ${code(role)}, ${login === 'approle' ? `AppRole role ${code(role)} at ${code(`auth/${settings.appRoleMount}`)}` : `JWT role ${code(role)} at ${code(`auth/${settings.jwtMount}`)}`} |`,
+  );
   p(`| AWS identity | ${aws === 'none' ? 'none (no aws: scope, no credential kept in AWS)' : `IAM role ${code(role)}`} |`);
   p(`| call log | CloudWatch Logs group ${code(callLogGroupName(settings.name, agent.name))} |`, '');
 
@@ -135,8 +159,11 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
     }
   }
   p('');
-  p(`Its Vault tokens may also look themselves up and renew themselves (${code('auth/token/lookup-self')}, ${code('auth/token/renew-self')}); they carry no ${code('default')} policy.`);
-  if (aws === 'vault-broker') p(`Its Vault policy may ${code('read')} ${code(awsCredentialsPath(settings, agent))}: the AWS sessions of its IAM role, issued by Vault.`);
+  p(
+    `Its Vault tokens may also look themselves up and renew themselves (${code('auth/token/lookup-self')}, ${code('auth/token/renew-self')}); they carry no ${code('default')} policy.`,
+  );
+  if (aws === 'vault-broker')
+    p(`Its Vault policy may ${code('read')} ${code(awsCredentialsPath(settings, agent))}: the AWS sessions of its IAM role, issued by Vault.`);
   p('');
 
   p('## How it logs in', '');
@@ -153,11 +180,17 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
         `audience ${code(githubVaultAudience(settings))}, claim ${code('repository')} = ${code(gh.repository)} and claim ${code('environment')} = ${code(gh.environment)} (exact strings, no wildcard). ` +
         'No secret-id exists and nothing is stored in GitHub.',
     );
-    p(`The GitHub environment ${code(gh.environment)} of ${code(gh.repository)} carries the variables ${delivery.settings.map((s) => code(s.env)).join(', ')}${aws === 'github-oidc' ? ` and ${code('AWS_ROLE_ARN')}` : ''}.`);
+    p(
+      `The GitHub environment ${code(gh.environment)} of ${code(gh.repository)} carries the variables ${delivery.settings.map((s) => code(s.env)).join(', ')}${aws === 'github-oidc' ? ` and ${code('AWS_ROLE_ARN')}` : ''}.`,
+    );
     if (agent.boundCidrs.length > 0) p(`Its tokens are accepted only from ${agent.boundCidrs.map(code).join(', ')}.`);
   }
-  if (aws === 'vault-broker') p(`To AWS: Vault's AWS secrets engine assumes IAM role ${code(role)} (trusting only Vault's principal) and hands it STS sessions: ${code(`vault read ${awsCredentialsPath(settings, agent)}`)}.`);
-  if (aws === 'own-principal') p(`To AWS: it runs as ${code(agent.awsPrincipal!)}, the only principal IAM role ${code(role)} trusts (${code('sts:AssumeRole')}).`);
+  if (aws === 'vault-broker')
+    p(
+      `To AWS: Vault's AWS secrets engine assumes IAM role ${code(role)} (trusting only Vault's principal) and hands it STS sessions: ${code(`vault read ${awsCredentialsPath(settings, agent)}`)}.`,
+    );
+  if (aws === 'own-principal')
+    p(`To AWS: it runs as ${code(agent.awsPrincipal!)}, the only principal IAM role ${code(role)} trusts (${code('sts:AssumeRole')}).`);
   if (aws === 'github-oidc') {
     p(
       `To AWS: the workflow run assumes IAM role ${code(role)} with its OIDC token (${code('sts:AssumeRoleWithWebIdentity')}); the role trusts GitHub's OIDC provider only for ` +
@@ -171,8 +204,13 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
   else {
     p('| credential | scopes it must carry | where | rotated by |', '|---|---|---|---|');
     for (const e of entries) {
-      const where = e.store === 'vault' ? `Vault KV v2 ${code(`${e.mount}/${e.name}`)} (metadata lists its scopes)` : `AWS Secrets Manager ${code(e.secretsManagerName)}, KMS-encrypted`;
-      p(`| ${e.secret} | ${e.scopes.map(code).join(', ')} | ${where} | ${e.store === 'aws' ? 'its Secrets Manager rotation rule' : `rotator ${code(e.rotator)}`} |`);
+      const where =
+        e.store === 'vault'
+          ? `Vault KV v2 ${code(`${e.mount}/${e.name}`)} (metadata lists its scopes)`
+          : `AWS Secrets Manager ${code(e.secretsManagerName)}, KMS-encrypted`;
+      p(
+        `| ${e.secret} | ${e.scopes.map(code).join(', ')} | ${where} | ${e.store === 'aws' ? 'its Secrets Manager rotation rule' : `rotator ${code(e.rotator)}`} |`,
+      );
     }
   }
   p('');
@@ -191,7 +229,7 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
   } else if (agent.platform === 'generic') {
     p('', 'The OpenBao/Vault Agent configuration beside this runbook (`snippet.vault-agent.hcl`) renders each secret into a file at run time.');
   } else {
-    p('', 'The workflow job beside this runbook (`snippet.yml`) logs in with the job\'s OIDC token and reads each secret at run time.');
+    p('', "The workflow job beside this runbook (`snippet.yml`) logs in with the job's OIDC token and reads each secret at run time.");
   }
   p('');
 
@@ -205,9 +243,14 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
   p('');
 
   p('## Rotation', '');
-  p(`Schedule ${code(role)} in group ${code(settings.name)} (EventBridge Scheduler, UTC): ${code(agent.rotation)}. It invokes ${code(functionName(settings.name, 'rotate'))} with ${code(`{"action":"rotate","agent":"${agent.name}"}`)}, which:`, '');
+  p(
+    `Schedule ${code(role)} in group ${code(settings.name)} (EventBridge Scheduler, UTC): ${code(agent.rotation)}. It invokes ${code(functionName(settings.name, 'rotate'))} with ${code(`{"action":"rotate","agent":"${agent.name}"}`)}, which:`,
+    '',
+  );
   if (login === 'approle') {
-    p(`- issues a new AppRole secret-id, delivers it to ${code(SECRET_NAMES.agentLogin(settings.name, agent.name))}, and expires the previous ones ${formatDuration(settings.rotationGrace)} later;`);
+    p(
+      `- issues a new AppRole secret-id, delivers it to ${code(SECRET_NAMES.agentLogin(settings.name, agent.name))}, and expires the previous ones ${formatDuration(settings.rotationGrace)} later;`,
+    );
   } else {
     p('- issues no secret-id: the agent has no AppRole role (the function finds none and skips that part);');
   }
@@ -216,13 +259,20 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
     else if (e.rotator === 'manual') p(`- logs that ${e.secret} is rotated by hand (rotator ${code('manual')});`);
     else p(`- rotates ${e.secret} through rotator ${code(e.rotator)}, writing the new value as the next KV version (check-and-set);`);
   }
-  p(`- publishes ${code('RotationSuccesses')} and ${code('RotationFailures')}; a failure raises the rotation-failure alarm, and the previous credential keeps working.`, '');
+  p(
+    `- publishes ${code('RotationSuccesses')} and ${code('RotationFailures')}; a failure raises the rotation-failure alarm, and the previous credential keeps working.`,
+    '',
+  );
   p('It refuses, without counting a failure, while the revocation marker exists.', '');
   p('### Rotate by hand', '');
   p('Run the whole rotation now:', '', '```sh', rotateCommand(settings.name, agent.name), '```', '');
   const manual = entries.filter((e) => e.store === 'vault' && e.rotator === 'manual');
   if (manual.length > 0) {
-    p('Rotate a credential by hand at its provider (with exactly the scopes listed above), then store the new value; the command reads it from standard input, so it never reaches your shell history:', '', '```sh');
+    p(
+      'Rotate a credential by hand at its provider (with exactly the scopes listed above), then store the new value; the command reads it from standard input, so it never reaches your shell history:',
+      '',
+      '```sh',
+    );
     for (const e of manual) p(`vault kv put -mount=${e.mount} ${e.name} token=-`);
     p('```', '');
   }
@@ -280,8 +330,16 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
     );
   }
   p('### Revoke by hand', '');
-  p(`Run the same revocation as an alarm would (when the alarm is not in ALARM already; it returns to its real state at its next evaluation, the revocation stays):`, '', '```sh');
-  p(`aws cloudwatch set-alarm-state --alarm-name ${alarmName(settings.name, agent.name, 'denied-rate')} --state-value ALARM --state-reason "revoked by hand"`, '```', '');
+  p(
+    `Run the same revocation as an alarm would (when the alarm is not in ALARM already; it returns to its real state at its next evaluation, the revocation stays):`,
+    '',
+    '```sh',
+  );
+  p(
+    `aws cloudwatch set-alarm-state --alarm-name ${alarmName(settings.name, agent.name, 'denied-rate')} --state-value ALARM --state-reason "revoked by hand"`,
+    '```',
+    '',
+  );
   p('Without the function, the same steps in Vault and AWS (the emptied policy alone stops every live token):', '', '```sh');
   p(`vault kv put -mount=${settings.kvMount} ${revocationMarker(agent.name)} agent=${agent.name} reason="revoked by hand"`);
   p(`echo '# REVOKED by hand: this policy grants nothing.' | vault policy write ${role} -`);
@@ -301,5 +359,8 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
   if (aws === 'github-oidc' || aws === 'own-principal') {
     p(`If you also denied new sessions, remove that deny: ${code(`aws iam delete-role-policy --role-name ${role} --policy-name ${role}-revoked-all`)}`, '');
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

@@ -99,7 +99,11 @@ export function accessFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credent
   const name = agentResourceName(agent);
   const method = loginMethodOf(agent);
   const entries = secretEntriesFor(agent, settings, credentials);
-  const secretArns = refs.secretArns ?? Object.fromEntries(entries.filter((e) => e.store === 'aws').map((e) => [e.secret, `\${aws_secretsmanager_secret[${JSON.stringify(e.secretsManagerName)}].arn}`]));
+  const secretArns =
+    refs.secretArns ??
+    Object.fromEntries(
+      entries.filter((e) => e.store === 'aws').map((e) => [e.secret, `\${aws_secretsmanager_secret[${JSON.stringify(e.secretsManagerName)}].arn}`]),
+    );
 
   let login: VaultLogin;
   if (method === 'github-jwt') {
@@ -151,7 +155,12 @@ export function accessFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credent
     login,
     ...(awsRole ? { aws: awsRole } : {}),
     secrets: entries
-      .map((e): CredentialLocation => ({ store: e.store, credential: e.secret, location: e.store === 'vault' ? `${e.mount}/${e.name}` : e.secretsManagerName, scopes: [...e.scopes] }))
+      .map((e): CredentialLocation => ({
+        store: e.store,
+        credential: e.secret,
+        location: e.store === 'vault' ? `${e.mount}/${e.name}` : e.secretsManagerName,
+        scopes: [...e.scopes],
+      }))
       .sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0)),
   };
 }

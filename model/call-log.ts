@@ -96,7 +96,11 @@ export function callLogEntry(input: CallLogInput): CallLogLine {
  * The call-log line of one call, as the agent writes it to its log group
  * (`/scoped-agents/<fleet>/agents/<agent>`), without a trailing newline:
  *
- *     {"agent":"lead-enricher","token":"sha256:3f1c9a0b7d2e4f61","endpoint":"GET api.hubapi.com/crm/v3/objects/contacts","timestamp":"2026-11-27T18:01:00.123Z","outcome":"allowed","status":200}
+ *     {"agent":"lead-enricher","token":"sha256:3f1c9a0b7d2e4f61",
+ *      "endpoint":"GET api.hubapi.com/crm/v3/objects/contacts",
+ *      "timestamp":"2026-11-27T18:01:00.123Z","outcome":"allowed","status":200}
+ *
+ * (one line in the log; folded here)
  */
 export function formatCallLogLine(input: CallLogInput): string {
   const e = callLogEntry(input);

@@ -102,7 +102,12 @@ export function deliveryFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'crede
   const vaultLogin =
     login === 'approle'
       ? {
-          roleId: { env: 'VAULT_ROLE_ID', name: platformSecretName(agent.name, 'vault-role-id'), source: { store: 'secrets-manager' as const, name: delivered, field: 'role_id' }, description: `AppRole role-id of ${name}` },
+          roleId: {
+            env: 'VAULT_ROLE_ID',
+            name: platformSecretName(agent.name, 'vault-role-id'),
+            source: { store: 'secrets-manager' as const, name: delivered, field: 'role_id' },
+            description: `AppRole role-id of ${name}`,
+          },
           secretId: {
             env: 'VAULT_SECRET_ID',
             name: platformSecretName(agent.name, 'vault-secret-id'),
@@ -122,9 +127,19 @@ export function deliveryFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'crede
       { env: 'VAULT_AUDIENCE', value: githubVaultAudience(settings), description: 'the audience to request the OIDC token for' },
     );
   }
-  if (aws === 'vault-broker') plain.push({ env: 'VAULT_AWS_CREDS_PATH', value: awsCredentialsPath(settings, agent), description: 'where Vault issues its AWS sessions' });
+  if (aws === 'vault-broker')
+    plain.push({ env: 'VAULT_AWS_CREDS_PATH', value: awsCredentialsPath(settings, agent), description: 'where Vault issues its AWS sessions' });
 
-  return { agent: agent.name, platform: agent.platform, login, aws, usesVault, settings: plain, credentials: credentialRefs, ...(vaultLogin ? { vaultLogin } : {}) };
+  return {
+    agent: agent.name,
+    platform: agent.platform,
+    login,
+    aws,
+    usesVault,
+    settings: plain,
+    credentials: credentialRefs,
+    ...(vaultLogin ? { vaultLogin } : {}),
+  };
 }
 
 /**
@@ -134,7 +149,11 @@ export function deliveryFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'crede
  *
  * @param refs Vault's address and the IAM role's ARN (Terraform references in the constructs)
  */
-export function githubEnvironmentVariables(agent: Agent, settings: FleetSettings, refs: { readonly vaultAddr: string; readonly roleArn?: string }): Record<string, string> {
+export function githubEnvironmentVariables(
+  agent: Agent,
+  settings: FleetSettings,
+  refs: { readonly vaultAddr: string; readonly roleArn?: string },
+): Record<string, string> {
   const vars: Record<string, string> = {
     VAULT_ADDR: refs.vaultAddr,
     VAULT_AUDIENCE: githubVaultAudience(settings),

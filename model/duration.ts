@@ -24,8 +24,7 @@ export function parseDuration(text: string | number): number | undefined {
   const m = DURATION.exec(trimmed);
   if (!m || trimmed === '') return undefined;
   const [, d, h, min, s] = m;
-  const total =
-    Number(d ?? 0) * UNIT_SECONDS.d + Number(h ?? 0) * UNIT_SECONDS.h + Number(min ?? 0) * UNIT_SECONDS.m + Number(s ?? 0);
+  const total = Number(d ?? 0) * UNIT_SECONDS.d + Number(h ?? 0) * UNIT_SECONDS.h + Number(min ?? 0) * UNIT_SECONDS.m + Number(s ?? 0);
   return Number.isSafeInteger(total) && total > 0 ? total : undefined;
 }
 

@@ -2,10 +2,12 @@ import { Problem } from './problem';
 
 /** The platforms an agent can run on; each gets its own delivery of credentials. */
 export const PLATFORMS = ['claude', 'openai', 'zapier', 'github-actions', 'generic'] as const;
+/** One of {@link PLATFORMS}. */
 export type Platform = (typeof PLATFORMS)[number];
 
 /** The rotators the rotation function knows, one per provider API contract. */
 export const ROTATORS = ['manual', 'oauth2-refresh', 'sendgrid-api-key'] as const;
+/** One of {@link ROTATORS}. */
 export type RotatorName = (typeof ROTATORS)[number];
 
 /** A catalog scope that unlocks a SaaS credential kept in the agent's own KV v2 entry. */
@@ -38,6 +40,7 @@ export interface VaultScope {
   readonly capabilities: readonly string[];
 }
 
+/** A scope of the catalog, resolved to its concrete grant. */
 export type Scope = SecretScope | AwsScope | VaultScope;
 
 /** Alarm thresholds of one agent. */
@@ -173,6 +176,7 @@ export const BUILTIN_DEFAULTS = {
   alarms: { maxCallsPerMinute: 1000, maxDeniedPerMinute: 20, orphanAfterHours: 24 },
 } as const;
 
+/** The fleet settings of a table whose `fleet:` says nothing. */
 export const BUILTIN_FLEET_SETTINGS: FleetSettings = {
   name: 'scoped-agents',
   kvMount: 'kv',

@@ -46,7 +46,10 @@ export function githubRepositoryParts(repository: string): { owner: string; name
  * empty when the fleet needs no GitHub provider.
  */
 export function githubOwners(fleet: Pick<Fleet, 'agents' | 'settings'>): string[] {
-  const repositories = [...fleet.agents.flatMap((a) => (a.platform === 'github-actions' && a.github ? [a.github.repository] : [])), ...(fleet.settings.runbooks ? [fleet.settings.runbooks.repository] : [])];
+  const repositories = [
+    ...fleet.agents.flatMap((a) => (a.platform === 'github-actions' && a.github ? [a.github.repository] : [])),
+    ...(fleet.settings.runbooks ? [fleet.settings.runbooks.repository] : []),
+  ];
   return [...new Set(repositories.map((r) => githubRepositoryParts(r).owner))].sort();
 }
 

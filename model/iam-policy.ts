@@ -39,7 +39,11 @@ const MIN_SESSION = 900;
  * engine issues it (`credentialTtl` and `credentialMaxTtl`, at least 15m,
  * never above the role's maximum).
  */
-export function awsSessionLimitsFor(agent: Pick<Agent, 'credentialTtl' | 'credentialMaxTtl'>): { roleMaxSession: number; defaultSession: number; maxSession: number } {
+export function awsSessionLimitsFor(agent: Pick<Agent, 'credentialTtl' | 'credentialMaxTtl'>): {
+  roleMaxSession: number;
+  defaultSession: number;
+  maxSession: number;
+} {
   const roleMaxSession = Math.min(ROLE_MAX_SESSION.max, Math.max(ROLE_MAX_SESSION.min, agent.credentialMaxTtl));
   return {
     roleMaxSession,

@@ -9,6 +9,7 @@ import { VaultGrant } from './vault-policy';
 
 /** The kinds of alarm every agent has. */
 export const ALARM_KINDS = ['call-rate', 'denied-rate', 'orphan', 'rotation-failure'] as const;
+/** One of {@link ALARM_KINDS}. */
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 
 /** Alarms that cut the agent off: anomalies of the agent's own use. A failed rotation only notifies. */
@@ -130,6 +131,7 @@ export interface UsageSummaryEvent {
 
 /** The fleet's functions, by role. */
 export const FUNCTIONS = ['revoke', 'rotate', 'notify', 'usage-summary'] as const;
+/** One of {@link FUNCTIONS}. */
 export type FunctionRole = (typeof FUNCTIONS)[number];
 
 /** Lambda function (and IAM role) name of one of the fleet's functions. */
@@ -186,8 +188,7 @@ export interface FunctionEnvironment {
 
 /** The event the rotation schedule sends, and the one-shot expiry it schedules. */
 export type RotateEvent =
-  | { readonly action: 'rotate'; readonly agent: string }
-  | { readonly action: 'expire-previous'; readonly agent: string; readonly keepAccessor: string };
+  { readonly action: 'rotate'; readonly agent: string } | { readonly action: 'expire-previous'; readonly agent: string; readonly keepAccessor: string };
 
 /** KV v2 path (under the KV mount) where a revocation is recorded; rotation refuses while it exists. */
 export function revocationMarker(agent: string): string {
@@ -199,7 +200,11 @@ export function revocationMarker(agent: string): string {
  * would also reach each role's configuration (`token_policies`) and role-id,
  * with which a function could mint itself a login carrying any policy.
  */
-function agentRolePaths(settings: FleetSettings, agents: readonly string[], subpaths: readonly { sub: string; capabilities: string[]; reason: string }[]): VaultGrant[] {
+function agentRolePaths(
+  settings: FleetSettings,
+  agents: readonly string[],
+  subpaths: readonly { sub: string; capabilities: string[]; reason: string }[],
+): VaultGrant[] {
   return agents.flatMap((agent) =>
     subpaths.map((s) => ({ path: `auth/${settings.appRoleMount}/role/${AGENT_PREFIX}${agent}/${s.sub}`, capabilities: s.capabilities, reason: s.reason })),
   );
@@ -216,7 +221,11 @@ export function revokerAgentRules(settings: FleetSettings, agents: readonly stri
     { sub: 'secret-id-accessor/destroy', capabilities: ['update'], reason: 'destroy agent secret-ids' },
   ]);
   // Replace an agent's policy with one that grants nothing: live tokens lose every path at once.
-  const policies: VaultGrant[] = agents.map((agent) => ({ path: `sys/policies/acl/${AGENT_PREFIX}${agent}`, capabilities: ['read', 'update'], reason: 'empty the agent policy' }));
+  const policies: VaultGrant[] = agents.map((agent) => ({
+    path: `sys/policies/acl/${AGENT_PREFIX}${agent}`,
+    capabilities: ['read', 'update'],
+    reason: 'empty the agent policy',
+  }));
   return [...roles, ...policies].sort((a, b) => a.path.localeCompare(b.path));
 }
 
@@ -301,7 +310,10 @@ export function revokedSessionsPolicyName(agent: string): string {
 export function reEnableSteps(f: ReEnableFacts): ReEnableStep[] {
   const role = `${AGENT_PREFIX}${f.agent}`;
   const steps: ReEnableStep[] = [
-    { what: 'Delete the revocation marker (rotation refuses the agent while it exists)', command: `vault kv metadata delete -mount=${f.kvMount} ${revocationMarker(f.agent)}` },
+    {
+      what: 'Delete the revocation marker (rotation refuses the agent while it exists)',
+      command: `vault kv metadata delete -mount=${f.kvMount} ${revocationMarker(f.agent)}`,
+    },
     { what: `Restore the agent's generated Vault policy ${role}`, command: 'cdktf deploy' },
     {
       what: f.appRole

@@ -9,7 +9,21 @@ import { awsAccessOf, loginMethodOf } from './agent-login';
 import { deliveryFor } from './delivery';
 import { Agent, AGENT_PREFIX, agentResourceName, Fleet, FleetSettings } from './fleet';
 import { needsIamRole, sidFor } from './iam-policy';
-import { ALARM_KINDS, alarmName, callLogGroupName, CLOUD_TRAIL, dashboardName, FunctionRole, FUNCTIONS, functionName, functionShardPolicyName, functionVaultRole, revocationMarker, SECRET_NAMES, USAGE_SUMMARY } from './operations';
+import {
+  ALARM_KINDS,
+  alarmName,
+  callLogGroupName,
+  CLOUD_TRAIL,
+  dashboardName,
+  FunctionRole,
+  FUNCTIONS,
+  functionName,
+  functionShardPolicyName,
+  functionVaultRole,
+  revocationMarker,
+  SECRET_NAMES,
+  USAGE_SUMMARY,
+} from './operations';
 import { secretEntriesFor } from './secret-entries';
 import { shardsOf } from './shards';
 
@@ -93,14 +107,20 @@ export function generatedNames(fleet: Fleet, agentAt: (agent: string) => TablePa
   if (!settings.notify) add('Secrets Manager secret', SECRET_NAMES.webhook(fleetName), `the webhook of fleet ${fleetName}`, fleetAt);
   const shards = settings.shards ? shardsOf(fleet) : [];
   for (const shard of shards) {
-    for (const role of ['revoke', 'rotate'] as const) add('Vault policy', functionShardPolicyName(role, shard.stack), `the ${role} policy of shard ${shard.stack}`, fleetAt, true);
+    for (const role of ['revoke', 'rotate'] as const)
+      add('Vault policy', functionShardPolicyName(role, shard.stack), `the ${role} policy of shard ${shard.stack}`, fleetAt, true);
     add('Scheduler schedule', `${USAGE_SUMMARY.scheduleName}-${shard.key}`, `the usage summary of shard ${shard.stack}`, fleetAt);
     add('CloudWatch dashboard', shard.stack, `the dashboard of shard ${shard.stack}`, fleetAt);
   }
   if (shards.length === 0) {
     add('Scheduler schedule', USAGE_SUMMARY.scheduleName, `the usage summary of fleet ${fleetName}`, fleetAt);
     for (let page = 0; page * 100 < Math.max(1, fleet.agents.length); page++) {
-      add('CloudWatch dashboard', page === 0 ? dashboardName(fleetName) : `${dashboardName(fleetName)}-${page + 1}`, `the dashboard of fleet ${fleetName}`, fleetAt);
+      add(
+        'CloudWatch dashboard',
+        page === 0 ? dashboardName(fleetName) : `${dashboardName(fleetName)}-${page + 1}`,
+        `the dashboard of fleet ${fleetName}`,
+        fleetAt,
+      );
     }
   }
 
@@ -134,7 +154,8 @@ function agentNames(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credentials'>
   // IAM refuses a policy with two statements of one Sid; `s3.read` and `s3-read` both become `S3Read`.
   for (const scope of agent.scopes) {
     if (scope.kind === 'aws') add(`IAM statement Sid of ${role}`, sidFor(scope.name), `scope ${scope.name}`, ['scopes', scope.name], true);
-    if (scope.kind === 'secret' && fleet.credentials[scope.secret]?.store === 'aws') add(`IAM statement Sid of ${role}`, `Credential${sidFor(scope.secret)}`, `credential ${scope.secret}`, ['scopes', scope.name], true);
+    if (scope.kind === 'secret' && fleet.credentials[scope.secret]?.store === 'aws')
+      add(`IAM statement Sid of ${role}`, `Credential${sidFor(scope.secret)}`, `credential ${scope.secret}`, ['scopes', scope.name], true);
   }
   // What the agent's platform knows its secrets by, and the variables it reads them from.
   const delivery = deliveryFor(agent, fleet);
@@ -181,7 +202,12 @@ export function fleetResourceProblem(arn: string, settings: FleetSettings): stri
   const resource = parts.slice(5).join(':');
   const fleet = settings.name;
   const functions = FUNCTIONS.map((r) => functionName(fleet, r));
-  const roles = [...functions, FLEET_RESOURCE_NAMES.schedulerRole(fleet), FLEET_RESOURCE_NAMES.chatbotRole(fleet), FLEET_RESOURCE_NAMES.trailDeliveryRole(fleet)].map((r) => r.toLowerCase());
+  const roles = [
+    ...functions,
+    FLEET_RESOURCE_NAMES.schedulerRole(fleet),
+    FLEET_RESOURCE_NAMES.chatbotRole(fleet),
+    FLEET_RESOURCE_NAMES.trailDeliveryRole(fleet),
+  ].map((r) => r.toLowerCase());
   const group = FLEET_RESOURCE_NAMES.scheduleGroup(fleet);
   const reaches = (what: string): string => `reaches ${what}, which only the fleet itself may touch`;
   switch (service) {
@@ -200,18 +226,26 @@ export function fleetResourceProblem(arn: string, settings: FleetSettings): stri
       const name = /^log-group:([^:]+)/.exec(resource)?.[1];
       if (name === undefined) return undefined;
       if (name.startsWith('/scoped-agents/')) return reaches(`the fleet's log group ${name} (call logs, the trail)`);
-      return FUNCTIONS.some((r) => FLEET_RESOURCE_NAMES.functionLogGroup(fleet, r) === name) ? reaches(`the log group of the fleet's function (${name})`) : undefined;
+      return FUNCTIONS.some((r) => FLEET_RESOURCE_NAMES.functionLogGroup(fleet, r) === name)
+        ? reaches(`the log group of the fleet's function (${name})`)
+        : undefined;
     }
     case 'secretsmanager':
-      return /^secret:scoped-agents\//.test(resource) ? reaches(`a secret of scoped-agents (${resource.slice('secret:'.length)}: logins, credentials, the webhook)`) : undefined;
+      return /^secret:scoped-agents\//.test(resource)
+        ? reaches(`a secret of scoped-agents (${resource.slice('secret:'.length)}: logins, credentials, the webhook)`)
+        : undefined;
     case 'sns':
       return resource === FLEET_RESOURCE_NAMES.topic(fleet) ? reaches(`the fleet's alarm topic ${resource}`) : undefined;
     case 'sqs':
-      return FUNCTIONS.some((r) => FLEET_RESOURCE_NAMES.deadLetterQueue(fleet, r) === resource) ? reaches(`the dead-letter queue ${resource} of a fleet function`) : undefined;
+      return FUNCTIONS.some((r) => FLEET_RESOURCE_NAMES.deadLetterQueue(fleet, r) === resource)
+        ? reaches(`the dead-letter queue ${resource} of a fleet function`)
+        : undefined;
     case 'kms':
       return /^alias\/scoped-agents\//.test(resource) ? reaches(`the fleet key (${resource})`) : undefined;
     case 'scheduler':
-      return resource === `schedule-group/${group}` || resource.startsWith(`schedule/${group}/`) ? reaches(`the fleet's schedules (group ${group})`) : undefined;
+      return resource === `schedule-group/${group}` || resource.startsWith(`schedule/${group}/`)
+        ? reaches(`the fleet's schedules (group ${group})`)
+        : undefined;
     case 'cloudtrail':
       return resource === `trail/${CLOUD_TRAIL.trailName(fleet)}` ? reaches(`the fleet trail ${CLOUD_TRAIL.trailName(fleet)}`) : undefined;
     case 'cloudwatch':
@@ -220,7 +254,9 @@ export function fleetResourceProblem(arn: string, settings: FleetSettings): stri
     case 's3': {
       const bucket = resource.split('/')[0];
       if (settings.state?.s3 && bucket === settings.state.s3.bucket) return reaches(`the state bucket ${bucket}, which holds every stack's state`);
-      return settings.cloudTrail && bucket.startsWith(FLEET_RESOURCE_NAMES.trailBucketPrefix(fleet)) ? reaches(`the fleet trail's bucket (${bucket})`) : undefined;
+      return settings.cloudTrail && bucket.startsWith(FLEET_RESOURCE_NAMES.trailBucketPrefix(fleet))
+        ? reaches(`the fleet trail's bucket (${bucket})`)
+        : undefined;
     }
     default:
       return undefined;

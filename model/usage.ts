@@ -197,7 +197,8 @@ export class UsageReport {
     const { input } = this;
     const header = `| agent | calls | denied | trend vs median of earlier ${this.windowText} | peak per minute (limit) | flags |`;
     const rows = this.agents.map(
-      (a) => `| ${cell(a.agent)} | ${a.calls} | ${a.denied} | ${trendText(a)} | ${a.peakMinute} (${a.maxCallsPerMinute}) | ${a.reasons.map((r) => cell(r).replace(/^(\w+):/, '**$1**:')).join('; ')} |`,
+      (a) =>
+        `| ${cell(a.agent)} | ${a.calls} | ${a.denied} | ${trendText(a)} | ${a.peakMinute} (${a.maxCallsPerMinute}) | ${a.reasons.map((r) => cell(r).replace(/^(\w+):/, '**$1**:')).join('; ')} |`,
     );
     const unknown = Object.entries(input.unknownRoles ?? {}).sort(([a], [b]) => a.localeCompare(b));
     return [
@@ -249,6 +250,7 @@ export class UsageReport {
 
 /** Judges every agent's counts into a {@link UsageReport}. */
 export function summarizeUsage(input: UsageInput): UsageReport {
-  if (!(input.end.getTime() > input.start.getTime())) throw new Error(`usage: the window must end after it starts (${input.start.toISOString()} → ${input.end.toISOString()})`);
+  if (!(input.end.getTime() > input.start.getTime()))
+    throw new Error(`usage: the window must end after it starts (${input.start.toISOString()} → ${input.end.toISOString()})`);
   return new UsageReport(input);
 }

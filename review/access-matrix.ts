@@ -115,7 +115,13 @@ export interface AgentAccess {
   readonly iam: readonly IamGrant[];
   readonly ttl: AgentTtls;
   readonly rotation: {
-    readonly schedule?: { readonly name: string; readonly expression?: string; readonly timezone?: string; readonly state?: string; readonly targetAgent?: string };
+    readonly schedule?: {
+      readonly name: string;
+      readonly expression?: string;
+      readonly timezone?: string;
+      readonly state?: string;
+      readonly targetAgent?: string;
+    };
     readonly secretRotations: readonly { readonly secret: string; readonly expression?: string }[];
   };
   readonly alarms: readonly AlarmAccess[];
@@ -192,7 +198,10 @@ function agentAccess(view: StackView, name: string): AgentAccess {
     ...policies.filter((p) => p.document.unreadable).map((p) => `${p.label}: ${p.document.unreadable}`),
   ];
 
-  const scopes = new Map<string, { kind: ScopeAccess['kind']; vault: ScopeAccess['vault'][number][]; iam: ScopeAccess['iam'][number][]; secrets: Set<string> }>();
+  const scopes = new Map<
+    string,
+    { kind: ScopeAccess['kind']; vault: ScopeAccess['vault'][number][]; iam: ScopeAccess['iam'][number][]; secrets: Set<string> }
+  >();
   const scope = (scopeName: string, kind: ScopeAccess['kind']) => {
     const s = scopes.get(scopeName) ?? { kind, vault: [], iam: [], secrets: new Set<string>() };
     scopes.set(scopeName, s);
@@ -244,7 +253,12 @@ function agentAccess(view: StackView, name: string): AgentAccess {
   }
 
   const secrets: SecretLocation[] = [
-    ...kvLocations.map((e): SecretLocation => ({ store: 'vault', credential: e.secret, location: e.location, scopes: strings(e.metadata.scopes?.split(',')).filter(Boolean).sort() })),
+    ...kvLocations.map((e): SecretLocation => ({
+      store: 'vault',
+      credential: e.secret,
+      location: e.location,
+      scopes: strings(e.metadata.scopes?.split(',')).filter(Boolean).sort(),
+    })),
     ...smCredentials.map((s): SecretLocation => ({
       store: 'aws',
       credential: s.secret,
@@ -270,7 +284,9 @@ function agentAccess(view: StackView, name: string): AgentAccess {
     identity: {
       vaultPolicy: policyBlock ? resourceName : undefined,
       vaultRole: role ? `${view.literal(role.body.backend) ?? '?'}/${resourceName}` : undefined,
-      vaultRolePolicies: role ? [...strings(role.body.token_policies), ...strings(role.body.policies)].map((p) => view.literal(p) ?? view.stable(p)).sort() : [],
+      vaultRolePolicies: role
+        ? [...strings(role.body.token_policies), ...strings(role.body.policies)].map((p) => view.literal(p) ?? view.stable(p)).sort()
+        : [],
       iamRole: iamRole ? resourceName : undefined,
       managedPolicies: view
         .resources('aws_iam_role_policy_attachment')
@@ -315,7 +331,9 @@ function agentAccess(view: StackView, name: string): AgentAccess {
         evaluationPeriods: num(block.body.evaluation_periods),
         datapointsToAlarm: num(block.body.datapoints_to_alarm),
         actionsEnabled: block.body.actions_enabled !== false,
-        actions: strings(block.body.alarm_actions).map((a) => shown(view, a)).sort(),
+        actions: strings(block.body.alarm_actions)
+          .map((a) => shown(view, a))
+          .sort(),
         watches: (block.body.dimensions as Record<string, string> | undefined)?.Agent,
       }))
       .sort((a, b) => byCodeUnit(a.kind, b.kind)),
@@ -335,9 +353,16 @@ function agentAccess(view: StackView, name: string): AgentAccess {
       permissionsBoundary: iamRole && typeof iamRole.body.permissions_boundary === 'string' ? view.stable(iamRole.body.permissions_boundary) : undefined,
       vaultBindings: role ? vaultBindings(role.body) : [],
     },
-    access: policyBlock && role && roleType ? readAccess(view, { name, policy: vault, role, roleType, iamRole, broker, kv: kvLocations, sm: smCredentials }) : undefined,
+    access:
+      policyBlock && role && roleType
+        ? readAccess(view, { name, policy: vault, role, roleType, iamRole, broker, kv: kvLocations, sm: smCredentials })
+        : undefined,
     logGroup: logGroup
-      ? { name: view.nameOf(logGroup)!, encrypted: typeof logGroup.body.kms_key_id === 'string' && logGroup.body.kms_key_id !== '', retentionDays: num(logGroup.body.retention_in_days) }
+      ? {
+          name: view.nameOf(logGroup)!,
+          encrypted: typeof logGroup.body.kms_key_id === 'string' && logGroup.body.kms_key_id !== '',
+          retentionDays: num(logGroup.body.retention_in_days),
+        }
       : undefined,
     unreadable,
   };
@@ -407,8 +432,18 @@ function readAccess(
     };
   }
   const secrets: CredentialLocation[] = [
-    ...a.kv.map((e): CredentialLocation => ({ store: 'vault', credential: e.secret, location: e.location, scopes: strings(e.metadata.scopes?.split(',')).filter(Boolean).sort() })),
-    ...a.sm.map((s): CredentialLocation => ({ store: 'aws', credential: s.secret, location: s.name, scopes: smScopes(view.literal(s.block.body.description)) })),
+    ...a.kv.map((e): CredentialLocation => ({
+      store: 'vault',
+      credential: e.secret,
+      location: e.location,
+      scopes: strings(e.metadata.scopes?.split(',')).filter(Boolean).sort(),
+    })),
+    ...a.sm.map((s): CredentialLocation => ({
+      store: 'aws',
+      credential: s.secret,
+      location: s.name,
+      scopes: smScopes(view.literal(s.block.body.description)),
+    })),
   ].sort((x, y) => byCodeUnit(x.location, y.location));
   return { agent: a.name, vault: { policy: resourceName, grants: a.policy }, login, ...(aws ? { aws } : {}), secrets };
 }

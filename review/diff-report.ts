@@ -17,7 +17,13 @@ export function renderDiffMarkdown(diff: PrivilegeDiff): string {
   }
   const counts = `${plural(broadening, 'broadening change')} and ${plural(narrowing, 'narrowing change')} across ${plural(agents, 'agent')}`;
   lines.push(diff.broadened ? `**Privileges broaden**: ${counts}.` : `Only narrowing: ${counts}.`, '');
-  lines.push(table(['', 'agent', 'change', 'grant'], diff.changes.map((c) => [c.class, cell(c.agent), cell(c.change), c.grant])), '');
+  lines.push(
+    table(
+      ['', 'agent', 'change', 'grant'],
+      diff.changes.map((c) => [c.class, cell(c.agent), cell(c.change), c.grant]),
+    ),
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -56,7 +56,10 @@ export function diffMatrices(base: AccessMatrix, head: AccessMatrix): PrivilegeD
     const b = before.get(key);
     const h = after.get(key);
     if (!b && h) {
-      const creds = [h.identity.vaultRole && `Vault role ${cellCode(h.identity.vaultRole)}`, h.identity.iamRole && `IAM role ${cellCode(h.identity.iamRole)}`].filter(Boolean);
+      const creds = [
+        h.identity.vaultRole && `Vault role ${cellCode(h.identity.vaultRole)}`,
+        h.identity.iamRole && `IAM role ${cellCode(h.identity.iamRole)}`,
+      ].filter(Boolean);
       emit('broadening', 'agent', 'new agent', `agent ${cellCode(h.name)}${creds.length > 0 ? `: ${creds.join(', ')}` : ''}`);
       diffAgent(emptyLike(h), h, emit, true);
     } else if (b && !h) {
@@ -120,16 +123,20 @@ function diffVault(b: AgentAccess, h: AgentAccess, emit: Emit): void {
       emit(capsNow.has('deny') && capsNow.size === 1 ? 'narrowing' : 'broadening', 'vault', 'new Vault path', `${caps(capsNow)} on ${cellCode(path)}`);
       continue;
     }
-    for (const c of capsNow) if (!capsWas.has(c)) emit(more(c), 'vault', c === 'deny' ? 'new Vault deny' : 'new Vault capability', `${cellCode(c)} on ${cellCode(path)}`);
-    for (const c of capsWas) if (!capsNow.has(c)) emit(less(c), 'vault', c === 'deny' ? 'Vault deny removed' : 'Vault capability removed', `${cellCode(c)} on ${cellCode(path)}`);
+    for (const c of capsNow)
+      if (!capsWas.has(c)) emit(more(c), 'vault', c === 'deny' ? 'new Vault deny' : 'new Vault capability', `${cellCode(c)} on ${cellCode(path)}`);
+    for (const c of capsWas)
+      if (!capsNow.has(c)) emit(less(c), 'vault', c === 'deny' ? 'Vault deny removed' : 'Vault capability removed', `${cellCode(c)} on ${cellCode(path)}`);
   }
-  for (const [path, capsWas] of was) if (!now.has(path)) emit(capsWas.has('deny') ? 'broadening' : 'narrowing', 'vault', 'Vault path removed', `${caps(capsWas)} on ${cellCode(path)}`);
+  for (const [path, capsWas] of was)
+    if (!now.has(path)) emit(capsWas.has('deny') ? 'broadening' : 'narrowing', 'vault', 'Vault path removed', `${caps(capsWas)} on ${cellCode(path)}`);
 
   const role = h.identity.vaultRole ?? b.identity.vaultRole ?? 'its role';
   const policiesWas = new Set(b.identity.vaultRolePolicies);
   const policiesNow = new Set(h.identity.vaultRolePolicies);
   for (const p of policiesNow) if (!policiesWas.has(p)) emit('broadening', 'vault', 'new token policy', `tokens of ${cellCode(role)} carry ${cellCode(p)}`);
-  for (const p of policiesWas) if (!policiesNow.has(p)) emit('narrowing', 'vault', 'token policy removed', `tokens of ${cellCode(role)} no longer carry ${cellCode(p)}`);
+  for (const p of policiesWas)
+    if (!policiesNow.has(p)) emit('narrowing', 'vault', 'token policy removed', `tokens of ${cellCode(role)} no longer carry ${cellCode(p)}`);
 }
 
 /** `action on resource` pairs of an agent's IAM statements, with the conditions each pair is granted under (`''`: none). */
@@ -263,7 +270,13 @@ function diffRotation(b: AgentAccess, h: AgentAccess, emit: Emit): void {
     if (on(sw) && !on(sn)) emit('broadening', 'rotation', 'rotation disabled', `schedule ${cellCode(sn.name)} is ${sn.state}`);
     if (!on(sw) && on(sn)) emit('narrowing', 'rotation', 'rotation enabled', `schedule ${cellCode(sn.name)}`);
     compareFrequency(sw.expression, sn.expression, `schedule ${cellCode(sn.name)}`, emit);
-    if (sw.targetAgent !== sn.targetAgent) emit('broadening', 'rotation', 'rotation retargeted', `schedule ${cellCode(sn.name)} rotates ${cellCode(sn.targetAgent ?? '?')} (was ${cellCode(sw.targetAgent ?? '?')})`);
+    if (sw.targetAgent !== sn.targetAgent)
+      emit(
+        'broadening',
+        'rotation',
+        'rotation retargeted',
+        `schedule ${cellCode(sn.name)} rotates ${cellCode(sn.targetAgent ?? '?')} (was ${cellCode(sw.targetAgent ?? '?')})`,
+      );
   }
   const was = new Map(b.rotation.secretRotations.map((r) => [r.secret, r.expression]));
   const now = new Map(h.rotation.secretRotations.map((r) => [r.secret, r.expression]));
@@ -274,7 +287,8 @@ function diffRotation(b: AgentAccess, h: AgentAccess, emit: Emit): void {
     else compareFrequency(expression, next, `Secrets Manager rotation of ${cellCode(secret)}`, emit);
   }
   for (const [secret, expression] of now) {
-    if (expression !== undefined && was.has(secret) && was.get(secret) === undefined) emit('narrowing', 'rotation', 'new rotation', `Secrets Manager rotation of ${cellCode(secret)} (${cellCode(expression)})`);
+    if (expression !== undefined && was.has(secret) && was.get(secret) === undefined)
+      emit('narrowing', 'rotation', 'new rotation', `Secrets Manager rotation of ${cellCode(secret)} (${cellCode(expression)})`);
   }
 }
 
@@ -283,17 +297,25 @@ function alarmDirection(was: AlarmAccess, now: AlarmAccess): { looser: boolean; 
   const dirs: number[] = []; // +1 looser, -1 tighter
   const cmp = (a: number | undefined, b: number | undefined, looserWhenHigher: boolean): void => {
     if (a === undefined || b === undefined || a === b) return;
-    dirs.push((b > a) === looserWhenHigher ? 1 : -1);
+    dirs.push(b > a === looserWhenHigher ? 1 : -1);
   };
   const greater = (now.comparison ?? '').startsWith('Greater');
   if (was.comparison !== now.comparison) dirs.push(1);
   if (greater) {
     // A rate alarm fires on threshold per period: a higher rate, or more breaching periods, fires later.
-    cmp(was.threshold !== undefined && was.period ? was.threshold / was.period : undefined, now.threshold !== undefined && now.period ? now.threshold / now.period : undefined, true);
+    cmp(
+      was.threshold !== undefined && was.period ? was.threshold / was.period : undefined,
+      now.threshold !== undefined && now.period ? now.threshold / now.period : undefined,
+      true,
+    );
   } else {
     // A silence alarm fires after period × datapoints without enough calls: longer silence, or a lower floor, fires later.
     cmp(was.threshold, now.threshold, false);
-    cmp(was.period !== undefined ? was.period * (was.datapointsToAlarm ?? was.evaluationPeriods ?? 1) : undefined, now.period !== undefined ? now.period * (now.datapointsToAlarm ?? now.evaluationPeriods ?? 1) : undefined, true);
+    cmp(
+      was.period !== undefined ? was.period * (was.datapointsToAlarm ?? was.evaluationPeriods ?? 1) : undefined,
+      now.period !== undefined ? now.period * (now.datapointsToAlarm ?? now.evaluationPeriods ?? 1) : undefined,
+      true,
+    );
   }
   if (greater) cmp(was.datapointsToAlarm ?? was.evaluationPeriods, now.datapointsToAlarm ?? now.evaluationPeriods, true);
   if (was.watches !== now.watches) dirs.push(1);
@@ -317,7 +339,8 @@ function diffAlarms(was: readonly AlarmAccess[], now: readonly AlarmAccess[], em
     if (w.actionsEnabled && !n.actionsEnabled && w.actions.length > 0) {
       emit('broadening', 'alarm', 'alarm actions disabled', `${cellCode(kind)} no longer acts on ${w.actions.map(cellCode).join(', ')}`);
     } else {
-      for (const x of actsWas) if (!actsNow.includes(x)) emit('broadening', 'alarm', 'alarm action removed', `${cellCode(kind)} no longer notifies ${cellCode(x)}`);
+      for (const x of actsWas)
+        if (!actsNow.includes(x)) emit('broadening', 'alarm', 'alarm action removed', `${cellCode(kind)} no longer notifies ${cellCode(x)}`);
     }
     for (const x of actsNow) if (!actsWas.includes(x)) emit('narrowing', 'alarm', 'alarm action added', `${cellCode(kind)} also notifies ${cellCode(x)}`);
   }

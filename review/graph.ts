@@ -101,7 +101,9 @@ export function resourceGraph(output: SynthOutput): ResourceGraph {
 
   return {
     nodes: [...nodes.values()].sort((a, b) => byCodeUnit(a.id, b.id)),
-    edges: [...edges.values()].sort((a, b) => byCodeUnit(a.from, b.from) || byCodeUnit(a.to, b.to) || byCodeUnit(a.kind, b.kind) || byCodeUnit(a.label, b.label)),
+    edges: [...edges.values()].sort(
+      (a, b) => byCodeUnit(a.from, b.from) || byCodeUnit(a.to, b.to) || byCodeUnit(a.kind, b.kind) || byCodeUnit(a.label, b.label),
+    ),
   };
 }
 

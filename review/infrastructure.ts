@@ -27,22 +27,39 @@ export function infrastructureOf(view: StackView): InfrastructureEntry[] {
     const name = view.nameOf(b);
     if (isAgent(name)) continue;
     const rules = readVaultPolicy(b.body.policy).rules;
-    out.push({ stack: view.name, kind: 'vault-policy', name: name ?? b.address, detail: rules.map((r) => `${r.path} [${r.capabilities.join(', ')}]`).join('; ') });
+    out.push({
+      stack: view.name,
+      kind: 'vault-policy',
+      name: name ?? b.address,
+      detail: rules.map((r) => `${r.path} [${r.capabilities.join(', ')}]`).join('; '),
+    });
   }
   for (const type of VAULT_ROLE_TYPES) {
     for (const b of view.resources(type)) {
       const name = view.literal(b.body.role_name);
       if (isAgent(name)) continue;
       const policies = strings(b.body.token_policies).map((p) => view.literal(p) ?? p);
-      out.push({ stack: view.name, kind: 'vault-role', name: `${view.literal(b.body.backend) ?? '?'}/${name ?? b.address}`, detail: `token TTL ${ttlOf(b.body.token_ttl)}, max ${ttlOf(b.body.token_max_ttl)}; policies ${policies.join(', ')}` });
+      out.push({
+        stack: view.name,
+        kind: 'vault-role',
+        name: `${view.literal(b.body.backend) ?? '?'}/${name ?? b.address}`,
+        detail: `token TTL ${ttlOf(b.body.token_ttl)}, max ${ttlOf(b.body.token_max_ttl)}; policies ${policies.join(', ')}`,
+      });
     }
   }
   for (const b of view.resources('aws_iam_role')) {
     const name = view.nameOf(b);
     if (isAgent(name)) continue;
     const principals = trustDocument(view, b).statements.flatMap((s) => s.principals.map((p) => view.stable(p)));
-    const attached = identityPolicies(view).filter((p) => p.roleName === name).map((p) => p.label);
-    out.push({ stack: view.name, kind: 'iam-role', name: name ?? b.address, detail: `trusts ${[...new Set(principals)].sort().join(', ') || '-'}; policies ${attached.join(', ') || '-'}` });
+    const attached = identityPolicies(view)
+      .filter((p) => p.roleName === name)
+      .map((p) => p.label);
+    out.push({
+      stack: view.name,
+      kind: 'iam-role',
+      name: name ?? b.address,
+      detail: `trusts ${[...new Set(principals)].sort().join(', ') || '-'}; policies ${attached.join(', ') || '-'}`,
+    });
   }
   for (const b of view.resources('aws_lambda_function')) {
     const role = view.target(b.body.role);

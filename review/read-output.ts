@@ -36,18 +36,28 @@ export function readStacks(dir: string, shown: string = dir): StackOutput[] {
   if (!existsSync(dir)) throw new OutputError(`${shown}: not found — ${SYNTH_FIRST} (or pass the output directory with --out)`);
   if (!statSync(dir).isDirectory()) throw new OutputError(`${shown}: not a directory — pass the directory scoped-agents synth wrote (cdktf.out)`);
   const stacksDir = join(dir, 'stacks');
-  const present = existsSync(stacksDir) && statSync(stacksDir).isDirectory() ? readdirSync(stacksDir).filter((n) => !n.startsWith('.')).sort(byCodeUnit) : [];
+  const present =
+    existsSync(stacksDir) && statSync(stacksDir).isDirectory()
+      ? readdirSync(stacksDir)
+          .filter((n) => !n.startsWith('.'))
+          .sort(byCodeUnit)
+      : [];
   const manifestFile = join(shown, 'manifest.json');
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) {
-    throw new OutputError(present.length === 0 ? `${shown}: no stacks found — ${SYNTH_FIRST}` : `${manifestFile}: not found, so which stacks the synth wrote is unknown — ${SYNTH_FIRST}`);
+    throw new OutputError(
+      present.length === 0
+        ? `${shown}: no stacks found — ${SYNTH_FIRST}`
+        : `${manifestFile}: not found, so which stacks the synth wrote is unknown — ${SYNTH_FIRST}`,
+    );
   }
   const manifest = readJson(manifestPath, manifestFile);
   if (!isObject(manifest) || !isObject(manifest.stacks)) throw new OutputError(`${manifestFile}: not a cdktf manifest (no "stacks") — ${SYNTH_FIRST}`);
   const named = Object.keys((manifest as unknown as Manifest).stacks).sort(byCodeUnit);
   if (named.length === 0) throw new OutputError(`${shown}: no stacks found — ${SYNTH_FIRST}`);
   for (const name of named) {
-    if (!present.includes(name)) throw new OutputError(`${join(shown, 'stacks', name)}: missing, though ${manifestFile} names it — the output is incomplete; ${SYNTH_FIRST}`);
+    if (!present.includes(name))
+      throw new OutputError(`${join(shown, 'stacks', name)}: missing, though ${manifestFile} names it — the output is incomplete; ${SYNTH_FIRST}`);
   }
   for (const name of present) {
     if (!named.includes(name)) throw new OutputError(`${join(shown, 'stacks', name)}: not in ${manifestFile} — left over from another synth; ${SYNTH_FIRST}`);
@@ -107,7 +117,9 @@ export function outputOf(stacks: readonly { name: string; json: TerraformJson; f
   return {
     dir,
     stacks: mergeShards(
-      [...stacks].sort((a, b) => byCodeUnit(a.name, b.name)).map((s) => ({ name: s.name, json: s.json, file: s.file ?? join(dir, 'stacks', s.name, 'cdk.tf.json') })),
+      [...stacks]
+        .sort((a, b) => byCodeUnit(a.name, b.name))
+        .map((s) => ({ name: s.name, json: s.json, file: s.file ?? join(dir, 'stacks', s.name, 'cdk.tf.json') })),
     ),
   };
 }

@@ -26,7 +26,8 @@ export function alarmCondition(alarm: AlarmAccess): string {
 /** One IAM statement in words: `Allow s3:PutObject on arn:…`. */
 export function iamGrantText(grant: Pick<IamGrant, 'effect' | 'actions' | 'notActions' | 'resources' | 'notResources' | 'condition'>): string {
   const actions = grant.notActions.length > 0 ? `every action except ${grant.notActions.map(cellCode).join(', ')}` : grant.actions.map(cellCode).join(', ');
-  const resources = grant.notResources.length > 0 ? `every resource except ${grant.notResources.map(cellCode).join(', ')}` : grant.resources.map(cellCode).join(', ');
+  const resources =
+    grant.notResources.length > 0 ? `every resource except ${grant.notResources.map(cellCode).join(', ')}` : grant.resources.map(cellCode).join(', ');
   return `${grant.effect} ${actions} on ${resources}${grant.condition ? ` when ${cellCode(grant.condition)}` : ''}`;
 }
 
@@ -58,7 +59,9 @@ function rotationText(agent: AgentAccess): string {
 function agentSection(agent: AgentAccess, multiStack: boolean): string {
   const t = agent.ttl;
   const lines: string[] = [`## ${text(`${multiStack ? `${agent.stack}/` : ''}${agent.name}`)}`, ''];
-  lines.push(`- **owner** ${text(agent.owner ?? '-')} · **platform** ${text(agent.platform ?? '-')} · **stack** ${cellCode(agent.shard ?? agent.stack)}${agent.fleet ? ` · **fleet** ${cellCode(agent.fleet)}` : ''}`);
+  lines.push(
+    `- **owner** ${text(agent.owner ?? '-')} · **platform** ${text(agent.platform ?? '-')} · **stack** ${cellCode(agent.shard ?? agent.stack)}${agent.fleet ? ` · **fleet** ${cellCode(agent.fleet)}` : ''}`,
+  );
   if (agent.identity.vaultRole || agent.identity.vaultPolicy) {
     const carries = agent.identity.vaultRolePolicies.length > 0 ? ` (tokens carry ${agent.identity.vaultRolePolicies.map(cellCode).join(', ')})` : '';
     lines.push(
@@ -72,21 +75,34 @@ function agentSection(agent: AgentAccess, multiStack: boolean): string {
   if (agent.identity.iamRole) {
     const sts = t.stsDefaultTtl !== undefined ? ` (brokered by Vault: STS ${ttlText(t.stsDefaultTtl)} default, ${ttlText(t.stsMaxTtl)} max)` : '';
     const boundary = agent.trust.permissionsBoundary ? `, permissions boundary ${cellCode(agent.trust.permissionsBoundary)}` : '';
-    lines.push(`- **AWS** role ${cellCode(agent.identity.iamRole)}: sessions up to ${ttlText(t.awsMaxSession)}${sts}, trusted by ${agent.trust.awsPrincipals.map(cellCode).join(', ') || 'nobody'}${boundary}`);
+    lines.push(
+      `- **AWS** role ${cellCode(agent.identity.iamRole)}: sessions up to ${ttlText(t.awsMaxSession)}${sts}, trusted by ${agent.trust.awsPrincipals.map(cellCode).join(', ') || 'nobody'}${boundary}`,
+    );
   }
   const delivery = agent.loginDelivery ? `; login delivered to Secrets Manager ${cellCode(agent.loginDelivery)}` : '';
-  lines.push(`- **Rotation** ${rotationText(agent)}${agent.rotation.schedule ? ` (EventBridge Scheduler ${cellCode(agent.rotation.schedule.name)})` : ''}${delivery}`);
+  lines.push(
+    `- **Rotation** ${rotationText(agent)}${agent.rotation.schedule ? ` (EventBridge Scheduler ${cellCode(agent.rotation.schedule.name)})` : ''}${delivery}`,
+  );
   for (const s of agent.secrets) {
-    const where = s.store === 'vault' ? `Vault KV ${cellCode(s.location)}` : `Secrets Manager ${cellCode(s.location)}${s.rotation ? `, rotation ${cellCode(s.rotation)}` : ', no rotation rule'}`;
+    const where =
+      s.store === 'vault'
+        ? `Vault KV ${cellCode(s.location)}`
+        : `Secrets Manager ${cellCode(s.location)}${s.rotation ? `, rotation ${cellCode(s.rotation)}` : ', no rotation rule'}`;
     lines.push(`- **Secret** ${cellCode(s.credential)} in ${where}${s.scopes.length > 0 ? ` (scopes ${text(s.scopes.join(', '))})` : ''}`);
   }
   if (agent.logGroup) {
-    lines.push(`- **Call log** ${cellCode(agent.logGroup.name)} (${agent.logGroup.encrypted ? 'KMS-encrypted' : 'NOT encrypted'}, kept ${agent.logGroup.retentionDays ?? '?'} days)`);
+    lines.push(
+      `- **Call log** ${cellCode(agent.logGroup.name)} (${agent.logGroup.encrypted ? 'KMS-encrypted' : 'NOT encrypted'}, kept ${agent.logGroup.retentionDays ?? '?'} days)`,
+    );
   }
   for (const u of agent.unreadable) lines.push(`- **Could not read** ${text(u)}`);
   lines.push('', table(['scope', 'grant'], grantRows(agent)), '');
   if (agent.alarms.length > 0) {
-    const rows = agent.alarms.map((a) => [cell(a.kind), cell(alarmCondition(a)), a.actionsEnabled && a.actions.length > 0 ? a.actions.map(cellCode).join(', ') : '**nothing** (actions disabled or none)']);
+    const rows = agent.alarms.map((a) => [
+      cell(a.kind),
+      cell(alarmCondition(a)),
+      a.actionsEnabled && a.actions.length > 0 ? a.actions.map(cellCode).join(', ') : '**nothing** (actions disabled or none)',
+    ]);
     lines.push(table(['alarm', 'fires when', 'notifies'], rows), '');
   } else {
     lines.push('**No alarms.**', '');
@@ -120,7 +136,13 @@ export function renderMatrixMarkdown(matrix: AccessMatrix): string {
   for (const agent of matrix.agents) out.push(agentSection(agent, multiStack));
   if (matrix.infrastructure.length > 0) {
     out.push('## Fleet infrastructure (not agents)', '');
-    out.push(table(['stack', 'kind', 'name', 'detail'], matrix.infrastructure.map((e) => [cellCode(e.stack), cell(e.kind), cellCode(e.name), cell(e.detail)])), '');
+    out.push(
+      table(
+        ['stack', 'kind', 'name', 'detail'],
+        matrix.infrastructure.map((e) => [cellCode(e.stack), cell(e.kind), cellCode(e.name), cell(e.detail)]),
+      ),
+      '',
+    );
   }
   return out.join('\n');
 }

@@ -58,7 +58,8 @@ export function interpolations(text: string): string[] {
  */
 export function referencesInExpression(expression: string): { to: string; attr?: string }[] {
   const out: { to: string; attr?: string }[] = [];
-  const pattern = /(?<![\w.\]"-])(?:(data)\.([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)|([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)|var\.([A-Za-z0-9_-]+))/g;
+  const pattern =
+    /(?<![\w.\]"-])(?:(data)\.([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)|([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)|var\.([A-Za-z0-9_-]+))/g;
   for (const m of expression.matchAll(pattern)) {
     if (m[1]) out.push({ to: `data.${m[2]}.${m[3]}`, attr: m[4] });
     else if (m[5]) out.push({ to: `${m[5]}.${m[6]}`, attr: m[7] });

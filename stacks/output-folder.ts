@@ -43,12 +43,15 @@ export function outputFolderProblem(out: string, protect: ProtectedPaths): strin
   }
   const real = realPath(abs);
   const cwd = realPath(protect.cwd);
-  if (within(cwd, real)) return real === cwd ? 'is the working directory; a synth replaces its output folder whole' : 'holds the working directory; a synth replaces its output folder whole';
+  if (within(cwd, real))
+    return real === cwd
+      ? 'is the working directory; a synth replaces its output folder whole'
+      : 'holds the working directory; a synth replaces its output folder whole';
   for (const file of protect.files ?? []) {
     if (within(realPath(resolve(file)), real)) return `holds ${file}, which a synth would delete with the folder`;
   }
   if (existsSync(abs) && readdirSync(abs).length > 0 && !isSynthOutput(abs)) {
-    return "holds files that no synth wrote (no manifest.json or stacks/ of an earlier synth); a synth replaces the whole folder";
+    return 'holds files that no synth wrote (no manifest.json or stacks/ of an earlier synth); a synth replaces the whole folder';
   }
   return undefined;
 }

@@ -73,7 +73,10 @@ const SEPARATOR = /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/;
  * action of a row lists all of the row's scopes; the agent's grants are the
  * same as if each action named its own.
  */
-export function markdownAgents(file: string, text: string): {
+export function markdownAgents(
+  file: string,
+  text: string,
+): {
   agents: unknown[];
   locate: (path: DocPath) => SourcePosition;
   /** Problems that stop reading: no table, a required column missing. */

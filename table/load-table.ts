@@ -113,8 +113,7 @@ export function loadTable(files: TableFiles): TableSource {
       data: { ...rawCatalog, agents: md.agents },
       files: [files.table, files.catalog!],
       problems: md.rowProblems,
-      locate: (path: DocPath, key?: boolean): SourcePosition =>
-        path[0] === 'agents' ? md.locate(path) : catalogSource.locate(path, key),
+      locate: (path: DocPath, key?: boolean): SourcePosition => (path[0] === 'agents' ? md.locate(path) : catalogSource.locate(path, key)),
     };
   }
 
@@ -155,8 +154,6 @@ function mergeCatalog(table: TableSource, catalog: TableSource): TableSource {
     data: { ...data, scopes: { ...tableScopes, ...catalogScopes } },
     files: [...table.files, ...catalog.files],
     locate: (path: DocPath, key?: boolean): SourcePosition =>
-      path[0] === 'scopes' && path.length > 1 && String(path[1]) in catalogScopes
-        ? catalog.locate(path, key)
-        : table.locate(path, key),
+      path[0] === 'scopes' && path.length > 1 && String(path[1]) in catalogScopes ? catalog.locate(path, key) : table.locate(path, key),
   };
 }

@@ -12,7 +12,6 @@ import { PLATFORMS, ROTATORS } from '../model/fleet';
  * broken agent does not hide the problems of the others.
  */
 
-
 const text = z.string({ error: 'expected a string' });
 // zod's int() also refuses numbers past 2^53, which no longer hold an exact whole number.
 const positiveInt = z
@@ -45,6 +44,7 @@ const inheritable = {
   permissionsBoundary: text.optional(),
 };
 
+/** `defaults:`: the settings every agent inherits. */
 export const DefaultsSchema = z.strictObject(inheritable);
 
 /** Fleet-wide settings: where the shared Vault backends are mounted. */
@@ -160,7 +160,6 @@ export const FleetSettingsSchema = z.strictObject({
     .optional(),
 });
 
-
 /** How one SaaS credential (a `secret:` name) is stored and rotated; shared by every agent's own copy. */
 export const CredentialSchema = z.strictObject({
   /** Which provider API rotates it. @default "manual" */
@@ -172,11 +171,13 @@ export const CredentialSchema = z.strictObject({
   description: text.optional(),
 });
 
+/** An `aws:` grant: IAM actions on named resources. */
 export const AwsGrantSchema = z.strictObject({
   actions: z.array(text, { error: 'expected a list of IAM actions' }).min(1, 'list at least one IAM action'),
   resources: z.array(text, { error: 'expected a list of ARNs' }).min(1, 'list at least one resource ARN'),
 });
 
+/** A `vault:` grant: capabilities on one Vault path. */
 export const VaultGrantSchema = z.strictObject({
   path: text,
   capabilities: z.array(text, { error: 'expected a list of capabilities' }).min(1, 'list at least one capability'),
@@ -190,16 +191,19 @@ export const ScopeSchema = z.strictObject({
   vault: VaultGrantSchema.optional(),
 });
 
+/** One action of an agent: what it does, and the scopes it needs for it. */
 export const ActionSchema = z.strictObject({
   action: text.min(1, 'describe the action'),
   scopes: z.array(text, { error: 'expected a list of scope names' }).min(1, 'list at least one scope'),
 });
 
+/** Where a `github-actions` agent runs: one repository and one environment. */
 export const GithubBindingSchema = z.strictObject({
   repository: text,
   environment: text,
 });
 
+/** One agent as written; its actions are checked one by one with {@link ActionSchema}. */
 export const AgentSchema = z.strictObject({
   name: text,
   description: text.optional(),
@@ -223,10 +227,17 @@ export const TableSchema = z.strictObject({
 /** A scope catalog file (`--catalog`): a table without agents. */
 export const CatalogSchema = TableSchema.omit({ agents: true });
 
+/** `alarms:` as written. */
 export type AlarmsInput = z.infer<typeof AlarmsSchema>;
+/** `defaults:` as written. */
 export type DefaultsInput = z.infer<typeof DefaultsSchema>;
+/** `fleet:` as written. */
 export type FleetSettingsInput = z.infer<typeof FleetSettingsSchema>;
+/** One entry of `credentials:` as written. */
 export type CredentialInput = z.infer<typeof CredentialSchema>;
+/** One scope as written. */
 export type ScopeInput = z.infer<typeof ScopeSchema>;
+/** One action as written. */
 export type ActionInput = z.infer<typeof ActionSchema>;
+/** One agent as written. */
 export type AgentInput = z.infer<typeof AgentSchema>;

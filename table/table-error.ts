@@ -26,12 +26,7 @@ export function redactProblem(p: Problem): Problem {
 /** Orders problems by file, line, column and rule, so reports are stable. */
 export function sortProblems(problems: readonly Problem[]): Problem[] {
   return [...problems].sort(
-    (a, b) =>
-      a.file.localeCompare(b.file) ||
-      a.line - b.line ||
-      a.column - b.column ||
-      a.rule.localeCompare(b.rule) ||
-      a.message.localeCompare(b.message),
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message),
   );
 }
 
@@ -44,7 +39,9 @@ export class TableError extends Error {
 
   constructor(problems: readonly Problem[]) {
     // The same problem at the same place is reported once (a Markdown row's scopes serve each of its actions).
-    const unique = [...new Map(problems.map(redactProblem).map((p) => [JSON.stringify([p.rule, p.file, p.line, p.column, p.agent, p.value, p.message]), p])).values()];
+    const unique = [
+      ...new Map(problems.map(redactProblem).map((p) => [JSON.stringify([p.rule, p.file, p.line, p.column, p.agent, p.value, p.message]), p])).values(),
+    ];
     const sorted = sortProblems(unique);
     const noun = sorted.length === 1 ? 'problem' : 'problems';
     super(`the agent table has ${sorted.length} ${noun}:\n${sorted.map(formatProblem).join('\n')}`);

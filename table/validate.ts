@@ -28,7 +28,14 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
   const credentials = checkCredentials(source, catalog.scopes);
   const checked = checkAgents(source, { defaults: defaults.defaults, writtenDefaults: defaults.written, catalog, credentials: credentials.credentials });
   const fleet: Fleet = { settings, agents: checked.agents, credentials: credentials.credentials, warnings: [], files: source.files };
-  problems.push(...fleetProblems, ...defaults.problems, ...catalog.problems, ...credentials.problems, ...checked.problems, ...checkFleetWide(source, fleet, checked));
+  problems.push(
+    ...fleetProblems,
+    ...defaults.problems,
+    ...catalog.problems,
+    ...credentials.problems,
+    ...checked.problems,
+    ...checkFleetWide(source, fleet, checked),
+  );
   if (problems.length > 0) throw new TableError(problems);
   return {
     ...fleet,

@@ -18,7 +18,11 @@ function suppressionsOf(path: string | undefined, io: CommandIO): Suppression[] 
     if (path === undefined) return [];
     throw new OutputError(`${file}: suppressions file not found — check the path given with --suppressions`);
   }
-  return parseSuppressions(file, readFileSync(full, 'utf8'), RULES.map((r) => r.id));
+  return parseSuppressions(
+    file,
+    readFileSync(full, 'utf8'),
+    RULES.map((r) => r.id),
+  );
 }
 
 /** The line of a finding's block in its stack file: where `"<name>": {` opens under its type. */
@@ -47,7 +51,12 @@ export const checkCommand: Command = {
       const suppressions = suppressionsOf(flag(args, 'suppressions'), io);
       const result = await runChecks(readOutputAt(outArg(args), io), suppressions);
       const version = (JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-      const render = { text: checkToText, json: checkToJson, csv: checkToCsv, sarif: (r: typeof result) => checkToSarif(r, { lineOf: lineFinder(io), version }) }[format];
+      const render = {
+        text: checkToText,
+        json: checkToJson,
+        csv: checkToCsv,
+        sarif: (r: typeof result) => checkToSarif(r, { lineOf: lineFinder(io), version }),
+      }[format];
       io.out(render(result));
       if (!result.passed) {
         const n = result.findings.length;

@@ -20,7 +20,8 @@ export const synthCommand: Command = {
     // A synth replaces its output folder whole: refuse one it would destroy something in, before reading anything.
     const protect = { cwd: io.cwd, files: [files.table, ...(files.catalog !== undefined ? [files.catalog] : [])] };
     const unsafe = outputFolderProblem(out, protect);
-    if (unsafe) throw new UsageError(`--out ${flag(args, 'out', 'cdktf.out')} ${unsafe}. Name a new folder or one an earlier synth wrote, e.g. --out cdktf.out`);
+    if (unsafe)
+      throw new UsageError(`--out ${flag(args, 'out', 'cdktf.out')} ${unsafe}. Name a new folder or one an earlier synth wrote, e.g. --out cdktf.out`);
     // Validation happens before anything touches the disk.
     const fleet = await loadFleet(files);
     printWarnings(fleet.warnings, io);

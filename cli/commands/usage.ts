@@ -34,7 +34,9 @@ export const usageCommand: Command = {
     if (Number.isNaN(end.getTime())) throw new UsageError(`--until must be a time such as 2026-11-27T07:00:00Z (got "${untilText}")`);
     // The window and the seven before it, which the trend compares with, must start after 1970.
     if (end.getTime() - since * 1000 * (USAGE_SUMMARY.historyWindows + 1) < 0) {
-      throw new UsageError(`--since ${sinceText} reaches back before 1970 (with the ${USAGE_SUMMARY.historyWindows} windows before it the trend compares); use a window such as 24h or 7d`);
+      throw new UsageError(
+        `--since ${sinceText} reaches back before 1970 (with the ${USAGE_SUMMARY.historyWindows} windows before it the trend compares); use a window such as 24h or 7d`,
+      );
     }
     const format = flag(args, 'format', 'markdown');
     if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);

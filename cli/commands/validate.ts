@@ -22,7 +22,9 @@ export const validateCommand: Command = {
     const stackOf = new Map(shards.flatMap((s) => s.agents.map((a) => [a.name, s.stack] as const)));
     if (fleet.settings.shards) {
       const largest = Math.max(0, ...shards.map((s) => s.agents.length));
-      io.out(`  shards: ${fleet.settings.shards.by === 'name' ? `by name into ${fleet.settings.shards.count}` : 'by owner'}; ${shards.length} with agents, the largest ${largest} of at most ${fleet.settings.shards.maxAgents}\n`);
+      io.out(
+        `  shards: ${fleet.settings.shards.by === 'name' ? `by name into ${fleet.settings.shards.count}` : 'by owner'}; ${shards.length} with agents, the largest ${largest} of at most ${fleet.settings.shards.maxAgents}\n`,
+      );
     }
     for (const agent of fleet.agents) {
       const shard = stackOf.get(agent.name);

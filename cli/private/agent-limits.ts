@@ -24,7 +24,8 @@ export function readAgentLimits(out: string, io: CommandIO): { fleets: string[];
     throw e;
   }
   const agents = stacks.flatMap((s) => agentLimitsOf(s.json));
-  if (agents.length === 0) throw new AgentLimitsError(`${out}: no agent call-rate alarms in the synthesized stacks; is this the output of \`scoped-agents synth\`?`);
+  if (agents.length === 0)
+    throw new AgentLimitsError(`${out}: no agent call-rate alarms in the synthesized stacks; is this the output of \`scoped-agents synth\`?`);
   const names = new Map<string, string>();
   for (const a of agents) {
     const other = names.get(a.name);

@@ -80,14 +80,33 @@ export function dashboardBody(input: DashboardInput): { widgets: Widget[] } {
     },
   });
   y += 2;
-  widgets.push(graph(0, 'Calls per agent (5 min)', agents.map((a) => line(METRICS.calls, METRICS.dimension, a.name, a.name))));
-  widgets.push(graph(12, 'Denied calls per agent (5 min)', agents.map((a) => line(METRICS.deniedCalls, METRICS.dimension, a.name, a.name))));
+  widgets.push(
+    graph(
+      0,
+      'Calls per agent (5 min)',
+      agents.map((a) => line(METRICS.calls, METRICS.dimension, a.name, a.name)),
+    ),
+  );
+  widgets.push(
+    graph(
+      12,
+      'Denied calls per agent (5 min)',
+      agents.map((a) => line(METRICS.deniedCalls, METRICS.dimension, a.name, a.name)),
+    ),
+  );
   y += 6;
 
   const alarms = agents.flatMap((a) => a.alarmArns);
   for (let i = 0; i < alarms.length; i += ALARMS_PER_WIDGET) {
     const part = alarms.length > ALARMS_PER_WIDGET ? ` (${i / ALARMS_PER_WIDGET + 1} of ${Math.ceil(alarms.length / ALARMS_PER_WIDGET)})` : '';
-    widgets.push({ type: 'alarm', x: 0, y, width: 24, height: 6, properties: { title: `Alarm states${part}`, alarms: alarms.slice(i, i + ALARMS_PER_WIDGET) } });
+    widgets.push({
+      type: 'alarm',
+      x: 0,
+      y,
+      width: 24,
+      height: 6,
+      properties: { title: `Alarm states${part}`, alarms: alarms.slice(i, i + ALARMS_PER_WIDGET) },
+    });
     y += 6;
   }
 

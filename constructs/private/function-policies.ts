@@ -67,7 +67,9 @@ export function revokeFunctionPolicy(refs: RevokeRefs): FleetPolicyDocument {
     ...runtime(refs),
     { Sid: 'RevokeAgentSessions', Effect: 'Allow', Action: ['iam:GetRole', 'iam:PutRolePolicy'], Resource: [refs.agentRolesArn] },
     { Sid: 'ReadItsVaultLogin', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [refs.loginSecretArn] },
-    ...(refs.webhookSecretArn ? [{ Sid: 'ReadWebhook', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: [refs.webhookSecretArn] }] : []),
+    ...(refs.webhookSecretArn
+      ? [{ Sid: 'ReadWebhook', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: [refs.webhookSecretArn] }]
+      : []),
   ]);
 }
 
@@ -153,7 +155,9 @@ export function schedulerPolicy(refs: { readonly functionArns: readonly string[]
 
 /** The trail's delivery role: write streams of the trail's own log group, nothing else. */
 export function cloudTrailDeliveryPolicy(refs: { readonly logGroupArn: string }): FleetPolicyDocument {
-  return policyOf([{ Sid: 'DeliverToTrailLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${refs.logGroupArn}:log-stream:*`] }]);
+  return policyOf([
+    { Sid: 'DeliverToTrailLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${refs.logGroupArn}:log-stream:*`] },
+  ]);
 }
 
 /**

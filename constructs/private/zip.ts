@@ -83,8 +83,7 @@ export function zip(entries: readonly { name: string; data: Uint8Array }[]): Buf
 }
 
 /** CRC-32 (ISO 3309, as zip uses): `zlib.crc32` where Node has it (20.15 and later), a table otherwise (package.json allows Node 20.0). */
-const crc32: (data: Uint8Array) => number =
-  typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (data) => zlib.crc32(data) : tableCrc32;
+const crc32: (data: Uint8Array) => number = typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (data) => zlib.crc32(data) : tableCrc32;
 
 let CRC_TABLE: Uint32Array | undefined;
 /** The table-driven CRC-32, exported so tests can hold it to `zlib.crc32`. */

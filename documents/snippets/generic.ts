@@ -52,7 +52,9 @@ export function genericSnippet(agent: Agent, delivery: AgentDelivery, settings: 
     `#   ${readCommand(login.roleId)} > ${loginDir}/role_id`,
     `#   ${readCommand(login.secretId)} > ${loginDir}/secret_id`,
     '',
-    ...(vaultAddr !== undefined ? ['vault {', `  address = ${hclString(vaultAddr)}`, '}', ''] : ['# Vault\'s address comes from VAULT_ADDR in the environment.', '']),
+    ...(vaultAddr !== undefined
+      ? ['vault {', `  address = ${hclString(vaultAddr)}`, '}', '']
+      : ["# Vault's address comes from VAULT_ADDR in the environment.", '']),
     'auto_auth {',
     '  method "approle" {',
     `    mount_path = ${hclString(`auth/${settings.appRoleMount}`)}`,

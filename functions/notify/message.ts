@@ -30,7 +30,10 @@ export function thresholdText(trigger: AlarmTrigger | undefined, kind?: AlarmKin
   if (kind === 'orphan') {
     const window = period * periods;
     const hours = window % 3600 === 0 ? `${window / 3600} h` : `${window} s`;
-    return `fewer than ${op === '<' ? trigger.Threshold : `${op} ${trigger.Threshold}`} calls in ${hours} (missing data counts as no calls)`.replace('fewer than < ', 'fewer than ');
+    return `fewer than ${op === '<' ? trigger.Threshold : `${op} ${trigger.Threshold}`} calls in ${hours} (missing data counts as no calls)`.replace(
+      'fewer than < ',
+      'fewer than ',
+    );
   }
   const statistic = trigger.Statistic ? `${trigger.Statistic.charAt(0)}${trigger.Statistic.slice(1).toLowerCase()}` : 'Value';
   const datapoints = trigger.DatapointsToAlarm ?? periods;
@@ -51,7 +54,7 @@ export function alarmMessage(alarm: AlarmNotification): SlackMessage {
   const parsed = parseAlarmName(alarm.AlarmName);
   const agent = parsed?.agent ?? alarm.Trigger?.Dimensions?.find((d) => d.name === 'Agent')?.value;
   const kind = parsed?.kind;
-  const what = kind ? KINDS[kind] : alarm.AlarmDescription ?? 'an alarm';
+  const what = kind ? KINDS[kind] : (alarm.AlarmDescription ?? 'an alarm');
   const threshold = thresholdText(alarm.Trigger, kind);
   const time = isoTime(alarm.StateChangeTime);
   const state = alarm.OldStateValue ? `${alarm.NewStateValue} (was ${alarm.OldStateValue})` : alarm.NewStateValue;
@@ -70,7 +73,10 @@ export function alarmMessage(alarm: AlarmNotification): SlackMessage {
     ].join('\n'),
   );
 
-  const field = (label: string, value: string): { type: 'mrkdwn'; text: string } => ({ type: 'mrkdwn', text: clip(`*${label}*\n${mrkdwnEscape(value)}`, 2000) });
+  const field = (label: string, value: string): { type: 'mrkdwn'; text: string } => ({
+    type: 'mrkdwn',
+    text: clip(`*${label}*\n${mrkdwnEscape(value)}`, 2000),
+  });
   return {
     text,
     blocks: [

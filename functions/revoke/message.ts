@@ -9,7 +9,14 @@ import { Revocation } from './revoke-agent';
 
 /** The steps that undo a revocation, in order: the same as the agent's runbook gives (model/operations.ts). */
 export function reEnableStepsOf(r: Revocation, kvMount: string): ReEnableStep[] {
-  return reEnableSteps({ fleet: r.fleet, agent: r.agent, kvMount, appRole: r.appRole === 'present', awsRole: r.awsRole === 'denied-older-sessions', revokedAt: r.revokedAt });
+  return reEnableSteps({
+    fleet: r.fleet,
+    agent: r.agent,
+    kvMount,
+    appRole: r.appRole === 'present',
+    awsRole: r.awsRole === 'denied-older-sessions',
+    revokedAt: r.revokedAt,
+  });
 }
 
 /** What was done, one line a step. */
@@ -18,7 +25,9 @@ function doneLines(r: Revocation): string[] {
   return [
     r.policy === 'emptied' ? `Vault policy ${role} replaced with one that grants nothing` : `Vault has no policy ${role}: nothing to empty`,
     `${r.tokensRevoked} live Vault token(s) revoked`,
-    r.appRole === 'present' ? `${r.secretIdsDestroyed} AppRole secret-id(s) destroyed: no new login` : 'no AppRole role (it logs in with its OIDC token): its new tokens carry the emptied policy',
+    r.appRole === 'present'
+      ? `${r.secretIdsDestroyed} AppRole secret-id(s) destroyed: no new login`
+      : 'no AppRole role (it logs in with its OIDC token): its new tokens carry the emptied policy',
     r.awsRole === 'denied-older-sessions'
       ? `AWS sessions of role ${role} issued before ${r.revokedAt} denied (inline policy ${r.denyPolicyName})`
       : `no IAM role ${role}: no AWS sessions to revoke`,
@@ -28,9 +37,10 @@ function doneLines(r: Revocation): string[] {
 
 /** The message as plain text, complete on its own: what the log records. */
 export function revocationText(r: Revocation, kvMount: string): string {
-  const headline = r.problems.length === 0
-    ? `Agent ${r.agent} was revoked automatically: alarm ${r.cause.alarm} (${r.cause.kind}).`
-    : `Agent ${r.agent}: revocation INCOMPLETE after alarm ${r.cause.alarm} (${r.cause.kind}); finish it by hand.`;
+  const headline =
+    r.problems.length === 0
+      ? `Agent ${r.agent} was revoked automatically: alarm ${r.cause.alarm} (${r.cause.kind}).`
+      : `Agent ${r.agent}: revocation INCOMPLETE after alarm ${r.cause.alarm} (${r.cause.kind}); finish it by hand.`;
   return [
     headline,
     `Reason: ${r.cause.reason}`,
@@ -53,7 +63,10 @@ export function revocationMessage(r: Revocation, kvMount: string): SlackMessage 
 
   const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
   const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(r.problems.length === 0 ? `Agent ${r.agent} revoked` : `Agent ${r.agent}: revocation incomplete`, 150) } },
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: clip(r.problems.length === 0 ? `Agent ${r.agent} revoked` : `Agent ${r.agent}: revocation incomplete`, 150) },
+    },
     {
       type: 'section',
       fields: [
@@ -64,16 +77,35 @@ export function revocationMessage(r: Revocation, kvMount: string): SlackMessage 
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*Reason*\n${mrkdwnEscape(r.cause.reason)}`, 3000) } },
-    { type: 'section', text: { type: 'mrkdwn', text: clip(`*Done*\n${doneLines(r).map((l) => `• ${mrkdwnEscape(l)}`).join('\n')}`, 3000) } },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: clip(
+          `*Done*\n${doneLines(r)
+            .map((l) => `• ${mrkdwnEscape(l)}`)
+            .join('\n')}`,
+          3000,
+        ),
+      },
+    },
     ...(r.problems.length > 0
-      ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: clip(`*Failed, finish by hand*\n${r.problems.map((p) => `• ${mrkdwnEscape(p)}`).join('\n')}`, 3000) } }]
+      ? [
+          {
+            type: 'section' as const,
+            text: { type: 'mrkdwn' as const, text: clip(`*Failed, finish by hand*\n${r.problems.map((p) => `• ${mrkdwnEscape(p)}`).join('\n')}`, 3000) },
+          },
+        ]
       : []),
     { type: 'divider' },
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: clip(`*To re-enable ${mrkdwnEscape(r.agent)}*, once the cause is understood:\n${steps.map((s, i) => `${i + 1}. ${mrkdwnEscape(s.what)}: ${code(mrkdwnEscape(s.command))}`).join('\n')}`, 3000),
+        text: clip(
+          `*To re-enable ${mrkdwnEscape(r.agent)}*, once the cause is understood:\n${steps.map((s, i) => `${i + 1}. ${mrkdwnEscape(s.what)}: ${code(mrkdwnEscape(s.command))}`).join('\n')}`,
+          3000,
+        ),
       },
     },
   ];

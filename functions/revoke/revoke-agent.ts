@@ -128,7 +128,17 @@ export async function revokeAgent(deps: RevokeDeps, settings: RevokeSettings, ag
     await vault.call(
       'POST',
       `${settings.kvMount}/data/${revocationMarker(agent)}`,
-      { data: { agent, alarm: cause.alarm, kind: cause.kind, reason: cause.reason, alarmTime: cause.alarmTime, revokedAt, revokedBy: 'scoped-agents revoke function' } },
+      {
+        data: {
+          agent,
+          alarm: cause.alarm,
+          kind: cause.kind,
+          reason: cause.reason,
+          alarmTime: cause.alarmTime,
+          revokedAt,
+          revokedBy: 'scoped-agents revoke function',
+        },
+      },
       [200],
       'record the revocation marker',
     );

@@ -40,7 +40,8 @@ export function credentialsFrom(value: string | undefined): Readonly<Record<stri
     const c = (raw ?? {}) as Record<string, unknown>;
     const rotator = c.rotator ?? 'manual';
     const store = c.store ?? 'vault';
-    if (typeof rotator !== 'string' || !(rotator in KNOWN)) problems.push(`CREDENTIALS.${name}.rotator: expected one of ${Object.keys(KNOWN).join(', ')}, got ${JSON.stringify(c.rotator)}`);
+    if (typeof rotator !== 'string' || !(rotator in KNOWN))
+      problems.push(`CREDENTIALS.${name}.rotator: expected one of ${Object.keys(KNOWN).join(', ')}, got ${JSON.stringify(c.rotator)}`);
     if (store !== 'vault' && store !== 'aws') problems.push(`CREDENTIALS.${name}.store: expected vault or aws, got ${JSON.stringify(c.store)}`);
     if (c.tokenUrl !== undefined && typeof c.tokenUrl !== 'string') problems.push(`CREDENTIALS.${name}.tokenUrl: expected a URL string`);
     if (rotator === 'oauth2-refresh' && typeof c.tokenUrl !== 'string') problems.push(`CREDENTIALS.${name}: the oauth2-refresh rotator needs tokenUrl`);

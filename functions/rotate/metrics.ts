@@ -6,7 +6,12 @@ import { METRICS } from '../../model/operations';
  * `RotationFailures` (both, zeros included, so the rotation-failure alarm
  * always has a datapoint to compare), dimension `Agent`.
  */
-export async function putRotationMetrics(cloudwatch: CloudWatchClient, agent: string, outcome: { successes: number; failures: number }, now: Date): Promise<void> {
+export async function putRotationMetrics(
+  cloudwatch: CloudWatchClient,
+  agent: string,
+  outcome: { successes: number; failures: number },
+  now: Date,
+): Promise<void> {
   const dimensions = [{ Name: METRICS.dimension, Value: agent }];
   await cloudwatch.send(
     new PutMetricDataCommand({

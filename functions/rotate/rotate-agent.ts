@@ -219,7 +219,10 @@ async function rotateSecretId(
     );
   } catch (e) {
     await destroySecretId(vault, settings.appRoleMount, role, accessor).catch(() => undefined);
-    throw new Error(`deliver the new secret-id to ${SECRET_NAMES.agentLogin(settings.fleet, agent)}: ${errorMessage(e)} (the new secret-id was destroyed; the previous ones still work)`);
+    throw new Error(
+      `deliver the new secret-id to ${SECRET_NAMES.agentLogin(settings.fleet, agent)}: ${errorMessage(e)} (the new secret-id was destroyed; the previous ones still work)`,
+      { cause: e },
+    );
   }
 
   const at = new Date(Math.ceil((issuedAt.getTime() + settings.graceSeconds * 1000) / 1000) * 1000);
@@ -240,7 +243,10 @@ async function rotateSecretId(
       }),
     );
   } catch (e) {
-    throw new Error(`schedule the expiry of the previous secret-ids (${name}): ${errorMessage(e)} (the new secret-id is delivered; the previous ones live until their TTL)`);
+    throw new Error(
+      `schedule the expiry of the previous secret-ids (${name}): ${errorMessage(e)} (the new secret-id is delivered; the previous ones live until their TTL)`,
+      { cause: e },
+    );
   }
   log.info(`rotate ${agent}: new secret-id delivered; previous ones expire at ${at.toISOString()}`, { agent, accessor, schedule: name });
   return { accessor, expirySchedule: name, expiresPreviousAt: at.toISOString() };
@@ -258,7 +264,10 @@ async function rotateEntry(deps: RotateDeps, settings: RotateSettings, agent: st
     if (meta.status === 404) return { name, outcome: 'absent' };
     const rotator = deps.rotators[credential.rotator];
     if (!rotator.automatic) {
-      log.warn(`rotate ${agent}: credential ${name} is rotated by hand (rotator manual): rotate it at the provider and write the new value to ${settings.kvMount}/${entry}`, { agent, credential: name });
+      log.warn(
+        `rotate ${agent}: credential ${name} is rotated by hand (rotator manual): rotate it at the provider and write the new value to ${settings.kvMount}/${entry}`,
+        { agent, credential: name },
+      );
       return { name, outcome: 'manual' };
     }
     fromVersion = Number(meta.body.data.current_version);
@@ -268,12 +277,18 @@ async function rotateEntry(deps: RotateDeps, settings: RotateSettings, agent: st
     let toVersion: number;
     try {
       // Check-and-set on the version read: a concurrent writer makes this fail instead of being overwritten.
-      const written = await vault.call('POST', `${settings.kvMount}/data/${entry}`, { options: { cas: fromVersion }, data: next }, [200], `write ${entry} (check-and-set ${fromVersion})`);
+      const written = await vault.call(
+        'POST',
+        `${settings.kvMount}/data/${entry}`,
+        { options: { cas: fromVersion }, data: next },
+        [200],
+        `write ${entry} (check-and-set ${fromVersion})`,
+      );
       toVersion = Number(written.body.data.version);
     } catch (e) {
       // Not stored: take the new credential back where the provider allows it (retiring it with the current one).
       await rotator.retire?.(next, current, credential, deps.fetch).catch(() => undefined);
-      throw new Error(`${errorMessage(e)}; the provider's new credential was not stored${rotator.retire ? ' and was revoked again' : ''}`);
+      throw new Error(`${errorMessage(e)}; the provider's new credential was not stored${rotator.retire ? ' and was revoked again' : ''}`, { cause: e });
     }
     if (rotator.retire) {
       try {

@@ -48,15 +48,25 @@ export interface SecretsManagerRotationDeps {
 }
 
 /** The agent and credential a secret belongs to: its name is `scoped-agents/<fleet>/agents/<agent>/<secret>`. */
-export function agentSecretOf(name: string, fleet: string, credentials: Readonly<Record<string, CredentialConfig>>): { agent: string; credential: CredentialConfig } {
+export function agentSecretOf(
+  name: string,
+  fleet: string,
+  credentials: Readonly<Record<string, CredentialConfig>>,
+): { agent: string; credential: CredentialConfig } {
   const m = /^scoped-agents\/([a-z0-9-]+)\/agents\/([a-z0-9-]+)\/([^/]+)$/.exec(name);
-  if (!m || m[1] !== fleet) throw new Error(`secret ${name} is not an agent credential of fleet ${fleet} (expected scoped-agents/${fleet}/agents/<agent>/<secret>)`);
+  if (!m || m[1] !== fleet)
+    throw new Error(`secret ${name} is not an agent credential of fleet ${fleet} (expected scoped-agents/${fleet}/agents/<agent>/<secret>)`);
   const credential = credentials[m[3]];
-  if (!credential || credential.store !== 'aws') throw new Error(`secret ${name}: credential ${m[3]} is not one the table keeps in Secrets Manager (store: aws)`);
+  if (!credential || credential.store !== 'aws')
+    throw new Error(`secret ${name}: credential ${m[3]} is not one the table keeps in Secrets Manager (store: aws)`);
   return { agent: m[2], credential };
 }
 
-async function valueOf(secrets: SecretsManagerClient, secretId: string, select: { VersionId?: string; VersionStage?: string }): Promise<CredentialValue | undefined> {
+async function valueOf(
+  secrets: SecretsManagerClient,
+  secretId: string,
+  select: { VersionId?: string; VersionStage?: string },
+): Promise<CredentialValue | undefined> {
   try {
     const res = await secrets.send(new GetSecretValueCommand({ SecretId: secretId, ...select }));
     return credentialValueFrom(JSON.parse(res.SecretString ?? '{}'));
@@ -127,7 +137,14 @@ export async function secretsManagerRotationStep(
         if (!current) throw new Error(`${described.Name} has no AWSCURRENT value to rotate from; seed it`);
         const next = await rotator.rotate(current, credential, deps.fetch);
         try {
-          await secrets.send(new PutSecretValueCommand({ SecretId: event.SecretId, ClientRequestToken: token, SecretString: JSON.stringify(next), VersionStages: ['AWSPENDING'] }));
+          await secrets.send(
+            new PutSecretValueCommand({
+              SecretId: event.SecretId,
+              ClientRequestToken: token,
+              SecretString: JSON.stringify(next),
+              VersionStages: ['AWSPENDING'],
+            }),
+          );
         } catch (e) {
           await rotator.retire?.(next, current, credential, deps.fetch).catch(() => undefined);
           throw e;
@@ -145,7 +162,8 @@ export async function secretsManagerRotationStep(
       const pending = await valueOf(secrets, event.SecretId, { VersionId: token, VersionStage: 'AWSPENDING' });
       const current = await valueOf(secrets, event.SecretId, { VersionStage: 'AWSCURRENT' });
       if (!pending || Object.keys(pending).length === 0) return failed(new Error(`${described.Name}: no AWSPENDING value for version ${token}`));
-      if (current && JSON.stringify(pending) === JSON.stringify(current)) return failed(new Error(`${described.Name}: the pending value equals the current one`));
+      if (current && JSON.stringify(pending) === JSON.stringify(current))
+        return failed(new Error(`${described.Name}: the pending value equals the current one`));
       return;
     }
     case 'finishSecret': {
@@ -155,7 +173,12 @@ export async function secretsManagerRotationStep(
         const next = await valueOf(secrets, event.SecretId, { VersionId: token });
         if (!next) throw new Error(`${described.Name}: version ${token} has no value`);
         await secrets.send(
-          new UpdateSecretVersionStageCommand({ SecretId: event.SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: currentVersion }),
+          new UpdateSecretVersionStageCommand({
+            SecretId: event.SecretId,
+            VersionStage: 'AWSCURRENT',
+            MoveToVersionId: token,
+            RemoveFromVersionId: currentVersion,
+          }),
         );
         if (previous && rotator.retire) await rotator.retire(previous, next, credential, deps.fetch);
       } catch (e) {

@@ -95,6 +95,6 @@ export async function loginFromSecret(
 ): Promise<Vault> {
   const credentials = appRoleCredentialsFrom(await readJsonSecret(secrets, secretArn, 'the Vault login secret'), `the Vault login secret ${secretArn}`);
   const vault = await appRoleLogin(vaultAddr, mount, credentials, fetchFn);
-  log.info('logged in to Vault with the function\'s own AppRole role', { vault: vaultAddr, mount });
+  log.info("logged in to Vault with the function's own AppRole role", { vault: vaultAddr, mount });
   return vault;
 }

@@ -3,7 +3,9 @@ import { FunctionEnvironment } from '../../model/operations';
 /** Raised when the function's environment is incomplete or malformed; lists every problem at once. */
 export class EnvError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`the function's environment is not usable:\n- ${problems.join('\n- ')}\n(the fleet's Terraform sets these variables; see model/operations.ts FunctionEnvironment)`);
+    super(
+      `the function's environment is not usable:\n- ${problems.join('\n- ')}\n(the fleet's Terraform sets these variables; see model/operations.ts FunctionEnvironment)`,
+    );
     this.name = 'EnvError';
   }
 }

@@ -10,8 +10,10 @@ export interface Logger {
 
 /** A logger writing `{ level, message, …fields }` lines through `write`. */
 export function jsonLogger(write: (line: string) => void = (line) => console.log(line), base: Record<string, unknown> = {}): Logger {
-  const emit = (level: string) => (message: string, fields: Record<string, unknown> = {}) =>
-    write(JSON.stringify({ level, message, ...base, ...fields }));
+  const emit =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      write(JSON.stringify({ level, message, ...base, ...fields }));
   return { info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 

@@ -52,7 +52,8 @@ function checkWebhookUrl(url: string): void {
 /** Reads the webhook URL from the secret `{ "url": … }` at `secretArn`. */
 export async function webhookUrlFrom(secrets: SecretsManagerClient, secretArn: string): Promise<string> {
   const value = await readJsonSecret(secrets, secretArn, 'the webhook secret');
-  if (typeof value.url !== 'string' || value.url === '') throw new Error(`the webhook secret ${secretArn} must hold JSON { "url": "https://hooks.slack.com/…" }`);
+  if (typeof value.url !== 'string' || value.url === '')
+    throw new Error(`the webhook secret ${secretArn} must hold JSON { "url": "https://hooks.slack.com/…" }`);
   checkWebhookUrl(value.url);
   return value.url;
 }

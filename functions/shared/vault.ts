@@ -9,6 +9,8 @@ export type VaultMethod = 'GET' | 'LIST' | 'POST' | 'PUT' | 'DELETE';
 /** What Vault answered. `body` is the parsed JSON (undefined when empty); its shape depends on the endpoint. */
 export interface VaultResponse {
   readonly status: number;
+  // Each endpoint answers its own shape; callers read the fields they know.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly body: any;
 }
 

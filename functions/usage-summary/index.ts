@@ -43,11 +43,14 @@ export function parseUsageSummaryEvent(event: unknown): UsageSummaryEvent {
   } else {
     for (const [name, limits] of Object.entries(agents)) {
       const n = (limits as { maxCallsPerMinute?: unknown } | null)?.maxCallsPerMinute;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) problems.push(`agents.${name}.maxCallsPerMinute must be a whole number above 0, got ${JSON.stringify(n)}`);
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+        problems.push(`agents.${name}.maxCallsPerMinute must be a whole number above 0, got ${JSON.stringify(n)}`);
     }
   }
-  if (e.shard !== undefined && (typeof e.shard !== 'string' || e.shard === '')) problems.push(`shard must be the shard's stack name, got ${JSON.stringify(e.shard)}`);
-  if (e.end !== undefined && (typeof e.end !== 'string' || Number.isNaN(Date.parse(e.end)))) problems.push(`end must be an ISO 8601 time, got ${JSON.stringify(e.end)}`);
+  if (e.shard !== undefined && (typeof e.shard !== 'string' || e.shard === ''))
+    problems.push(`shard must be the shard's stack name, got ${JSON.stringify(e.shard)}`);
+  if (e.end !== undefined && (typeof e.end !== 'string' || Number.isNaN(Date.parse(e.end))))
+    problems.push(`end must be an ISO 8601 time, got ${JSON.stringify(e.end)}`);
   if (problems.length > 0) throw new Error(`the usage-summary event is not usable:\n- ${problems.join('\n- ')}`);
   return e as UsageSummaryEvent;
 }
@@ -71,12 +74,20 @@ export async function handleUsageSummary(event: unknown, ctx: UsageSummaryContex
   });
   const json = report.toJson();
   await postToWebhook(await ctx.webhookUrl(), usageMessage(report), ctx.fetch);
-  ctx.log.info(`posted the usage summary of ${json.totals.agents} agents`, { window: json.window, totals: json.totals, flagged: report.flagged.map((a) => a.agent) });
+  ctx.log.info(`posted the usage summary of ${json.totals.agents} agents`, {
+    window: json.window,
+    totals: json.totals,
+    flagged: report.flagged.map((a) => a.agent),
+  });
   return json;
 }
 
 /** Builds the context from the function's environment. */
-export function usageSummaryContextFrom(env: Readonly<Record<string, string | undefined>>, fetchFn: Fetch = fetch, log: Logger = jsonLogger()): UsageSummaryContext {
+export function usageSummaryContextFrom(
+  env: Readonly<Record<string, string | undefined>>,
+  fetchFn: Fetch = fetch,
+  log: Logger = jsonLogger(),
+): UsageSummaryContext {
   const e = readEnv(env, ['FLEET', 'WEBHOOK_SECRET_ARN']);
   const aws = awsClients(env);
   return {

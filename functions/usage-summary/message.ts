@@ -46,7 +46,10 @@ export function usageMessage(report: UsageReport): SlackMessage {
   // header, summary, divider and the context take four blocks.
   if (body.length > MAX_BLOCKS - 4) {
     const dropped = body.length - (MAX_BLOCKS - 5);
-    body = [...body.slice(0, MAX_BLOCKS - 5), { type: 'section', text: { type: 'mrkdwn', text: `… ${dropped} more sections: run \`scoped-agents usage\` or read the dashboard for every agent.` } }];
+    body = [
+      ...body.slice(0, MAX_BLOCKS - 5),
+      { type: 'section', text: { type: 'mrkdwn', text: `… ${dropped} more sections: run \`scoped-agents usage\` or read the dashboard for every agent.` } },
+    ];
   }
   return {
     text: mrkdwnEscape(`Daily usage of fleet ${fleet}, ${when}: ${summary}`),

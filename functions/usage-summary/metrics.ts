@@ -30,14 +30,26 @@ export function summaryWindow(now: Date, hours: number, end?: string): UsageWind
 }
 
 /** Runs queries in batches that respect GetMetricData's limits, following NextToken; results by query id. */
-async function getMetricData(cloudwatch: CloudWatchClient, queries: MetricDataQuery[], start: Date, end: Date, pointsPerQuery: number): Promise<Map<string, { t: number; v: number }[]>> {
+async function getMetricData(
+  cloudwatch: CloudWatchClient,
+  queries: MetricDataQuery[],
+  start: Date,
+  end: Date,
+  pointsPerQuery: number,
+): Promise<Map<string, { t: number; v: number }[]>> {
   const out = new Map<string, { t: number; v: number }[]>();
   const perBatch = Math.max(1, Math.min(MAX_QUERIES, Math.floor(MAX_DATAPOINTS / pointsPerQuery)));
   for (let i = 0; i < queries.length; i += perBatch) {
     let nextToken: string | undefined;
     do {
       const res = await cloudwatch.send(
-        new GetMetricDataCommand({ MetricDataQueries: queries.slice(i, i + perBatch), StartTime: start, EndTime: end, ScanBy: 'TimestampAscending', NextToken: nextToken }),
+        new GetMetricDataCommand({
+          MetricDataQueries: queries.slice(i, i + perBatch),
+          StartTime: start,
+          EndTime: end,
+          ScanBy: 'TimestampAscending',
+          NextToken: nextToken,
+        }),
       );
       for (const r of res.MetricDataResults ?? ([] as MetricDataResult[])) {
         const points = out.get(r.Id!) ?? [];
@@ -53,7 +65,11 @@ async function getMetricData(cloudwatch: CloudWatchClient, queries: MetricDataQu
 function query(id: string, metric: string, agent: string, period: number): MetricDataQuery {
   return {
     Id: id,
-    MetricStat: { Metric: { Namespace: METRICS.namespace, MetricName: metric, Dimensions: [{ Name: METRICS.dimension, Value: agent }] }, Period: period, Stat: 'Sum' },
+    MetricStat: {
+      Metric: { Namespace: METRICS.namespace, MetricName: metric, Dimensions: [{ Name: METRICS.dimension, Value: agent }] },
+      Period: period,
+      Stat: 'Sum',
+    },
     ReturnData: true,
   };
 }

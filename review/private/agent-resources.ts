@@ -59,7 +59,10 @@ export function tagsOf(block: TerraformBlock | undefined): Record<string, string
 }
 
 /** An agent's KV v2 entries: named `agents/<agent>/<secret>`, or whose metadata names the agent. */
-export function kvEntriesOf(view: StackView, agent: string): { block: TerraformBlock; secret: string; mount: string; name: string; metadata: Record<string, string> }[] {
+export function kvEntriesOf(
+  view: StackView,
+  agent: string,
+): { block: TerraformBlock; secret: string; mount: string; name: string; metadata: Record<string, string> }[] {
   type Entry = { block: TerraformBlock; secret: string; mount: string; name: string; metadata: Record<string, string>; agents: string[] };
   const byAgent = memo(view, 'kvEntriesOf', () => {
     const entries: Entry[] = [];
@@ -94,7 +97,8 @@ export function secretsManagerSecretsOf(view: StackView, agent: string): { block
 export function secretRotationOf(view: StackView, secret: TerraformBlock): string | undefined {
   for (const rotation of view.resources('aws_secretsmanager_secret_rotation')) {
     if (view.target(rotation.body.secret_id) !== secret) continue;
-    const rules = (Array.isArray(rotation.body.rotation_rules) ? rotation.body.rotation_rules[0] : rotation.body.rotation_rules) as Record<string, unknown> | undefined;
+    const rules = (Array.isArray(rotation.body.rotation_rules) ? rotation.body.rotation_rules[0] : rotation.body.rotation_rules) as
+      Record<string, unknown> | undefined;
     const expression = rules?.schedule_expression;
     const days = num(rules?.automatically_after_days);
     if (typeof expression === 'string') return expression;
@@ -137,7 +141,13 @@ export function shown(view: StackView, value: string): string {
 /** Scopes a Secrets Manager credential's description lists (`…, scopes a, b; rotator …`). */
 export function smScopes(description: string | undefined): string[] {
   const m = /\bscopes ([^;]+);/.exec(description ?? '');
-  return m ? m[1].split(/,\s*/).map((s) => s.trim()).filter(Boolean).sort() : [];
+  return m
+    ? m[1]
+        .split(/,\s*/)
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .sort()
+    : [];
 }
 
 /** The agent a schedule's target input names (`{"action":"rotate","agent":"x"}`). */

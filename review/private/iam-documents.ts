@@ -78,7 +78,9 @@ function fromPolicyDocumentData(body: Readonly<Record<string, unknown>>): Normal
     notActions: sortedUnique(list(s.not_actions)),
     resources: sortedUnique(list(s.resources)),
     notResources: sortedUnique(list(s.not_resources)),
-    principals: sortedUnique(blocks(s.principals).flatMap((p) => list(p.identifiers).map((id) => (id === '*' && p.type === 'AWS' ? '*' : `${String(p.type)}:${id}`)))),
+    principals: sortedUnique(
+      blocks(s.principals).flatMap((p) => list(p.identifiers).map((id) => (id === '*' && p.type === 'AWS' ? '*' : `${String(p.type)}:${id}`))),
+    ),
     condition: s.condition === undefined ? undefined : canonical(s.condition),
   }));
 }

@@ -51,7 +51,10 @@ function joined(shared: StackOutput, shards: readonly StackOutput[]): StackOutpu
   const variable: Record<string, Record<string, unknown>> = { ...(shared.json.variable ?? {}) };
   const origins = new Map<string, { stack: string; file: string }>();
   const own = { stack: shared.name, file: shared.file };
-  for (const [kind, blocks] of [['resource', resource], ['data', data]] as const) {
+  for (const [kind, blocks] of [
+    ['resource', resource],
+    ['data', data],
+  ] as const) {
     for (const [type, byName] of Object.entries(blocks)) for (const name of Object.keys(byName)) origins.set(address(kind, type, name), own);
   }
 
@@ -59,7 +62,10 @@ function joined(shared: StackOutput, shards: readonly StackOutput[]): StackOutpu
     const remote = `${REMOTE_STATE_PREFIX}${shared.name}`;
     // Names already taken get the shard's name appended, consistently in every string of the shard.
     const renames = new Map<string, string>();
-    for (const [kind, blocks] of [['resource', resource], ['data', data]] as const) {
+    for (const [kind, blocks] of [
+      ['resource', resource],
+      ['data', data],
+    ] as const) {
       for (const [type, byName] of Object.entries(shard.json[kind] ?? {})) {
         if (kind === 'data' && type === 'terraform_remote_state') continue;
         for (const name of Object.keys(byName)) if (blocks[type]?.[name] !== undefined) renames.set(`${type}.${name}`, `${type}.${name}--${shard.name}`);
@@ -83,7 +89,10 @@ function joined(shared: StackOutput, shards: readonly StackOutput[]): StackOutpu
     });
     const json = JSON.parse(text) as { resource: TerraformBlocks; data: TerraformBlocks; variable: Record<string, Record<string, unknown>> };
     const origin = { stack: shard.name, file: shard.file };
-    for (const [kind, target] of [['resource', resource], ['data', data]] as const) {
+    for (const [kind, target] of [
+      ['resource', resource],
+      ['data', data],
+    ] as const) {
       for (const [type, byName] of Object.entries(json[kind])) {
         if (kind === 'data' && type === 'terraform_remote_state') continue;
         for (const [name, body] of Object.entries(byName)) {

@@ -54,7 +54,11 @@ export function readVaultPolicy(text: unknown): ReadVaultPolicy {
   }
   const rules = [...byPath.entries()]
     .sort(([a], [b]) => byCodeUnit(a, b))
-    .map(([path, m]): ReadVaultRule => ({ path, capabilities: [...m.capabilities].sort(), reason: m.reasons.size > 0 ? [...m.reasons].sort().join('; ') : undefined }));
+    .map(([path, m]): ReadVaultRule => ({
+      path,
+      capabilities: [...m.capabilities].sort(),
+      reason: m.reasons.size > 0 ? [...m.reasons].sort().join('; ') : undefined,
+    }));
   return { rules, unreadable: Math.max(0, blocks - raw.length) };
 }
 

@@ -24,14 +24,37 @@ export const agentAlarms: Rule = {
         for (const kind of REVOKING_ALARMS) {
           const matching = alarms.filter((a) => a.kind === kind);
           if (matching.length === 0) {
-            out.push(f.missing(agent, { grant: `${kind} alarm`, message: `agent ${agent} has no ${kind} alarm`, fix: 'synthesize the agent with its alarms (alarms: in the table)' }));
+            out.push(
+              f.missing(agent, {
+                grant: `${kind} alarm`,
+                message: `agent ${agent} has no ${kind} alarm`,
+                fix: 'synthesize the agent with its alarms (alarms: in the table)',
+              }),
+            );
             continue;
           }
           for (const { block, name } of matching) {
-            if (block.body.actions_enabled === false) out.push(f.at(block, { agent, grant: `${kind} alarm`, message: `alarm ${name} has its actions disabled`, fix: 'set actions_enabled = true' }));
-            if (strings(block.body.alarm_actions).length === 0) out.push(f.at(block, { agent, grant: `${kind} alarm`, message: `alarm ${name} has no alarm action`, fix: "notify the fleet's alarm topic, which the revoke function subscribes to" }));
+            if (block.body.actions_enabled === false)
+              out.push(f.at(block, { agent, grant: `${kind} alarm`, message: `alarm ${name} has its actions disabled`, fix: 'set actions_enabled = true' }));
+            if (strings(block.body.alarm_actions).length === 0)
+              out.push(
+                f.at(block, {
+                  agent,
+                  grant: `${kind} alarm`,
+                  message: `alarm ${name} has no alarm action`,
+                  fix: "notify the fleet's alarm topic, which the revoke function subscribes to",
+                }),
+              );
             const watches = (block.body.dimensions as Record<string, unknown> | undefined)?.Agent;
-            if (watches !== agent) out.push(f.at(block, { agent, grant: `${kind} alarm`, message: `alarm ${name} watches ${watches === undefined ? 'no agent' : `agent ${String(watches)}`}`, fix: `set the dimension Agent = ${agent}` }));
+            if (watches !== agent)
+              out.push(
+                f.at(block, {
+                  agent,
+                  grant: `${kind} alarm`,
+                  message: `alarm ${name} watches ${watches === undefined ? 'no agent' : `agent ${String(watches)}`}`,
+                  fix: `set the dimension Agent = ${agent}`,
+                }),
+              );
           }
         }
       }

@@ -41,7 +41,10 @@ export function checkToText(result: CheckResult): string {
   }
   if (result.unusedSuppressions.length > 0) {
     lines.push('Suppressions that matched nothing (remove them):');
-    for (const s of result.unusedSuppressions) lines.push(`  ${where(s)}: rule ${s.rule}${s.resource ? `, resource ${s.resource}` : ''}${s.agent ? `, agent ${s.agent}` : ''}${s.grant ? `, grant ${s.grant}` : ''}`);
+    for (const s of result.unusedSuppressions)
+      lines.push(
+        `  ${where(s)}: rule ${s.rule}${s.resource ? `, resource ${s.resource}` : ''}${s.agent ? `, agent ${s.agent}` : ''}${s.grant ? `, grant ${s.grant}` : ''}`,
+      );
     lines.push('');
   }
   return lines.join('\n');
@@ -100,7 +103,11 @@ export function checkToSarif(result: CheckResult, options: SarifOptions = {}): s
           logicalLocations: [{ name: f.resource, fullyQualifiedName: `${f.stack}/${f.address ?? f.resource}`, kind: 'resource' }],
         },
       ],
-      partialFingerprints: { 'scopedAgentsFinding/v1': createHash('sha256').update(JSON.stringify([f.rule, f.stack, f.resource, f.grant ?? '', f.message])).digest('hex') },
+      partialFingerprints: {
+        'scopedAgentsFinding/v1': createHash('sha256')
+          .update(JSON.stringify([f.rule, f.stack, f.resource, f.grant ?? '', f.message]))
+          .digest('hex'),
+      },
       properties: { stack: f.stack, ...(f.agent ? { agent: f.agent } : {}), ...(f.grant ? { grant: f.grant } : {}) },
       ...(suppression ? { suppressions: [{ kind: 'external', status: 'accepted', justification: suppression.reason }] } : {}),
     };
@@ -122,7 +129,12 @@ export function checkToSarif(result: CheckResult, options: SarifOptions = {}): s
               help: { text: `${r.compliant}\n\n${r.explanation}`, markdown: `**${r.name}**: ${r.compliant}\n\n${r.explanation}` },
               defaultConfiguration: { level: 'error' },
               properties: {
-                tags: ['security', ...r.controls.soc2.map((c) => `SOC2 ${c}`), ...r.controls.iso27001.map((c) => `ISO27001 ${c}`), ...r.controls.nist80053.map((c) => `NIST800-53 ${c}`)],
+                tags: [
+                  'security',
+                  ...r.controls.soc2.map((c) => `SOC2 ${c}`),
+                  ...r.controls.iso27001.map((c) => `ISO27001 ${c}`),
+                  ...r.controls.nist80053.map((c) => `NIST800-53 ${c}`),
+                ],
                 controls: r.controls,
               },
             })),

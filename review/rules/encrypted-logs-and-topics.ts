@@ -30,7 +30,14 @@ export const encryptedLogsAndTopics: Rule = {
           if (typeof key === 'string' && key.trim() !== '') continue;
           const name = view.nameOf(block) ?? '';
           const agent = /\/agents\/([a-z0-9-]+)$/.exec(name)?.[1] ?? agentOfName(name);
-          out.push(f.at(block, { agent, grant: arg, message: `${view.label(block)} sets no ${arg}, so it is not encrypted with the fleet key`, fix: `set ${arg} to the fleet key's ARN` }));
+          out.push(
+            f.at(block, {
+              agent,
+              grant: arg,
+              message: `${view.label(block)} sets no ${arg}, so it is not encrypted with the fleet key`,
+              fix: `set ${arg} to the fleet key's ARN`,
+            }),
+          );
         }
       }
     }

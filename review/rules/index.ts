@@ -18,7 +18,18 @@ export * from './check';
 export * from './check-formats';
 export * from './rule';
 export * from './suppressions';
-export { agentAlarms, encryptedLogsAndTopics, noLiteralSecret, noVaultGlobPath, noVaultSudoOrSys, noWildcardAction, noWildcardResource, oneCredentialSetPerAgent, rotationScheduled, tokenTtlWithinCeilings };
+export {
+  agentAlarms,
+  encryptedLogsAndTopics,
+  noLiteralSecret,
+  noVaultGlobPath,
+  noVaultSudoOrSys,
+  noWildcardAction,
+  noWildcardResource,
+  oneCredentialSetPerAgent,
+  rotationScheduled,
+  tokenTtlWithinCeilings,
+};
 
 /** Every rule, in the order reports list them: least privilege, credentials, monitoring, data protection. */
 export const RULES: readonly Rule[] = [

@@ -35,43 +35,104 @@ export const noLiteralSecret: Rule = {
       for (const block of view.blocks()) {
         const agent = agentOfName(view.nameOf(block)) ?? ((block.body.tags as Record<string, string> | undefined)?.agent || undefined);
         for (const arg of STATEFUL_SECRET_ARGUMENTS[block.type] ?? []) {
-          if (block.body[arg] !== undefined) out.push(f.at(block, { agent, grant: arg, message: `${view.label(block)} sets ${arg}, which stores the secret's value in Terraform state`, fix: `use ${arg === 'secret_binary' ? 'secret_string_wo' : `${arg}_wo`} from an ephemeral variable, or let the rotation function write the value` }));
+          if (block.body[arg] !== undefined)
+            out.push(
+              f.at(block, {
+                agent,
+                grant: arg,
+                message: `${view.label(block)} sets ${arg}, which stores the secret's value in Terraform state`,
+                fix: `use ${arg === 'secret_binary' ? 'secret_string_wo' : `${arg}_wo`} from an ephemeral variable, or let the rotation function write the value`,
+              }),
+            );
         }
         for (const { path, text } of stringsIn(block.body)) {
-          const key = path.replace(/\[\d+\]/g, '').split('.').pop() ?? '';
+          const key =
+            path
+              .replace(/\[\d+\]/g, '')
+              .split('.')
+              .pop() ?? '';
           const literal = text !== '' && !/^\$\{[^{}]*\}$/.test(text.trim()) && !/^\{\s*\}$/.test(text.trim());
           if (literal && (key.endsWith('_wo') || (SECRET_ARGUMENT.test(key) && !STATEFUL_SECRET_ARGUMENTS[block.type]?.includes(key)))) {
-            out.push(f.at(block, { agent, grant: path, message: `${view.label(block)}: ${path} is a literal (${redact(text)})`, fix: 'pass the value through an ephemeral variable, never written in the table or the code' }));
+            out.push(
+              f.at(block, {
+                agent,
+                grant: path,
+                message: `${view.label(block)}: ${path} is a literal (${redact(text)})`,
+                fix: 'pass the value through an ephemeral variable, never written in the table or the code',
+              }),
+            );
             continue;
           }
           for (const { name, pattern } of SECRET_PATTERNS) {
             const m = pattern.exec(text);
-            if (m) out.push(f.at(block, { agent, grant: path, message: `${view.label(block)}: ${path} holds what looks like a ${name} (${redact(m[0])})`, fix: 'remove it and revoke it at its issuer: it is in the repository; pass credentials through ephemeral variables' }));
+            if (m)
+              out.push(
+                f.at(block, {
+                  agent,
+                  grant: path,
+                  message: `${view.label(block)}: ${path} holds what looks like a ${name} (${redact(m[0])})`,
+                  fix: 'remove it and revoke it at its issuer: it is in the repository; pass credentials through ephemeral variables',
+                }),
+              );
           }
         }
       }
       const variables = (view.stack.json.variable ?? {}) as Record<string, Record<string, unknown>>;
       for (const [name, v] of Object.entries(variables).sort(([a], [b]) => byCodeUnit(a, b))) {
         const d = v.default;
-        const empty = d === undefined || d === null || d === '' || (typeof d === 'string' && /^\s*(\{\s*\}|\[\s*\])\s*$/.test(d)) || (typeof d === 'object' && Object.keys(d as object).length === 0);
+        const empty =
+          d === undefined ||
+          d === null ||
+          d === '' ||
+          (typeof d === 'string' && /^\s*(\{\s*\}|\[\s*\])\s*$/.test(d)) ||
+          (typeof d === 'object' && Object.keys(d as object).length === 0);
         const resource = `variable/${name}`;
         if (v.sensitive === true && !empty) {
-          out.push({ rule: ID, stack: view.name, file: view.file, resource, grant: 'default', message: `sensitive variable ${name} has a default (${redact(JSON.stringify(d))})`, fix: 'remove the default; set the value with TF_VAR_… at apply time' });
+          out.push({
+            rule: ID,
+            stack: view.name,
+            file: view.file,
+            resource,
+            grant: 'default',
+            message: `sensitive variable ${name} has a default (${redact(JSON.stringify(d))})`,
+            fix: 'remove the default; set the value with TF_VAR_… at apply time',
+          });
         }
         for (const { path, text } of stringsIn(v)) {
           for (const { name: kind, pattern } of SECRET_PATTERNS) {
             const m = pattern.exec(text);
-            if (m) out.push({ rule: ID, stack: view.name, file: view.file, resource, grant: path, message: `variable ${name}: ${path} holds what looks like a ${kind} (${redact(m[0])})`, fix: 'remove it and revoke it at its issuer' });
+            if (m)
+              out.push({
+                rule: ID,
+                stack: view.name,
+                file: view.file,
+                resource,
+                grant: path,
+                message: `variable ${name}: ${path} holds what looks like a ${kind} (${redact(m[0])})`,
+                fix: 'remove it and revoke it at its issuer',
+              });
           }
         }
       }
       for (const block of ['provider', 'output', 'locals'] as const) {
         for (const { path, text } of stringsIn(view.stack.json[block] ?? {})) {
-          const key = path.replace(/\[\d+\]/g, '').split('.').pop() ?? '';
+          const key =
+            path
+              .replace(/\[\d+\]/g, '')
+              .split('.')
+              .pop() ?? '';
           const literal = text !== '' && !text.includes('${');
           const shape = SECRET_PATTERNS.find((p) => p.pattern.test(text));
           if ((literal && SECRET_ARGUMENT.test(key)) || shape) {
-            out.push({ rule: ID, stack: view.name, file: view.file, resource: `${block}/${path.split(/[.[]/)[0]}`, grant: path, message: `${block} ${path} is a literal secret (${redact(text)})`, fix: 'configure credentials through the environment (VAULT_TOKEN, the AWS credential chain), never in code' });
+            out.push({
+              rule: ID,
+              stack: view.name,
+              file: view.file,
+              resource: `${block}/${path.split(/[.[]/)[0]}`,
+              grant: path,
+              message: `${block} ${path} is a literal secret (${redact(text)})`,
+              fix: 'configure credentials through the environment (VAULT_TOKEN, the AWS credential chain), never in code',
+            });
           }
         }
       }

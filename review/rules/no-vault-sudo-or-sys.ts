@@ -18,7 +18,7 @@ export const noVaultSudoOrSys: Rule = {
   compliant: 'No agent Vault policy (`agent-<name>`) grants the `sudo` capability or any path under `sys/`, directly or through a glob.',
   explanation:
     '`sudo` opens root-protected endpoints and `sys/` administers Vault itself (policies, mounts, audit devices): an agent holding either ' +
-    'could rewrite its own policy or turn off the audit trail. The fleet\'s revoke function needs `sys/policies/acl/agent-*` to empty ' +
+    "could rewrite its own policy or turn off the audit trail. The fleet's revoke function needs `sys/policies/acl/agent-*` to empty " +
     'agent policies, so the rule reads agent policies only. A policy whose path blocks cannot be read is a finding: the check fails closed.',
   controls: { soc2: ['CC6.1', 'CC6.3'], iso27001: ['A.8.2', 'A.5.15'], nist80053: ['AC-6(1)', 'AC-6(5)', 'AC-6(10)'] },
   evaluate(output) {
@@ -26,14 +26,34 @@ export const noVaultSudoOrSys: Rule = {
     for (const { view, block, agent, policy } of agentVaultPolicies(output)) {
       const f = findingsFor(ID, view);
       if (policy.unreadable > 0) {
-        out.push(f.at(block, { agent, message: `${view.label(block)} has ${policy.unreadable} path block(s) the check cannot read`, fix: 'write each block as path "…" { capabilities = [...] }, as renderVaultPolicy does' }));
+        out.push(
+          f.at(block, {
+            agent,
+            message: `${view.label(block)} has ${policy.unreadable} path block(s) the check cannot read`,
+            fix: 'write each block as path "…" { capabilities = [...] }, as renderVaultPolicy does',
+          }),
+        );
       }
       for (const rule of policy.rules) {
         if (rule.capabilities.includes('sudo')) {
-          out.push(f.at(block, { agent, grant: `sudo on ${rule.path}`, message: `${view.label(block)} grants sudo on ${rule.path}`, fix: 'remove sudo: agents never need root-protected endpoints' }));
+          out.push(
+            f.at(block, {
+              agent,
+              grant: `sudo on ${rule.path}`,
+              message: `${view.label(block)} grants sudo on ${rule.path}`,
+              fix: 'remove sudo: agents never need root-protected endpoints',
+            }),
+          );
         }
         if (reachesSys(rule.path) && !(rule.capabilities.length === 1 && rule.capabilities[0] === 'deny')) {
-          out.push(f.at(block, { agent, grant: `${rule.capabilities.join(', ')} on ${rule.path}`, message: `${view.label(block)} reaches sys/ through ${rule.path}`, fix: 'remove the path: agents never administer Vault' }));
+          out.push(
+            f.at(block, {
+              agent,
+              grant: `${rule.capabilities.join(', ')} on ${rule.path}`,
+              message: `${view.label(block)} reaches sys/ through ${rule.path}`,
+              fix: 'remove the path: agents never administer Vault',
+            }),
+          );
         }
       }
     }

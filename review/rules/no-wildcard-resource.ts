@@ -18,7 +18,7 @@ export const noWildcardResource: Rule = {
   id: ID,
   name: 'No wildcard IAM resource',
   compliant:
-    'Every Allow statement names its resources: no `*`, no wildcard in an ARN\'s partition, service, region, account or resource name, no NotResource — ' +
+    "Every Allow statement names its resources: no `*`, no wildcard in an ARN's partition, service, region, account or resource name, no NotResource — " +
     'unless every action in it is one AWS grants on `*` only.',
   explanation:
     'A wildcard resource lets the role act on every bucket, table or secret in the account, present and future. A wildcard may narrow a path ' +
@@ -31,13 +31,26 @@ export const noWildcardResource: Rule = {
     for (const { view, policy, agent } of policiesIn(output)) {
       const f = findingsFor(ID, view);
       if (policy.document.unreadable) {
-        out.push(f.at(policy.block, { agent, message: `${policy.label}: ${policy.document.unreadable}, so its resources cannot be checked`, fix: 'write the policy as a JSON document or an aws_iam_policy_document' }));
+        out.push(
+          f.at(policy.block, {
+            agent,
+            message: `${policy.label}: ${policy.document.unreadable}, so its resources cannot be checked`,
+            fix: 'write the policy as a JSON document or an aws_iam_policy_document',
+          }),
+        );
         continue;
       }
       for (const st of allows(policy)) {
         const label = `${policy.label}${st.sid ? ` (${st.sid})` : ''}`;
         if (st.notResources.length > 0) {
-          out.push(f.at(policy.block, { agent, grant: `NotResource ${st.notResources.join(', ')}`, message: `${label} applies to every resource except ${st.notResources.join(', ')}`, fix: 'replace NotResource with the ARNs the role needs' }));
+          out.push(
+            f.at(policy.block, {
+              agent,
+              grant: `NotResource ${st.notResources.join(', ')}`,
+              message: `${label} applies to every resource except ${st.notResources.join(', ')}`,
+              fix: 'replace NotResource with the ARNs the role needs',
+            }),
+          );
         }
         const exempt = st.actions.length > 0 && (await Promise.all(st.actions.map(wildcardOnly))).every(Boolean);
         for (const resource of st.resources) {
@@ -45,7 +58,14 @@ export const noWildcardResource: Rule = {
           const problem = /^\$\{[^{}]*\}$/.test(resource) ? undefined : arnWildcardProblem(resource.replace(/\$\{[^{}]*\}/g, 'ref'));
           if (!problem || exempt) continue;
           const grant = `${st.actions.join(', ')} on ${view.stable(resource)}`;
-          out.push(f.at(policy.block, { agent, grant, message: `${label} allows ${st.actions.join(', ')} on ${view.stable(resource)}, which ${problem}`, fix: 'name the resources exactly (a wildcard may only narrow a path below a named resource)' }));
+          out.push(
+            f.at(policy.block, {
+              agent,
+              grant,
+              message: `${label} allows ${st.actions.join(', ')} on ${view.stable(resource)}, which ${problem}`,
+              fix: 'name the resources exactly (a wildcard may only narrow a path below a named resource)',
+            }),
+          );
         }
       }
     }

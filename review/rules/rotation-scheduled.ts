@@ -25,12 +25,25 @@ export const rotationScheduled: Rule = {
         const name = agentResourceName({ name: agent });
         const schedule = named(view, 'aws_scheduler_schedule', 'name', name);
         if (!schedule) {
-          out.push(f.missing(agent, { grant: `schedule ${name}`, message: `agent ${agent} has no rotation schedule ${name}`, fix: 'give the agent a rotation expression (rotation: in the table) and synthesize again' }));
+          out.push(
+            f.missing(agent, {
+              grant: `schedule ${name}`,
+              message: `agent ${agent} has no rotation schedule ${name}`,
+              fix: 'give the agent a rotation expression (rotation: in the table) and synthesize again',
+            }),
+          );
         } else {
           const state = view.literal(schedule.body.state) ?? 'ENABLED';
-          if (state !== 'ENABLED') out.push(f.at(schedule, { agent, grant: `state ${state}`, message: `rotation schedule ${name} is ${state}`, fix: 'set state = ENABLED' }));
+          if (state !== 'ENABLED')
+            out.push(f.at(schedule, { agent, grant: `state ${state}`, message: `rotation schedule ${name} is ${state}`, fix: 'set state = ENABLED' }));
           if (typeof schedule.body.schedule_expression !== 'string' || schedule.body.schedule_expression === '') {
-            out.push(f.at(schedule, { agent, message: `rotation schedule ${name} has no schedule expression`, fix: 'set schedule_expression, e.g. cron(0 3 * * ? *)' }));
+            out.push(
+              f.at(schedule, {
+                agent,
+                message: `rotation schedule ${name} has no schedule expression`,
+                fix: 'set schedule_expression, e.g. cron(0 3 * * ? *)',
+              }),
+            );
           }
           const target = (Array.isArray(schedule.body.target) ? schedule.body.target[0] : schedule.body.target) as { input?: unknown } | undefined;
           let named_: unknown;
@@ -39,11 +52,26 @@ export const rotationScheduled: Rule = {
           } catch {
             named_ = undefined;
           }
-          if (named_ !== agent) out.push(f.at(schedule, { agent, grant: `target input agent ${String(named_)}`, message: `rotation schedule ${name} does not rotate ${agent} (its target input names ${named_ === undefined ? 'no agent' : String(named_)})`, fix: `send the rotate function {"action":"rotate","agent":"${agent}"}` }));
+          if (named_ !== agent)
+            out.push(
+              f.at(schedule, {
+                agent,
+                grant: `target input agent ${String(named_)}`,
+                message: `rotation schedule ${name} does not rotate ${agent} (its target input names ${named_ === undefined ? 'no agent' : String(named_)})`,
+                fix: `send the rotate function {"action":"rotate","agent":"${agent}"}`,
+              }),
+            );
         }
         for (const s of secretsManagerSecretsOf(view, agent).filter((x) => x.secret !== 'vault-login')) {
           if (secretRotationOf(view, s.block) === undefined) {
-            out.push(f.at(s.block, { agent, grant: s.name, message: `Secrets Manager secret ${s.name} has no rotation rule`, fix: 'add an aws_secretsmanager_secret_rotation calling the rotate function' }));
+            out.push(
+              f.at(s.block, {
+                agent,
+                grant: s.name,
+                message: `Secrets Manager secret ${s.name} has no rotation rule`,
+                fix: 'add an aws_secretsmanager_secret_rotation calling the rotate function',
+              }),
+            );
           }
         }
       }

@@ -69,7 +69,11 @@ export function parseSuppressions(file: string, text: string, ruleIds: readonly 
   const data = source.data as { suppressions?: unknown } | null | undefined;
   if (data === null || data === undefined) return [];
   if (typeof data !== 'object' || Array.isArray(data)) {
-    at([], { rule: 'suppressions-shape', message: 'expected a map with a suppressions: list', fix: 'write suppressions: followed by a list of { rule, resource, reason }' });
+    at([], {
+      rule: 'suppressions-shape',
+      message: 'expected a map with a suppressions: list',
+      fix: 'write suppressions: followed by a list of { rule, resource, reason }',
+    });
     throw new SuppressionsError(found);
   }
   for (const key of Object.keys(data).filter((k) => k !== 'suppressions')) {
@@ -101,11 +105,17 @@ export function parseSuppressions(file: string, text: string, ruleIds: readonly 
     }
     const rule = typeof entry.rule === 'string' ? entry.rule : undefined;
     if (rule === undefined) {
-      if (entry.rule === undefined) at(path, { rule: 'suppression-rule', message: 'the suppression names no rule', fix: `add rule: with one of ${ruleIds.join(', ')}` });
+      if (entry.rule === undefined)
+        at(path, { rule: 'suppression-rule', message: 'the suppression names no rule', fix: `add rule: with one of ${ruleIds.join(', ')}` });
       ok = false;
     } else if (!ruleIds.includes(rule)) {
       const near = closest(rule, ruleIds);
-      at([...path, 'rule'], { rule: 'suppression-rule', value: rule, message: 'unknown rule id', fix: near.length > 0 ? `did you mean ${near.join(' or ')}?` : `use one of ${ruleIds.join(', ')}` });
+      at([...path, 'rule'], {
+        rule: 'suppression-rule',
+        value: rule,
+        message: 'unknown rule id',
+        fix: near.length > 0 ? `did you mean ${near.join(' or ')}?` : `use one of ${ruleIds.join(', ')}`,
+      });
       ok = false;
     }
     const reason = typeof entry.reason === 'string' ? entry.reason.trim() : undefined;

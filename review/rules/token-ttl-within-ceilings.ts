@@ -15,9 +15,9 @@ export const tokenTtlWithinCeilings: Rule = {
   name: 'Token lifetimes within the ceilings',
   compliant: `Every Vault AppRole and JWT role sets token_ttl of at most ${TTL} and a token max TTL (token_max_ttl or token_explicit_max_ttl) of at most ${MAX}, with no periodic tokens; Vault-brokered STS sessions stay within the same ceilings.`,
   explanation:
-    'A role without token_ttl or token_max_ttl issues tokens that live for Vault\'s defaults (768 hours unless tuned), and a periodic token ' +
+    "A role without token_ttl or token_max_ttl issues tokens that live for Vault's defaults (768 hours unless tuned), and a periodic token " +
     'can be renewed forever: a leaked token would outlive any rotation. The ceilings are the ones the table enforces (model/fleet.ts LIMITS); ' +
-    'values must be literals so that they can be verified. Applies to agents and the fleet\'s functions alike.',
+    "values must be literals so that they can be verified. Applies to agents and the fleet's functions alike.",
   controls: { soc2: ['CC6.1'], iso27001: ['A.5.17', 'A.8.5'], nist80053: ['AC-12', 'IA-5', 'IA-11'] },
   evaluate(output) {
     const out: Finding[] = [];
@@ -35,17 +35,40 @@ export const tokenTtlWithinCeilings: Rule = {
           const ttl = field('token_ttl');
           const max = field('token_max_ttl');
           const explicit = field('token_explicit_max_ttl');
-          for (const [key, v] of [['token_ttl', ttl], ['token_max_ttl', max], ['token_explicit_max_ttl', explicit]] as const) {
-            if (v === 'not literal') add(`${key} = ${String(block.body[key])}`, `${key} is not a literal, so it cannot be verified`, `write ${key} as a number of seconds`);
+          for (const [key, v] of [
+            ['token_ttl', ttl],
+            ['token_max_ttl', max],
+            ['token_explicit_max_ttl', explicit],
+          ] as const) {
+            if (v === 'not literal')
+              add(`${key} = ${String(block.body[key])}`, `${key} is not a literal, so it cannot be verified`, `write ${key} as a number of seconds`);
           }
-          if (ttl === undefined || ttl === 0) add('token_ttl unset', `token_ttl is unset, so tokens live Vault's default TTL`, `set token_ttl to at most ${LIMITS.credentialTtl} seconds (${TTL})`);
-          else if (typeof ttl === 'number' && ttl > LIMITS.credentialTtl) add(`token_ttl = ${ttl}`, `token_ttl ${formatDuration(ttl)} is above the ${TTL} ceiling`, `set token_ttl to at most ${LIMITS.credentialTtl} seconds`);
+          if (ttl === undefined || ttl === 0)
+            add(
+              'token_ttl unset',
+              `token_ttl is unset, so tokens live Vault's default TTL`,
+              `set token_ttl to at most ${LIMITS.credentialTtl} seconds (${TTL})`,
+            );
+          else if (typeof ttl === 'number' && ttl > LIMITS.credentialTtl)
+            add(
+              `token_ttl = ${ttl}`,
+              `token_ttl ${formatDuration(ttl)} is above the ${TTL} ceiling`,
+              `set token_ttl to at most ${LIMITS.credentialTtl} seconds`,
+            );
           const caps = [max, explicit].filter((v): v is number => typeof v === 'number' && v > 0);
           if (caps.length === 0 && max !== 'not literal' && explicit !== 'not literal') {
-            add('token max TTL unset', 'neither token_max_ttl nor token_explicit_max_ttl is set, so tokens renew up to Vault\'s default max TTL', `set token_max_ttl and token_explicit_max_ttl to at most ${LIMITS.credentialMaxTtl} seconds (${MAX})`);
+            add(
+              'token max TTL unset',
+              "neither token_max_ttl nor token_explicit_max_ttl is set, so tokens renew up to Vault's default max TTL",
+              `set token_max_ttl and token_explicit_max_ttl to at most ${LIMITS.credentialMaxTtl} seconds (${MAX})`,
+            );
           }
-          for (const [key, v] of [['token_max_ttl', max], ['token_explicit_max_ttl', explicit]] as const) {
-            if (typeof v === 'number' && v > LIMITS.credentialMaxTtl) add(`${key} = ${v}`, `${key} ${formatDuration(v)} is above the ${MAX} ceiling`, `set ${key} to at most ${LIMITS.credentialMaxTtl} seconds`);
+          for (const [key, v] of [
+            ['token_max_ttl', max],
+            ['token_explicit_max_ttl', explicit],
+          ] as const) {
+            if (typeof v === 'number' && v > LIMITS.credentialMaxTtl)
+              add(`${key} = ${v}`, `${key} ${formatDuration(v)} is above the ${MAX} ceiling`, `set ${key} to at most ${LIMITS.credentialMaxTtl} seconds`);
           }
           const period = num(block.body.token_period);
           if (period !== undefined && period > 0) add(`token_period = ${period}`, 'issues periodic tokens, which renew without limit', 'remove token_period');
@@ -58,8 +81,24 @@ export const tokenTtlWithinCeilings: Rule = {
         const stsMax = num(block.body.max_sts_ttl);
         // AWS issues no session shorter than 15 minutes, so the STS default may reach that minimum even when the token ceiling is lower.
         const stsCeiling = Math.max(LIMITS.credentialTtl, LIMITS.awsMinSession);
-        if (sts !== undefined && sts > stsCeiling) out.push(f.at(block, { agent, grant: `default_sts_ttl = ${sts}`, message: `${label}: default_sts_ttl ${formatDuration(sts)} is above the ${formatDuration(stsCeiling)} ceiling`, fix: `set default_sts_ttl to at most ${stsCeiling} seconds` }));
-        if (stsMax !== undefined && stsMax > LIMITS.credentialMaxTtl) out.push(f.at(block, { agent, grant: `max_sts_ttl = ${stsMax}`, message: `${label}: max_sts_ttl ${formatDuration(stsMax)} is above the ${MAX} ceiling`, fix: `set max_sts_ttl to at most ${LIMITS.credentialMaxTtl} seconds` }));
+        if (sts !== undefined && sts > stsCeiling)
+          out.push(
+            f.at(block, {
+              agent,
+              grant: `default_sts_ttl = ${sts}`,
+              message: `${label}: default_sts_ttl ${formatDuration(sts)} is above the ${formatDuration(stsCeiling)} ceiling`,
+              fix: `set default_sts_ttl to at most ${stsCeiling} seconds`,
+            }),
+          );
+        if (stsMax !== undefined && stsMax > LIMITS.credentialMaxTtl)
+          out.push(
+            f.at(block, {
+              agent,
+              grant: `max_sts_ttl = ${stsMax}`,
+              message: `${label}: max_sts_ttl ${formatDuration(stsMax)} is above the ${MAX} ceiling`,
+              fix: `set max_sts_ttl to at most ${LIMITS.credentialMaxTtl} seconds`,
+            }),
+          );
       }
     }
     return out;

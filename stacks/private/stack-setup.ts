@@ -36,7 +36,11 @@ export function setUpStack(stack: TerraformStack, setup: StackSetup): void {
   const { s3, hcp } = settings.state ?? {};
   if (hcp) {
     // Shards read the shared workspace's outputs: allow it in its settings (remote state sharing).
-    new CloudBackend(stack, { organization: hcp.organization, hostname: hcp.hostname, workspaces: new NamedCloudWorkspace(`${hcp.workspacePrefix}${stack.node.id}`) });
+    new CloudBackend(stack, {
+      organization: hcp.organization,
+      hostname: hcp.hostname,
+      workspaces: new NamedCloudWorkspace(`${hcp.workspacePrefix}${stack.node.id}`),
+    });
   } else if (s3) {
     new S3Backend(stack, {
       bucket: s3.bucket,

@@ -71,7 +71,15 @@ export function checkAgents(source: TableSource, ctx: AgentContext): CheckedAgen
       return;
     }
     const where = source.locate(['agents', first, 'name']);
-    problems.push(located(source, { rule: 'duplicate-agent', path: ['agents', i, 'name'], value: written, message: `agent "${name}" is already defined at ${where.file}:${where.line}`, fix: 'give each agent its own name: one credential set per agent' }));
+    problems.push(
+      located(source, {
+        rule: 'duplicate-agent',
+        path: ['agents', i, 'name'],
+        value: written,
+        message: `agent "${name}" is already defined at ${where.file}:${where.line}`,
+        fix: 'give each agent its own name: one credential set per agent',
+      }),
+    );
   });
 
   const agents: Agent[] = [];
@@ -113,55 +121,127 @@ function checkAgent(
 
   const name = normalizeName(input.name);
   if (!SAFE_NAME.test(name)) {
-    report({ rule: 'unsafe-name', path: [...at, 'name'], value: input.name, message: 'agent name is not safe in Vault paths, IAM role names and Terraform identifiers', fix: 'use letters, digits and single hyphens, starting with a letter, e.g. lead-enricher' });
+    report({
+      rule: 'unsafe-name',
+      path: [...at, 'name'],
+      value: input.name,
+      message: 'agent name is not safe in Vault paths, IAM role names and Terraform identifiers',
+      fix: 'use letters, digits and single hyphens, starting with a letter, e.g. lead-enricher',
+    });
   } else if (name.length > LIMITS.agentName) {
-    report({ rule: 'name-too-long', path: [...at, 'name'], value: input.name, message: `agent name has ${name.length} characters; with the "agent-" prefix that is ${AGENT_PREFIX.length + name.length}, above IAM's 64-character role name limit`, fix: `shorten the name to at most ${LIMITS.agentName} characters` });
+    report({
+      rule: 'name-too-long',
+      path: [...at, 'name'],
+      value: input.name,
+      message: `agent name has ${name.length} characters; with the "agent-" prefix that is ${AGENT_PREFIX.length + name.length}, above IAM's 64-character role name limit`,
+      fix: `shorten the name to at most ${LIMITS.agentName} characters`,
+    });
   }
   const actions = checkActions(source, ctx.catalog, input, at, label, problems);
 
   const own = inherit(input, ctx.defaults, at);
   own.problems.forEach(report);
   const resolved = own.settings;
-  if (!resolved.owner) report({ rule: 'missing-owner', path: at, message: 'agent has no owner', fix: 'add owner: (the team that answers for it), or defaults.owner' });
+  if (!resolved.owner)
+    report({ rule: 'missing-owner', path: at, message: 'agent has no owner', fix: 'add owner: (the team that answers for it), or defaults.owner' });
 
-  const scopes = [...new Set(actions.flatMap((a) => a.scopes))].sort().map((s) => ctx.catalog.scopes.get(s)).filter((s): s is Scope => s !== undefined);
+  const scopes = [...new Set(actions.flatMap((a) => a.scopes))]
+    .sort()
+    .map((s) => ctx.catalog.scopes.get(s))
+    .filter((s): s is Scope => s !== undefined);
   const keptInAws = scopes.flatMap((s) => (s.kind === 'secret' && ctx.credentials[s.secret]?.store === 'aws' ? [s.secret] : []));
   const needsAws = keptInAws.length > 0 || scopes.some((s) => s.kind === 'aws');
 
   if (input.awsPrincipal !== undefined) {
-    const why = arnShapeProblem(input.awsPrincipal) ?? (/^arn:[^:]+:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(input.awsPrincipal) ? undefined : 'is not an IAM role or user ARN');
+    const why =
+      arnShapeProblem(input.awsPrincipal) ??
+      (/^arn:[^:]+:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(input.awsPrincipal) ? undefined : 'is not an IAM role or user ARN');
     if (why) {
-      report({ rule: 'invalid-arn', path: [...at, 'awsPrincipal'], value: input.awsPrincipal, message: `awsPrincipal ${why}`, fix: 'write the ARN of the role the agent runs as, e.g. arn:aws:iam::123456789012:role/lead-enricher-runtime' });
+      report({
+        rule: 'invalid-arn',
+        path: [...at, 'awsPrincipal'],
+        value: input.awsPrincipal,
+        message: `awsPrincipal ${why}`,
+        fix: 'write the ARN of the role the agent runs as, e.g. arn:aws:iam::123456789012:role/lead-enricher-runtime',
+      });
     } else if (principals.has(principalKey(input.awsPrincipal))) {
-      report({ rule: 'shared-credential', path: [...at, 'awsPrincipal'], value: input.awsPrincipal, message: `agent shares its AWS runtime principal with agent ${principals.get(principalKey(input.awsPrincipal))}`, fix: 'give each agent its own runtime role; a shared principal is a shared credential' });
+      report({
+        rule: 'shared-credential',
+        path: [...at, 'awsPrincipal'],
+        value: input.awsPrincipal,
+        message: `agent shares its AWS runtime principal with agent ${principals.get(principalKey(input.awsPrincipal))}`,
+        fix: 'give each agent its own runtime role; a shared principal is a shared credential',
+      });
     } else {
       principals.set(principalKey(input.awsPrincipal), name);
     }
     if (!needsAws) {
-      warnings.push({ rule: 'unused-setting', ...source.locate([...at, 'awsPrincipal']), agent: name, value: input.awsPrincipal, message: 'awsPrincipal is set but the agent has no aws: scope, so it gets no IAM role', fix: 'remove awsPrincipal, or give the agent an aws: scope' });
+      warnings.push({
+        rule: 'unused-setting',
+        ...source.locate([...at, 'awsPrincipal']),
+        agent: name,
+        value: input.awsPrincipal,
+        message: 'awsPrincipal is set but the agent has no aws: scope, so it gets no IAM role',
+        fix: 'remove awsPrincipal, or give the agent an aws: scope',
+      });
     }
   }
   if (resolved.platform === 'github-actions' && input.awsPrincipal !== undefined) {
-    report({ rule: 'unused-setting', path: [...at, 'awsPrincipal'], value: input.awsPrincipal, message: "awsPrincipal does not apply to a github-actions agent: its IAM role trusts GitHub's OIDC token for its repository and environment", fix: 'remove awsPrincipal; the workflow assumes the role with its OIDC token' });
+    report({
+      rule: 'unused-setting',
+      path: [...at, 'awsPrincipal'],
+      value: input.awsPrincipal,
+      message: "awsPrincipal does not apply to a github-actions agent: its IAM role trusts GitHub's OIDC token for its repository and environment",
+      fix: 'remove awsPrincipal; the workflow assumes the role with its OIDC token',
+    });
   }
   if (resolved.platform === 'github-actions' && !input.github) {
-    report({ rule: 'missing-key', path: at, message: 'a github-actions agent needs the repository and environment it runs in', fix: 'add github: { repository: owner/name, environment: production }' });
+    report({
+      rule: 'missing-key',
+      path: at,
+      message: 'a github-actions agent needs the repository and environment it runs in',
+      fix: 'add github: { repository: owner/name, environment: production }',
+    });
   }
   if (input.github) {
     if (resolved.platform !== 'github-actions') {
-      report({ rule: 'unused-setting', path: [...at, 'github'], message: `github: applies only to platform github-actions, not ${resolved.platform}`, fix: 'remove github:, or set platform: github-actions' });
+      report({
+        rule: 'unused-setting',
+        path: [...at, 'github'],
+        message: `github: applies only to platform github-actions, not ${resolved.platform}`,
+        fix: 'remove github:, or set platform: github-actions',
+      });
     }
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(input.github.repository)) {
-      report({ rule: 'invalid-value', path: [...at, 'github', 'repository'], value: input.github.repository, message: 'repository is not owner/name', fix: 'write the repository as owner/name, e.g. acme/lead-enricher' });
+      report({
+        rule: 'invalid-value',
+        path: [...at, 'github', 'repository'],
+        value: input.github.repository,
+        message: 'repository is not owner/name',
+        fix: 'write the repository as owner/name, e.g. acme/lead-enricher',
+      });
     }
     if (!/^[A-Za-z0-9_.-]+$/.test(input.github.environment)) {
-      report({ rule: 'invalid-value', path: [...at, 'github', 'environment'], value: input.github.environment, message: 'environment is not a GitHub environment name', fix: 'name one environment, e.g. production' });
+      report({
+        rule: 'invalid-value',
+        path: [...at, 'github', 'environment'],
+        value: input.github.environment,
+        message: 'environment is not a GitHub environment name',
+        fix: 'name one environment, e.g. production',
+      });
     }
-    if (resolved.platform === 'github-actions' && GITHUB_REPOSITORY.test(input.github.repository)) githubRepositories.push({ repository: input.github.repository, path: [...at, 'github', 'repository'], agent: label });
+    if (resolved.platform === 'github-actions' && GITHUB_REPOSITORY.test(input.github.repository))
+      githubRepositories.push({ repository: input.github.repository, path: [...at, 'github', 'repository'], agent: label });
     // GitHub compares owners, repositories and environment names without case.
     const key = `github:${input.github.repository}@${input.github.environment}`.toLowerCase();
     if (principals.has(key)) {
-      report({ rule: 'shared-credential', path: [...at, 'github'], value: `${input.github.repository}@${input.github.environment}`, message: `agent shares its GitHub repository and environment with agent ${principals.get(key)}`, fix: 'give each agent its own GitHub environment' });
+      report({
+        rule: 'shared-credential',
+        path: [...at, 'github'],
+        value: `${input.github.repository}@${input.github.environment}`,
+        message: `agent shares its GitHub repository and environment with agent ${principals.get(key)}`,
+        fix: 'give each agent its own GitHub environment',
+      });
     } else {
       principals.set(key, name);
     }
@@ -217,7 +297,18 @@ function checkAgent(
 function checkActions(source: TableSource, catalog: CheckedCatalog, input: AgentInput, at: DocPath, label: string, problems: Problem[]): AgentAction[] {
   const actions: AgentAction[] = [];
   if (input.actions.length === 0) {
-    problems.push(located(source, { rule: 'no-actions', path: [...at, 'actions'], message: 'agent lists no actions', fix: 'list what the agent must do, e.g. - { action: Read contact info, scopes: [crm.contacts.read] }' }, label));
+    problems.push(
+      located(
+        source,
+        {
+          rule: 'no-actions',
+          path: [...at, 'actions'],
+          message: 'agent lists no actions',
+          fix: 'list what the agent must do, e.g. - { action: Read contact info, scopes: [crm.contacts.read] }',
+        },
+        label,
+      ),
+    );
   }
   input.actions.forEach((rawAction, j) => {
     const action = parseWithProblems(ActionSchema, rawAction, [...at, 'actions', j], source, label);
@@ -229,7 +320,16 @@ function checkActions(source: TableSource, catalog: CheckedCatalog, input: Agent
       problems.push(
         located(
           source,
-          { rule: 'unknown-scope', path: [...at, 'actions', j, 'scopes', k], value: scope, message: 'scope is not in the scope catalog', fix: near.length > 0 ? `did you mean ${near.join(' or ')}? Otherwise add it under scopes:` : 'add it under scopes: with its secret, aws or vault grant' },
+          {
+            rule: 'unknown-scope',
+            path: [...at, 'actions', j, 'scopes', k],
+            value: scope,
+            message: 'scope is not in the scope catalog',
+            fix:
+              near.length > 0
+                ? `did you mean ${near.join(' or ')}? Otherwise add it under scopes:`
+                : 'add it under scopes: with its secret, aws or vault grant',
+          },
           label,
         ),
       );

@@ -42,7 +42,10 @@ export async function checkScopes(source: TableSource, settings: FleetSettings):
  * credential no scope names is a warning; a `secret:` without an entry is
  * kept in Vault and rotated by hand.
  */
-export function checkCredentials(source: TableSource, scopes: ReadonlyMap<string, Scope>): { credentials: Record<string, Credential>; problems: Problem[]; warnings: Problem[] } {
+export function checkCredentials(
+  source: TableSource,
+  scopes: ReadonlyMap<string, Scope>,
+): { credentials: Record<string, Credential>; problems: Problem[]; warnings: Problem[] } {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
   const secretNames = new Set([...scopes.values()].flatMap((s) => (s.kind === 'secret' ? [s.secret] : [])));
@@ -55,7 +58,13 @@ export function checkCredentials(source: TableSource, scopes: ReadonlyMap<string
     const resolved = resolveCredential(name, parsed.data, secretNames.has(name));
     problems.push(...resolved.problems.map((p) => located(source, p)));
     if (resolved.unused) {
-      warnings.push({ rule: 'unused-setting', ...source.locate(['credentials', name], true), value: name, message: 'no secret: scope names this credential', fix: 'remove it, or name it in a scope as secret: ' + name });
+      warnings.push({
+        rule: 'unused-setting',
+        ...source.locate(['credentials', name], true),
+        value: name,
+        message: 'no secret: scope names this credential',
+        fix: 'remove it, or name it in a scope as secret: ' + name,
+      });
     } else {
       credentials[name] = resolved.credential;
     }

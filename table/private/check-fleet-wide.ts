@@ -31,7 +31,9 @@ export function checkFleetWide(source: TableSource, fleet: Fleet, checked: Check
 
   // Every GitHub repository the fleet writes to: one provider, one owner (compared without case, as GitHub does).
   const repositories = [
-    ...(settings.runbooks && GITHUB_REPOSITORY.test(settings.runbooks.repository) ? [{ repository: settings.runbooks.repository, path: ['fleet', 'runbooks', 'repository'] as DocPath }] : []),
+    ...(settings.runbooks && GITHUB_REPOSITORY.test(settings.runbooks.repository)
+      ? [{ repository: settings.runbooks.repository, path: ['fleet', 'runbooks', 'repository'] as DocPath }]
+      : []),
     ...checked.githubRepositories,
   ];
   const owners = [...new Set(repositories.map((r) => r.repository.split('/')[0].toLowerCase()))];
@@ -93,7 +95,12 @@ export function checkFleetWide(source: TableSource, fleet: Fleet, checked: Check
             key: other.at[0] === 'scopes',
             value: clash.name,
             message: `${clash.namespace} ${clash.name} would belong to both ${first.owner} and ${other.owner}${first.caseInsensitive ? ' (compared without case)' : ''}`,
-            fix: other.at[0] === 'scopes' ? 'rename one of the scopes so their names differ in more than punctuation and case' : first.at[0] === 'fleet' ? 'rename the agent, or the fleet (fleet.name)' : 'rename one of them',
+            fix:
+              other.at[0] === 'scopes'
+                ? 'rename one of the scopes so their names differ in more than punctuation and case'
+                : first.at[0] === 'fleet'
+                  ? 'rename the agent, or the fleet (fleet.name)'
+                  : 'rename one of them',
           },
           other.at[0] === 'agents' ? agentLabel(source, Number(other.at[1])) : undefined,
         ),

@@ -30,7 +30,9 @@ export function checkStrings(source: TableSource): Problem[] {
         rule: 'control-character',
         ...where,
         message: `${what} ${control}, which would reach runbooks, reports and Terraform as it is`,
-        fix: freeText ? 'remove it; free text may hold tabs and line breaks, nothing else of the kind' : 'remove it; names, URLs and ARNs are one line of visible characters',
+        fix: freeText
+          ? 'remove it; free text may hold tabs and line breaks, nothing else of the kind'
+          : 'remove it; names, URLs and ARNs are one line of visible characters',
       });
     }
     // A `${` anywhere would be evaluated by Terraform at deploy time.

@@ -76,7 +76,14 @@ const FORBIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u
 const FORBIDDEN_IN_NAMES = /[\t\n]/;
 
 /** Names of the characters {@link controlCharacterProblem} reports, for messages. */
-const CHARACTER_NAMES: Record<number, string> = { 0x09: 'tab', 0x0a: 'line feed', 0x0d: 'carriage return', 0x1b: 'escape', 0x2028: 'line separator', 0x2029: 'paragraph separator' };
+const CHARACTER_NAMES: Record<number, string> = {
+  0x09: 'tab',
+  0x0a: 'line feed',
+  0x0d: 'carriage return',
+  0x1b: 'escape',
+  0x2028: 'line separator',
+  0x2029: 'paragraph separator',
+};
 
 /** Why a table value holds a character it must not, or `undefined`. */
 export function controlCharacterProblem(value: string, freeText: boolean): string | undefined {

@@ -100,11 +100,19 @@ export function inherit(input: DefaultsInput, base: ResolvedSettings, at: DocPat
   (input.boundCidrs ?? []).forEach((cidr, i) => {
     const why = cidrProblem(cidr);
     if (why) {
-      problems.push({ rule: 'invalid-cidr', path: [...at, 'boundCidrs', i], value: cidr, message: `bound CIDR ${why}`, fix: 'write a CIDR block such as 10.20.0.0/16' });
+      problems.push({
+        rule: 'invalid-cidr',
+        path: [...at, 'boundCidrs', i],
+        value: cidr,
+        message: `bound CIDR ${why}`,
+        fix: 'write a CIDR block such as 10.20.0.0/16',
+      });
     }
   });
   if (input.permissionsBoundary !== undefined) {
-    const why = arnShapeProblem(input.permissionsBoundary) ?? (/^arn:[^:]+:iam::(\d{12}|aws):policy\/[\w+=,.@/-]+$/.test(input.permissionsBoundary) ? undefined : 'is not an IAM managed policy ARN');
+    const why =
+      arnShapeProblem(input.permissionsBoundary) ??
+      (/^arn:[^:]+:iam::(\d{12}|aws):policy\/[\w+=,.@/-]+$/.test(input.permissionsBoundary) ? undefined : 'is not an IAM managed policy ARN');
     if (why) {
       problems.push({
         rule: 'invalid-arn',
@@ -137,7 +145,11 @@ export function inherit(input: DefaultsInput, base: ResolvedSettings, at: DocPat
     });
   }
   // A TTL above its ceiling is already reported; raising the max to match it would not be the fix.
-  if ((given('credentialTtl') || given('credentialMaxTtl')) && settings.credentialTtl <= LIMITS.credentialTtl && settings.credentialMaxTtl < settings.credentialTtl) {
+  if (
+    (given('credentialTtl') || given('credentialMaxTtl')) &&
+    settings.credentialTtl <= LIMITS.credentialTtl &&
+    settings.credentialMaxTtl < settings.credentialTtl
+  ) {
     const key = given('credentialMaxTtl') ? 'credentialMaxTtl' : 'credentialTtl';
     problems.push({
       rule: 'ttl-order',

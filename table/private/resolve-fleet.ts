@@ -1,5 +1,15 @@
 import { parseDuration } from '../../model/duration';
-import { AGENT_PREFIX, BUILTIN_FLEET_SETTINGS, Credential, defaultVaultAuditFile, FleetSettings, LIMITS, LOG_RETENTION_DAYS, ShardSettings, StateSettings } from '../../model/fleet';
+import {
+  AGENT_PREFIX,
+  BUILTIN_FLEET_SETTINGS,
+  Credential,
+  defaultVaultAuditFile,
+  FleetSettings,
+  LIMITS,
+  LOG_RETENTION_DAYS,
+  ShardSettings,
+  StateSettings,
+} from '../../model/fleet';
 import { SAFE_NAME } from '../../model/names';
 import { CredentialInput, FleetSettingsInput } from '../schema';
 import { urlProblem } from './checks';
@@ -17,20 +27,38 @@ export function resolveFleetSettings(input: FleetSettingsInput): { settings: Fle
   for (const key of ['name', 'kvMount', 'appRoleMount', 'awsMount', 'jwtMount'] as const) {
     const value = input[key];
     if (value !== undefined && !SAFE_NAME.test(value)) {
-      problems.push({ rule: 'unsafe-name', path: ['fleet', key], value, message: `${key} is not lowercase kebab-case`, fix: `use a name such as ${BUILTIN_FLEET_SETTINGS[key]}` });
+      problems.push({
+        rule: 'unsafe-name',
+        path: ['fleet', key],
+        value,
+        message: `${key} is not lowercase kebab-case`,
+        fix: `use a name such as ${BUILTIN_FLEET_SETTINGS[key]}`,
+      });
     }
   }
   // Paths Vault (and OpenBao) keep for themselves: a mount there is refused, or shadows the token backend.
   for (const key of ['kvMount', 'awsMount'] as const) {
     const value = input[key];
     if (value !== undefined && RESERVED_SECRET_MOUNTS.includes(value)) {
-      problems.push({ rule: 'reserved-mount', path: ['fleet', key], value, message: `${key} ${value} is a path Vault reserves for itself (${RESERVED_SECRET_MOUNTS.join(', ')})`, fix: `use another path, e.g. ${BUILTIN_FLEET_SETTINGS[key]}` });
+      problems.push({
+        rule: 'reserved-mount',
+        path: ['fleet', key],
+        value,
+        message: `${key} ${value} is a path Vault reserves for itself (${RESERVED_SECRET_MOUNTS.join(', ')})`,
+        fix: `use another path, e.g. ${BUILTIN_FLEET_SETTINGS[key]}`,
+      });
     }
   }
   for (const key of ['appRoleMount', 'jwtMount'] as const) {
     const value = input[key];
     if (value !== undefined && RESERVED_AUTH_MOUNTS.includes(value)) {
-      problems.push({ rule: 'reserved-mount', path: ['fleet', key], value, message: `${key} ${value} is the path of Vault's own token auth method`, fix: `use another path, e.g. ${BUILTIN_FLEET_SETTINGS[key]}` });
+      problems.push({
+        rule: 'reserved-mount',
+        path: ['fleet', key],
+        value,
+        message: `${key} ${value} is the path of Vault's own token auth method`,
+        fix: `use another path, e.g. ${BUILTIN_FLEET_SETTINGS[key]}`,
+      });
     }
   }
   if ((input.kvMount ?? BUILTIN_FLEET_SETTINGS.kvMount) === (input.awsMount ?? BUILTIN_FLEET_SETTINGS.awsMount)) {
@@ -80,16 +108,34 @@ export function resolveFleetSettings(input: FleetSettingsInput): { settings: Fle
   }
   const vaultAddrWhy = input.vaultAddr === undefined ? undefined : urlProblem(input.vaultAddr);
   if (vaultAddrWhy) {
-    problems.push({ rule: 'invalid-value', path: ['fleet', 'vaultAddr'], value: input.vaultAddr, message: `vaultAddr ${vaultAddrWhy}`, fix: 'write Vault\'s address as https://vault.example.com:8200' });
+    problems.push({
+      rule: 'invalid-value',
+      path: ['fleet', 'vaultAddr'],
+      value: input.vaultAddr,
+      message: `vaultAddr ${vaultAddrWhy}`,
+      fix: "write Vault's address as https://vault.example.com:8200",
+    });
   }
   if (input.logRetentionDays !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(input.logRetentionDays)) {
-    problems.push({ rule: 'invalid-value', path: ['fleet', 'logRetentionDays'], value: String(input.logRetentionDays), message: 'logRetentionDays is not a retention CloudWatch Logs accepts', fix: `use one of ${LOG_RETENTION_DAYS.join(', ')}` });
+    problems.push({
+      rule: 'invalid-value',
+      path: ['fleet', 'logRetentionDays'],
+      value: String(input.logRetentionDays),
+      message: 'logRetentionDays is not a retention CloudWatch Logs accepts',
+      fix: `use one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    });
   }
   let rotationGrace = BUILTIN_FLEET_SETTINGS.rotationGrace;
   if (input.rotationGrace !== undefined) {
     const seconds = parseDuration(input.rotationGrace);
     if (seconds === undefined) {
-      problems.push({ rule: 'invalid-duration', path: ['fleet', 'rotationGrace'], value: String(input.rotationGrace), message: 'rotationGrace is not a duration', fix: 'write a duration such as "1h"' });
+      problems.push({
+        rule: 'invalid-duration',
+        path: ['fleet', 'rotationGrace'],
+        value: String(input.rotationGrace),
+        message: 'rotationGrace is not a duration',
+        fix: 'write a duration such as "1h"',
+      });
     } else {
       rotationGrace = seconds;
     }
@@ -108,7 +154,12 @@ export function resolveFleetSettings(input: FleetSettingsInput): { settings: Fle
   problems.push(...runbooks.problems);
   const { slackTeamId, slackChannelId } = input.notify ?? {};
   if ((slackTeamId === undefined) !== (slackChannelId === undefined)) {
-    problems.push({ rule: 'missing-key', path: ['fleet', 'notify'], message: 'AWS Chatbot needs both slackTeamId and slackChannelId', fix: 'give both ids, or neither to announce through the webhook' });
+    problems.push({
+      rule: 'missing-key',
+      path: ['fleet', 'notify'],
+      message: 'AWS Chatbot needs both slackTeamId and slackChannelId',
+      fix: 'give both ids, or neither to announce through the webhook',
+    });
   }
   const shards = resolveShards(input.shards, problems);
   const state = resolveState(input.state, problems);
@@ -132,7 +183,13 @@ function resolveShards(input: FleetSettingsInput['shards'], problems: SettingPro
   const maxAgents = input.maxAgents ?? LIMITS.shardAgents;
   if (input.by === 'owner') {
     if (input.count !== undefined) {
-      problems.push({ rule: 'unused-setting', path: [...at, 'count'], value: String(input.count), message: 'count applies only to shards by name; by owner, each owner has one shard', fix: 'remove count, or shard by: name' });
+      problems.push({
+        rule: 'unused-setting',
+        path: [...at, 'count'],
+        value: String(input.count),
+        message: 'count applies only to shards by name; by owner, each owner has one shard',
+        fix: 'remove count, or shard by: name',
+      });
     }
     return { by: 'owner', maxAgents };
   }
@@ -146,7 +203,13 @@ function resolveShards(input: FleetSettingsInput['shards'], problems: SettingPro
     return undefined;
   }
   if (input.count > LIMITS.shardCount) {
-    problems.push({ rule: 'invalid-value', path: [...at, 'count'], value: String(input.count), message: `count is above ${LIMITS.shardCount} shards`, fix: `use at most ${LIMITS.shardCount}; raise maxAgents instead` });
+    problems.push({
+      rule: 'invalid-value',
+      path: [...at, 'count'],
+      value: String(input.count),
+      message: `count is above ${LIMITS.shardCount} shards`,
+      fix: `use at most ${LIMITS.shardCount}; raise maxAgents instead`,
+    });
     return undefined;
   }
   return { by: 'name', count: input.count, maxAgents };
@@ -171,13 +234,31 @@ function resolveState(input: FleetSettingsInput['state'], problems: SettingProbl
     const hostname = input.hcp.hostname ?? 'app.terraform.io';
     const workspacePrefix = input.hcp.workspacePrefix ?? '';
     if (!/^[A-Za-z0-9_-]+$/.test(organization)) {
-      problems.push({ rule: 'invalid-value', path: [...at, 'organization'], value: organization, message: 'organization is not an HCP Terraform organization name', fix: 'write the organization as HCP Terraform shows it, e.g. acme' });
+      problems.push({
+        rule: 'invalid-value',
+        path: [...at, 'organization'],
+        value: organization,
+        message: 'organization is not an HCP Terraform organization name',
+        fix: 'write the organization as HCP Terraform shows it, e.g. acme',
+      });
     }
     if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/.test(hostname)) {
-      problems.push({ rule: 'invalid-value', path: [...at, 'hostname'], value: hostname, message: 'hostname is not a host name', fix: 'write the host alone, e.g. app.terraform.io or tfe.acme.example' });
+      problems.push({
+        rule: 'invalid-value',
+        path: [...at, 'hostname'],
+        value: hostname,
+        message: 'hostname is not a host name',
+        fix: 'write the host alone, e.g. app.terraform.io or tfe.acme.example',
+      });
     }
     if (!/^[A-Za-z0-9_-]*$/.test(workspacePrefix)) {
-      problems.push({ rule: 'invalid-value', path: [...at, 'workspacePrefix'], value: workspacePrefix, message: 'workspacePrefix has characters a workspace name cannot hold', fix: 'use letters, digits, - and _, e.g. agents-' });
+      problems.push({
+        rule: 'invalid-value',
+        path: [...at, 'workspacePrefix'],
+        value: workspacePrefix,
+        message: 'workspacePrefix has characters a workspace name cannot hold',
+        fix: 'use letters, digits, - and _, e.g. agents-',
+      });
     }
     return problems.length > before ? undefined : { hcp: { organization, hostname, workspacePrefix } };
   }
@@ -185,34 +266,80 @@ function resolveState(input: FleetSettingsInput['state'], problems: SettingProbl
   const { bucket, region, kmsKeyId } = input.s3!;
   const keyPrefix = input.s3!.keyPrefix ?? 'scoped-agents';
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
-    problems.push({ rule: 'invalid-value', path: [...at, 'bucket'], value: bucket, message: 'bucket is not an S3 bucket name', fix: 'write the state bucket\'s name, 3-63 lowercase letters, digits, dots and hyphens, e.g. acme-terraform-state' });
+    problems.push({
+      rule: 'invalid-value',
+      path: [...at, 'bucket'],
+      value: bucket,
+      message: 'bucket is not an S3 bucket name',
+      fix: "write the state bucket's name, 3-63 lowercase letters, digits, dots and hyphens, e.g. acme-terraform-state",
+    });
   }
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    problems.push({ rule: 'invalid-value', path: [...at, 'region'], value: region, message: 'region is not an AWS region', fix: 'write the bucket\'s region, e.g. eu-west-1' });
+    problems.push({
+      rule: 'invalid-value',
+      path: [...at, 'region'],
+      value: region,
+      message: 'region is not an AWS region',
+      fix: "write the bucket's region, e.g. eu-west-1",
+    });
   }
   if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(keyPrefix)) {
-    problems.push({ rule: 'invalid-value', path: [...at, 'keyPrefix'], value: keyPrefix, message: 'keyPrefix is not an S3 key prefix (letters, digits, ., _, - and / between them)', fix: 'write a prefix such as scoped-agents or terraform/acme' });
+    problems.push({
+      rule: 'invalid-value',
+      path: [...at, 'keyPrefix'],
+      value: keyPrefix,
+      message: 'keyPrefix is not an S3 key prefix (letters, digits, ., _, - and / between them)',
+      fix: 'write a prefix such as scoped-agents or terraform/acme',
+    });
   }
   if (kmsKeyId !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/-]+$/.test(kmsKeyId)) {
-    problems.push({ rule: 'invalid-arn', path: [...at, 'kmsKeyId'], value: kmsKeyId, message: 'kmsKeyId is not a KMS key or alias ARN', fix: 'write the key\'s ARN, e.g. arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
+    problems.push({
+      rule: 'invalid-arn',
+      path: [...at, 'kmsKeyId'],
+      value: kmsKeyId,
+      message: 'kmsKeyId is not a KMS key or alias ARN',
+      fix: "write the key's ARN, e.g. arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    });
   }
   return problems.length > before ? undefined : { s3: { bucket, region, keyPrefix, kmsKeyId } };
 }
 
 /** Checks one entry of `credentials:` and resolves it. */
-export function resolveCredential(name: string, input: CredentialInput, used: boolean): { credential: Credential; problems: SettingProblem[]; unused: boolean } {
+export function resolveCredential(
+  name: string,
+  input: CredentialInput,
+  used: boolean,
+): { credential: Credential; problems: SettingProblem[]; unused: boolean } {
   const problems: SettingProblem[] = [];
   const at = ['credentials', name];
   const rotator = input.rotator ?? 'manual';
   if (rotator === 'oauth2-refresh' && input.tokenUrl === undefined) {
-    problems.push({ rule: 'missing-key', path: at, message: 'an oauth2-refresh credential needs the provider\'s token endpoint', fix: 'add tokenUrl, e.g. https://api.hubapi.com/oauth/v1/token' });
+    problems.push({
+      rule: 'missing-key',
+      path: at,
+      message: "an oauth2-refresh credential needs the provider's token endpoint",
+      fix: 'add tokenUrl, e.g. https://api.hubapi.com/oauth/v1/token',
+    });
   }
   if (input.tokenUrl !== undefined) {
     if (rotator !== 'oauth2-refresh') {
-      problems.push({ rule: 'unused-setting', path: [...at, 'tokenUrl'], value: input.tokenUrl, message: `tokenUrl applies only to rotator oauth2-refresh, not ${rotator}`, fix: 'remove tokenUrl, or set rotator: oauth2-refresh' });
+      problems.push({
+        rule: 'unused-setting',
+        path: [...at, 'tokenUrl'],
+        value: input.tokenUrl,
+        message: `tokenUrl applies only to rotator oauth2-refresh, not ${rotator}`,
+        fix: 'remove tokenUrl, or set rotator: oauth2-refresh',
+      });
     } else {
       const why = urlProblem(input.tokenUrl);
-      if (why) problems.push({ rule: 'invalid-value', path: [...at, 'tokenUrl'], value: input.tokenUrl, message: `tokenUrl ${why}`, fix: 'write the provider\'s token endpoint, e.g. https://api.hubapi.com/oauth/v1/token' });
+      if (why)
+        problems.push({
+          rule: 'invalid-value',
+          path: [...at, 'tokenUrl'],
+          value: input.tokenUrl,
+          message: `tokenUrl ${why}`,
+          fix: "write the provider's token endpoint, e.g. https://api.hubapi.com/oauth/v1/token",
+        });
     }
   }
   return { credential: { name, rotator, tokenUrl: input.tokenUrl, store: input.store ?? 'vault' }, problems, unused: !used };

@@ -18,11 +18,23 @@ export function resolveRunbooks(input: FleetSettingsInput['runbooks'], fleetName
   const problems: SettingProblem[] = [];
   const at = ['fleet', 'runbooks'];
   if (!GITHUB_REPOSITORY.test(input.repository)) {
-    problems.push({ rule: 'invalid-value', path: [...at, 'repository'], value: input.repository, message: 'repository is not owner/name', fix: 'write the repository as owner/name, e.g. acme/runbooks' });
+    problems.push({
+      rule: 'invalid-value',
+      path: [...at, 'repository'],
+      value: input.repository,
+      message: 'repository is not owner/name',
+      fix: 'write the repository as owner/name, e.g. acme/runbooks',
+    });
   }
   // A git ref name: no `..`, no `.lock` suffix, no leading `.` in a segment (git check-ref-format).
   if (input.branch !== undefined && (!SEGMENTS.test(input.branch) || input.branch.endsWith('.lock'))) {
-    problems.push({ rule: 'invalid-value', path: [...at, 'branch'], value: input.branch, message: 'branch is not a branch name', fix: 'name an existing branch, e.g. main' });
+    problems.push({
+      rule: 'invalid-value',
+      path: [...at, 'branch'],
+      value: input.branch,
+      message: 'branch is not a branch name',
+      fix: 'name an existing branch, e.g. main',
+    });
   }
   if (input.path !== undefined && !SEGMENTS.test(input.path)) {
     problems.push({
@@ -33,6 +45,10 @@ export function resolveRunbooks(input: FleetSettingsInput['runbooks'], fleetName
       fix: `write a folder such as runbooks/${fleetName}`,
     });
   }
-  const runbooks: RunbookRepository = { repository: input.repository, path: input.path ?? `runbooks/${fleetName}`, ...(input.branch !== undefined ? { branch: input.branch } : {}) };
+  const runbooks: RunbookRepository = {
+    repository: input.repository,
+    path: input.path ?? `runbooks/${fleetName}`,
+    ...(input.branch !== undefined ? { branch: input.branch } : {}),
+  };
   return { runbooks, problems };
 }

@@ -132,9 +132,7 @@ export async function resolveScope(
         rule: 'invalid-capability',
         path: [...at, 'vault', 'capabilities', i],
         value: capability,
-        message: known
-          ? 'sudo only matters on root-protected paths, which agents must not reach'
-          : 'capability is not one Vault policies accept',
+        message: known ? 'sudo only matters on root-protected paths, which agents must not reach' : 'capability is not one Vault policies accept',
         fix: `use capabilities from: ${VAULT_CAPABILITIES.filter((c) => c !== 'sudo').join(', ')}`,
       });
     }

@@ -31,14 +31,21 @@ export function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
     }
     // Lead byte: how many continuation bytes, and the bounds of the second byte (no overlong forms, no surrogates, nothing past U+10FFFF).
     const shape =
-      b >= 0xc2 && b <= 0xdf ? { n: 1, lo: 0x80, hi: 0xbf }
-      : b === 0xe0 ? { n: 2, lo: 0xa0, hi: 0xbf }
-      : (b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef ? { n: 2, lo: 0x80, hi: 0xbf }
-      : b === 0xed ? { n: 2, lo: 0x80, hi: 0x9f }
-      : b === 0xf0 ? { n: 3, lo: 0x90, hi: 0xbf }
-      : b >= 0xf1 && b <= 0xf3 ? { n: 3, lo: 0x80, hi: 0xbf }
-      : b === 0xf4 ? { n: 3, lo: 0x80, hi: 0x8f }
-      : undefined;
+      b >= 0xc2 && b <= 0xdf
+        ? { n: 1, lo: 0x80, hi: 0xbf }
+        : b === 0xe0
+          ? { n: 2, lo: 0xa0, hi: 0xbf }
+          : (b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef
+            ? { n: 2, lo: 0x80, hi: 0xbf }
+            : b === 0xed
+              ? { n: 2, lo: 0x80, hi: 0x9f }
+              : b === 0xf0
+                ? { n: 3, lo: 0x90, hi: 0xbf }
+                : b >= 0xf1 && b <= 0xf3
+                  ? { n: 3, lo: 0x80, hi: 0xbf }
+                  : b === 0xf4
+                    ? { n: 3, lo: 0x80, hi: 0x8f }
+                    : undefined;
     if (!shape || i + shape.n >= bytes.length) return i;
     if (bytes[i + 1] < shape.lo || bytes[i + 1] > shape.hi) return i;
     for (let k = 2; k <= shape.n; k++) if (bytes[i + k] < 0x80 || bytes[i + k] > 0xbf) return i;

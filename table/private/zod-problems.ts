@@ -92,7 +92,9 @@ function withoutBadParts<S extends z.ZodType>(schema: S, value: unknown, issues:
     const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
     for (const path of paths) {
       if (path.length === 0) return undefined;
-      const parent = path.slice(0, -1).reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), copy);
+      const parent = path
+        .slice(0, -1)
+        .reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), copy);
       if (parent === null || typeof parent !== 'object') return undefined;
       const key = path[path.length - 1];
       if (Array.isArray(parent) && typeof key === 'number') parent[key] = undefined;

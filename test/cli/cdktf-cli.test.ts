@@ -45,16 +45,20 @@ function stacksOf(out: string): Record<string, unknown> {
 test.each([
   ['the default table', {}],
   ['a sharded table (SCOPED_AGENTS_TABLE)', { SCOPED_AGENTS_TABLE: 'test/fixtures/sharded.yaml' }],
-])('`npx cdktf synth` writes the same stacks as `npm run synth`: %s', async (_label, env: Record<string, string>) => {
-  const viaCdktf = join(tempDir(), 'cdktf.out');
-  const viaNpm = join(tempDir(), 'cdktf.out');
-  const [cdktf] = await Promise.all([cdktfSynth(viaCdktf, env), npmSynth(viaNpm, env)]);
-  expect(cdktf.stdout).toContain('Generated Terraform code for the stacks:');
-  const ours = stacksOf(viaNpm);
-  expect(Object.keys(ours).length).toBeGreaterThan(0);
-  expect(stacksOf(viaCdktf)).toEqual(ours);
-  expect(readdirSync(join(viaCdktf, 'agents')).sort()).toEqual(readdirSync(join(viaNpm, 'agents')).sort());
-}, 180_000);
+])(
+  '`npx cdktf synth` writes the same stacks as `npm run synth`: %s',
+  async (_label, env: Record<string, string>) => {
+    const viaCdktf = join(tempDir(), 'cdktf.out');
+    const viaNpm = join(tempDir(), 'cdktf.out');
+    const [cdktf] = await Promise.all([cdktfSynth(viaCdktf, env), npmSynth(viaNpm, env)]);
+    expect(cdktf.stdout).toContain('Generated Terraform code for the stacks:');
+    const ours = stacksOf(viaNpm);
+    expect(Object.keys(ours).length).toBeGreaterThan(0);
+    expect(stacksOf(viaCdktf)).toEqual(ours);
+    expect(readdirSync(join(viaCdktf, 'agents')).sort()).toEqual(readdirSync(join(viaNpm, 'agents')).sort());
+  },
+  180_000,
+);
 
 test('`npx cdktf synth` keeps what Terraform wrote beside a stack, and removes the folder of a stack that is gone', async () => {
   const out = join(tempDir(), 'cdktf.out');

@@ -73,7 +73,9 @@ describe('scoped-agents validate', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toContain('error: the agent table has 3 problems.\n');
-    expect(r.err).toContain(`${file}:8:47: agent lead-enricher: scope is not in the scope catalog (got "crm.contacts.delete")\n    fix: did you mean crm.contacts.read? Otherwise add it under scopes: [unknown-scope]`);
+    expect(r.err).toContain(
+      `${file}:8:47: agent lead-enricher: scope is not in the scope catalog (got "crm.contacts.delete")\n    fix: did you mean crm.contacts.read? Otherwise add it under scopes: [unknown-scope]`,
+    );
     expect(r.err).toContain(`${file}:9:11: agent lead-enricher: agent "lead-enricher" is already defined at ${file}:5 (got "Lead‑Enricher")`);
     expect(r.err).toContain(`${file}:11:15: agent lead-enricher: platform: expected one of claude, openai, zapier, github-actions, generic (got "claudia")`);
     expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
@@ -126,12 +128,14 @@ describe('scoped-agents synth', () => {
     expect(readdirSync(parent)).toEqual(['cdktf.out']);
     const tf = JSON.parse(readFileSync(stackFile(out), 'utf8'));
     // Three agents' policies and the revoke and rotate functions' own.
-    expect(Object.values(tf.resource.vault_policy as Record<string, { name: string }>).map((p) => p.name).sort()).toEqual([
-      'agent-email-notifier', 'agent-invoice-summarizer', 'agent-lead-enricher', 'scoped-agents-revoke', 'scoped-agents-rotate',
-    ]);
+    expect(
+      Object.values(tf.resource.vault_policy as Record<string, { name: string }>)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['agent-email-notifier', 'agent-invoice-summarizer', 'agent-lead-enricher', 'scoped-agents-revoke', 'scoped-agents-rotate']);
   });
 
-  test("keeps what Terraform wrote beside a stack (.terraform/, .terraform.lock.hcl) across synths; a stack that is gone loses its folder", async () => {
+  test('keeps what Terraform wrote beside a stack (.terraform/, .terraform.lock.hcl) across synths; a stack that is gone loses its folder', async () => {
     const out = join(tempDir(), 'cdktf.out');
     expect((await cli(['synth', '--table', 'test/fixtures/sharded.yaml', '--out', out])).code).toBe(0);
     const shared = join(out, 'stacks', 'acme');
@@ -141,7 +145,9 @@ describe('scoped-agents synth', () => {
     // A shard whose agents move away: the next synth has no such stack.
     mkdirSync(join(out, 'stacks', 'acme-support-acme-example', '.terraform'), { recursive: true });
     writeFileSync(join(out, 'stacks', 'acme-support-acme-example', '.terraform.lock.hcl'), '# gone with its stack\n');
-    const fewer = writeFiles({ 'agents.yaml': readFileSync(join(ROOT, 'test/fixtures/sharded.yaml'), 'utf8').replace(/  - name: ticket-notifier\n(    .*\n)+/, '') });
+    const fewer = writeFiles({
+      'agents.yaml': readFileSync(join(ROOT, 'test/fixtures/sharded.yaml'), 'utf8').replace(/ {2}- name: ticket-notifier\n( {4}.*\n)+/, ''),
+    });
 
     expect((await cli(['synth', '--table', join(fewer, 'agents.yaml'), '--out', out])).code).toBe(0);
     expect(readFileSync(join(shared, '.terraform', 'providers', 'registry.terraform.io', 'marker'), 'utf8')).toBe('an installed provider');
@@ -215,7 +221,7 @@ describe('usage', () => {
     expect(r.err).toContain(message);
   });
 
-  test('prints a command\'s usage with --help and exits 0', async () => {
+  test("prints a command's usage with --help and exits 0", async () => {
     expect(await cli(['synth', '--help'])).toEqual({
       code: 0,
       out: 'Usage: scoped-agents synth [--table agents.yaml] [--catalog scopes.yaml] [--out cdktf.out]\n',

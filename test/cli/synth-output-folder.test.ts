@@ -96,7 +96,9 @@ describe('synth --out: refuses a folder it would destroy something in (exit 2, n
     writeFileSync(join(dir, 'docs', 'design.md'), '# design');
     const r = await cliIn(dir, ['synth', '--out', 'docs']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('error: --out docs holds files that no synth wrote (no manifest.json or stacks/ of an earlier synth); a synth replaces the whole folder.');
+    expect(r.err).toContain(
+      'error: --out docs holds files that no synth wrote (no manifest.json or stacks/ of an earlier synth); a synth replaces the whole folder.',
+    );
     expect(readdirSync(join(dir, 'docs'))).toEqual(['design.md']);
   });
 

@@ -52,9 +52,13 @@ test('fails with exit 1 when the stacks hold no agent alarms, or are not JSON', 
   mkdirSync(join(out, 'stacks', 'x'), { recursive: true });
   writeFileSync(join(out, 'manifest.json'), '{"version":"0.21.0","stacks":{"x":{"name":"x"}}}');
   writeFileSync(join(out, 'stacks', 'x', 'cdk.tf.json'), '{"resource":{}}');
-  expect((await cli(['usage', '--audit-log', 'a.log', '--out', out])).err).toBe(`error: ${out}: no agent call-rate alarms in the synthesized stacks; is this the output of \`scoped-agents synth\`?\n`);
+  expect((await cli(['usage', '--audit-log', 'a.log', '--out', out])).err).toBe(
+    `error: ${out}: no agent call-rate alarms in the synthesized stacks; is this the output of \`scoped-agents synth\`?\n`,
+  );
   writeFileSync(join(out, 'stacks', 'x', 'cdk.tf.json'), '{');
-  expect((await cli(['usage', '--audit-log', 'a.log', '--out', out])).err).toMatch(new RegExp(`^error: ${out}/stacks/x/cdk\\.tf\\.json: not valid JSON \\(.*\\) — run scoped-agents synth first\\n$`));
+  expect((await cli(['usage', '--audit-log', 'a.log', '--out', out])).err).toMatch(
+    new RegExp(`^error: ${out}/stacks/x/cdk\\.tf\\.json: not valid JSON \\(.*\\) — run scoped-agents synth first\\n$`),
+  );
 });
 
 test('fails with exit 2 when --since reaches back before 1970, instead of an internal error', async () => {
@@ -82,7 +86,13 @@ test('fails with exit 1 when the audit log is missing, or holds no audit entries
 
 test('summarizes a hand-written log over the seed: agents from the synthesized alarms, the window from --until and --since', async () => {
   const line = (time: string, role: string, error?: string): string =>
-    JSON.stringify({ time, type: 'response', auth: { display_name: 'approle', metadata: { role_name: role } }, request: { path: 'kv/data/x' }, ...(error ? { error } : {}) });
+    JSON.stringify({
+      time,
+      type: 'response',
+      auth: { display_name: 'approle', metadata: { role_name: role } },
+      request: { path: 'kv/data/x' },
+      ...(error ? { error } : {}),
+    });
   const dir = writeFiles({
     'audit.log': [
       line('2026-11-27T05:00:00.000000001Z', 'agent-lead-enricher'),
@@ -92,7 +102,19 @@ test('summarizes a hand-written log over the seed: agents from the synthesized a
       line('2026-11-27T06:00:00Z', 'agent-retired'),
     ].join('\n'),
   });
-  const r = await cli(['usage', '--audit-log', join(dir, 'audit.log'), '--out', outDir, '--until', '2026-11-27T07:00:00Z', '--since', '6h', '--format', 'json']);
+  const r = await cli([
+    'usage',
+    '--audit-log',
+    join(dir, 'audit.log'),
+    '--out',
+    outDir,
+    '--until',
+    '2026-11-27T07:00:00Z',
+    '--since',
+    '6h',
+    '--format',
+    'json',
+  ]);
   expect(r.code).toBe(0);
   const json = JSON.parse(r.out);
   expect(json.window).toEqual({ start: '2026-11-27T01:00:00.000Z', end: '2026-11-27T07:00:00.000Z', seconds: 21600 });
@@ -103,7 +125,18 @@ test('summarizes a hand-written log over the seed: agents from the synthesized a
   ]);
   expect(json.unknownRoles).toEqual({ 'agent-retired': 1 });
   expect(json.source).toBe(`Vault audit log ${join(dir, 'audit.log')} (5 entries)`);
-  const flagged = await cli(['usage', '--audit-log', join(dir, 'audit.log'), '--out', outDir, '--until', '2026-11-27T07:00:00Z', '--since', '6h', '--fail-on-flag']);
+  const flagged = await cli([
+    'usage',
+    '--audit-log',
+    join(dir, 'audit.log'),
+    '--out',
+    outDir,
+    '--until',
+    '2026-11-27T07:00:00Z',
+    '--since',
+    '6h',
+    '--fail-on-flag',
+  ]);
   expect(flagged.code).toBe(1);
   expect(flagged.out).toContain('| invoice-summarizer | 0 | 0 | no history | 0 (1000) | **orphan**: no calls in 6 h |');
 });

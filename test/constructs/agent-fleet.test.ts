@@ -23,7 +23,8 @@ const SELF_SERVICE = [
 ];
 
 describe('the seed fleet (agents.yaml)', () => {
-  // toBeValidTerraform would run `terraform validate`, which needs the providers (not downloadable here); test/integration/terraform-gate.test.ts loads the stacks with Terraform.
+  // toBeValidTerraform would run `terraform validate`, which needs the providers (not downloadable here);
+  // test/integration/terraform-gate.test.ts loads the stacks with Terraform.
   test('declares the shared backends and the Terraform version write-only attributes need', () => {
     expect(json).toHaveResourceWithProperties(Mount, { path: 'kv', type: 'kv', options: { version: '2' } });
     expect(json).toHaveResourceWithProperties(AuthBackend, { path: 'approle', type: 'approle' });
@@ -33,20 +34,15 @@ describe('the seed fleet (agents.yaml)', () => {
 
   test('gives each agent exactly one Vault policy, with exactly its grants', () => {
     const policies = byName(tf, 'vault_policy');
-    expect(Object.keys(policies).filter((n) => n.startsWith('agent-')).sort()).toEqual(['agent-email-notifier', 'agent-invoice-summarizer', 'agent-lead-enricher']);
+    expect(
+      Object.keys(policies)
+        .filter((n) => n.startsWith('agent-'))
+        .sort(),
+    ).toEqual(['agent-email-notifier', 'agent-invoice-summarizer', 'agent-lead-enricher']);
     const rules = (name: string) => parseVaultPolicy(String(policies[name].policy));
-    expect(rules('agent-lead-enricher')).toEqual([
-      ...SELF_SERVICE,
-      { path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'] },
-    ]);
-    expect(rules('agent-email-notifier')).toEqual([
-      ...SELF_SERVICE,
-      { path: 'kv/data/agents/email-notifier/sendgrid', capabilities: ['read'] },
-    ]);
-    expect(rules('agent-invoice-summarizer')).toEqual([
-      ...SELF_SERVICE,
-      { path: 'aws/creds/agent-invoice-summarizer', capabilities: ['read'] },
-    ]);
+    expect(rules('agent-lead-enricher')).toEqual([...SELF_SERVICE, { path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'] }]);
+    expect(rules('agent-email-notifier')).toEqual([...SELF_SERVICE, { path: 'kv/data/agents/email-notifier/sendgrid', capabilities: ['read'] }]);
+    expect(rules('agent-invoice-summarizer')).toEqual([...SELF_SERVICE, { path: 'aws/creds/agent-invoice-summarizer', capabilities: ['read'] }]);
   });
 
   test("no agent's policy reaches another agent's paths, by Vault's own path matching (globs, + segments)", () => {
@@ -55,7 +51,9 @@ describe('the seed fleet (agents.yaml)', () => {
       for (const other of fleet.agents.map((a) => a.name).filter((n) => n !== owner)) {
         const theirs = agentOwnPaths(tf, other);
         expect(theirs.length).toBeGreaterThan(2);
-        const reached = parseVaultPolicy(String(body.policy)).flatMap((rule) => theirs.filter((path) => vaultPathMatches(rule.path, path)).map((path) => `${rule.path} reaches ${path}`));
+        const reached = parseVaultPolicy(String(body.policy)).flatMap((rule) =>
+          theirs.filter((path) => vaultPathMatches(rule.path, path)).map((path) => `${rule.path} reaches ${path}`),
+        );
         expect({ policy: body.name, of: other, reached }).toEqual({ policy: body.name, of: other, reached: [] });
       }
     }
@@ -64,7 +62,11 @@ describe('the seed fleet (agents.yaml)', () => {
   test('the same check finds a + segment in a policy that reaches another agent', () => {
     const policy = byName(tf, 'vault_policy')['agent-email-notifier'];
     const rules = parseVaultPolicy(`${String(policy.policy)}\npath "kv/data/agents/+/hubspot" {\n  capabilities = ["read"]\n}\n`);
-    const reached = rules.flatMap((rule) => agentOwnPaths(tf, 'lead-enricher').filter((p) => vaultPathMatches(rule.path, p)).map((p) => `${rule.path} reaches ${p}`));
+    const reached = rules.flatMap((rule) =>
+      agentOwnPaths(tf, 'lead-enricher')
+        .filter((p) => vaultPathMatches(rule.path, p))
+        .map((p) => `${rule.path} reaches ${p}`),
+    );
     expect(reached).toEqual(['kv/data/agents/+/hubspot reaches kv/data/agents/lead-enricher/hubspot']);
   });
 
@@ -81,23 +83,26 @@ describe('the seed fleet (agents.yaml)', () => {
     expect(vaultPathMatches(pattern, path)).toBe(covers);
   });
 
-  test.each(['email-notifier', 'invoice-summarizer', 'lead-enricher'])('%s logs in with an AppRole role of TTL 900 s, max 3600 s and only its own policy', (agent) => {
-    const role = byName(tf, 'vault_approle_auth_backend_role', 'role_name')[`agent-${agent}`];
-    expect(role).toMatchObject({
-      token_ttl: 900,
-      token_max_ttl: 3600,
-      token_explicit_max_ttl: 3600,
-      token_no_default_policy: true,
-      token_type: 'service',
-      bind_secret_id: true,
-      secret_id_ttl: 25 * 3600,
-    });
-    const policies = role.token_policies as string[];
-    expect(policies).toHaveLength(1);
-    expect(deref(tf, policies[0])).toBe(`agent-${agent}`);
-    expect(deref(tf, String(role.backend))).toBe('approle');
-    expect(role).not.toHaveProperty('secret_id_bound_cidrs');
-  });
+  test.each(['email-notifier', 'invoice-summarizer', 'lead-enricher'])(
+    '%s logs in with an AppRole role of TTL 900 s, max 3600 s and only its own policy',
+    (agent) => {
+      const role = byName(tf, 'vault_approle_auth_backend_role', 'role_name')[`agent-${agent}`];
+      expect(role).toMatchObject({
+        token_ttl: 900,
+        token_max_ttl: 3600,
+        token_explicit_max_ttl: 3600,
+        token_no_default_policy: true,
+        token_type: 'service',
+        bind_secret_id: true,
+        secret_id_ttl: 25 * 3600,
+      });
+      const policies = role.token_policies as string[];
+      expect(policies).toHaveLength(1);
+      expect(deref(tf, policies[0])).toBe(`agent-${agent}`);
+      expect(deref(tf, String(role.backend))).toBe('approle');
+      expect(role).not.toHaveProperty('secret_id_bound_cidrs');
+    },
+  );
 
   test('keeps each SaaS credential in its own KV entry whose value never reaches state', () => {
     expect(json).toHaveResourceWithProperties(KvSecretV2, {
@@ -152,9 +157,7 @@ describe('the seed fleet (agents.yaml)', () => {
     const role = byName(tf, 'aws_iam_role')['agent-invoice-summarizer'];
     expect(JSON.parse(String(role.assume_role_policy))).toEqual({
       Version: '2012-10-17',
-      Statement: [
-        { Sid: 'OnlyItsOnePrincipal', Effect: 'Allow', Principal: { AWS: '${var.vault_aws_broker_principal_arn}' }, Action: 'sts:AssumeRole' },
-      ],
+      Statement: [{ Sid: 'OnlyItsOnePrincipal', Effect: 'Allow', Principal: { AWS: '${var.vault_aws_broker_principal_arn}' }, Action: 'sts:AssumeRole' }],
     });
     const broker = byName(tf, 'vault_aws_secret_backend_role')['agent-invoice-summarizer'];
     expect(broker).toMatchObject({
@@ -189,7 +192,7 @@ describe('AgentFleet', () => {
     expect(out.provider).toHaveProperty('aws');
   });
 
-  test('uses the table\'s fleet settings for every mount and path', async () => {
+  test("uses the table's fleet settings for every mount and path", async () => {
     const custom: Fleet = { ...fleet, settings: { ...fleet.settings, name: 'acme', kvMount: 'agent-kv', appRoleMount: 'agent-login', awsMount: 'agent-aws' } };
     const { json: out, tf: parsed } = synthFleet(custom);
     expect(out).toHaveResourceWithProperties(Mount, { path: 'agent-kv' });
@@ -235,8 +238,17 @@ describe('a representative table, whole', () => {
       aws_cloudtrail: 1,
       aws_chatbot_slack_channel_configuration: 1,
     });
-    expect(Object.values(out.resource.aws_lambda_function).map((f) => f.function_name).sort()).toEqual(['acme-agents-revoke', 'acme-agents-rotate', 'acme-agents-usage-summary']);
-    expect(Object.keys(out.variable ?? {}).sort()).toEqual(['seed__report_writer__slack', 'seed__ticket_triager__jira', 'seed__ticket_triager__slack', 'vault_aws_broker_principal_arn']);
+    expect(
+      Object.values(out.resource.aws_lambda_function)
+        .map((f) => f.function_name)
+        .sort(),
+    ).toEqual(['acme-agents-revoke', 'acme-agents-rotate', 'acme-agents-usage-summary']);
+    expect(Object.keys(out.variable ?? {}).sort()).toEqual([
+      'seed__report_writer__slack',
+      'seed__ticket_triager__jira',
+      'seed__ticket_triager__slack',
+      'vault_aws_broker_principal_arn',
+    ]);
     expect(withoutAssetHashes(whole)).toMatchSnapshot();
   });
 });

@@ -115,8 +115,12 @@ describe('the seed fleet: every agent is rotated nightly and watched by four ala
 
   test('says in each alarm what it means and whether the agent is revoked', () => {
     const alarms = byName(seedTf, 'aws_cloudwatch_metric_alarm', 'alarm_name');
-    expect(alarms['scoped-agents/scoped-agents/lead-enricher/denied-rate'].alarm_description).toMatch(/\(a prompt-injection signal\)\. The revoke function cuts lead-enricher off at once/);
-    expect(alarms['scoped-agents/scoped-agents/lead-enricher/rotation-failure'].alarm_description).toMatch(/is not revoked: its previous credential keeps working/);
+    expect(alarms['scoped-agents/scoped-agents/lead-enricher/denied-rate'].alarm_description).toMatch(
+      /\(a prompt-injection signal\)\. The revoke function cuts lead-enricher off at once/,
+    );
+    expect(alarms['scoped-agents/scoped-agents/lead-enricher/rotation-failure'].alarm_description).toMatch(
+      /is not revoked: its previous credential keeps working/,
+    );
   });
 
   test.each(SEED_AGENTS)('%s: its own call-log group, kept 365 days, encrypted with the fleet key', (agent) => {
@@ -130,13 +134,21 @@ describe('the seed fleet: every agent is rotated nightly and watched by four ala
     const transformation = (name: string) => ({ name, namespace: 'ScopedAgents', value: '1', unit: 'Count', dimensions: { Agent: '$.agent' } });
     expect(filters.map(({ '//': _meta, ...f }) => f).sort((a, b) => String(a.name).localeCompare(String(b.name)))).toEqual([
       { name: 'calls', log_group_name: group, pattern: `{ $.agent = "${agent}" }`, metric_transformation: transformation('Calls') },
-      { name: 'denied-calls', log_group_name: group, pattern: `{ $.agent = "${agent}" && $.outcome = "denied" }`, metric_transformation: transformation('DeniedCalls') },
+      {
+        name: 'denied-calls',
+        log_group_name: group,
+        pattern: `{ $.agent = "${agent}" && $.outcome = "denied" }`,
+        metric_transformation: transformation('DeniedCalls'),
+      },
     ]);
   });
 
   test.each(SEED_AGENTS)('%s: a KMS-encrypted secret its rotated login is delivered to, with no value in Terraform', (agent) => {
     const secret = byName(seedTf, 'aws_secretsmanager_secret')[`scoped-agents/scoped-agents/agents/${agent}/vault-login`];
-    expect(secret).toMatchObject({ kms_key_id: `\${aws_kms_key.${only(seedTf, 'aws_kms_key')['//id']}.arn}`, description: expect.stringContaining('Not managed by Terraform') });
+    expect(secret).toMatchObject({
+      kms_key_id: `\${aws_kms_key.${only(seedTf, 'aws_kms_key')['//id']}.arn}`,
+      description: expect.stringContaining('Not managed by Terraform'),
+    });
   });
 
   test('keeps every secret value out of Terraform: no secret version, no secret_string anywhere', () => {
@@ -170,7 +182,7 @@ describe('the fixture fleet: per-agent overrides and a credential kept in AWS', 
     expect(groups.map((g) => g.retention_in_days)).toEqual(groups.map(() => 731));
   });
 
-  test("gives deal-scorer its own Secrets Manager secret for salesforce, rotated on its schedule by the rotate function, and no KV entry", () => {
+  test('gives deal-scorer its own Secrets Manager secret for salesforce, rotated on its schedule by the rotate function, and no KV entry', () => {
     const secret = byName(fixtureTf, 'aws_secretsmanager_secret')['scoped-agents/acme-agents/agents/deal-scorer/salesforce'];
     const key = `\${aws_kms_key.${only(fixtureTf, 'aws_kms_key')['//id']}.arn}`;
     expect(secret).toMatchObject({ kms_key_id: key, description: expect.stringContaining('scopes crm.deals.read; rotator oauth2-refresh') });
@@ -196,7 +208,12 @@ describe('the fixture fleet: per-agent overrides and a credential kept in AWS', 
     expect(JSON.parse(String(policy.policy))).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'CredentialSalesforce', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [`\${aws_secretsmanager_secret.${String(secret['//id'])}.arn}`] },
+        {
+          Sid: 'CredentialSalesforce',
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue'],
+          Resource: [`\${aws_secretsmanager_secret.${String(secret['//id'])}.arn}`],
+        },
         { Sid: 'CredentialsDecrypt', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [`\${aws_kms_key.${only(fixtureTf, 'aws_kms_key')['//id']}.arn}`] },
       ],
     });

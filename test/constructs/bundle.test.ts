@@ -69,7 +69,11 @@ test.each(FUNCTIONS.map((f) => [f]))('%s bundles into one file that imports noth
 });
 
 test('the bundled revoke handler runs standalone: an OK state is ignored without any call', () => {
-  const event = { Records: [{ Sns: { Message: JSON.stringify({ AlarmName: 'scoped-agents/scoped-agents/a/orphan', NewStateValue: 'OK', NewStateReason: '', StateChangeTime: '' }) } }] };
+  const event = {
+    Records: [
+      { Sns: { Message: JSON.stringify({ AlarmName: 'scoped-agents/scoped-agents/a/orphan', NewStateValue: 'OK', NewStateReason: '', StateChangeTime: '' }) } },
+    ],
+  };
   expect(invoke(bundleFunction('revoke', cacheDir), event, ENV)).toEqual({ ok: true, value: { revoked: [] } });
 });
 
@@ -81,7 +85,9 @@ test('the bundled rotate handler runs standalone: an unknown event is refused wi
 
 test('the bundled rotate handler names every missing environment variable at once', () => {
   const result = invoke(bundleFunction('rotate', cacheDir), { action: 'rotate', agent: 'a' }, { AWS_REGION: 'us-east-1' });
-  expect(result.value).toMatch(/FLEET is not set\n- VAULT_ADDR is not set\n- KV_MOUNT is not set\n- APPROLE_MOUNT is not set\n- VAULT_LOGIN_SECRET_ARN is not set\n- SCHEDULE_GROUP is not set\n- SCHEDULER_ROLE_ARN is not set/);
+  expect(result.value).toMatch(
+    /FLEET is not set\n- VAULT_ADDR is not set\n- KV_MOUNT is not set\n- APPROLE_MOUNT is not set\n- VAULT_LOGIN_SECRET_ARN is not set\n- SCHEDULE_GROUP is not set\n- SCHEDULER_ROLE_ARN is not set/,
+  );
 });
 
 test('the bundled notify handler runs standalone: an event without alarms posts nothing', () => {
@@ -90,7 +96,10 @@ test('the bundled notify handler runs standalone: an event without alarms posts 
 
 test('the bundled usage-summary handler runs standalone: a malformed schedule payload is refused before any call', () => {
   const result = invoke(bundleFunction('usage-summary', cacheDir), { action: 'summarize', agents: { a: { maxCallsPerMinute: 'many' } } }, ENV);
-  expect(result).toEqual({ ok: false, value: 'the usage-summary event is not usable:\n- agents.a.maxCallsPerMinute must be a whole number above 0, got "many"' });
+  expect(result).toEqual({
+    ok: false,
+    value: 'the usage-summary event is not usable:\n- agents.a.maxCallsPerMinute must be a whole number above 0, got "many"',
+  });
 });
 
 /** How many times esbuild ran during `fn`. */
@@ -140,7 +149,13 @@ describe('the bundle cache', () => {
     expect(m.inputs['functions/notify/index.ts']).toEqual({ size: entry.length, sha256: sha256(entry) });
     const pkg = readFileSync(join(ROOT, 'package.json'));
     expect(m.inputs['package.json']).toEqual({ size: pkg.length, sha256: sha256(pkg) });
-    expect(m.inputs['functions/notify']).toEqual({ entries: sha256(readdirSync(join(ROOT, 'functions', 'notify')).sort().join('\n')) });
+    expect(m.inputs['functions/notify']).toEqual({
+      entries: sha256(
+        readdirSync(join(ROOT, 'functions', 'notify'))
+          .sort()
+          .join('\n'),
+      ),
+    });
     expect(m.inputs['functions/node_modules']).toBeNull();
     // Dependencies are inputs too, with the package.json that decides what resolves.
     for (const dep of ['@aws-sdk/client-secrets-manager/dist-cjs/index.js', '@aws-sdk/client-secrets-manager/package.json']) {
@@ -152,23 +167,38 @@ describe('the bundle cache', () => {
   // What the manifest says no longer matches the project: the next call builds, returns the
   // same bundle, and records the project as it is (the manifest it wrote first).
   test.each<[string, (inputs: Record<string, unknown>) => void]>([
-    ['an input file with other content of the same size', (inputs) => {
-      const real = inputs['functions/rotate/index.ts'] as { size: number; sha256: string };
-      inputs['functions/rotate/index.ts'] = { size: real.size, sha256: '0'.repeat(64) };
-    }],
-    ['an input under node_modules with other content', (inputs) => {
-      const path = installed(inputs, '@aws-sdk/client-secrets-manager/dist-cjs/index.js');
-      inputs[path] = { ...(inputs[path] as object), sha256: '0'.repeat(64) };
-    }],
-    ['a directory holding inputs with other entries', (inputs) => {
-      inputs['functions/rotate'] = { entries: sha256('index.ts') };
-    }],
-    ['a node_modules directory where there is none', (inputs) => {
-      inputs['functions/node_modules'] = { entries: sha256('') };
-    }],
-    ['an input that no longer exists', (inputs) => {
-      inputs['functions/rotate/removed.ts'] = { size: 1, sha256: sha256('x') };
-    }],
+    [
+      'an input file with other content of the same size',
+      (inputs) => {
+        const real = inputs['functions/rotate/index.ts'] as { size: number; sha256: string };
+        inputs['functions/rotate/index.ts'] = { size: real.size, sha256: '0'.repeat(64) };
+      },
+    ],
+    [
+      'an input under node_modules with other content',
+      (inputs) => {
+        const path = installed(inputs, '@aws-sdk/client-secrets-manager/dist-cjs/index.js');
+        inputs[path] = { ...(inputs[path] as object), sha256: '0'.repeat(64) };
+      },
+    ],
+    [
+      'a directory holding inputs with other entries',
+      (inputs) => {
+        inputs['functions/rotate'] = { entries: sha256('index.ts') };
+      },
+    ],
+    [
+      'a node_modules directory where there is none',
+      (inputs) => {
+        inputs['functions/node_modules'] = { entries: sha256('') };
+      },
+    ],
+    [
+      'an input that no longer exists',
+      (inputs) => {
+        inputs['functions/rotate/removed.ts'] = { size: 1, sha256: sha256('x') };
+      },
+    ],
   ])('%s: the next call runs esbuild and records the project as it is', (_, tamper) => {
     const cache = freshCache();
     const dir = bundleFunction('rotate', cache);
@@ -197,11 +227,14 @@ describe('the bundle cache', () => {
     ['in another cache format', (text) => JSON.stringify({ ...JSON.parse(text), format: 0 })],
     ['tracking nothing', (text) => JSON.stringify({ ...JSON.parse(text), inputs: {} })],
     ['naming a bundle directory that is not there', (text) => JSON.stringify({ ...JSON.parse(text), dir: 'usage-summary-0123456789abcdef' })],
-    ['naming a bundle outside the cache', (text, cache) => {
-      dirs.push(`${cache}-outside`);
-      return naming(text, join(`${cache}-outside`, 'usage-summary-0123456789abcdef'), `../${basename(cache)}-outside/usage-summary-0123456789abcdef`);
-    }],
-    ['naming another function\'s bundle', (text, cache) => naming(text, join(cache, 'notify-0123456789abcdef'), 'notify-0123456789abcdef')],
+    [
+      'naming a bundle outside the cache',
+      (text, cache) => {
+        dirs.push(`${cache}-outside`);
+        return naming(text, join(`${cache}-outside`, 'usage-summary-0123456789abcdef'), `../${basename(cache)}-outside/usage-summary-0123456789abcdef`);
+      },
+    ],
+    ["naming another function's bundle", (text, cache) => naming(text, join(cache, 'notify-0123456789abcdef'), 'notify-0123456789abcdef')],
   ])('a manifest %s: the next call runs esbuild, returns the same bundle and rewrites the manifest', (_, corrupt) => {
     const cache = freshCache();
     const dir = bundleFunction('usage-summary', cache);
@@ -263,12 +296,15 @@ describe('the bundle archive', () => {
     const dir = mkdtempSync(join(tmpdir(), 'scoped-agents-unzipped-'));
     dirs.push(dir);
     if (reader === 'unzip') {
-      const names = execFileSync('unzip', ['-Z1', archive], { encoding: 'utf8' }).split('\n').filter((n) => n !== '');
+      const names = execFileSync('unzip', ['-Z1', archive], { encoding: 'utf8' })
+        .split('\n')
+        .filter((n) => n !== '');
       const test = spawnSync('unzip', ['-t', archive], { encoding: 'utf8' });
       execFileSync('unzip', ['-q', archive, '-d', dir]);
       return { names, verified: test.status === 0 && test.stdout.includes('No errors detected'), dir };
     }
-    const script = 'import json, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nbad = z.testzip()\nz.extractall(sys.argv[2])\nprint(json.dumps({"names": z.namelist(), "bad": bad}))';
+    const script =
+      'import json, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nbad = z.testzip()\nz.extractall(sys.argv[2])\nprint(json.dumps({"names": z.namelist(), "bad": bad}))';
     const out = JSON.parse(execFileSync('python3', ['-c', script, archive, dir], { encoding: 'utf8' }));
     return { names: out.names, verified: out.bad === null, dir };
   }
@@ -343,7 +379,7 @@ describe('the bundle archive', () => {
     expect(h.local).toEqual({ signature: 0x04034b50, flags: 0, time: 0, date: 33, crc: crc32(code), extra: 0 });
   });
 
-  test('unzips to exactly index.js, the bundle\'s bytes, its CRC verified', () => {
+  test("unzips to exactly index.js, the bundle's bytes, its CRC verified", () => {
     expect(readers.length).toBeGreaterThan(0);
     const archive = bundleArchive('rotate', cacheDir);
     const code = readFileSync(join(bundleFunction('rotate', cacheDir), 'index.js'));

@@ -61,7 +61,8 @@ const only = (tf: TerraformJson, type: string): [string, Record<string, unknown>
   return entries[0];
 };
 const refOf = (tf: TerraformJson, type: string, attr: string): string => `\${${type}.${only(tf, type)[0]}.${attr}}`;
-const withoutMeta = (body: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(body).filter(([k]) => k !== '//' && k !== '//id'));
+const withoutMeta = (body: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(body).filter(([k]) => k !== '//' && k !== '//id'));
 
 describe('the Vault audit device', () => {
   test('is a file device at sys/audit/<fleet>, writing JSON to the default file named after the fleet', () => {
@@ -74,12 +75,19 @@ describe('the Vault audit device', () => {
   });
 
   test('is left to the server when the table says vaultAudit: false', async () => {
-    const declared = synthFleet(await fleetFromYaml(`version: 1\nfleet:\n  vaultAudit: false\n${BASE_SCOPES}agents:\n  - { name: a, owner: o@acme.example, actions: [{ action: Tag, scopes: [crm.tags.write] }] }\n`)).tf;
+    const declared = synthFleet(
+      await fleetFromYaml(
+        `version: 1\nfleet:\n  vaultAudit: false\n${BASE_SCOPES}agents:\n  - { name: a, owner: o@acme.example, actions: [{ action: Tag, scopes: [crm.tags.write] }] }\n`,
+      ),
+    ).tf;
     expect(declared.resource.vault_audit).toBeUndefined();
   });
 
   test("writes to the table's vaultAuditFile", () => {
-    expect(only(auditedTf, 'vault_audit')[1]).toMatchObject({ path: 'audited', options: { file_path: '/srv/vault/audited.log', format: 'json', mode: '0600' } });
+    expect(only(auditedTf, 'vault_audit')[1]).toMatchObject({
+      path: 'audited',
+      options: { file_path: '/srv/vault/audited.log', format: 'json', mode: '0600' },
+    });
   });
 });
 
@@ -88,7 +96,11 @@ describe('the CloudTrail trail', () => {
     for (const type of ['aws_cloudtrail', 'aws_s3_bucket', 'aws_s3_bucket_policy']) expect(seedTf.resource[type]).toBeUndefined();
     expect(Object.keys(byName(seedTf, 'aws_cloudwatch_log_group'))).not.toContain('/scoped-agents/scoped-agents/cloudtrail');
     const key = JSON.parse(String(only(seedTf, 'aws_kms_key')[1].policy));
-    expect(key.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['AccountAdministersAndIamGrants', 'CloudWatchLogsForFleetLogGroups', 'CloudWatchAlarmsPublishToTopic']);
+    expect(key.Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+      'AccountAdministersAndIamGrants',
+      'CloudWatchLogsForFleetLogGroups',
+      'CloudWatchAlarmsPublishToTopic',
+    ]);
   });
 
   test('is multi-region, validates its log files, encrypts them with the fleet key, and delivers to its log group', () => {
@@ -123,9 +135,15 @@ describe('the CloudTrail trail', () => {
         },
       ],
       tags: { fleet: 'audited', component: 'cloudtrail', 'managed-by': 'scoped-agents' },
-      depends_on: [`aws_s3_bucket_policy.${only(auditedTf, 'aws_s3_bucket_policy')[0]}`, `aws_iam_role_policy.${String(byName(auditedTf, 'aws_iam_role_policy')['audited-cloudtrail']['//id'])}`],
+      depends_on: [
+        `aws_s3_bucket_policy.${only(auditedTf, 'aws_s3_bucket_policy')[0]}`,
+        `aws_iam_role_policy.${String(byName(auditedTf, 'aws_iam_role_policy')['audited-cloudtrail']['//id'])}`,
+      ],
     });
-    expect(byName(auditedTf, 'aws_cloudwatch_log_group')['/scoped-agents/audited/cloudtrail']).toMatchObject({ retention_in_days: 365, kms_key_id: refOf(auditedTf, 'aws_kms_key', 'arn') });
+    expect(byName(auditedTf, 'aws_cloudwatch_log_group')['/scoped-agents/audited/cloudtrail']).toMatchObject({
+      retention_in_days: 365,
+      kms_key_id: refOf(auditedTf, 'aws_kms_key', 'arn'),
+    });
   });
 
   test('writes to a private, versioned, KMS-encrypted bucket that only this trail may write, over TLS only', () => {
@@ -134,22 +152,49 @@ describe('the CloudTrail trail', () => {
     const trailArn = arnIn(auditedTf, 'cloudtrail', 'trail/audited-trail');
     expect(only(auditedTf, 'aws_s3_bucket')[1]).toMatchObject({ bucket_prefix: 'audited-trail-', force_destroy: false });
     expect(only(auditedTf, 'aws_s3_bucket_ownership_controls')[1]).toMatchObject({ bucket, rule: { object_ownership: 'BucketOwnerEnforced' } });
-    expect(withoutMeta(only(auditedTf, 'aws_s3_bucket_public_access_block')[1])).toEqual({ bucket, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(withoutMeta(only(auditedTf, 'aws_s3_bucket_public_access_block')[1])).toEqual({
+      bucket,
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
     expect(only(auditedTf, 'aws_s3_bucket_versioning')[1]).toMatchObject({ bucket, versioning_configuration: { status: 'Enabled' } });
     expect(only(auditedTf, 'aws_s3_bucket_server_side_encryption_configuration')[1]).toMatchObject({
       bucket,
-      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: refOf(auditedTf, 'aws_kms_key', 'arn') }, bucket_key_enabled: true }],
+      rule: [
+        {
+          apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: refOf(auditedTf, 'aws_kms_key', 'arn') },
+          bucket_key_enabled: true,
+        },
+      ],
     });
     expect(only(auditedTf, 'aws_s3_bucket_lifecycle_configuration')[1]).toMatchObject({
       bucket,
-      rule: [{ id: 'retention', status: 'Enabled', filter: [{ prefix: '' }], expiration: [{ days: 365 }], noncurrent_version_expiration: [{ noncurrent_days: 30 }], abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] }],
+      rule: [
+        {
+          id: 'retention',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          expiration: [{ days: 365 }],
+          noncurrent_version_expiration: [{ noncurrent_days: 30 }],
+          abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
+        },
+      ],
     });
     const [, policy] = only(auditedTf, 'aws_s3_bucket_policy');
     expect(policy.depends_on).toEqual([`aws_s3_bucket_public_access_block.${only(auditedTf, 'aws_s3_bucket_public_access_block')[0]}`]);
     expect(JSON.parse(String(policy.policy))).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'CloudTrailChecksAcl', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: arn, Condition: { StringEquals: { 'aws:SourceArn': trailArn } } },
+        {
+          Sid: 'CloudTrailChecksAcl',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudtrail.amazonaws.com' },
+          Action: 's3:GetBucketAcl',
+          Resource: arn,
+          Condition: { StringEquals: { 'aws:SourceArn': trailArn } },
+        },
         {
           Sid: 'CloudTrailWritesItsLogs',
           Effect: 'Allow',
@@ -158,7 +203,14 @@ describe('the CloudTrail trail', () => {
           Resource: `${arn}/AWSLogs/${data(auditedTf, 'aws_caller_identity', 'account_id')}/*`,
           Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': trailArn } },
         },
-        { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [arn, `${arn}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [arn, `${arn}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
       ],
     });
   });
@@ -173,13 +225,25 @@ describe('the CloudTrail trail', () => {
           Effect: 'Allow',
           Principal: { Service: 'cloudtrail.amazonaws.com' },
           Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'aws:SourceAccount': data(auditedTf, 'aws_caller_identity', 'account_id'), 'aws:SourceArn': arnIn(auditedTf, 'cloudtrail', 'trail/audited-trail') } },
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': data(auditedTf, 'aws_caller_identity', 'account_id'),
+              'aws:SourceArn': arnIn(auditedTf, 'cloudtrail', 'trail/audited-trail'),
+            },
+          },
         },
       ],
     });
     expect(JSON.parse(String(byName(auditedTf, 'aws_iam_role_policy')['audited-cloudtrail'].policy))).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Sid: 'DeliverToTrailLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [arnIn(auditedTf, 'logs', 'log-group:/scoped-agents/audited/cloudtrail:log-stream:*')] }],
+      Statement: [
+        {
+          Sid: 'DeliverToTrailLogGroup',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: [arnIn(auditedTf, 'logs', 'log-group:/scoped-agents/audited/cloudtrail:log-stream:*')],
+        },
+      ],
     });
   });
 
@@ -199,18 +263,34 @@ describe('the CloudTrail trail', () => {
           StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${data(auditedTf, 'aws_partition', 'partition')}:cloudtrail:*:${account}:trail/*` },
         },
       },
-      { Sid: 'CloudTrailDescribesKey', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:DescribeKey', Resource: '*', Condition: { StringEquals: { 'aws:SourceArn': trailArn } } },
+      {
+        Sid: 'CloudTrailDescribesKey',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 'kms:DescribeKey',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceArn': trailArn } },
+      },
     ]);
-    expect(key.Statement[1].Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toContain(arnIn(auditedTf, 'logs', 'log-group:/scoped-agents/audited/cloudtrail'));
+    expect(key.Statement[1].Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toContain(
+      arnIn(auditedTf, 'logs', 'log-group:/scoped-agents/audited/cloudtrail'),
+    );
   });
 
   test('counts each AWS call and each refused one of agents with an IAM role, by role name, into their own metrics', () => {
-    const filters = Object.values(auditedTf.resource.aws_cloudwatch_log_metric_filter).filter((f) => f.log_group_name === ref(auditedTf, 'aws_cloudwatch_log_group', '/scoped-agents/audited/cloudtrail', 'name'));
+    const filters = Object.values(auditedTf.resource.aws_cloudwatch_log_metric_filter).filter(
+      (f) => f.log_group_name === ref(auditedTf, 'aws_cloudwatch_log_group', '/scoped-agents/audited/cloudtrail', 'name'),
+    );
     const byRole = '$.userIdentity.sessionContext.sessionIssuer.userName';
     const transformation = (name: string) => ({ name, namespace: 'ScopedAgents', value: '1', unit: 'Count', dimensions: { Role: byRole } });
     // writer has no IAM role, so nothing of it can be in the trail.
     expect(filters.map(withoutMeta)).toEqual([
-      { name: 'aws-calls-loader', log_group_name: expect.any(String), pattern: `{ ${byRole} = "agent-loader" }`, metric_transformation: transformation('AwsCalls') },
+      {
+        name: 'aws-calls-loader',
+        log_group_name: expect.any(String),
+        pattern: `{ ${byRole} = "agent-loader" }`,
+        metric_transformation: transformation('AwsCalls'),
+      },
       {
         name: 'aws-denied-calls-loader',
         log_group_name: expect.any(String),
@@ -228,7 +308,8 @@ describe('the dashboard', () => {
     const body = JSON.parse(String(dashboard.dashboard_body));
     const region = data(seedTf, 'aws_region', 'region');
     const agents = ['email-notifier', 'invoice-summarizer', 'lead-enricher'];
-    const alarm = (agent: string, kind: string) => ref(seedTf, 'aws_cloudwatch_metric_alarm', `scoped-agents/scoped-agents/${agent}/${kind}`, 'arn', 'alarm_name');
+    const alarm = (agent: string, kind: string) =>
+      ref(seedTf, 'aws_cloudwatch_metric_alarm', `scoped-agents/scoped-agents/${agent}/${kind}`, 'arn', 'alarm_name');
     const graph = { region, view: 'timeSeries', stacked: false, stat: 'Sum', period: 300 };
     expect(body.widgets.map((w: { type: string; x: number; y: number; width: number; height: number }) => [w.type, w.x, w.y, w.width, w.height])).toEqual([
       ['text', 0, 0, 24, 2],
@@ -238,8 +319,16 @@ describe('the dashboard', () => {
       ['metric', 0, 14, 12, 6],
     ]);
     expect(body.widgets[0].properties.markdown).toMatch(/^# Agents of fleet scoped-agents\n/);
-    expect(body.widgets[1].properties).toEqual({ title: 'Calls per agent (5 min)', ...graph, metrics: agents.map((a) => ['ScopedAgents', 'Calls', 'Agent', a, { label: a }]) });
-    expect(body.widgets[2].properties).toEqual({ title: 'Denied calls per agent (5 min)', ...graph, metrics: agents.map((a) => ['ScopedAgents', 'DeniedCalls', 'Agent', a, { label: a }]) });
+    expect(body.widgets[1].properties).toEqual({
+      title: 'Calls per agent (5 min)',
+      ...graph,
+      metrics: agents.map((a) => ['ScopedAgents', 'Calls', 'Agent', a, { label: a }]),
+    });
+    expect(body.widgets[2].properties).toEqual({
+      title: 'Denied calls per agent (5 min)',
+      ...graph,
+      metrics: agents.map((a) => ['ScopedAgents', 'DeniedCalls', 'Agent', a, { label: a }]),
+    });
     expect(body.widgets[3].properties).toEqual({
       title: 'Alarm states',
       alarms: agents.flatMap((a) => ['call-rate', 'denied-rate', 'orphan', 'rotation-failure'].map((k) => alarm(a, k))),
@@ -281,7 +370,11 @@ describe('the dashboard', () => {
   });
 
   test('splits alarm states over widgets of at most 100 alarms (CloudWatch shows no more in one)', () => {
-    const agents = Array.from({ length: 30 }, (_, i) => ({ name: `agent${String(i).padStart(2, '0')}`, alarmArns: ['a', 'b', 'c', 'd'].map((k) => `arn:${i}:${k}`), cloudTrail: false }));
+    const agents = Array.from({ length: 30 }, (_, i) => ({
+      name: `agent${String(i).padStart(2, '0')}`,
+      alarmArns: ['a', 'b', 'c', 'd'].map((k) => `arn:${i}:${k}`),
+      cloudTrail: false,
+    }));
     const body = dashboardBody({ fleet: 'f', region: 'eu-west-1', agents: [...agents].reverse() });
     const alarmWidgets = body.widgets.filter((w) => w.type === 'alarm');
     expect(alarmWidgets.map((w) => [w.y, w.properties.title, (w.properties.alarms as string[]).length])).toEqual([
@@ -299,7 +392,11 @@ test('past 100 agents the dashboard has pages of 100 agents in name order, the f
   const app = Testing.app();
   const stack = new TerraformStack(app, 'pages');
   new AwsProvider(stack, 'aws', {});
-  const agents = Array.from({ length: 250 }, (_, i) => ({ name: `a${String(i).padStart(3, '0')}`, alarmArns: ['a', 'b', 'c', 'd'].map((k) => `arn:${i}:${k}`), cloudTrail: true }));
+  const agents = Array.from({ length: 250 }, (_, i) => ({
+    name: `a${String(i).padStart(3, '0')}`,
+    alarmArns: ['a', 'b', 'c', 'd'].map((k) => `arn:${i}:${k}`),
+    cloudTrail: true,
+  }));
   const dashboard = new FleetDashboard(stack, 'Dashboard', { settings: seed.settings, region: 'eu-west-1', agents: [...agents].reverse() });
   const tf = JSON.parse(Testing.synth(stack, true)) as TerraformJson;
   const pages = Object.values(tf.resource.aws_cloudwatch_dashboard).map((d) => ({ name: d.dashboard_name, body: JSON.parse(String(d.dashboard_body)) }));
@@ -309,7 +406,8 @@ test('past 100 agents the dashboard has pages of 100 agents in name order, the f
   expect(byPage['scoped-agents-2'].widgets[0].properties.markdown.split('\n')[0]).toBe('# Agents of fleet scoped-agents, page 2 of 3 (a100 … a199)');
   expect(byPage['scoped-agents-3'].widgets[1].properties.metrics.map((m: unknown[]) => m[3])).toEqual(agents.slice(200).map((a) => a.name));
   for (const p of pages) {
-    for (const w of p.body.widgets.filter((x: { type: string }) => x.type === 'metric')) expect([p.name, w.properties.title, w.properties.metrics.length <= 500]).toEqual([p.name, w.properties.title, true]);
+    for (const w of p.body.widgets.filter((x: { type: string }) => x.type === 'metric'))
+      expect([p.name, w.properties.title, w.properties.metrics.length <= 500]).toEqual([p.name, w.properties.title, true]);
   }
 });
 
@@ -328,7 +426,14 @@ describe('the daily usage summary', () => {
       target: {
         arn: ref(seedTf, 'aws_lambda_function', 'scoped-agents-usage-summary', 'arn', 'function_name'),
         role_arn: ref(seedTf, 'aws_iam_role', 'scoped-agents-scheduler'),
-        input: JSON.stringify({ action: 'summarize', agents: { 'email-notifier': { maxCallsPerMinute: 1000 }, 'invoice-summarizer': { maxCallsPerMinute: 1000 }, 'lead-enricher': { maxCallsPerMinute: 1000 } } }),
+        input: JSON.stringify({
+          action: 'summarize',
+          agents: {
+            'email-notifier': { maxCallsPerMinute: 1000 },
+            'invoice-summarizer': { maxCallsPerMinute: 1000 },
+            'lead-enricher': { maxCallsPerMinute: 1000 },
+          },
+        }),
         retry_policy: { maximum_retry_attempts: 2, maximum_event_age_in_seconds: 3600 },
       },
     });
@@ -342,7 +447,11 @@ describe('the daily usage summary', () => {
     const name = 'scoped-agents-usage-summary';
     const fn = byName(seedTf, 'aws_lambda_function', 'function_name')[name];
     const webhook = ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/notify-webhook');
-    expect(fn).toMatchObject({ reserved_concurrent_executions: 1, timeout: 120, environment: { variables: { FLEET: 'scoped-agents', WEBHOOK_SECRET_ARN: webhook } } });
+    expect(fn).toMatchObject({
+      reserved_concurrent_executions: 1,
+      timeout: 120,
+      environment: { variables: { FLEET: 'scoped-agents', WEBHOOK_SECRET_ARN: webhook } },
+    });
     expect(Object.keys((fn.environment as { variables: object }).variables)).toEqual(['FLEET', 'WEBHOOK_SECRET_ARN']);
     expect(JSON.parse(String(byName(seedTf, 'aws_iam_role_policy')[name].policy))).toEqual({
       Version: '2012-10-17',
@@ -352,7 +461,12 @@ describe('the daily usage summary', () => {
         { Sid: 'SendFailedEventsToItsQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [ref(seedTf, 'aws_sqs_queue', `${name}-dead-letters`)] },
         { Sid: 'Trace', Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: ['*'] },
         { Sid: 'UseFleetKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [refOf(seedTf, 'aws_kms_key', 'arn')] },
-        { Sid: 'WriteItsLog', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [arnIn(seedTf, 'logs', `log-group:/aws/lambda/${name}:*`)] },
+        {
+          Sid: 'WriteItsLog',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: [arnIn(seedTf, 'logs', `log-group:/aws/lambda/${name}:*`)],
+        },
       ],
     });
   });

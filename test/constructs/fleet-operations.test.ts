@@ -150,8 +150,14 @@ describe('the alarm topic and the team channel', () => {
     expect(byName(fixtureTf, 'aws_secretsmanager_secret')['scoped-agents/acme-agents/notify-webhook'].description).toBe(
       '{"url": …} of the incoming webhook (Slack) that fleet acme-agents posts its daily usage summary to. Not managed by Terraform: the operator writes it.',
     );
-    expect(Object.keys(byName(fixtureTf, 'aws_lambda_function', 'function_name')).sort()).toEqual(['acme-agents-revoke', 'acme-agents-rotate', 'acme-agents-usage-summary']);
-    expect(Object.values(fixtureTf.resource.aws_sns_topic_subscription).map((s) => s.endpoint)).toEqual([ref(fixtureTf, 'aws_lambda_function', 'acme-agents-revoke', 'arn', 'function_name')]);
+    expect(Object.keys(byName(fixtureTf, 'aws_lambda_function', 'function_name')).sort()).toEqual([
+      'acme-agents-revoke',
+      'acme-agents-rotate',
+      'acme-agents-usage-summary',
+    ]);
+    expect(Object.values(fixtureTf.resource.aws_sns_topic_subscription).map((s) => s.endpoint)).toEqual([
+      ref(fixtureTf, 'aws_lambda_function', 'acme-agents-revoke', 'arn', 'function_name'),
+    ]);
   });
 });
 
@@ -170,7 +176,9 @@ describe('the functions', () => {
       logging_config: { log_format: 'JSON', log_group: ref(seedTf, 'aws_cloudwatch_log_group', `/aws/lambda/${name}`, 'name') },
       depends_on: [`aws_iam_role_policy.${String(byName(seedTf, 'aws_iam_role_policy')[name]['//id'])}`],
     });
-    expect(String(fn.filename)).toMatch(new RegExp(`^assets/fleet_Operations_${role[0].toUpperCase()}${role.slice(1)}_Code_[0-9A-F]+/${String(fn.source_code_hash)}/archive\\.zip$`));
+    expect(String(fn.filename)).toMatch(
+      new RegExp(`^assets/fleet_Operations_${role[0].toUpperCase()}${role.slice(1)}_Code_[0-9A-F]+/${String(fn.source_code_hash)}/archive\\.zip$`),
+    );
     expect(byName(seedTf, 'aws_cloudwatch_log_group')[`/aws/lambda/${name}`]).toMatchObject({ retention_in_days: 365 });
     expect(JSON.parse(String(byName(seedTf, 'aws_iam_role')[name].assume_role_policy)).Statement).toEqual([
       { Sid: 'OnlyItsService', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
@@ -198,7 +206,8 @@ describe('the functions', () => {
   });
 
   test("the fixture's functions reach Vault at the table's vaultAddr and rotate with its grace and credentials; no vault_addr variable", () => {
-    const env = (byName(fixtureTf, 'aws_lambda_function', 'function_name')['acme-agents-rotate'].environment as { variables: Record<string, string> }).variables;
+    const env = (byName(fixtureTf, 'aws_lambda_function', 'function_name')['acme-agents-rotate'].environment as { variables: Record<string, string> })
+      .variables;
     expect(env).toMatchObject({
       VAULT_ADDR: 'https://vault.acme.example:8200',
       KV_MOUNT: 'agent-secrets',
@@ -220,7 +229,12 @@ describe('the functions', () => {
       nullable: false,
       description: expect.stringContaining("Vault's address as the fleet's functions reach it"),
       // An expression (a `${…}` template): in Terraform's JSON syntax a plain string is a literal, which Terraform refuses as a condition.
-      validation: [{ condition: '${can(regex("^https://[^/ ]+", var.vault_addr))}', error_message: 'vault_addr must be an https:// URL such as https://vault.example.com:8200.' }],
+      validation: [
+        {
+          condition: '${can(regex("^https://[^/ ]+", var.vault_addr))}',
+          error_message: 'vault_addr must be an https:// URL such as https://vault.example.com:8200.',
+        },
+      ],
     });
   });
 
@@ -242,35 +256,71 @@ describe('the functions', () => {
     { Sid: 'SendFailedEventsToItsQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [ref(tf, 'aws_sqs_queue', `${fn}-dead-letters`)] },
     { Sid: 'Trace', Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: ['*'] },
     { Sid: 'UseFleetKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [keyOf(tf)] },
-    { Sid: 'WriteItsLog', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [arnIn(tf, 'logs', `log-group:/aws/lambda/${fn}:*`)] },
+    {
+      Sid: 'WriteItsLog',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: [arnIn(tf, 'logs', `log-group:/aws/lambda/${fn}:*`)],
+    },
   ];
 
   test('revoke may put policies on agent-* roles only, read its Vault login and the webhook, use the key', () => {
     expect(policyOf(seedTf, 'scoped-agents-revoke')).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'ReadItsVaultLogin', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/functions/revoke/vault-login')] },
-        { Sid: 'ReadWebhook', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/notify-webhook')] },
+        {
+          Sid: 'ReadItsVaultLogin',
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue'],
+          Resource: [ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/functions/revoke/vault-login')],
+        },
+        {
+          Sid: 'ReadWebhook',
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue'],
+          Resource: [ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/notify-webhook')],
+        },
         { Sid: 'RevokeAgentSessions', Effect: 'Allow', Action: ['iam:GetRole', 'iam:PutRolePolicy'], Resource: [arnIn(seedTf, 'iam', 'role/agent-*')] },
         ...runtime(seedTf, 'scoped-agents-revoke'),
       ].sort((a, b) => a.Sid.localeCompare(b.Sid)),
     });
   });
 
-  test('rotate may write the agents\' secrets, create schedules in the fleet group, pass the scheduler role only, put ScopedAgents metrics', () => {
+  test("rotate may write the agents' secrets, create schedules in the fleet group, pass the scheduler role only, put ScopedAgents metrics", () => {
     expect(policyOf(seedTf, 'scoped-agents-rotate')).toEqual({
       Version: '2012-10-17',
       Statement: [
         {
           Sid: 'DeliverToAgentSecrets',
           Effect: 'Allow',
-          Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+          Action: [
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:UpdateSecretVersionStage',
+          ],
           Resource: [arnIn(seedTf, 'secretsmanager', 'secret:scoped-agents/scoped-agents/agents/*')],
         },
         { Sid: 'PassOnlySchedulerRole', Effect: 'Allow', Action: ['iam:PassRole'], Resource: [ref(seedTf, 'aws_iam_role', 'scoped-agents-scheduler')] },
-        { Sid: 'PutRotationMetrics', Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: ['*'], Condition: { StringEquals: { 'cloudwatch:namespace': 'ScopedAgents' } } },
-        { Sid: 'ReadItsVaultLogin', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/functions/rotate/vault-login')] },
-        { Sid: 'ScheduleExpiryInFleetGroup', Effect: 'Allow', Action: ['scheduler:CreateSchedule'], Resource: [arnIn(seedTf, 'scheduler', 'schedule/scoped-agents/*')] },
+        {
+          Sid: 'PutRotationMetrics',
+          Effect: 'Allow',
+          Action: ['cloudwatch:PutMetricData'],
+          Resource: ['*'],
+          Condition: { StringEquals: { 'cloudwatch:namespace': 'ScopedAgents' } },
+        },
+        {
+          Sid: 'ReadItsVaultLogin',
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue'],
+          Resource: [ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/functions/rotate/vault-login')],
+        },
+        {
+          Sid: 'ScheduleExpiryInFleetGroup',
+          Effect: 'Allow',
+          Action: ['scheduler:CreateSchedule'],
+          Resource: [arnIn(seedTf, 'scheduler', 'schedule/scoped-agents/*')],
+        },
         ...runtime(seedTf, 'scoped-agents-rotate'),
       ].sort((a, b) => a.Sid.localeCompare(b.Sid)),
     });
@@ -280,7 +330,12 @@ describe('the functions', () => {
     expect(policyOf(seedTf, 'scoped-agents-notify')).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'ReadWebhook', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/notify-webhook')] },
+        {
+          Sid: 'ReadWebhook',
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue'],
+          Resource: [ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/notify-webhook')],
+        },
         ...runtime(seedTf, 'scoped-agents-notify'),
       ].sort((a, b) => a.Sid.localeCompare(b.Sid)),
     });
@@ -339,7 +394,10 @@ describe('the scheduler', () => {
           Sid: 'InvokeScheduledFunctions',
           Effect: 'Allow',
           Action: ['lambda:InvokeFunction'],
-          Resource: [ref(seedTf, 'aws_lambda_function', 'scoped-agents-rotate', 'arn', 'function_name'), ref(seedTf, 'aws_lambda_function', 'scoped-agents-usage-summary', 'arn', 'function_name')],
+          Resource: [
+            ref(seedTf, 'aws_lambda_function', 'scoped-agents-rotate', 'arn', 'function_name'),
+            ref(seedTf, 'aws_lambda_function', 'scoped-agents-usage-summary', 'arn', 'function_name'),
+          ],
         },
       ],
     });
@@ -385,7 +443,7 @@ describe('FleetOperations', () => {
     const stack = new TerraformStack(Testing.app(), 'bad');
     const fleet: Fleet = { ...seed, settings: { ...seed.settings, name: 'agent-ops' } };
     expect(() => new FleetOperations(stack, 'Operations', { fleet, appRoleBackend: 'approle' })).toThrow(
-      'fleet agent-ops: the fleet\'s roles would be named agent-ops-revoke…, which match agent-* and which the revoke function may rewrite; choose a fleet name that does not start with agent-',
+      "fleet agent-ops: the fleet's roles would be named agent-ops-revoke…, which match agent-* and which the revoke function may rewrite; choose a fleet name that does not start with agent-",
     );
   });
 });

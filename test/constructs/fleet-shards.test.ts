@@ -52,7 +52,10 @@ describe('a fleet sharded by name (the fixture, count 4)', () => {
   let sharded: Synthesized;
   beforeAll(async () => {
     // Without the fleet trail, whose selectors name the agents with IAM roles (see the last test).
-    [flat, sharded] = await Promise.all([synth(fixtureWith('cloudTrail: false').replace('  cloudTrail: true\n', '')), synth(fixtureWith('shards: { by: name, count: 4 }').replace('  cloudTrail: true\n', ''))]);
+    [flat, sharded] = await Promise.all([
+      synth(fixtureWith('cloudTrail: false').replace('  cloudTrail: true\n', '')),
+      synth(fixtureWith('shards: { by: name, count: 4 }').replace('  cloudTrail: true\n', '')),
+    ]);
   });
 
   test('synthesizes into the shared stack, named after the fleet, and one stack per non-empty shard', () => {
@@ -68,7 +71,11 @@ describe('a fleet sharded by name (the fixture, count 4)', () => {
       for (const name of AGENTS) {
         const mine = shard.agents.some((a) => a.name === name);
         expect([name, shard.stack, named(sharded.stacks[shard.stack], 'vault_policy', `agent-${name}`) !== undefined]).toEqual([name, shard.stack, mine]);
-        expect([name, shard.stack, named(sharded.stacks[shard.stack], 'aws_cloudwatch_log_group', `/scoped-agents/acme-agents/agents/${name}`) !== undefined]).toEqual([name, shard.stack, mine]);
+        expect([
+          name,
+          shard.stack,
+          named(sharded.stacks[shard.stack], 'aws_cloudwatch_log_group', `/scoped-agents/acme-agents/agents/${name}`) !== undefined,
+        ]).toEqual([name, shard.stack, mine]);
       }
     }
   });
@@ -102,13 +109,33 @@ describe('a fleet sharded by name (the fixture, count 4)', () => {
   });
 
   test('each shard reads every shared value once, into a local its agents share; the same outputs whichever agents it holds', () => {
-    const names = ['fleet_approle_backend', 'fleet_aws_secret_backend', 'fleet_broker_principal_arn', 'fleet_github_oidc_provider_arn', 'fleet_jwt_backend', 'fleet_key_arn', 'fleet_kv_mount', 'fleet_region', 'fleet_rotate_function_arn', 'fleet_rotate_function_name', 'fleet_schedule_group', 'fleet_scheduler_role_arn', 'fleet_topic_arn', 'fleet_usage_summary_function_arn'];
+    const names = [
+      'fleet_approle_backend',
+      'fleet_aws_secret_backend',
+      'fleet_broker_principal_arn',
+      'fleet_github_oidc_provider_arn',
+      'fleet_jwt_backend',
+      'fleet_key_arn',
+      'fleet_kv_mount',
+      'fleet_region',
+      'fleet_rotate_function_arn',
+      'fleet_rotate_function_name',
+      'fleet_schedule_group',
+      'fleet_scheduler_role_arn',
+      'fleet_topic_arn',
+      'fleet_usage_summary_function_arn',
+    ];
     const outputs = Object.keys(sharded.stacks['acme-agents'].json.output as object).sort();
     for (const stack of ['acme-agents-shard-00', 'acme-agents-shard-01']) {
       const locals = sharded.stacks[stack].json.locals as Record<string, string>;
       expect([stack, Object.keys(locals).sort()]).toEqual([stack, names]);
       // Every local is one remote-state read, and the shards read the same outputs.
-      expect([stack, Object.values(locals).map((v) => /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-acme-agents\.outputs\.([A-Za-z0-9_-]+)\}$/.exec(v)?.[1]).sort()]).toEqual([stack, outputs]);
+      expect([
+        stack,
+        Object.values(locals)
+          .map((v) => /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-acme-agents\.outputs\.([A-Za-z0-9_-]+)\}$/.exec(v)?.[1])
+          .sort(),
+      ]).toEqual([stack, outputs]);
       // Agents use the locals, never the remote state directly.
       const { locals: _l, data: _d, ...rest } = sharded.stacks[stack].json;
       expect([stack, JSON.stringify(rest).includes('terraform_remote_state')]).toEqual([stack, false]);
@@ -141,7 +168,10 @@ describe('a fleet sharded by name (the fixture, count 4)', () => {
       expect(own.policy).not.toMatch(/role\/agent-|acl\/agent-/);
       for (const shard of shardsOf(sharded.fleet)) {
         const name = functionShardPolicyName(role, shard.stack);
-        const rules = (role === 'revoke' ? revokerAgentRules : rotatorAgentRules)(sharded.fleet.settings, shard.agents.map((a) => a.name));
+        const rules = (role === 'revoke' ? revokerAgentRules : rotatorAgentRules)(
+          sharded.fleet.settings,
+          shard.agents.map((a) => a.name),
+        );
         const expected = renderVaultPolicy(name, rules, `the ${role} function over the agents of shard ${shard.stack} of fleet acme-agents`);
         expect(named(sharded.stacks[shard.stack], 'vault_policy', name)?.policy).toBe(expected);
       }
@@ -156,7 +186,10 @@ describe('a fleet sharded by name (the fixture, count 4)', () => {
       shard: 'acme-agents-shard-00',
       agents: { 'release-bot': { maxCallsPerMinute: 1000 }, 'report-writer': { maxCallsPerMinute: 1000 } },
     });
-    expect([(schedule.target as { arn: string }).arn, schedule.group_name]).toEqual(['${local.fleet_usage_summary_function_arn}', '${local.fleet_schedule_group}']);
+    expect([(schedule.target as { arn: string }).arn, schedule.group_name]).toEqual([
+      '${local.fleet_usage_summary_function_arn}',
+      '${local.fleet_schedule_group}',
+    ]);
     expect((shard.json.locals as Record<string, string>).fleet_usage_summary_function_arn).toMatch(
       /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-acme-agents\.outputs\.cross-stack-output-aws_lambda_functionfleet_Operations_UsageSummary_Function_[0-9A-F]+arn\}$/,
     );
@@ -221,7 +254,9 @@ describe('state in S3', () => {
   });
 
   test('an unsharded fleet keeps its one state there too, with the KMS key given', async () => {
-    const { stacks } = await synth(fixtureWith('state: { s3: { bucket: acme-terraform-state, region: eu-west-1, kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:alias/terraform" } }'));
+    const { stacks } = await synth(
+      fixtureWith('state: { s3: { bucket: acme-terraform-state, region: eu-west-1, kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:alias/terraform" } }'),
+    );
     expect(Object.keys(stacks)).toEqual(['acme-agents']);
     expect((stacks['acme-agents'].json.terraform as { backend: unknown }).backend).toEqual({
       s3: {
@@ -240,10 +275,17 @@ test('state in HCP Terraform: a workspace per stack, named with the prefix; shar
   const { stacks } = await synth(fixtureWith('shards: { by: name, count: 4 }', 'state: { hcp: { organization: acme, workspacePrefix: agents- } }'));
   for (const name of Object.keys(stacks)) {
     const terraform = stacks[name].json.terraform as { cloud?: unknown; backend?: unknown };
-    expect([name, terraform.cloud, terraform.backend]).toEqual([name, { hostname: 'app.terraform.io', organization: 'acme', workspaces: { name: `agents-${name}` } }, undefined]);
+    expect([name, terraform.cloud, terraform.backend]).toEqual([
+      name,
+      { hostname: 'app.terraform.io', organization: 'acme', workspaces: { name: `agents-${name}` } },
+      undefined,
+    ]);
   }
   expect((stacks['acme-agents-shard-00'].json.data as Blocks).terraform_remote_state).toEqual({
-    'cross-stack-reference-input-acme-agents': { backend: 'remote', config: { hostname: 'app.terraform.io', organization: 'acme', workspaces: { name: 'agents-acme-agents' } } },
+    'cross-stack-reference-input-acme-agents': {
+      backend: 'remote',
+      config: { hostname: 'app.terraform.io', organization: 'acme', workspaces: { name: 'agents-acme-agents' } },
+    },
   });
 });
 

@@ -18,7 +18,11 @@ let fixtureTf: TerraformJson;
 let githubTf: TerraformJson;
 
 beforeAll(async () => {
-  [seed, fixture, github] = await Promise.all([loadFleet({ table: 'agents.yaml' }), loadFleet({ table: 'test/fixtures/fleet.yaml' }), loadFleet({ table: 'test/fixtures/github-agents.yaml' })]);
+  [seed, fixture, github] = await Promise.all([
+    loadFleet({ table: 'agents.yaml' }),
+    loadFleet({ table: 'test/fixtures/fleet.yaml' }),
+    loadFleet({ table: 'test/fixtures/github-agents.yaml' }),
+  ]);
   ({ tf: seedTf } = synthFleet(seed));
   ({ tf: fixtureTf } = synthFleet(fixture));
   ({ tf: githubTf } = synthFleet(github));
@@ -29,7 +33,14 @@ const githubAgents = (fleet: Fleet): string[] => fleet.agents.filter((a) => a.pl
 
 describe('a fleet without github-actions agents or runbooks (the seed)', () => {
   test('has no JWT backend, no OIDC provider, no GitHub provider and no GitHub resource', () => {
-    for (const type of ['vault_jwt_auth_backend', 'vault_jwt_auth_backend_role', 'aws_iam_openid_connect_provider', 'github_repository_environment', 'github_actions_environment_variable', 'github_repository_file']) {
+    for (const type of [
+      'vault_jwt_auth_backend',
+      'vault_jwt_auth_backend_role',
+      'aws_iam_openid_connect_provider',
+      'github_repository_environment',
+      'github_actions_environment_variable',
+      'github_repository_file',
+    ]) {
       expect(seedTf.resource[type]).toBeUndefined();
     }
     expect(Object.keys(seedTf.provider ?? {}).sort()).toEqual(['aws', 'vault']);
@@ -57,7 +68,11 @@ describe.each([
 
   test('gives each github-actions agent a JWT role bound to exactly its repository, environment and the fleet audience, carrying only its own policy', () => {
     const roles = byName(tf(), 'vault_jwt_auth_backend_role', 'role_name');
-    expect(Object.keys(roles).sort()).toEqual(githubAgents(fleet()).map((n) => `agent-${n}`).sort());
+    expect(Object.keys(roles).sort()).toEqual(
+      githubAgents(fleet())
+        .map((n) => `agent-${n}`)
+        .sort(),
+    );
     for (const name of githubAgents(fleet())) {
       const agent = fleet().agents.find((a) => a.name === name)!;
       const role = roles[`agent-${name}`];
@@ -83,12 +98,18 @@ describe.each([
 
   test('github-actions agents get no AppRole role, no Vault AWS role, no aws/creds path and no delivery secret; the others keep theirs', () => {
     const appRoles = Object.keys(byName(tf(), 'vault_approle_auth_backend_role', 'role_name'));
-    const others = fleet().agents.filter((a) => a.platform !== 'github-actions').map((a) => `agent-${a.name}`);
+    const others = fleet()
+      .agents.filter((a) => a.platform !== 'github-actions')
+      .map((a) => `agent-${a.name}`);
     expect(appRoles.filter((r) => r.startsWith('agent-')).sort()).toEqual(others.sort());
     const secrets = resources(tf(), 'aws_secretsmanager_secret').map((s) => String(s.name));
     for (const name of githubAgents(fleet())) {
       expect(Object.keys(byName(tf(), 'vault_aws_secret_backend_role'))).not.toContain(`agent-${name}`);
-      expect(parseVaultPolicy(String(byName(tf(), 'vault_policy')[`agent-${name}`].policy)).map((r) => r.path).filter((p) => p.includes('/creds/'))).toEqual([]);
+      expect(
+        parseVaultPolicy(String(byName(tf(), 'vault_policy')[`agent-${name}`].policy))
+          .map((r) => r.path)
+          .filter((p) => p.includes('/creds/')),
+      ).toEqual([]);
       expect(secrets).not.toContain(`scoped-agents/${fleet().settings.name}/agents/${name}/vault-login`);
     }
     for (const name of others) expect(secrets).toContain(`scoped-agents/${fleet().settings.name}/agents/${name.slice('agent-'.length)}/vault-login`);
@@ -96,12 +117,15 @@ describe.each([
 
   test('keeps a rotation schedule for every agent: for a github-actions agent it rotates its SaaS credentials and publishes metrics, and skips the secret-id', () => {
     const schedules = byName(tf(), 'aws_scheduler_schedule');
-    for (const agent of fleet().agents) expect(JSON.parse(String((schedules[`agent-${agent.name}`].target as { input: string }).input))).toEqual({ action: 'rotate', agent: agent.name });
+    for (const agent of fleet().agents)
+      expect(JSON.parse(String((schedules[`agent-${agent.name}`].target as { input: string }).input))).toEqual({ action: 'rotate', agent: agent.name });
   });
 
   test("creates GitHub's OIDC provider for AWS once, and each github-actions IAM role trusts only it, for its own subject", () => {
     const providers = tf().resource.aws_iam_openid_connect_provider;
-    expect(Object.values(providers)).toEqual([expect.objectContaining({ url: 'https://token.actions.githubusercontent.com', client_id_list: ['sts.amazonaws.com'] })]);
+    expect(Object.values(providers)).toEqual([
+      expect.objectContaining({ url: 'https://token.actions.githubusercontent.com', client_id_list: ['sts.amazonaws.com'] }),
+    ]);
     const providerRef = `\${aws_iam_openid_connect_provider.${Object.keys(providers)[0]}.arn}`;
     const iamRoles = byName(tf(), 'aws_iam_role');
     for (const agent of fleet().agents.filter((a) => a.platform === 'github-actions' && a.scopes.some((s) => s.kind === 'aws'))) {
@@ -125,7 +149,10 @@ describe.each([
   test("manages each github-actions agent's repository environment and exactly its variables; no secret is stored in GitHub", () => {
     const environments = resources(tf(), 'github_repository_environment');
     expect(environments.map((e) => `${e.repository}@${e.environment}`).sort()).toEqual(
-      fleet().agents.filter((a) => a.platform === 'github-actions').map((a) => `${a.github!.repository.split('/')[1]}@${a.github!.environment}`).sort(),
+      fleet()
+        .agents.filter((a) => a.platform === 'github-actions')
+        .map((a) => `${a.github!.repository.split('/')[1]}@${a.github!.environment}`)
+        .sort(),
     );
     for (const type of Object.keys(tf().resource)) expect(type).not.toMatch(/^github_.*secret/);
     const variables = Object.entries(tf().resource.github_actions_environment_variable);
@@ -150,7 +177,11 @@ describe.each([
   test('commits each runbook to the docs repository: path, branch, message, overwrite, and the page itself', () => {
     const files = byName(tf(), 'github_repository_file', 'file');
     const { runbooks } = fleet().settings;
-    expect(Object.keys(files).sort()).toEqual(fleet().agents.map((a) => `${runbooks!.path}/${a.name}.md`).sort());
+    expect(Object.keys(files).sort()).toEqual(
+      fleet()
+        .agents.map((a) => `${runbooks!.path}/${a.name}.md`)
+        .sort(),
+    );
     for (const agent of fleet().agents) {
       const file = files[`${runbooks!.path}/${agent.name}.md`];
       expect(file).toMatchObject({
@@ -160,9 +191,23 @@ describe.each([
       });
       expect(file.branch).toBe(runbooks!.branch);
       // The page itself, read from what Terraform will commit: its title, every section, its owner and its Vault policy.
-      const page = String(file.content).replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
+      const page = String(file.content)
+        .replace(/\$\$\{/g, '${')
+        .replace(/%%\{/g, '%{');
       expect(page.startsWith(`# Runbook: ${agent.name}\n`)).toBe(true);
-      expect(page.match(/^#{2,3} .+$/gm)).toEqual(['## Who and where', '## What it may do, and why', '## How it logs in', '## Where its secrets live', '## Lifetimes', '## Rotation', '### Rotate by hand', '## Alarms', '## Revocation', '### Revoke by hand', '### Re-enable']);
+      expect(page.match(/^#{2,3} .+$/gm)).toEqual([
+        '## Who and where',
+        '## What it may do, and why',
+        '## How it logs in',
+        '## Where its secrets live',
+        '## Lifetimes',
+        '## Rotation',
+        '### Rotate by hand',
+        '## Alarms',
+        '## Revocation',
+        '### Revoke by hand',
+        '### Re-enable',
+      ]);
       expect(page).toContain(`| owner | ${agent.owner} |`);
       expect(page).toContain(`policy \`agent-${agent.name}\``);
     }
@@ -201,7 +246,11 @@ agents:
     // No IAM role, so no OIDC provider for AWS; the JWT backend is still there.
     expect(tf.resource.aws_iam_openid_connect_provider).toBeUndefined();
     expect(Object.keys(tf.resource.vault_jwt_auth_backend)).toHaveLength(1);
-    expect(Object.values(tf.resource.github_actions_environment_variable).map((v) => v.variable_name).sort()).toEqual(['VAULT_ADDR', 'VAULT_AUDIENCE', 'VAULT_AUTH_PATH', 'VAULT_ROLE']);
+    expect(
+      Object.values(tf.resource.github_actions_environment_variable)
+        .map((v) => v.variable_name)
+        .sort(),
+    ).toEqual(['VAULT_ADDR', 'VAULT_AUDIENCE', 'VAULT_AUTH_PATH', 'VAULT_ROLE']);
   });
 
   test('a runbook holding ${ or %{ reaches the file literally: Terraform sees $${ and %%{', async () => {

@@ -40,11 +40,7 @@ describe('ScopedAgent over the fixture table', () => {
 
   test('gives two agents that use the same scope two separate entries', () => {
     const entries = byName(tf, 'vault_kv_secret_v2');
-    expect(Object.keys(entries).sort()).toEqual([
-      'agents/report-writer/slack',
-      'agents/ticket-triager/jira',
-      'agents/ticket-triager/slack',
-    ]);
+    expect(Object.keys(entries).sort()).toEqual(['agents/report-writer/slack', 'agents/ticket-triager/jira', 'agents/ticket-triager/slack']);
     expect((entries['agents/ticket-triager/jira'].custom_metadata as { data: { scopes: string } }).data.scopes).toBe('tickets.comment,tickets.read');
   });
 
@@ -85,7 +81,14 @@ describe('ScopedAgent over the fixture table', () => {
     const { tf: out } = synthFleet(await fleetFromYaml(table));
     expect(JSON.parse(String(byName(out, 'aws_iam_role_policy')['agent-mover'].policy))).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Sid: 'FilesMove', Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: ['arn:aws:s3:::acme-a/*', 'arn:aws:s3:::acme-b/*'] }],
+      Statement: [
+        {
+          Sid: 'FilesMove',
+          Effect: 'Allow',
+          Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+          Resource: ['arn:aws:s3:::acme-a/*', 'arn:aws:s3:::acme-b/*'],
+        },
+      ],
     });
   });
 
@@ -95,7 +98,12 @@ describe('ScopedAgent over the fixture table', () => {
       Version: '2012-10-17',
       Statement: [
         { Sid: 'WarehouseLoad', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: ['arn:aws:s3:::acme-warehouse/staging/*'] },
-        { Sid: 'WarehouseTablesWrite', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: ['arn:aws:dynamodb:eu-west-1:123456789012:table/orders'] },
+        {
+          Sid: 'WarehouseTablesWrite',
+          Effect: 'Allow',
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          Resource: ['arn:aws:dynamodb:eu-west-1:123456789012:table/orders'],
+        },
       ],
     });
   });
@@ -153,14 +161,22 @@ describe('ScopedAgent on its own', () => {
 
   test('fails when a github-actions agent has no JWT backend, or its IAM role no GitHub OIDC provider', () => {
     expect(() => render('release-bot')).toThrow("agent release-bot: a github-actions agent needs jwtBackend, the JWT auth backend for GitHub's OIDC tokens");
-    expect(() => render('release-bot', { jwtBackend: 'github-actions' })).toThrow('agent release-bot: the IAM role of a github-actions agent needs githubOidcProviderArn');
+    expect(() => render('release-bot', { jwtBackend: 'github-actions' })).toThrow(
+      'agent release-bot: the IAM role of a github-actions agent needs githubOidcProviderArn',
+    );
   });
 
   test('warns with a stable id when the token TTL is shorter than the shortest AWS session', () => {
     const short = { ...agent('data-loader'), credentialTtl: 300 };
     const app = Testing.app();
     const stack = new TerraformStack(app, 'short');
-    const construct = new ScopedAgent(stack, 'data-loader', { agent: short, settings: fleet.settings, kvMount: 'kv', appRoleBackend: 'approle', operations: OPERATIONS });
+    const construct = new ScopedAgent(stack, 'data-loader', {
+      agent: short,
+      settings: fleet.settings,
+      kvMount: 'kv',
+      appRoleBackend: 'approle',
+      operations: OPERATIONS,
+    });
     const warnings = construct.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
     expect(warnings).toEqual([
       '[scoped-agents:aws-session-minimum] agent data-loader: credentialTtl is below 15m; its Vault token keeps it, its AWS sessions last 15m',

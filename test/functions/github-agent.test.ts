@@ -40,7 +40,12 @@ const log = jsonLogger((line) => logs.push(JSON.parse(line)));
 /** An AWS client stand-in that records every command it is sent. */
 function recorder(): { sent: { name: string; input: unknown }[]; client: any } {
   const sent: { name: string; input: unknown }[] = [];
-  return { sent, client: { send: async (command: { constructor: { name: string }; input: unknown }) => (sent.push({ name: command.constructor.name, input: command.input }), {}) } };
+  return {
+    sent,
+    client: {
+      send: async (command: { constructor: { name: string }; input: unknown }) => (sent.push({ name: command.constructor.name, input: command.input }), {}),
+    },
+  };
 }
 
 /** Logs a fleet function in with its own synthesized AppRole role, as it does at run time. */
@@ -82,7 +87,16 @@ describe(`rotating ${AGENT}`, () => {
 
   beforeAll(async () => {
     rotation = await rotateAgent(
-      { vault: await functionLogin('rotate'), secrets: secrets.client, scheduler: scheduler.client, cloudwatch: cloudwatch.client, fetch, now: () => new Date(), log, rotators: rotators({ now: () => new Date() }) },
+      {
+        vault: await functionLogin('rotate'),
+        secrets: secrets.client,
+        scheduler: scheduler.client,
+        cloudwatch: cloudwatch.client,
+        fetch,
+        now: () => new Date(),
+        log,
+        rotators: rotators({ now: () => new Date() }),
+      },
       {
         fleet: fleet.settings.name,
         kvMount: fleet.settings.kvMount,
@@ -153,7 +167,9 @@ describe(`revoking ${AGENT}`, () => {
   test("the message's re-enable steps are the runbook's for an OIDC agent: no secret-id to issue", () => {
     const text = revocationText(revocation, fleet.settings.kvMount);
     expect(text).toContain('- no AppRole role (it logs in with its OIDC token): its new tokens carry the emptied policy');
-    expect(text).toContain(`3. Run its rotation (its SaaS credentials; it has no secret-id, its next workflow run logs in with a new OIDC token): ${rotateCommand(fleet.settings.name, AGENT)}`);
+    expect(text).toContain(
+      `3. Run its rotation (its SaaS credentials; it has no secret-id, its next workflow run logs in with a new OIDC token): ${rotateCommand(fleet.settings.name, AGENT)}`,
+    );
     expect(text).not.toContain('Issue a new secret-id');
   });
 
@@ -172,7 +188,11 @@ describe(`revoking ${AGENT}`, () => {
   test('other agents are untouched: staging-bot still logs in and reads itself', async () => {
     const staging = fleet.agents.find((a) => a.name === 'staging-bot')!;
     const jwt = issuer.sign(issuer.claims(staging.github!.repository, staging.github!.environment, githubVaultAudience(fleet.settings)));
-    const res = expectStatus(await vaultClient(server.addr).request('POST', `auth/${fleet.settings.jwtMount}/login`, { body: { role: 'agent-staging-bot', jwt } }), 200, 'login');
+    const res = expectStatus(
+      await vaultClient(server.addr).request('POST', `auth/${fleet.settings.jwtMount}/login`, { body: { role: 'agent-staging-bot', jwt } }),
+      200,
+      'login',
+    );
     expect((await vaultClient(server.addr, { token: res.body.auth.client_token }).request('GET', 'auth/token/lookup-self')).status).toBe(200);
   });
 });

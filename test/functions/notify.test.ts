@@ -17,10 +17,43 @@ import { captureLogs, alarmNotification, snsAlarmEvent, withEnv } from './world'
 
 const FLEET = 'scoped-agents';
 const TRIGGERS = {
-  'call-rate': { MetricName: 'Calls', Namespace: 'ScopedAgents', Statistic: 'SUM', Period: 60, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', Threshold: 1000 },
-  'denied-rate': { MetricName: 'DeniedCalls', Namespace: 'ScopedAgents', Statistic: 'SUM', Period: 60, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', Threshold: 20 },
-  orphan: { MetricName: 'Calls', Namespace: 'ScopedAgents', Statistic: 'SUM', Period: 3600, EvaluationPeriods: 24, ComparisonOperator: 'LessThanThreshold', Threshold: 1, TreatMissingData: 'breaching' },
-  'rotation-failure': { MetricName: 'RotationFailures', Namespace: 'ScopedAgents', Statistic: 'SUM', Period: 300, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1 },
+  'call-rate': {
+    MetricName: 'Calls',
+    Namespace: 'ScopedAgents',
+    Statistic: 'SUM',
+    Period: 60,
+    EvaluationPeriods: 1,
+    ComparisonOperator: 'GreaterThanThreshold',
+    Threshold: 1000,
+  },
+  'denied-rate': {
+    MetricName: 'DeniedCalls',
+    Namespace: 'ScopedAgents',
+    Statistic: 'SUM',
+    Period: 60,
+    EvaluationPeriods: 1,
+    ComparisonOperator: 'GreaterThanThreshold',
+    Threshold: 20,
+  },
+  orphan: {
+    MetricName: 'Calls',
+    Namespace: 'ScopedAgents',
+    Statistic: 'SUM',
+    Period: 3600,
+    EvaluationPeriods: 24,
+    ComparisonOperator: 'LessThanThreshold',
+    Threshold: 1,
+    TreatMissingData: 'breaching',
+  },
+  'rotation-failure': {
+    MetricName: 'RotationFailures',
+    Namespace: 'ScopedAgents',
+    Statistic: 'SUM',
+    Period: 300,
+    EvaluationPeriods: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    Threshold: 1,
+  },
 } as const;
 
 const logs = captureLogs();
@@ -46,34 +79,37 @@ test.each([
   ['denied-rate', 'lead-enricher', 'denied calls per minute above its limit (a prompt-injection signal)', 'Sum of DeniedCalls > 20 per 60 s (1 of 1 period)'],
   ['orphan', 'invoice-summarizer', 'no calls for too long (an orphaned credential)', 'fewer than 1 calls in 24 h (missing data counts as no calls)'],
   ['rotation-failure', 'email-notifier', 'a credential rotation failed', 'Sum of RotationFailures >= 1 per 300 s (1 of 1 period)'],
-] as const)('a %s alarm on %s is posted with agent, kind, threshold, state, reason and time, and accepted by the webhook', async (kind, agent, what, threshold) => {
-  const before = slack.accepted.length;
-  await expect(notify(snsAlarmEvent(alarmNotification(alarmName(FLEET, agent, kind), 'ALARM', TRIGGERS[kind])))).resolves.toEqual({ posted: 1 });
-  expect(slack.refused).toEqual([]);
-  expect(slack.accepted).toHaveLength(before + 1);
-  const posted = slack.accepted[before];
-  expect(posted.text.split('\n')).toEqual([
-    `ALARM: agent ${agent}: ${what}.`,
-    `Alarm: scoped-agents/${FLEET}/${agent}/${kind}`,
-    `Threshold: ${threshold.replace(/>/g, '&gt;').replace(/</g, '&lt;')}`,
-    'State: ALARM (was OK) at 2026-11-27T18:01:00.123Z',
-    'Reason: Threshold Crossed: 1 datapoint [37.0 (27/11/26 18:00:00)] was greater than the threshold (20.0).',
-    kind === 'rotation-failure'
-      ? "Nothing was revoked: the previous credential still works. The rotate function's log names what failed."
-      : 'The agent is being revoked automatically; the revocation message follows with the steps to re-enable it.',
-  ]);
-  const fields = (posted.blocks![1] as { fields: { text: string }[] }).fields.map((f) => f.text);
-  expect(fields).toEqual([
-    `*Agent*\n${agent}`,
-    `*Alarm kind*\n${kind}: ${what}`,
-    `*Threshold*\n${threshold.replace(/>/g, '&gt;').replace(/</g, '&lt;')}`,
-    '*State*\nALARM (was OK)',
-    '*Time*\n2026-11-27T18:01:00.123Z',
-    `*Alarm*\nscoped-agents/${FLEET}/${agent}/${kind}`,
-  ]);
-  expect(JSON.stringify(posted)).not.toMatch(/https?:\/\/|<http/);
-  expect(logs.at(-1)).toMatchObject({ level: 'info', message: `posted scoped-agents/${FLEET}/${agent}/${kind} ALARM` });
-});
+] as const)(
+  'a %s alarm on %s is posted with agent, kind, threshold, state, reason and time, and accepted by the webhook',
+  async (kind, agent, what, threshold) => {
+    const before = slack.accepted.length;
+    await expect(notify(snsAlarmEvent(alarmNotification(alarmName(FLEET, agent, kind), 'ALARM', TRIGGERS[kind])))).resolves.toEqual({ posted: 1 });
+    expect(slack.refused).toEqual([]);
+    expect(slack.accepted).toHaveLength(before + 1);
+    const posted = slack.accepted[before];
+    expect(posted.text.split('\n')).toEqual([
+      `ALARM: agent ${agent}: ${what}.`,
+      `Alarm: scoped-agents/${FLEET}/${agent}/${kind}`,
+      `Threshold: ${threshold.replace(/>/g, '&gt;').replace(/</g, '&lt;')}`,
+      'State: ALARM (was OK) at 2026-11-27T18:01:00.123Z',
+      'Reason: Threshold Crossed: 1 datapoint [37.0 (27/11/26 18:00:00)] was greater than the threshold (20.0).',
+      kind === 'rotation-failure'
+        ? "Nothing was revoked: the previous credential still works. The rotate function's log names what failed."
+        : 'The agent is being revoked automatically; the revocation message follows with the steps to re-enable it.',
+    ]);
+    const fields = (posted.blocks![1] as { fields: { text: string }[] }).fields.map((f) => f.text);
+    expect(fields).toEqual([
+      `*Agent*\n${agent}`,
+      `*Alarm kind*\n${kind}: ${what}`,
+      `*Threshold*\n${threshold.replace(/>/g, '&gt;').replace(/</g, '&lt;')}`,
+      '*State*\nALARM (was OK)',
+      '*Time*\n2026-11-27T18:01:00.123Z',
+      `*Alarm*\nscoped-agents/${FLEET}/${agent}/${kind}`,
+    ]);
+    expect(JSON.stringify(posted)).not.toMatch(/https?:\/\/|<http/);
+    expect(logs.at(-1)).toMatchObject({ level: 'info', message: `posted scoped-agents/${FLEET}/${agent}/${kind} ALARM` });
+  },
+);
 
 test('a return to OK says the agent stays revoked until re-enabled', async () => {
   await notify(snsAlarmEvent(alarmNotification(alarmName(FLEET, 'lead-enricher', 'denied-rate'), 'OK', TRIGGERS['denied-rate'])));
@@ -97,7 +133,12 @@ test('text that Slack would turn into links or mentions is escaped in blocks', (
 test('several alarms in one event are each posted; an event without alarms posts nothing', async () => {
   const before = slack.accepted.length;
   await expect(
-    notify(snsAlarmEvent(alarmNotification(alarmName(FLEET, 'a', 'orphan'), 'ALARM', TRIGGERS.orphan), alarmNotification('billing-over-budget', 'ALARM', TRIGGERS['call-rate']))),
+    notify(
+      snsAlarmEvent(
+        alarmNotification(alarmName(FLEET, 'a', 'orphan'), 'ALARM', TRIGGERS.orphan),
+        alarmNotification('billing-over-budget', 'ALARM', TRIGGERS['call-rate']),
+      ),
+    ),
   ).resolves.toEqual({ posted: 2 });
   expect(slack.accepted.at(-1)!.text).toMatch(/^ALARM: billing-over-budget: an alarm\./);
   await expect(notify({ Records: [{ Sns: { Message: 'not json' } }] })).resolves.toEqual({ posted: 0 });
@@ -114,15 +155,23 @@ test('fails when the webhook refuses the payload, quoting its error (the fake ch
 test('fails with a clear message when the webhook secret has no url, or a URL that is not https', async () => {
   const secrets = new SecretsManagerClient(moto.clientConfig);
   const bad = await secrets.send(new CreateSecretCommand({ Name: 'scoped-agents/bad/notify-webhook', SecretString: JSON.stringify({ link: 'x' }) }));
-  const plain = await secrets.send(new CreateSecretCommand({ Name: 'scoped-agents/plain/notify-webhook', SecretString: JSON.stringify({ url: 'http://hooks.slack.com/services/T/B/X' }) }));
+  const plain = await secrets.send(
+    new CreateSecretCommand({ Name: 'scoped-agents/plain/notify-webhook', SecretString: JSON.stringify({ url: 'http://hooks.slack.com/services/T/B/X' }) }),
+  );
   const event = snsAlarmEvent(alarmNotification(alarmName(FLEET, 'a', 'orphan'), 'ALARM', TRIGGERS.orphan));
-  await expect(withEnv({ ...env, WEBHOOK_SECRET_ARN: bad.ARN! }, () => notifyHandler(event))).rejects.toThrow(/must hold JSON \{ "url": "https:\/\/hooks\.slack\.com\/…" \}/);
-  await expect(withEnv({ ...env, WEBHOOK_SECRET_ARN: plain.ARN! }, () => notifyHandler(event))).rejects.toThrow(/the webhook URL must use https \(got http:\/\/hooks\.slack\.com\)/);
+  await expect(withEnv({ ...env, WEBHOOK_SECRET_ARN: bad.ARN! }, () => notifyHandler(event))).rejects.toThrow(
+    /must hold JSON \{ "url": "https:\/\/hooks\.slack\.com\/…" \}/,
+  );
+  await expect(withEnv({ ...env, WEBHOOK_SECRET_ARN: plain.ARN! }, () => notifyHandler(event))).rejects.toThrow(
+    /the webhook URL must use https \(got http:\/\/hooks\.slack\.com\)/,
+  );
   await expect(withEnv({ ...env, WEBHOOK_SECRET_ARN: '' }, () => notifyHandler(event))).rejects.toThrow(/WEBHOOK_SECRET_ARN is not set/);
 });
 
 test('thresholds read in words for each comparison', () => {
   expect(thresholdText(undefined)).toBeUndefined();
   expect(thresholdText({ ...TRIGGERS['denied-rate'], EvaluationPeriods: 5, DatapointsToAlarm: 3 })).toBe('Sum of DeniedCalls > 20 per 60 s (3 of 5 periods)');
-  expect(thresholdText({ ...TRIGGERS.orphan, Period: 3600, EvaluationPeriods: 72 }, 'orphan')).toBe('fewer than 1 calls in 72 h (missing data counts as no calls)');
+  expect(thresholdText({ ...TRIGGERS.orphan, Period: 3600, EvaluationPeriods: 72 }, 'orphan')).toBe(
+    'fewer than 1 calls in 72 h (missing data counts as no calls)',
+  );
 });

@@ -52,14 +52,21 @@ let before: Map<string, AgentSessionBefore>;
 
 beforeAll(async () => {
   [world, slack] = await Promise.all([startWorld(), startFakeSlack()]);
-  webhookArn = (await world.aws.secrets.send(new CreateSecretCommand({ Name: SECRET_NAMES.webhook(fleetName()), SecretString: JSON.stringify({ url: slack.webhookUrl }) }))).ARN!;
+  webhookArn = (
+    await world.aws.secrets.send(new CreateSecretCommand({ Name: SECRET_NAMES.webhook(fleetName()), SecretString: JSON.stringify({ url: slack.webhookUrl }) }))
+  ).ARN!;
   // invoice-summarizer has aws: scopes, so an IAM role (with its own inline policy); the others have none.
-  await world.aws.iam.send(new CreateRoleCommand({ RoleName: 'agent-invoice-summarizer', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }));
+  await world.aws.iam.send(
+    new CreateRoleCommand({ RoleName: 'agent-invoice-summarizer', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }),
+  );
   await world.aws.iam.send(
     new PutRolePolicyCommand({
       RoleName: 'agent-invoice-summarizer',
       PolicyName: 'agent-invoice-summarizer',
-      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-invoices' }] }),
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-invoices' }],
+      }),
     }),
   );
   before = await openAgentSessions(world, ['lead-enricher', 'email-notifier', 'invoice-summarizer']);
@@ -73,14 +80,19 @@ test('the function logs in with its own AppRole role, carrying exactly the polic
   // The policy and AppRole role as the fleet synthesizes them (replayed), not written by this test.
   expect(world.functionPolicy).toEqual({ revoke: 'synthesized', rotate: 'synthesized' });
   const onServer = expectStatus(await world.root.request('GET', 'sys/policies/acl/scoped-agents-revoke'), 200, 'read policy').body.data.policy;
-  const declared = revokerVaultPolicy(world.fleet.settings, world.fleet.agents.map((a) => a.name)).map(({ path, capabilities }) => ({ path, capabilities: [...capabilities] }));
+  const declared = revokerVaultPolicy(
+    world.fleet.settings,
+    world.fleet.agents.map((a) => a.name),
+  ).map(({ path, capabilities }) => ({ path, capabilities: [...capabilities] }));
   expect(parseVaultPolicy(onServer)).toEqual(declared);
   const vault = await appRoleLogin(world.bao.addr, world.fleet.settings.appRoleMount, await loginOf('revoke'));
   const self = await vault.request('GET', 'auth/token/lookup-self');
   // No default policy either: lookup-self itself is not granted.
   expect(self.status).toBe(403);
   const token = (await world.root.request('LIST', 'auth/token/accessors')).body.data.keys as string[];
-  const policies = await Promise.all(token.map(async (a) => (await world.root.request('POST', 'auth/token/lookup-accessor', { body: { accessor: a } })).body.data.policies));
+  const policies = await Promise.all(
+    token.map(async (a) => (await world.root.request('POST', 'auth/token/lookup-accessor', { body: { accessor: a } })).body.data.policies),
+  );
   expect(policies).toContainEqual(['scoped-agents-revoke']);
   // The agent-* globs do not reach the functions' own policies or roles.
   expect((await vault.request('PUT', 'sys/policies/acl/scoped-agents-rotate', { policy: '' })).status).toBe(403);
@@ -144,7 +156,9 @@ describe('a denied-rate alarm on lead-enricher', () => {
     const posted = slack.accepted.find((m) => m.text.includes('lead-enricher'))!;
     expect(posted).toBeDefined();
     expect(posted.text).toContain('Agent lead-enricher was revoked automatically: alarm scoped-agents/scoped-agents/lead-enricher/denied-rate (denied-rate).');
-    expect(posted.text).toContain('1. Delete the revocation marker (rotation refuses the agent while it exists): vault kv metadata delete -mount=kv control/revoked/lead-enricher');
+    expect(posted.text).toContain(
+      '1. Delete the revocation marker (rotation refuses the agent while it exists): vault kv metadata delete -mount=kv control/revoked/lead-enricher',
+    );
     expect(posted.text).toContain("2. Restore the agent's generated Vault policy agent-lead-enricher: cdktf deploy");
     expect(posted.text).toContain(
       `3. Issue a new secret-id and deliver it to the agent: aws lambda invoke --function-name scoped-agents-rotate --cli-binary-format raw-in-base64-out --payload '{"action":"rotate","agent":"lead-enricher"}' /dev/stdout`,
@@ -211,7 +225,9 @@ describe('an orphan alarm on invoice-summarizer, which has an IAM role', () => {
     const issuedBefore: string = document.Statement?.[0]?.Condition?.DateLessThan?.['aws:TokenIssueTime'];
     expect(document).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Sid: 'RevokeOlderSessions', Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } } }],
+      Statement: [
+        { Sid: 'RevokeOlderSessions', Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } } },
+      ],
     });
     // The revocation time, rounded up to the second: every session issued before the alarm was handled is denied.
     expect(issuedBefore).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);

@@ -62,10 +62,20 @@ async function delivered(agent: string): Promise<{ role_id: string; secret_id: s
   return JSON.parse(res.SecretString!);
 }
 async function secretIdAccessor(agent: string, secretId: string): Promise<string> {
-  const res = expectStatus(await world.root.request('POST', `auth/approle/role/agent-${agent}/secret-id/lookup`, { body: { secret_id: secretId } }), 200, 'look up secret-id');
+  const res = expectStatus(
+    await world.root.request('POST', `auth/approle/role/agent-${agent}/secret-id/lookup`, { body: { secret_id: secretId } }),
+    200,
+    'look up secret-id',
+  );
   return res.body.data.secret_id_accessor;
 }
-async function schedule(name: string): Promise<{ ScheduleExpression?: string; ScheduleExpressionTimezone?: string; ActionAfterCompletion?: string; FlexibleTimeWindow?: { Mode?: string }; Target?: { Arn?: string; RoleArn?: string; Input?: string } }> {
+async function schedule(name: string): Promise<{
+  ScheduleExpression?: string;
+  ScheduleExpressionTimezone?: string;
+  ActionAfterCompletion?: string;
+  FlexibleTimeWindow?: { Mode?: string };
+  Target?: { Arn?: string; RoleArn?: string; Input?: string };
+}> {
   return world.aws.scheduler.send(new GetScheduleCommand({ GroupName: SCHEDULE_GROUP, Name: name }));
 }
 /** Waits until the `at(…)` time of a schedule has passed, as EventBridge Scheduler would. */
@@ -87,7 +97,11 @@ beforeAll(async () => {
   for (const agent of world.fleet.agents.map((a) => a.name)) {
     await world.aws.secrets.send(new CreateSecretCommand({ Name: SECRET_NAMES.agentLogin(fleetName(), agent), SecretString: '{}' }));
   }
-  mailerArn = (await world.aws.secrets.send(new CreateSecretCommand({ Name: `scoped-agents/${fleetName()}/agents/email-notifier/mailer`, SecretString: JSON.stringify(AWS_KEPT) }))).ARN!;
+  mailerArn = (
+    await world.aws.secrets.send(
+      new CreateSecretCommand({ Name: `scoped-agents/${fleetName()}/agents/email-notifier/mailer`, SecretString: JSON.stringify(AWS_KEPT) }),
+    )
+  ).ARN!;
 }, 60_000);
 
 afterAll(async () => {
@@ -96,7 +110,10 @@ afterAll(async () => {
 
 test('the rotate login carries exactly its declared policy: it may not write the revocation marker, read policies or other KV paths', async () => {
   const onServer = expectStatus(await world.root.request('GET', 'sys/policies/acl/scoped-agents-rotate'), 200, 'read policy').body.data.policy;
-  const declared = rotatorVaultPolicy(world.fleet.settings, world.fleet.agents.map((a) => a.name)).map(({ path, capabilities }) => ({ path, capabilities: [...capabilities] }));
+  const declared = rotatorVaultPolicy(
+    world.fleet.settings,
+    world.fleet.agents.map((a) => a.name),
+  ).map(({ path, capabilities }) => ({ path, capabilities: [...capabilities] }));
   expect(parseVaultPolicy(onServer)).toEqual(declared);
   const res = await world.aws.secrets.send(new GetSecretValueCommand({ SecretId: world.loginSecretArn.rotate }));
   const vault = await appRoleLogin(world.bao.addr, 'approle', JSON.parse(res.SecretString!));
@@ -118,7 +135,7 @@ describe('rotating lead-enricher (AppRole secret-id and an oauth2-refresh HubSpo
     result = await rotate({ action: 'rotate', agent: 'lead-enricher' });
   });
 
-  test('delivers a new secret-id to the agent\'s Secrets Manager secret, and it logs in with the agent\'s policy', async () => {
+  test("delivers a new secret-id to the agent's Secrets Manager secret, and it logs in with the agent's policy", async () => {
     const login = await delivered('lead-enricher');
     expect(login.secret_id).not.toBe(old.secret_id);
     expect(login.role_id).toBe(old.role_id);
@@ -150,7 +167,7 @@ describe('rotating lead-enricher (AppRole secret-id and an oauth2-refresh HubSpo
     expect(JSON.parse(s.Target!.Input!)).toEqual({ action: 'expire-previous', agent: 'lead-enricher', keepAccessor: result.secretId!.accessor });
   });
 
-  test('once the grace period ends, the schedule\'s event destroys the previous secret-id: refused; the new one logs in', async () => {
+  test("once the grace period ends, the schedule's event destroys the previous secret-id: refused; the new one logs in", async () => {
     const s = await schedule(result.secretId!.expirySchedule);
     await untilDue(result.secretId!.expiresPreviousAt);
     const expiry = await rotate<{ destroyed: number; kept: number }>(JSON.parse(s.Target!.Input!));
@@ -161,7 +178,7 @@ describe('rotating lead-enricher (AppRole secret-id and an oauth2-refresh HubSpo
     expect((await agentLogin(world, await delivered('lead-enricher'))).status).toBe(200);
   });
 
-  test('the HubSpot entry advanced by exactly one version, holding the provider\'s new tokens; the previous version is still readable', async () => {
+  test("the HubSpot entry advanced by exactly one version, holding the provider's new tokens; the previous version is still readable", async () => {
     expect(result.credentials).toEqual([
       { name: 'hubspot', outcome: 'rotated', fromVersion: 1, toVersion: 2 },
       { name: 'mailer', outcome: 'secrets-manager' },
@@ -200,7 +217,7 @@ describe('rotating email-notifier (a SendGrid API key in KV, another kept in Sec
     result = await rotate({ action: 'rotate', agent: 'email-notifier' });
   });
 
-  test('mints a new key with exactly the old key\'s scopes, stores it as the next version, then deletes the old key', async () => {
+  test("mints a new key with exactly the old key's scopes, stores it as the next version, then deletes the old key", async () => {
     expect(result.credentials.find((c) => c.name === 'sendgrid')).toEqual({ name: 'sendgrid', outcome: 'rotated', fromVersion: 1, toVersion: 2 });
     const now = await kvEntry('email-notifier', 'sendgrid');
     expect(now.version).toBe(2);
@@ -210,7 +227,9 @@ describe('rotating email-notifier (a SendGrid API key in KV, another kept in Sec
     expect([...minted.scopes].sort()).toEqual(['2fa_required', 'mail.send', ...MANAGE_KEYS].sort());
     expect(now.data.name).toMatch(/^email-notifier \(rotated \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)$/);
     expect(sendgrid.keys.has('kid-0')).toBe(false);
-    const calls = sendgrid.requests.map((r) => `${r.method} ${r.path} ${r.status} ${r.headers.authorization === `Bearer ${SENDGRID_SEED.api_key}` ? 'old' : 'new'}`);
+    const calls = sendgrid.requests.map(
+      (r) => `${r.method} ${r.path} ${r.status} ${r.headers.authorization === `Bearer ${SENDGRID_SEED.api_key}` ? 'old' : 'new'}`,
+    );
     expect(calls).toEqual(['GET /v3/api_keys/kid-0 200 old', 'POST /v3/api_keys 201 old', 'DELETE /v3/api_keys/kid-0 204 new']);
   });
 
@@ -231,7 +250,7 @@ describe('a Secrets Manager rotation of the AWS-kept SendGrid key (createSecret,
     }
   });
 
-  test('AWSCURRENT is the new key (with the old key\'s scopes), the old value stays as AWSPREVIOUS, and the old key is deleted', async () => {
+  test("AWSCURRENT is the new key (with the old key's scopes), the old value stays as AWSPREVIOUS, and the old key is deleted", async () => {
     // Asked by stage: moto 5.2 answers a stage-less GetSecretValue with the first version, not AWSCURRENT.
     const current = await world.aws.secrets.send(new GetSecretValueCommand({ SecretId: mailerArn, VersionStage: 'AWSCURRENT' }));
     expect(current.VersionId).toBe(token);
@@ -297,7 +316,7 @@ describe('a failing provider (the token endpoint answers 400 invalid_grant)', ()
     );
   });
 
-  test('the handler throws, naming the credential and the provider\'s error', () => {
+  test("the handler throws, naming the credential and the provider's error", () => {
     expect(error.message).toMatch(/^rotation of lead-enricher failed \(1 failure\(s\)\)/);
     expect(error.message).toMatch(/hubspot: hubspot: token endpoint 127\.0\.0\.1:\d+\/oauth\/v1\/token answered HTTP 400 invalid_grant/);
     // No secret value in the message.
@@ -368,18 +387,34 @@ test('check-and-set: a value written meanwhile is never overwritten; the rotatio
   const versionBefore = await currentVersion('email-notifier', 'sendgrid');
   const result = await rotateAgent(
     { vault, ...world.aws, fetch, now: () => new Date(), log: jsonLogger(() => undefined), rotators: { ...rotators(), 'sendgrid-api-key': racing } },
-    { fleet: fleetName(), kvMount: kv(), appRoleMount: 'approle', graceSeconds: 3600, scheduleGroup: SCHEDULE_GROUP, schedulerRoleArn: SCHEDULER_ROLE_ARN, functionArn: FUNCTION_ARN, credentials: { sendgrid: { name: 'sendgrid', rotator: 'sendgrid-api-key', store: 'vault' } } },
+    {
+      fleet: fleetName(),
+      kvMount: kv(),
+      appRoleMount: 'approle',
+      graceSeconds: 3600,
+      scheduleGroup: SCHEDULE_GROUP,
+      schedulerRoleArn: SCHEDULER_ROLE_ARN,
+      functionArn: FUNCTION_ARN,
+      credentials: { sendgrid: { name: 'sendgrid', rotator: 'sendgrid-api-key', store: 'vault' } },
+    },
     'email-notifier',
   );
   expect(result.credentials).toEqual([
-    { name: 'sendgrid', outcome: 'failed', fromVersion: versionBefore, error: expect.stringMatching(/check-and-set parameter did not match the current version.*the provider's new credential was not stored and was revoked again/) },
+    {
+      name: 'sendgrid',
+      outcome: 'failed',
+      fromVersion: versionBefore,
+      error: expect.stringMatching(
+        /check-and-set parameter did not match the current version.*the provider's new credential was not stored and was revoked again/,
+      ),
+    },
   ]);
   expect(await kvEntry('email-notifier', 'sendgrid')).toEqual({ version: versionBefore + 1, data: operator });
   // retire(next, current): the freshly minted key is the one taken back.
   expect(retired).toEqual([[{ api_key: 'SG.minted', api_key_id: 'kid-minted' }, expect.objectContaining({ api_key_id: expect.any(String) })]]);
 });
 
-test('an earlier expiry never destroys a later rotation\'s secret-id: each destroys only what was issued before the one it keeps', async () => {
+test("an earlier expiry never destroys a later rotation's secret-id: each destroys only what was issued before the one it keeps", async () => {
   const first = await rotate({ action: 'rotate', agent: 'invoice-summarizer' });
   const firstLogin = await delivered('invoice-summarizer');
   const second = await rotate({ action: 'rotate', agent: 'invoice-summarizer' });
@@ -401,19 +436,30 @@ test('nothing secret reaches the log: no secret-id, token or API key', async () 
   expect(logs.some((l) => String(l.message).startsWith('rotated agent lead-enricher: 2 succeeded, 0 failed'))).toBe(true);
   for (const agent of world.fleet.agents.map((a) => a.name)) expect(text).not.toContain((await delivered(agent)).secret_id);
   const hubspot = (await kvEntry('lead-enricher', 'hubspot')).data;
-  for (const secret of [...oauth.issued, hubspot.refresh_token, HUBSPOT_SEED.client_secret, HUBSPOT_SEED.refresh_token, SENDGRID_SEED.api_key, AWS_KEPT.api_key, ...[...sendgrid.keys.values()].map((k) => k.key)]) {
+  for (const secret of [
+    ...oauth.issued,
+    hubspot.refresh_token,
+    HUBSPOT_SEED.client_secret,
+    HUBSPOT_SEED.refresh_token,
+    SENDGRID_SEED.api_key,
+    AWS_KEPT.api_key,
+    ...[...sendgrid.keys.values()].map((k) => k.key),
+  ]) {
     expect({ secret, leaked: text.includes(secret) }).toEqual({ secret, leaked: false });
   }
 });
 
 test('a run that cannot log in to Vault fails loudly and still records RotationFailures', async () => {
   const broken = await world.aws.secrets.send(
-    new CreateSecretCommand({ Name: 'scoped-agents/broken/functions/rotate/vault-login', SecretString: JSON.stringify({ role_id: 'nope', secret_id: 'nope' }) }),
+    new CreateSecretCommand({
+      Name: 'scoped-agents/broken/functions/rotate/vault-login',
+      SecretString: JSON.stringify({ role_id: 'nope', secret_id: 'nope' }),
+    }),
   );
   const failuresBefore = await metricSum(world, 'invoice-summarizer', METRICS.rotationFailures);
-  await expect(withEnv({ ...rotateEnv(), VAULT_LOGIN_SECRET_ARN: broken.ARN! }, () => rotateHandler({ action: 'rotate', agent: 'invoice-summarizer' }))).rejects.toThrow(
-    /AppRole login of this function: POST auth\/approle\/login answered HTTP 400/,
-  );
+  await expect(
+    withEnv({ ...rotateEnv(), VAULT_LOGIN_SECRET_ARN: broken.ARN! }, () => rotateHandler({ action: 'rotate', agent: 'invoice-summarizer' })),
+  ).rejects.toThrow(/AppRole login of this function: POST auth\/approle\/login answered HTTP 400/);
   expect(await metricSum(world, 'invoice-summarizer', METRICS.rotationFailures)).toBe(failuresBefore + 1);
 });
 

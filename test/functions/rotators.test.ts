@@ -26,7 +26,14 @@ describe('oauth2-refresh', () => {
 
   test('posts the refresh grant form-encoded with the client credentials, and returns the new tokens and expiry', async () => {
     const next = await rotator.rotate({ ...CLIENT, refresh_token: 'rt-1', access_token: 'at-old', portal: '42' }, credential(), fetch);
-    expect(next).toEqual({ ...CLIENT, portal: '42', access_token: server.issued[0], refresh_token: server.refreshToken(), token_type: 'bearer', expires_at: '2026-11-27T03:30:00.000Z' });
+    expect(next).toEqual({
+      ...CLIENT,
+      portal: '42',
+      access_token: server.issued[0],
+      refresh_token: server.refreshToken(),
+      token_type: 'bearer',
+      expires_at: '2026-11-27T03:30:00.000Z',
+    });
     expect(next.refresh_token).not.toBe('rt-1');
     const [req] = server.requests;
     expect(req.method).toBe('POST');
@@ -38,7 +45,9 @@ describe('oauth2-refresh', () => {
   test('fails with invalid_grant when the refresh token is no longer valid, quoting no secret', async () => {
     const error: Error = await rotator.rotate({ ...CLIENT, refresh_token: 'rt-stale' }, credential(), fetch).catch((e) => e);
     expect(error).toBeInstanceOf(RotationError);
-    expect(error.message).toMatch(/^hubspot: token endpoint 127\.0\.0\.1:\d+\/oauth\/v1\/token answered HTTP 400 invalid_grant \(refresh token is invalid, expired or revoked\)$/);
+    expect(error.message).toMatch(
+      /^hubspot: token endpoint 127\.0\.0\.1:\d+\/oauth\/v1\/token answered HTTP 400 invalid_grant \(refresh token is invalid, expired or revoked\)$/,
+    );
     expect(error.message).not.toMatch(/rt-stale|secret-1/);
   });
 
@@ -47,15 +56,21 @@ describe('oauth2-refresh', () => {
   });
 
   test('fails before calling anyone when the value lacks fields (named, not quoted), or the endpoint is not https', async () => {
-    await expect(rotator.rotate({ client_id: 'c' }, credential(), fetch)).rejects.toThrow('hubspot: the current value lacks client_secret, refresh_token; seed the entry with them');
-    await expect(rotator.rotate({ ...CLIENT, refresh_token: 'rt-1' }, { ...credential(), tokenUrl: 'http://api.hubapi.com/oauth/v1/token' }, fetch)).rejects.toThrow(
-      'hubspot tokenUrl must use https: http://api.hubapi.com',
+    await expect(rotator.rotate({ client_id: 'c' }, credential(), fetch)).rejects.toThrow(
+      'hubspot: the current value lacks client_secret, refresh_token; seed the entry with them',
     );
+    await expect(
+      rotator.rotate({ ...CLIENT, refresh_token: 'rt-1' }, { ...credential(), tokenUrl: 'http://api.hubapi.com/oauth/v1/token' }, fetch),
+    ).rejects.toThrow('hubspot tokenUrl must use https: http://api.hubapi.com');
     expect(server.requests).toEqual([]);
   });
 
   test('the fake token endpoint refuses a JSON body, as RFC 6749 requires form encoding', async () => {
-    const res = await fetch(server.tokenUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token' }) });
+    const res = await fetch(server.tokenUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'refresh_token' }),
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'invalid_request' });
   });
@@ -72,10 +87,14 @@ describe('sendgrid-api-key', () => {
   });
   afterEach(() => server.stop());
 
-  test('reads the current key\'s scopes, mints a key with exactly those (Bearer, JSON), and retires the old key with the new one', async () => {
+  test("reads the current key's scopes, mints a key with exactly those (Bearer, JSON), and retires the old key with the new one", async () => {
     const current = { api_key: 'SG.key-0', api_key_id: 'kid-0' };
     const next = await base.rotate(current, credential, fetch);
-    expect(next).toEqual({ api_key: expect.stringMatching(/^SG\./), api_key_id: expect.stringMatching(/^kid-/), name: 'mailer (rotated 2026-11-27T03:00:00Z)' });
+    expect(next).toEqual({
+      api_key: expect.stringMatching(/^SG\./),
+      api_key_id: expect.stringMatching(/^kid-/),
+      name: 'mailer (rotated 2026-11-27T03:00:00Z)',
+    });
     expect(server.keys.has('kid-0')).toBe(true); // not retired before the new value is stored
     const post = server.requests[1];
     expect(post.headers['content-type']).toBe('application/json');
@@ -89,13 +108,16 @@ describe('sendgrid-api-key', () => {
     ]);
   });
 
-  test('takes the new key back and fails when SendGrid grants other scopes than the current key\'s', async () => {
+  test("takes the new key back and fails when SendGrid grants other scopes than the current key's", async () => {
     // A response that drops mail.send: the new key would not do the agent's job.
     const narrowing: typeof fetch = async (input, init) => {
       const res = await fetch(input, init);
       if (init?.method !== 'POST') return res;
       const body = (await res.json()) as { scopes: string[] };
-      return new Response(JSON.stringify({ ...body, scopes: body.scopes.filter((s: string) => s !== 'mail.send') }), { status: res.status, headers: res.headers });
+      return new Response(JSON.stringify({ ...body, scopes: body.scopes.filter((s: string) => s !== 'mail.send') }), {
+        status: res.status,
+        headers: res.headers,
+      });
     };
     await expect(base.rotate({ api_key: 'SG.key-0', api_key_id: 'kid-0' }, credential, narrowing)).rejects.toThrow(
       /minted the new key with scopes \[api_keys\.create, api_keys\.delete, api_keys\.read\] instead of \[api_keys\.create, api_keys\.delete, api_keys\.read, mail\.send\]; it was deleted, the current key is kept/,
@@ -105,7 +127,9 @@ describe('sendgrid-api-key', () => {
 
   test('fails without minting when the key may not manage keys (403), or is unknown (401)', async () => {
     server.keys.set('kid-1', { id: 'kid-1', key: 'SG.send-only', name: 'send-only', scopes: ['mail.send'] });
-    await expect(base.rotate({ api_key: 'SG.send-only', api_key_id: 'kid-1' }, credential, fetch)).rejects.toThrow('sendgrid: SendGrid GET /v3/api_keys/{id} answered HTTP 403: access forbidden');
+    await expect(base.rotate({ api_key: 'SG.send-only', api_key_id: 'kid-1' }, credential, fetch)).rejects.toThrow(
+      'sendgrid: SendGrid GET /v3/api_keys/{id} answered HTTP 403: access forbidden',
+    );
     await expect(base.rotate({ api_key: 'SG.nope', api_key_id: 'kid-0' }, credential, fetch)).rejects.toThrow(/HTTP 401: authorization required/);
     expect(server.requests.filter((r) => r.method === 'POST')).toEqual([]);
   });
@@ -113,13 +137,19 @@ describe('sendgrid-api-key', () => {
   test('never mints a key without scopes (SendGrid would give it full access)', async () => {
     // SendGrid answering a key with only its implicit 2FA scope.
     const bare: typeof fetch = async (input, init) =>
-      init?.method === 'GET' ? new Response(JSON.stringify({ result: [{ name: 'odd', api_key_id: 'kid-0', scopes: ['2fa_required'] }] }), { status: 200 }) : fetch(input, init);
+      init?.method === 'GET'
+        ? new Response(JSON.stringify({ result: [{ name: 'odd', api_key_id: 'kid-0', scopes: ['2fa_required'] }] }), { status: 200 })
+        : fetch(input, init);
     await expect(base.rotate({ api_key: 'SG.key-0', api_key_id: 'kid-0' }, credential, bare)).rejects.toThrow(/refusing to mint a key without scopes/);
     expect(server.requests.filter((r) => r.method === 'POST')).toEqual([]);
   });
 
   test('the fake API refuses a create without a name, as SendGrid does', async () => {
-    const res = await fetch(`${server.url}/v3/api_keys`, { method: 'POST', headers: { Authorization: 'Bearer SG.key-0', 'Content-Type': 'application/json' }, body: JSON.stringify({ scopes: ['mail.send'] }) });
+    const res = await fetch(`${server.url}/v3/api_keys`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer SG.key-0', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ scopes: ['mail.send'] }),
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ errors: [{ field: 'name', message: 'missing required argument' }] });
   });
@@ -132,7 +162,9 @@ describe('sendgrid-api-key', () => {
     };
     await expect(rotator.rotate({ api_key: 'k', api_key_id: 'i' }, credential, recording)).rejects.toThrow(/HTTP 401/);
     expect(calls).toEqual(['https://api.sendgrid.com/v3/api_keys/i']);
-    await expect(sendgridApiKeyRotator('http://api.sendgrid.com').rotate({ api_key: 'k', api_key_id: 'i' }, credential, recording)).rejects.toThrow(/must use https/);
+    await expect(sendgridApiKeyRotator('http://api.sendgrid.com').rotate({ api_key: 'k', api_key_id: 'i' }, credential, recording)).rejects.toThrow(
+      /must use https/,
+    );
   });
 });
 
@@ -143,8 +175,12 @@ describe('manual and the registry', () => {
     await expect(r.rotate({ a: '1' }, { name: 'x', rotator: 'manual', store: 'vault' }, fetch)).resolves.toEqual({ a: '1' });
   });
 
-  test('CREDENTIALS is read with the table\'s defaults, and every problem is reported at once', () => {
-    expect(credentialsFrom(JSON.stringify({ hubspot: { rotator: 'oauth2-refresh', tokenUrl: 'https://api.hubapi.com/oauth/v1/token', description: 'x' }, jira: {} }))).toEqual({
+  test("CREDENTIALS is read with the table's defaults, and every problem is reported at once", () => {
+    expect(
+      credentialsFrom(
+        JSON.stringify({ hubspot: { rotator: 'oauth2-refresh', tokenUrl: 'https://api.hubapi.com/oauth/v1/token', description: 'x' }, jira: {} }),
+      ),
+    ).toEqual({
       hubspot: { name: 'hubspot', rotator: 'oauth2-refresh', tokenUrl: 'https://api.hubapi.com/oauth/v1/token', store: 'vault' },
       jira: { name: 'jira', rotator: 'manual', store: 'vault' },
     });

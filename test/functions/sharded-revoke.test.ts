@@ -12,7 +12,17 @@ import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secr
 import { handler as revokeHandler } from '../../functions/revoke';
 import { AgentRotation } from '../../functions/rotate/rotate-agent';
 import { handler as rotateHandler } from '../../functions/rotate';
-import { alarmName, functionShardPolicyName, METRICS, parseVaultPolicy, revocationMarker, revokerAgentRules, rotatorAgentRules, SECRET_NAMES, shardsOf } from '../../model';
+import {
+  alarmName,
+  functionShardPolicyName,
+  METRICS,
+  parseVaultPolicy,
+  revocationMarker,
+  revokerAgentRules,
+  rotatorAgentRules,
+  SECRET_NAMES,
+  shardsOf,
+} from '../../model';
 import { loadFleet } from '../../table';
 import { expectStatus, VaultClient, vaultClient } from '../support/vault-client';
 import {
@@ -52,7 +62,8 @@ const fleetName = (): string => world.fleet.settings.name;
 const kv = (): string => world.fleet.settings.kvMount;
 const mount = (): string => world.fleet.settings.appRoleMount;
 const alarm = (agent: string): Record<string, unknown> => alarmNotification(alarmName(fleetName(), agent, 'denied-rate'), 'ALARM', DENIED_RATE_TRIGGER);
-const revoke = (...alarms: Record<string, unknown>[]): Promise<{ revoked: string[] }> => withEnv(functionEnv(world, 'revoke'), () => revokeHandler(snsAlarmEvent(...alarms)));
+const revoke = (...alarms: Record<string, unknown>[]): Promise<{ revoked: string[] }> =>
+  withEnv(functionEnv(world, 'revoke'), () => revokeHandler(snsAlarmEvent(...alarms)));
 const rotateEnv = (): Record<string, string> =>
   functionEnv(world, 'rotate', {
     SCHEDULE_GROUP,
@@ -67,7 +78,9 @@ let before: Map<string, AgentSessionBefore>;
 const loginOf = (role: 'revoke' | 'rotate'): Promise<{ role_id: string; secret_id: string }> => functionLogin(world, role);
 
 /** Logs in as the function, as the Lambda does (its stored role-id and secret-id); the login answer and a client with the token. */
-async function functionSession(role: 'revoke' | 'rotate'): Promise<{ auth: { client_token: string; policies: string[]; token_policies: string[] }; client: VaultClient }> {
+async function functionSession(
+  role: 'revoke' | 'rotate',
+): Promise<{ auth: { client_token: string; policies: string[]; token_policies: string[] }; client: VaultClient }> {
   const res = expectStatus(await vaultClient(world.bao.addr).request('POST', `auth/${mount()}/login`, { body: await loginOf(role) }), 200, `${role} login`);
   return { auth: res.body.auth, client: vaultClient(world.bao.addr, { token: res.body.auth.client_token }) };
 }
@@ -99,10 +112,23 @@ beforeAll(async () => {
   for (const agent of world.fleet.agents.map((a) => a.name)) {
     await world.aws.secrets.send(new CreateSecretCommand({ Name: SECRET_NAMES.agentLogin(fleetName(), agent), SecretString: '{}' }));
   }
-  before = await openAgentSessions(world, world.fleet.agents.map((a) => a.name));
+  before = await openAgentSessions(
+    world,
+    world.fleet.agents.map((a) => a.name),
+  );
   // A role and policy in the same Vault that no row and no shard names, with a live secret-id.
-  expectStatus(await world.root.request('PUT', `sys/policies/acl/agent-${STRAY}`, { body: { policy: `path "${kv()}/data/agents/${STRAY}/*" { capabilities = ["read"] }` } }), 204, 'write stray policy');
-  expectStatus(await world.root.request('POST', `auth/${mount()}/role/agent-${STRAY}`, { body: { token_policies: [`agent-${STRAY}`], token_no_default_policy: true } }), 204, 'create stray role');
+  expectStatus(
+    await world.root.request('PUT', `sys/policies/acl/agent-${STRAY}`, {
+      body: { policy: `path "${kv()}/data/agents/${STRAY}/*" { capabilities = ["read"] }` },
+    }),
+    204,
+    'write stray policy',
+  );
+  expectStatus(
+    await world.root.request('POST', `auth/${mount()}/role/agent-${STRAY}`, { body: { token_policies: [`agent-${STRAY}`], token_no_default_policy: true } }),
+    204,
+    'create stray role',
+  );
   await mintAgentLogin(world, STRAY);
 }, 60_000);
 
@@ -110,7 +136,7 @@ afterAll(async () => {
   await world?.stop();
 });
 
-test('the sharded seed synthesizes a shared stack and two shard stacks, replayed joined, with the functions\' policies as synthesized', () => {
+test("the sharded seed synthesizes a shared stack and two shard stacks, replayed joined, with the functions' policies as synthesized", () => {
   expect(world.shards.map((s) => ({ stack: s.stack, agents: s.agents.map((a) => a.name) }))).toEqual([
     { stack: SHARD_01, agents: ['email-notifier'] },
     { stack: SHARD_03, agents: ['invoice-summarizer', 'lead-enricher'] },
@@ -118,7 +144,9 @@ test('the sharded seed synthesizes a shared stack and two shard stacks, replayed
   expect(world.stacks.map((s) => s.name)).toEqual(['scoped-agents', SHARD_01, SHARD_03]);
   // Each shard stack reads the shared one through remote state; the joined stack does not.
   for (const shard of [SHARD_01, SHARD_03]) {
-    expect(Object.keys(world.stacks.find((s) => s.name === shard)!.json.data?.terraform_remote_state ?? {})).toEqual(['cross-stack-reference-input-scoped-agents']);
+    expect(Object.keys(world.stacks.find((s) => s.name === shard)!.json.data?.terraform_remote_state ?? {})).toEqual([
+      'cross-stack-reference-input-scoped-agents',
+    ]);
   }
   expect(world.stack.name).toBe('scoped-agents');
   expect(JSON.stringify(world.stack.json)).not.toContain('terraform_remote_state');
@@ -126,7 +154,7 @@ test('the sharded seed synthesizes a shared stack and two shard stacks, replayed
   expect(world.functionPolicy).toEqual({ revoke: 'synthesized', rotate: 'synthesized' });
 });
 
-describe('the revoke function\'s sharded login', () => {
+describe("the revoke function's sharded login", () => {
   test('its token carries exactly scoped-agents-revoke and the four shard policy names, and nothing else (no default policy)', async () => {
     const { auth, client } = await functionSession('revoke');
     const expected = ['scoped-agents-revoke', ...ALL_SHARDS.map((s) => functionShardPolicyName('revoke', s))];
@@ -141,7 +169,8 @@ describe('the revoke function\'s sharded login', () => {
     expect(auth.policies).toEqual(expected);
     // The token as the server holds it (the token's own lookup-self is refused: no default policy).
     expect((await client.request('GET', 'auth/token/lookup-self')).status).toBe(403);
-    const looked = expectStatus(await world.root.request('POST', 'auth/token/lookup', { body: { token: auth.client_token } }), 200, 'look up the revoke token').body.data;
+    const looked = expectStatus(await world.root.request('POST', 'auth/token/lookup', { body: { token: auth.client_token } }), 200, 'look up the revoke token')
+      .body.data;
     expect(looked.policies).toEqual(expected);
     expect(looked.meta).toEqual({ role_name: 'scoped-agents-revoke' });
   });
@@ -155,7 +184,7 @@ describe('the revoke function\'s sharded login', () => {
     ]);
   });
 
-  test('the policy of lead-enricher\'s shard is installed with exactly the agent paths of that shard\'s agents, as its stack synthesizes it', async () => {
+  test("the policy of lead-enricher's shard is installed with exactly the agent paths of that shard's agents, as its stack synthesizes it", async () => {
     const name = functionShardPolicyName('revoke', SHARD_03);
     expect(await rulesOnServer(name)).toEqual([
       { path: 'auth/approle/role/agent-invoice-summarizer/secret-id', capabilities: ['list'] },
@@ -166,13 +195,16 @@ describe('the revoke function\'s sharded login', () => {
       { path: 'sys/policies/acl/agent-lead-enricher', capabilities: ['read', 'update'] },
     ]);
     // The same rules model/operations.ts declares for the shard's agents, and the text of the shard stack's own resource.
-    const declared = revokerAgentRules(world.fleet.settings, ['invoice-summarizer', 'lead-enricher']).map(({ path, capabilities }) => ({ path, capabilities: [...capabilities] }));
+    const declared = revokerAgentRules(world.fleet.settings, ['invoice-summarizer', 'lead-enricher']).map(({ path, capabilities }) => ({
+      path,
+      capabilities: [...capabilities],
+    }));
     expect(await rulesOnServer(name)).toEqual(declared);
     const onServer = expectStatus(await world.root.request('GET', `sys/policies/acl/${name}`), 200, 'read policy').body.data.policy;
     expect(onServer).toBe(synthesizedPolicy(SHARD_03, name));
   });
 
-  test('the other shard\'s policy names only email-notifier; the empty buckets have no policy on the server', async () => {
+  test("the other shard's policy names only email-notifier; the empty buckets have no policy on the server", async () => {
     expect((await rulesOnServer(functionShardPolicyName('revoke', SHARD_01))).map((r) => r.path)).toEqual([
       'auth/approle/role/agent-email-notifier/secret-id',
       'auth/approle/role/agent-email-notifier/secret-id-accessor/destroy',
@@ -212,7 +244,12 @@ describe(`a denied-rate alarm on lead-enricher (${SHARD_03})`, () => {
 
   test('the revocation is recorded at the marker, and the function logged it complete', async () => {
     const marker = expectStatus(await world.root.request('GET', `${kv()}/data/${revocationMarker('lead-enricher')}`), 200, 'read marker').body.data.data;
-    expect(marker).toMatchObject({ agent: 'lead-enricher', alarm: 'scoped-agents/scoped-agents/lead-enricher/denied-rate', kind: 'denied-rate', alarmTime: '2026-11-27T18:01:00.123Z' });
+    expect(marker).toMatchObject({
+      agent: 'lead-enricher',
+      alarm: 'scoped-agents/scoped-agents/lead-enricher/denied-rate',
+      kind: 'denied-rate',
+      alarmTime: '2026-11-27T18:01:00.123Z',
+    });
     const revoked = logs.find((l) => l.message === 'revoked agent lead-enricher');
     expect(revoked).toMatchObject({ agent: 'lead-enricher', policy: 'emptied', secretIdsDestroyed: 1, tokensRevoked: 1, awsRole: 'absent', problems: [] });
     expect(logs.filter((l) => l.level === 'error')).toEqual([]);
@@ -240,7 +277,7 @@ describe(`a denied-rate alarm on lead-enricher (${SHARD_03})`, () => {
 describe.each([
   { agent: 'email-notifier', shard: SHARD_01 },
   { agent: 'invoice-summarizer', shard: SHARD_03 },
-])('rotating $agent ($shard) through the rotate function\'s sharded login', ({ agent, shard }) => {
+])("rotating $agent ($shard) through the rotate function's sharded login", ({ agent, shard }) => {
   let old: { role_id: string; secret_id: string };
   let result: AgentRotation;
   beforeAll(async () => {
@@ -248,18 +285,20 @@ describe.each([
     result = await rotate({ action: 'rotate', agent });
   });
 
-  test('the rotate token carries scoped-agents-rotate and the four shard policies; the shard\'s policy names exactly its agents', async () => {
+  test("the rotate token carries scoped-agents-rotate and the four shard policies; the shard's policy names exactly its agents", async () => {
     const { auth } = await functionSession('rotate');
     expect(auth.token_policies).toEqual(['scoped-agents-rotate', ...ALL_SHARDS.map((s) => `scoped-agents-rotate-${s}`)]);
     const agents = world.shards.find((s) => s.stack === shard)!.agents.map((a) => a.name);
     const declared = rotatorAgentRules(world.fleet.settings, agents).map(({ path, capabilities }) => ({ path, capabilities: [...capabilities] }));
     expect(await rulesOnServer(functionShardPolicyName('rotate', shard))).toEqual(declared);
     expect(declared.map((r) => r.path).filter((p) => !p.includes(`/agent-${agent}/`))).toEqual(
-      agents.filter((a) => a !== agent).flatMap((a) => ['role-id', 'secret-id', 'secret-id-accessor/destroy', 'secret-id-accessor/lookup'].map((s) => `auth/approle/role/agent-${a}/${s}`)),
+      agents
+        .filter((a) => a !== agent)
+        .flatMap((a) => ['role-id', 'secret-id', 'secret-id-accessor/destroy', 'secret-id-accessor/lookup'].map((s) => `auth/approle/role/agent-${a}/${s}`)),
     );
   });
 
-  test('delivers a new secret-id with the agent\'s role-id, with which the agent logs in carrying its own policy', async () => {
+  test("delivers a new secret-id with the agent's role-id, with which the agent logs in carrying its own policy", async () => {
     expect(result).toMatchObject({ agent, credentials: [], successes: 1, failures: 0 });
     expect(result.refused).toBeUndefined();
     expect(result.secretIdError).toBeUndefined();
@@ -284,9 +323,11 @@ describe.each([
 });
 
 describe(`least privilege still holds: agent-${STRAY}, in no shard`, () => {
-  test('fails when the revoke function\'s token acts on a role or policy no shard names: 403 on each path', async () => {
+  test("fails when the revoke function's token acts on a role or policy no shard names: 403 on each path", async () => {
     const { client } = await functionSession('revoke');
-    const accessor = (expectStatus(await world.root.request('LIST', `auth/${mount()}/role/agent-${STRAY}/secret-id`), 200, 'list stray secret-ids').body.data.keys as string[])[0];
+    const accessor = (
+      expectStatus(await world.root.request('LIST', `auth/${mount()}/role/agent-${STRAY}/secret-id`), 200, 'list stray secret-ids').body.data.keys as string[]
+    )[0];
     const refused = [
       ['LIST', `auth/approle/role/agent-${STRAY}/secret-id`, undefined],
       ['POST', `auth/approle/role/agent-${STRAY}/secret-id-accessor/destroy`, { secret_id_accessor: accessor }],
@@ -302,13 +343,15 @@ describe(`least privilege still holds: agent-${STRAY}, in no shard`, () => {
     // The same token does reach a shard's agent: the 403s above are the policy's, not a broken login.
     expect((await client.request('LIST', 'auth/approle/role/agent-email-notifier/secret-id')).status).toBe(200);
     // Nothing of the stray role changed.
-    expect(expectStatus(await world.root.request('LIST', `auth/${mount()}/role/agent-${STRAY}/secret-id`), 200, 'list stray secret-ids').body.data.keys).toEqual([accessor]);
-    expect(parseVaultPolicy(expectStatus(await world.root.request('GET', `sys/policies/acl/agent-${STRAY}`), 200, 'read stray policy').body.data.policy)).toEqual([
-      { path: `${kv()}/data/agents/${STRAY}/*`, capabilities: ['read'] },
-    ]);
+    expect(
+      expectStatus(await world.root.request('LIST', `auth/${mount()}/role/agent-${STRAY}/secret-id`), 200, 'list stray secret-ids').body.data.keys,
+    ).toEqual([accessor]);
+    expect(
+      parseVaultPolicy(expectStatus(await world.root.request('GET', `sys/policies/acl/agent-${STRAY}`), 200, 'read stray policy').body.data.policy),
+    ).toEqual([{ path: `${kv()}/data/agents/${STRAY}/*`, capabilities: ['read'] }]);
   });
 
-  test('fails when the rotate function\'s token asks for a role-id or a secret-id of a role no shard names: 403', async () => {
+  test("fails when the rotate function's token asks for a role-id or a secret-id of a role no shard names: 403", async () => {
     const { client } = await functionSession('rotate');
     expect((await client.request('GET', `auth/approle/role/agent-${STRAY}/role-id`)).status).toBe(403);
     expect((await client.request('POST', `auth/approle/role/agent-${STRAY}/secret-id`, { body: {} })).status).toBe(403);
@@ -316,7 +359,8 @@ describe(`least privilege still holds: agent-${STRAY}, in no shard`, () => {
   });
 
   test('fails when an alarm names an agent in no shard: the handler throws naming each refused step, and the stray role keeps its secret-id and policy', async () => {
-    const secretIds = expectStatus(await world.root.request('LIST', `auth/${mount()}/role/agent-${STRAY}/secret-id`), 200, 'list stray secret-ids').body.data.keys;
+    const secretIds = expectStatus(await world.root.request('LIST', `auth/${mount()}/role/agent-${STRAY}/secret-id`), 200, 'list stray secret-ids').body.data
+      .keys;
     const policy = expectStatus(await world.root.request('GET', `sys/policies/acl/agent-${STRAY}`), 200, 'read stray policy').body.data.policy;
     const error = await revoke(alarm(STRAY)).then(
       () => new Error('expected the revocation to throw'),
@@ -328,7 +372,9 @@ describe(`least privilege still holds: agent-${STRAY}, in no shard`, () => {
         `empty the Vault policy: read policy agent-${STRAY}: GET sys/policies/acl/agent-${STRAY} answered HTTP 403: 1 error occurred: * permission denied; ` +
         `destroy the secret-ids: list the secret-ids of agent-${STRAY}: LIST auth/approle/role/agent-${STRAY}/secret-id answered HTTP 403: 1 error occurred: * permission denied )`,
     );
-    expect(expectStatus(await world.root.request('LIST', `auth/${mount()}/role/agent-${STRAY}/secret-id`), 200, 'list stray secret-ids').body.data.keys).toEqual(secretIds);
+    expect(
+      expectStatus(await world.root.request('LIST', `auth/${mount()}/role/agent-${STRAY}/secret-id`), 200, 'list stray secret-ids').body.data.keys,
+    ).toEqual(secretIds);
     expect(expectStatus(await world.root.request('GET', `sys/policies/acl/agent-${STRAY}`), 200, 'read stray policy').body.data.policy).toBe(policy);
   });
 });

@@ -45,7 +45,9 @@ beforeAll(async () => {
   slack = s;
   cloudwatch = cloudWatchClient(moto.clientConfig);
   const secrets = new SecretsManagerClient(moto.clientConfig);
-  webhookSecretArn = (await secrets.send(new CreateSecretCommand({ Name: SECRET_NAMES.webhook(FLEET), SecretString: JSON.stringify({ url: slack.webhookUrl }) }))).ARN!;
+  webhookSecretArn = (
+    await secrets.send(new CreateSecretCommand({ Name: SECRET_NAMES.webhook(FLEET), SecretString: JSON.stringify({ url: slack.webhookUrl }) }))
+  ).ARN!;
   // What the deployed schedule sends, read from the synthesized stack.
   const schedule = Object.values(synthesized.stacks[0].json.resource!.aws_scheduler_schedule).find((r) => r.name === 'usage-summary')!;
   event = JSON.parse((schedule.target as { input: string }).input);
@@ -85,10 +87,13 @@ const context = (): UsageSummaryContext => ({
 const at = (t: number): string => `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 
 test('the schedule sends every agent of the seed with its call-rate limit', () => {
-  expect(event).toEqual({ action: 'summarize', agents: { 'email-notifier': { maxCallsPerMinute: 1000 }, 'invoice-summarizer': { maxCallsPerMinute: 1000 }, 'lead-enricher': { maxCallsPerMinute: 1000 } } });
+  expect(event).toEqual({
+    action: 'summarize',
+    agents: { 'email-notifier': { maxCallsPerMinute: 1000 }, 'invoice-summarizer': { maxCallsPerMinute: 1000 }, 'lead-enricher': { maxCallsPerMinute: 1000 } },
+  });
 });
 
-test('reads each agent\'s day, its earlier days and its busiest minute from CloudWatch', async () => {
+test("reads each agent's day, its earlier days and its busiest minute from CloudWatch", async () => {
   const usage = await fetchAgentUsage(cloudwatch, event.agents, summaryWindow(new Date(END + 600_000), 24), 7);
   expect(usage).toEqual([
     // History starts at its first day with a call: CloudWatch cannot tell a quiet day from one before the agent existed.
@@ -125,7 +130,10 @@ test('posts the exact summary to the webhook, flagged agents first, accepted as 
           ].join('\n'),
         },
       },
-      { type: 'section', text: { type: 'mrkdwn', text: '*Everyone else (1)*\n*lead-enricher*: 120 calls, 4 denied, trend +4 % (median 115), peak 70/min (limit 1000)' } },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: '*Everyone else (1)*\n*lead-enricher*: 120 calls, 4 denied, trend +4 % (median 115), peak 70/min (limit 1000)' },
+      },
       {
         type: 'context',
         elements: [
@@ -138,7 +146,11 @@ test('posts the exact summary to the webhook, flagged agents first, accepted as 
     ],
   });
   expect(json.totals).toEqual({ agents: 3, calls: 1920, denied: 4, orphans: 1, spikes: 1 });
-  expect(JSON.parse(logged.at(-1)!)).toMatchObject({ level: 'info', message: 'posted the usage summary of 3 agents', flagged: ['email-notifier', 'invoice-summarizer'] });
+  expect(JSON.parse(logged.at(-1)!)).toMatchObject({
+    level: 'info',
+    message: 'posted the usage summary of 3 agents',
+    flagged: ['email-notifier', 'invoice-summarizer'],
+  });
 });
 
 test('the Lambda handler reads the webhook from Secrets Manager and summarizes the day the event names', async () => {
@@ -152,12 +164,10 @@ test('the Lambda handler reads the webhook from Secrets Manager and summarizes t
     spy.mockRestore();
   }
   expect(slack.accepted).toHaveLength(before + 1);
-  expect(slack.accepted.at(-1)!.text).toBe(
-    `Daily usage of fleet scoped-agents, 24 h to ${at(END - D)}: 3 agents, 135 calls, 0 denied; nothing flagged.`,
-  );
+  expect(slack.accepted.at(-1)!.text).toBe(`Daily usage of fleet scoped-agents, 24 h to ${at(END - D)}: 3 agents, 135 calls, 0 denied; nothing flagged.`);
 });
 
-test('fails, naming every problem, on an event that is not the schedule\'s', async () => {
+test("fails, naming every problem, on an event that is not the schedule's", async () => {
   expect(() => parseUsageSummaryEvent({ action: 'rotate', agents: { a: { maxCallsPerMinute: 0 } }, end: 'soon' })).toThrow(
     'the usage-summary event is not usable:\n- action must be "summarize", got "rotate"\n- agents.a.maxCallsPerMinute must be a whole number above 0, got 0\n- end must be an ISO 8601 time, got "soon"',
   );
@@ -165,7 +175,7 @@ test('fails, naming every problem, on an event that is not the schedule\'s', asy
   await expect(handleUsageSummary({ action: 'summarize' }, context())).rejects.toThrow(/agents must map each agent name/);
 });
 
-describe('a shard\'s summary (the seed sharded by name into 4)', () => {
+describe("a shard's summary (the seed sharded by name into 4)", () => {
   let shardEvent: UsageSummaryEvent;
   beforeAll(async () => {
     // What the shard stack's own schedule sends, read from the synthesized shard stack.
@@ -175,7 +185,7 @@ describe('a shard\'s summary (the seed sharded by name into 4)', () => {
     shardEvent = JSON.parse((schedule.target as { input: string }).input);
   }, 60_000);
 
-  test('the shard\'s schedule sends its own agents and its stack name', () => {
+  test("the shard's schedule sends its own agents and its stack name", () => {
     expect(shardEvent).toEqual({
       action: 'summarize',
       agents: { 'invoice-summarizer': { maxCallsPerMinute: 1000 }, 'lead-enricher': { maxCallsPerMinute: 1000 } },
@@ -183,7 +193,7 @@ describe('a shard\'s summary (the seed sharded by name into 4)', () => {
     });
   });
 
-  test('the message header and text name the shard, over the shard\'s agents only', async () => {
+  test("the message header and text name the shard, over the shard's agents only", async () => {
     const before = slack.accepted.length;
     const json = await handleUsageSummary(shardEvent, context());
     expect(slack.refused).toEqual([]);
@@ -192,7 +202,10 @@ describe('a shard\'s summary (the seed sharded by name into 4)', () => {
     expect(posted.text).toBe(
       `Daily usage of fleet scoped-agents (shard scoped-agents-shard-03), 24 h to ${at(END)}: 2 agents, 1920 calls, 4 denied; flagged: 1 spike (invoice-summarizer).`,
     );
-    expect(posted.blocks![0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Daily usage: fleet scoped-agents (shard scoped-agents-shard-03)' } });
+    expect(posted.blocks![0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'Daily usage: fleet scoped-agents (shard scoped-agents-shard-03)' },
+    });
     expect(json.totals).toEqual({ agents: 2, calls: 1920, denied: 4, orphans: 0, spikes: 1 });
     expect(JSON.parse(logged.at(-1)!)).toMatchObject({ level: 'info', message: 'posted the usage summary of 2 agents', flagged: ['invoice-summarizer'] });
   });
@@ -200,22 +213,28 @@ describe('a shard\'s summary (the seed sharded by name into 4)', () => {
   test('an event without a shard names the fleet only', async () => {
     const { shard: _shard, ...whole } = shardEvent;
     await handleUsageSummary(whole, context());
-    expect(slack.accepted.at(-1)!.text).toBe(`Daily usage of fleet scoped-agents, 24 h to ${at(END)}: 2 agents, 1920 calls, 4 denied; flagged: 1 spike (invoice-summarizer).`);
+    expect(slack.accepted.at(-1)!.text).toBe(
+      `Daily usage of fleet scoped-agents, 24 h to ${at(END)}: 2 agents, 1920 calls, 4 denied; flagged: 1 spike (invoice-summarizer).`,
+    );
     expect(slack.accepted.at(-1)!.blocks![0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Daily usage: fleet scoped-agents' } });
   });
 
-  test('fails when the shard is empty: shard must be the shard\'s stack name', () => {
-    expect(() => parseUsageSummaryEvent({ ...shardEvent, shard: '' })).toThrow('the usage-summary event is not usable:\n- shard must be the shard\'s stack name, got ""');
+  test("fails when the shard is empty: shard must be the shard's stack name", () => {
+    expect(() => parseUsageSummaryEvent({ ...shardEvent, shard: '' })).toThrow(
+      'the usage-summary event is not usable:\n- shard must be the shard\'s stack name, got ""',
+    );
   });
 
-  test('fails when the shard is not a string, listing it with the event\'s other problems at once', async () => {
+  test("fails when the shard is not a string, listing it with the event's other problems at once", async () => {
     const bad = { action: 'rotate', agents: { a: { maxCallsPerMinute: 0 } }, shard: 5, end: 'soon' };
     const message =
       'the usage-summary event is not usable:\n- action must be "summarize", got "rotate"\n- agents.a.maxCallsPerMinute must be a whole number above 0, got 0\n' +
       '- shard must be the shard\'s stack name, got 5\n- end must be an ISO 8601 time, got "soon"';
     expect(() => parseUsageSummaryEvent(bad)).toThrow(message);
     const before = slack.accepted.length;
-    await expect(handleUsageSummary({ ...shardEvent, shard: 5 }, context())).rejects.toThrow('the usage-summary event is not usable:\n- shard must be the shard\'s stack name, got 5');
+    await expect(handleUsageSummary({ ...shardEvent, shard: 5 }, context())).rejects.toThrow(
+      "the usage-summary event is not usable:\n- shard must be the shard's stack name, got 5",
+    );
     expect(slack.accepted).toHaveLength(before);
   });
 });
@@ -225,7 +244,7 @@ test('fails when the webhook refuses the post (Lambda then retries the event)', 
   await expect(handleUsageSummary(event, ctx)).rejects.toThrow(/the webhook answered HTTP 404: no_service/);
 });
 
-test('batches queries within GetMetricData\'s limits and follows NextToken', async () => {
+test("batches queries within GetMetricData's limits and follows NextToken", async () => {
   const sent: { queries: number; start: Date; end: Date; token?: string }[] = [];
   const fake = {
     send: async (command: GetMetricDataCommand) => {
@@ -241,12 +260,20 @@ test('batches queries within GetMetricData\'s limits and follows NextToken', asy
   // Hourly over 8 days: 192 points a query, so 500 queries a batch (100,800 points at most); per minute over a day: 1440 points, so 70.
   const hourly = sent.filter((s) => s.end.getTime() - s.start.getTime() === 8 * D);
   const minutes = sent.filter((s) => s.end.getTime() - s.start.getTime() === D);
-  expect(hourly.map((s) => [s.queries, s.token])).toEqual([[500, undefined], [500, 'page-2'], [100, undefined], [100, 'page-2']]);
+  expect(hourly.map((s) => [s.queries, s.token])).toEqual([
+    [500, undefined],
+    [500, 'page-2'],
+    [100, undefined],
+    [100, 'page-2'],
+  ]);
   expect(minutes.filter((s) => s.token === undefined).map((s) => s.queries)).toEqual([70, 70, 70, 70, 20]);
   expect(minutes.filter((s) => s.token === 'page-2')).toHaveLength(5);
 });
 
 test('the window ends at the last full hour, or where the event says', () => {
   expect(summaryWindow(new Date('2026-11-27T07:00:05Z'), 24)).toEqual({ start: new Date('2026-11-26T07:00:00Z'), end: new Date('2026-11-27T07:00:00Z') });
-  expect(summaryWindow(new Date('2026-11-27T07:59:59Z'), 24, '2026-11-01T00:00:00Z')).toEqual({ start: new Date('2026-10-31T00:00:00Z'), end: new Date('2026-11-01T00:00:00Z') });
+  expect(summaryWindow(new Date('2026-11-27T07:59:59Z'), 24, '2026-11-01T00:00:00Z')).toEqual({
+    start: new Date('2026-10-31T00:00:00Z'),
+    end: new Date('2026-11-01T00:00:00Z'),
+  });
 });

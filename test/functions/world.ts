@@ -12,7 +12,19 @@ import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from
 import { readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { cloudWatchClient } from '../../functions/shared/aws';
-import { alarmName, Fleet, functionVaultRole, METRICS, parseVaultPolicy, renderVaultPolicy, revokerVaultPolicy, rotatorVaultPolicy, SECRET_NAMES, Shard, shardsOf } from '../../model';
+import {
+  alarmName,
+  Fleet,
+  functionVaultRole,
+  METRICS,
+  parseVaultPolicy,
+  renderVaultPolicy,
+  revokerVaultPolicy,
+  rotatorVaultPolicy,
+  SECRET_NAMES,
+  Shard,
+  shardsOf,
+} from '../../model';
 import { loadFleet } from '../../table';
 import { mergeShards } from '../../review/private/merge-shards';
 import { tempDir } from '../helpers';
@@ -131,7 +143,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       const roleId = expectStatus(await root.request('GET', `${base}/role-id`), 200, 'read role-id').body.data.role_id;
       const secretId = expectStatus(await root.request('POST', `${base}/secret-id`, { body: {} }), 200, 'mint secret-id').body.data.secret_id;
       const created = await aws.secrets.send(
-        new CreateSecretCommand({ Name: SECRET_NAMES.functionLogin(settings.name, role), SecretString: JSON.stringify({ role_id: roleId, secret_id: secretId }) }),
+        new CreateSecretCommand({
+          Name: SECRET_NAMES.functionLogin(settings.name, role),
+          SecretString: JSON.stringify({ role_id: roleId, secret_id: secretId }),
+        }),
       );
       loginSecretArn[role] = created.ARN!;
     }
@@ -207,7 +222,9 @@ export async function mintAgentLogin(world: World, agent: string): Promise<{ rol
 
 /** Logs in as the agent (anonymous client, real AppRole login); returns the HTTP answer. */
 export async function agentLogin(world: World, login: { role_id: string; secret_id: string }): Promise<{ status: number; body: any }> {
-  return vaultClient(world.bao.addr).request('POST', `auth/${world.fleet.settings.appRoleMount}/login`, { body: { role_id: login.role_id, secret_id: login.secret_id } });
+  return vaultClient(world.bao.addr).request('POST', `auth/${world.fleet.settings.appRoleMount}/login`, {
+    body: { role_id: login.role_id, secret_id: login.secret_id },
+  });
 }
 
 /** Logs in as the agent and returns a client holding its token; fails the test when the login is refused. */
@@ -217,7 +234,15 @@ export async function agentSession(world: World, login: { role_id: string; secre
 }
 
 /** The trigger of a denied-rate alarm, as CloudWatch puts it in the SNS message. */
-export const DENIED_RATE_TRIGGER = { MetricName: 'DeniedCalls', Namespace: 'ScopedAgents', Statistic: 'SUM', Period: 60, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', Threshold: 20 };
+export const DENIED_RATE_TRIGGER = {
+  MetricName: 'DeniedCalls',
+  Namespace: 'ScopedAgents',
+  Statistic: 'SUM',
+  Period: 60,
+  EvaluationPeriods: 1,
+  ComparisonOperator: 'GreaterThanThreshold',
+  Threshold: 20,
+};
 
 /** An agent's session before any revocation: a live token, and the secret-id it came from. */
 export interface AgentSessionBefore {
@@ -251,7 +276,8 @@ export async function functionLogin(world: World, role: 'revoke' | 'rotate'): Pr
 export async function revokeAndWait<T>(session: AgentSessionBefore, revoke: () => Promise<T>): Promise<{ result: T; elapsed: number }> {
   const started = Date.now();
   const result = await revoke();
-  while ((await session.client.request('GET', 'auth/token/lookup-self')).status !== 403 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+  while ((await session.client.request('GET', 'auth/token/lookup-self')).status !== 403 && Date.now() - started < 10_000)
+    await new Promise((r) => setTimeout(r, 50));
   return { result, elapsed: Date.now() - started };
 }
 
@@ -259,7 +285,11 @@ export async function revokeAndWait<T>(session: AgentSessionBefore, revoke: () =
 export const revoked = {
   /** Its live token answers 403 on lookup-self, renew-self and its KV entry `secret`. */
   async tokenRefused(world: World, session: AgentSessionBefore, agent: string, secret: string): Promise<void> {
-    for (const [method, path] of [['GET', 'auth/token/lookup-self'], ['GET', `${world.fleet.settings.kvMount}/data/agents/${agent}/${secret}`], ['POST', 'auth/token/renew-self']] as const) {
+    for (const [method, path] of [
+      ['GET', 'auth/token/lookup-self'],
+      ['GET', `${world.fleet.settings.kvMount}/data/agents/${agent}/${secret}`],
+      ['POST', 'auth/token/renew-self'],
+    ] as const) {
       expect({ path, status: (await session.client.request(method, path, method === 'POST' ? { body: {} } : {})).status }).toEqual({ path, status: 403 });
     }
   },
@@ -279,7 +309,9 @@ export const revoked = {
     const policy = expectStatus(await world.root.request('GET', `sys/policies/acl/agent-${agent}`), 200, 'read policy').body.data.policy as string;
     expect(parseVaultPolicy(policy)).toEqual([]);
     const alarm = alarmName(world.fleet.settings.name, agent, 'denied-rate').replace(/\//g, '\\/');
-    expect(policy).toMatch(new RegExp(`^# REVOKED by scoped-agents at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ: alarm ${alarm} \\(denied-rate\\) went to ALARM\\.`));
+    expect(policy).toMatch(
+      new RegExp(`^# REVOKED by scoped-agents at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ: alarm ${alarm} \\(denied-rate\\) went to ALARM\\.`),
+    );
   },
 };
 

@@ -37,14 +37,24 @@ const TABLES = [
  */
 const SEEDS: Record<string, string> = {
   TF_VAR_seed__lead_enricher__hubspot: JSON.stringify({ token: 'pat-na1-5f0c2b7e-8d41-4a1c-9e3f-2b6d7c8a9e01' }),
-  TF_VAR_seed__email_notifier__sendgrid: JSON.stringify({ api_key: 'SG.seedKey0123456789abcdef.0123456789abcdefghijklmnopqrstuvwxyzABCDE', api_key_id: 'kid-seed-0' }),
-  TF_VAR_seed__ticket_triager__jira: JSON.stringify({ client_id: 'jira-client-id-seed', client_secret: 'jira-client-secret-seed-9f8e7d', refresh_token: 'rt-seed-jira-0a1b2c', access_token: 'at-seed-jira-3d4e5f' }),
+  TF_VAR_seed__email_notifier__sendgrid: JSON.stringify({
+    api_key: 'SG.seedKey0123456789abcdef.0123456789abcdefghijklmnopqrstuvwxyzABCDE',
+    api_key_id: 'kid-seed-0',
+  }),
+  TF_VAR_seed__ticket_triager__jira: JSON.stringify({
+    client_id: 'jira-client-id-seed',
+    client_secret: 'jira-client-secret-seed-9f8e7d',
+    refresh_token: 'rt-seed-jira-0a1b2c',
+    access_token: 'at-seed-jira-3d4e5f',
+  }),
   TF_VAR_seed__report_writer__slack: JSON.stringify({ token: 'xoxb-111111111111-2222222222222-seedSlackTokenValue' }),
   TF_VAR_seed__release_bot__slack: JSON.stringify({ token: 'xoxb-333333333333-4444444444444-seedReleaseBotToken' }),
   TF_VAR_vault_aws_broker_principal_arn: 'arn:aws:iam::123456789012:role/vault-broker',
 };
 /** Every value inside the seeds, long enough to be a secret. */
-const SEED_VALUES = [...new Set(Object.values(SEEDS).flatMap((v) => (v.startsWith('{') ? Object.values(JSON.parse(v) as Record<string, string>) : [])))].filter((v) => v.length >= 8);
+const SEED_VALUES = [...new Set(Object.values(SEEDS).flatMap((v) => (v.startsWith('{') ? Object.values(JSON.parse(v) as Record<string, string>) : [])))].filter(
+  (v) => v.length >= 8,
+);
 
 /** Shapes of credentials: Vault/OpenBao tokens, GitHub, Slack, SendGrid, OpenAI, AWS keys, HubSpot, JWTs, private keys. */
 const TOKEN_SHAPES: readonly [string, RegExp][] = [
@@ -62,7 +72,10 @@ const TOKEN_SHAPES: readonly [string, RegExp][] = [
 
 /** What in `text` looks like a secret: a seed value, or a credential's shape. */
 function secretsIn(text: string): string[] {
-  return [...SEED_VALUES.filter((v) => text.includes(v)).map((v) => `seed value ${v.slice(0, 6)}…`), ...TOKEN_SHAPES.filter(([, re]) => re.test(text)).map(([name]) => name)];
+  return [
+    ...SEED_VALUES.filter((v) => text.includes(v)).map((v) => `seed value ${v.slice(0, 6)}…`),
+    ...TOKEN_SHAPES.filter(([, re]) => re.test(text)).map(([name]) => name),
+  ];
 }
 
 function filesUnder(dir: string): string[] {
@@ -75,13 +88,27 @@ function filesUnder(dir: string): string[] {
 const synth = (args: readonly string[], out: string, env: Record<string, string> = {}): ReturnType<typeof spawnSync> =>
   spawnSync('node', [BIN, 'synth', ...args, '--out', out], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
 
-const FLEETS = callAll(TABLES.map((t) => ({ module: moduleAt('table/load-fleet.ts'), fn: 'loadFleet', args: [{ table: t.args[1], catalog: t.args[3] }] }))) as Fleet[];
+const FLEETS = callAll(
+  TABLES.map((t) => ({ module: moduleAt('table/load-fleet.ts'), fn: 'loadFleet', args: [{ table: t.args[1], catalog: t.args[3] }] })),
+) as Fleet[];
 
 test('the secret detector is not blind: it finds every seed value and every credential shape', () => {
   for (const v of SEED_VALUES) expect(secretsIn(`x ${v} y`)).not.toEqual([]);
-  const samples = ['hvs.CAESIJ0aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'xoxb-1-2-abcdefghij', 'SG.abcdefghijklmnop.abcdefghijklmnopqrstu', 'sk-abcdefghijklmnopqrstuvwx', 'AKIAABCDEFGHIJKLMNOP', 'pat-na1-5f0c2b7e-8d41', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvIn0.c2lnbmF0dXJlc2ln', '-----BEGIN RSA PRIVATE KEY-----'];
+  const samples = [
+    'hvs.CAESIJ0aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789',
+    'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+    'xoxb-1-2-abcdefghij',
+    'SG.abcdefghijklmnop.abcdefghijklmnopqrstu',
+    'sk-abcdefghijklmnopqrstuvwx',
+    'AKIAABCDEFGHIJKLMNOP',
+    'pat-na1-5f0c2b7e-8d41',
+    'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvIn0.c2lnbmF0dXJlc2ln',
+    '-----BEGIN RSA PRIVATE KEY-----',
+  ];
   for (const s of samples) expect(secretsIn(s)).not.toEqual([]);
-  expect(secretsIn('{{secrets.LEAD_ENRICHER_HUBSPOT}} kv/agents/lead-enricher/hubspot arn:aws:iam::123456789012:role/agent-x ${{ vars.VAULT_ADDR }}')).toEqual([]);
+  expect(secretsIn('{{secrets.LEAD_ENRICHER_HUBSPOT}} kv/agents/lead-enricher/hubspot arn:aws:iam::123456789012:role/agent-x ${{ vars.VAULT_ADDR }}')).toEqual(
+    [],
+  );
 });
 
 describe.each(TABLES.map((t, i) => [t.label, t, FLEETS[i]] as const))('%s', (_label, table, fleet) => {
@@ -91,7 +118,9 @@ describe.each(TABLES.map((t, i) => [t.label, t, FLEETS[i]] as const))('%s', (_la
   beforeAll(() => {
     const r = synth(table.args, out, SEEDS);
     if (r.status !== 0) throw new Error(`synth failed: ${String(r.stderr)}`);
-    files = filesUnder(out).map((f) => relative(out, f)).sort();
+    files = filesUnder(out)
+      .map((f) => relative(out, f))
+      .sort();
   });
 
   test('every agent has its runbook and its platform snippet under agents/<agent>/, and nothing else is there', () => {
@@ -132,8 +161,10 @@ describe.each(TABLES.map((t, i) => [t.label, t, FLEETS[i]] as const))('%s', (_la
 
 test('an invalid table writes no stack and no document; a later synth leaves no page of an agent no longer in the table', () => {
   const dir = writeFiles({
-    'two.yaml': 'version: 1\ndefaults: { owner: a@acme.example }\nscopes:\n  chat.post: { secret: slack }\nagents:\n  - { name: alpha, actions: [{ action: Post, scopes: [chat.post] }] }\n  - { name: beta, actions: [{ action: Post, scopes: [chat.post] }] }\n',
-    'one.yaml': 'version: 1\ndefaults: { owner: a@acme.example }\nscopes:\n  chat.post: { secret: slack }\nagents:\n  - { name: alpha, actions: [{ action: Post, scopes: [chat.post] }] }\n',
+    'two.yaml':
+      'version: 1\ndefaults: { owner: a@acme.example }\nscopes:\n  chat.post: { secret: slack }\nagents:\n  - { name: alpha, actions: [{ action: Post, scopes: [chat.post] }] }\n  - { name: beta, actions: [{ action: Post, scopes: [chat.post] }] }\n',
+    'one.yaml':
+      'version: 1\ndefaults: { owner: a@acme.example }\nscopes:\n  chat.post: { secret: slack }\nagents:\n  - { name: alpha, actions: [{ action: Post, scopes: [chat.post] }] }\n',
     'broken.yaml': 'version: 1\nagents:\n  - { name: alpha, actions: [{ action: Post, scopes: [nope] }] }\n',
   });
   const out = join(dir, 'out');
@@ -151,7 +182,11 @@ test('an invalid table writes no stack and no document; a later synth leaves no 
 test('main.ts (the cdktf app) writes the runbooks and snippets beside its stacks too, replacing stale ones', () => {
   const out = join(tempDir('scoped-agents-main-'), 'cdktf.out');
   execFileSync('npx', ['tsx', 'main.ts'], { cwd: ROOT, env: { ...process.env, CDKTF_OUTDIR: out, SCOPED_AGENTS_TABLE: 'agents.yaml' }, encoding: 'utf8' });
-  expect(filesUnder(join(out, 'agents')).map((f) => relative(out, f)).sort()).toEqual([
+  expect(
+    filesUnder(join(out, 'agents'))
+      .map((f) => relative(out, f))
+      .sort(),
+  ).toEqual([
     'agents/email-notifier/RUNBOOK.md',
     'agents/email-notifier/snippet.md',
     'agents/invoice-summarizer/RUNBOOK.md',

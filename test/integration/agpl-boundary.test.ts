@@ -79,7 +79,9 @@ test('the AGPL packages are known: the simulator and the AGPL libraries it bring
 });
 
 test('the scan covers the shipped code', () => {
-  expect(FILES).toEqual(expect.arrayContaining(['model/index.ts', 'constructs/index.ts', 'stacks/fleet-app.ts', 'cli/main.ts', 'bin/scoped-agents.js', 'main.ts', 'index.ts']));
+  expect(FILES).toEqual(
+    expect.arrayContaining(['model/index.ts', 'constructs/index.ts', 'stacks/fleet-app.ts', 'cli/main.ts', 'bin/scoped-agents.js', 'main.ts', 'index.ts']),
+  );
 });
 
 test('no shipped file imports or requires an AGPL package', () => {

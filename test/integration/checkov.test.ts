@@ -190,9 +190,7 @@ let scans: TableScan[];
 let raw: CheckovReport;
 
 beforeAll(async () => {
-  const synthesized = await Promise.all(
-    TABLES.map(async ({ label, files }) => ({ label, ...(await synthesizeTable(files)) })),
-  );
+  const synthesized = await Promise.all(TABLES.map(async ({ label, files }) => ({ label, ...(await synthesizeTable(files)) })));
   // checkov spends most of its ~3 s starting up: run every scan at once.
   const [rawScan, ...tableScans] = await Promise.all([
     checkov(synthesized[0].outDir),

@@ -18,7 +18,10 @@ const PROOFS: Record<string, readonly string[]> = {
   'resource vault_kv_secret_v2': ['OpenBao replay', 'OpenBao probes (reads, denied neighbours)'],
   // GitHub's keys are on the internet: the replay points the backend at a key pair of the test, nothing else changes.
   'resource vault_jwt_auth_backend': ['OpenBao replay (key source: a local key pair)', 'OpenBao probes (GitHub-shaped OIDC token logins)'],
-  'resource vault_jwt_auth_backend_role': ['OpenBao replay', 'OpenBao probes (bound repository, environment, audience, issuer, expiry; TTLs, policies; revocation)'],
+  'resource vault_jwt_auth_backend_role': [
+    'OpenBao replay',
+    'OpenBao probes (bound repository, environment, audience, issuer, expiry; TTLs, policies; revocation)',
+  ],
   'resource aws_iam_openid_connect_provider': ['IAM simulation (the web-identity trust of github-actions roles)', 'unit assertions'],
   'resource github_repository_environment': ['unit assertions'],
   'resource github_actions_environment_variable': ['unit assertions (names, values, no secret)'],
@@ -26,7 +29,11 @@ const PROOFS: Record<string, readonly string[]> = {
   'resource vault_audit': ['OpenBao replay (file device, PUT sys/audit)', 'OpenBao usage proof (the CLI counts its log)', 'unit assertions'],
   'resource aws_iam_role': ['IAM simulation (trust policies of agents and fleet roles)', 'checkov'],
   'resource aws_iam_role_policy': ['IAM simulation (allowed and denied actions, agents and fleet roles)', 'checkov'],
-  'resource aws_kms_key': ['IAM simulation (key policy evaluated with every request on the key)', 'checkov (CKV_AWS_7, CKV_AWS_33, CKV2_AWS_64)', 'unit assertions'],
+  'resource aws_kms_key': [
+    'IAM simulation (key policy evaluated with every request on the key)',
+    'checkov (CKV_AWS_7, CKV_AWS_33, CKV2_AWS_64)',
+    'unit assertions',
+  ],
   'resource aws_kms_alias': ['unit assertions'],
   'resource aws_sns_topic': ['checkov (CKV_AWS_26)', 'unit assertions (KMS, subscribers)'],
   'resource aws_sns_topic_subscription': ['unit assertions'],
@@ -37,12 +44,20 @@ const PROOFS: Record<string, readonly string[]> = {
   'resource aws_cloudwatch_log_group': ['checkov (CKV_AWS_158, CKV_AWS_338)', 'unit assertions'],
   'resource aws_cloudwatch_log_metric_filter': ['unit assertions (patterns from model/operations.ts)', 'moto (the usage summary reads the metrics they write)'],
   'resource aws_cloudwatch_metric_alarm': ['unit assertions (thresholds, topic)', 'checkov (CKV_AWS_319)'],
-  'resource aws_scheduler_schedule': ['unit assertions (expression, target, input)', 'checkov (CKV_AWS_297)', 'moto (the usage summary runs on its synthesized input)'],
+  'resource aws_scheduler_schedule': [
+    'unit assertions (expression, target, input)',
+    'checkov (CKV_AWS_297)',
+    'moto (the usage summary runs on its synthesized input)',
+  ],
   'resource aws_scheduler_schedule_group': ['unit assertions'],
   'resource aws_secretsmanager_secret': ['IAM simulation (who may read and write each)', 'checkov (CKV_AWS_149)', 'unit assertions (no value in Terraform)'],
   'resource aws_secretsmanager_secret_rotation': ['checkov (CKV_AWS_304)', 'unit assertions'],
   'resource aws_cloudwatch_dashboard': ['unit assertions (exact dashboard body)'],
-  'resource aws_cloudtrail': ['checkov (CKV_AWS_35, CKV_AWS_36, CKV_AWS_67, CKV2_AWS_10)', 'unit assertions (selectors, delivery)', 'IAM simulation (its delivery role)'],
+  'resource aws_cloudtrail': [
+    'checkov (CKV_AWS_35, CKV_AWS_36, CKV_AWS_67, CKV2_AWS_10)',
+    'unit assertions (selectors, delivery)',
+    'IAM simulation (its delivery role)',
+  ],
   'resource aws_s3_bucket': ['checkov (CKV_AWS_21, CKV_AWS_145, CKV2_AWS_6, CKV2_AWS_61)', 'unit assertions'],
   'resource aws_s3_bucket_lifecycle_configuration': ['checkov (CKV_AWS_300)', 'unit assertions'],
   'resource aws_s3_bucket_ownership_controls': ['checkov (CKV2_AWS_65)', 'unit assertions'],
@@ -54,12 +69,19 @@ const PROOFS: Record<string, readonly string[]> = {
   'data aws_partition': ['IAM simulation (resolved to aws)', 'unit assertions'],
   'data aws_region': ['IAM simulation (resolved to the proof region)', 'unit assertions'],
   // A shard's read of the shared stack's outputs: resolved by the joined view the reviews and the sharded OpenBao proof use.
-  'data terraform_remote_state': ['unit assertions (backend, config, every output it reads exists)', 'OpenBao replay of the joined shards (sharded revoke proof)', 'checkov'],
+  'data terraform_remote_state': [
+    'unit assertions (backend, config, every output it reads exists)',
+    'OpenBao replay of the joined shards (sharded revoke proof)',
+    'checkov',
+  ],
   'output (cross-stack references of a sharded fleet)': ['unit assertions (every read output exists)', 'checkov'],
   'provider vault': ['unit assertions'],
   'provider github': ['unit assertions (empty: GITHUB_TOKEN, GITHUB_OWNER from the environment)'],
   'provider aws': ['checkov (CKV_AWS_41: no literal keys)', 'unit assertions'],
-  'variable (seed__*, vault_aws_broker_principal_arn, vault_addr)': ['Terraform plan (the validation conditions evaluated, good and bad values)', 'unit assertions'],
+  'variable (seed__*, vault_aws_broker_principal_arn, vault_addr)': [
+    'Terraform plan (the validation conditions evaluated, good and bad values)',
+    'unit assertions',
+  ],
 };
 
 /**

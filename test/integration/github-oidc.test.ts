@@ -72,12 +72,10 @@ test('the table has github-actions agents in two repositories, two of them in on
   ]);
 });
 
-test("the replay applied the synthesized JWT backend, changing only its key source", async () => {
+test('the replay applied the synthesized JWT backend, changing only its key source', async () => {
   expect(summary.applied).toMatchObject({ vault_jwt_auth_backend: 1, vault_jwt_auth_backend_role: 3 });
   const synthesized = Object.values(stack.json.resource!.vault_jwt_auth_backend);
-  expect(synthesized).toEqual([
-    expect.objectContaining({ path: MOUNT, type: 'jwt', oidc_discovery_url: GITHUB_ISSUER, bound_issuer: GITHUB_ISSUER }),
-  ]);
+  expect(synthesized).toEqual([expect.objectContaining({ path: MOUNT, type: 'jwt', oidc_discovery_url: GITHUB_ISSUER, bound_issuer: GITHUB_ISSUER })]);
   expect((await root.request('GET', 'sys/auth')).body.data[`${MOUNT}/`]).toMatchObject({ type: 'jwt' });
   const config = expectStatus(await root.request('GET', `auth/${MOUNT}/config`), 200, 'read config').body.data;
   expect(config.bound_issuer).toBe(GITHUB_ISSUER);
@@ -124,7 +122,11 @@ describe.each(['release-bot', 'staging-bot', 'docs-bot'])('%s', (name) => {
     expect(res.body.auth.token_policies).toEqual([role]);
     expect(res.body.auth.lease_duration).toBe(agent().credentialTtl);
     expect(res.body.auth.metadata).toMatchObject({ role });
-    const self = expectStatus(await vaultClient(server.addr, { token: res.body.auth.client_token }).request('GET', 'auth/token/lookup-self'), 200, 'lookup-self');
+    const self = expectStatus(
+      await vaultClient(server.addr, { token: res.body.auth.client_token }).request('GET', 'auth/token/lookup-self'),
+      200,
+      'lookup-self',
+    );
     expect(self.body.data.policies).toEqual([role]);
     expect(self.body.data.explicit_max_ttl).toBe(agent().credentialMaxTtl);
     expect(self.body.data.ttl).toBeLessThanOrEqual(agent().credentialTtl);
@@ -144,7 +146,10 @@ describe.each(['release-bot', 'staging-bot', 'docs-bot'])('%s', (name) => {
 
   test('a token of another repository is refused', async () => {
     const repository = `${agent().github!.repository}-fork`;
-    expectRefused(await login(role, tokenFor(agent(), { repository, sub: `repo:${repository}:environment:${agent().github!.environment}` })), /claim "repository" does not match/);
+    expectRefused(
+      await login(role, tokenFor(agent(), { repository, sub: `repo:${repository}:environment:${agent().github!.environment}` })),
+      /claim "repository" does not match/,
+    );
   });
 
   test('a token of another owner with the same repository name is refused', async () => {
@@ -153,11 +158,17 @@ describe.each(['release-bot', 'staging-bot', 'docs-bot'])('%s', (name) => {
   });
 
   test('a token of another environment of its repository is refused', async () => {
-    expectRefused(await login(role, tokenFor(agent(), { environment: 'dev', sub: `repo:${agent().github!.repository}:environment:dev` })), /claim "environment" does not match/);
+    expectRefused(
+      await login(role, tokenFor(agent(), { environment: 'dev', sub: `repo:${agent().github!.repository}:environment:dev` })),
+      /claim "environment" does not match/,
+    );
   });
 
   test('a token of a job without an environment is refused', async () => {
-    expectRefused(await login(role, tokenFor(agent(), { environment: undefined, sub: `repo:${agent().github!.repository}:ref:refs/heads/main` })), /claim "environment" is missing/);
+    expectRefused(
+      await login(role, tokenFor(agent(), { environment: undefined, sub: `repo:${agent().github!.repository}:ref:refs/heads/main` })),
+      /claim "environment" is missing/,
+    );
   });
 
   test('a token whose repository and environment are `*` is refused', async () => {
@@ -166,8 +177,14 @@ describe.each(['release-bot', 'staging-bot', 'docs-bot'])('%s', (name) => {
   });
 
   test('a token for another audience is refused, AWS’s among them', async () => {
-    expectRefused(await login(role, tokenFor(agent(), { aud: 'sts.amazonaws.com' })), /invalid audience \(aud\) claim: audience claim does not match any expected audience/);
-    expectRefused(await login(role, tokenFor(agent(), { aud: `https://github.com/${agent().github!.repository.split('/')[0]}` })), /invalid audience \(aud\) claim: audience claim does not match any expected audience/);
+    expectRefused(
+      await login(role, tokenFor(agent(), { aud: 'sts.amazonaws.com' })),
+      /invalid audience \(aud\) claim: audience claim does not match any expected audience/,
+    );
+    expectRefused(
+      await login(role, tokenFor(agent(), { aud: `https://github.com/${agent().github!.repository.split('/')[0]}` })),
+      /invalid audience \(aud\) claim: audience claim does not match any expected audience/,
+    );
   });
 
   test('a token of another issuer is refused', async () => {
@@ -176,7 +193,10 @@ describe.each(['release-bot', 'staging-bot', 'docs-bot'])('%s', (name) => {
 
   test('an expired token is refused', async () => {
     const now = Math.floor(Date.now() / 1000);
-    expectRefused(await login(role, tokenFor(agent(), { iat: now - 7200, nbf: now - 7200, exp: now - 3600 })), /invalid expiration time \(exp\) claim: token is expired/);
+    expectRefused(
+      await login(role, tokenFor(agent(), { iat: now - 7200, nbf: now - 7200, exp: now - 3600 })),
+      /invalid expiration time \(exp\) claim: token is expired/,
+    );
   });
 
   test('a token signed by another key is refused', async () => {

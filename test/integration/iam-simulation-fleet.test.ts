@@ -159,7 +159,10 @@ function resourcesOf(table: ProofTable) {
     fn: (role: string) => functions.find((f) => f.role === role),
     key: table.key.arn,
     otherKey: arn('kms', 'key/00000000-0000-4000-8000-000000000000'),
-    logins: { revoke: secretArn(`scoped-agents/${fleet}/functions/revoke/vault-login`), rotate: secretArn(`scoped-agents/${fleet}/functions/rotate/vault-login`) },
+    logins: {
+      revoke: secretArn(`scoped-agents/${fleet}/functions/revoke/vault-login`),
+      rotate: secretArn(`scoped-agents/${fleet}/functions/rotate/vault-login`),
+    },
     // The webhook's secret exists in every fleet: the daily summary posts there even when alarms go through Chatbot.
     webhookSecret: secretArn(`scoped-agents/${fleet}/notify-webhook`),
     trailStream: arn('logs', `log-group:/scoped-agents/${fleet}/cloudtrail:log-stream:123456789012_CloudTrail_eu-west-1`),
@@ -185,7 +188,8 @@ interface Entitlement {
 function entitlementsOf(role: FleetRole, table: ProofTable): Entitlement[] {
   const r = resourcesOf(table);
   const fleet = r.fleet;
-  const grant = (actions: readonly string[], resources: readonly string[]): Entitlement[] => actions.flatMap((action) => resources.map((resource) => ({ action, resource })));
+  const grant = (actions: readonly string[], resources: readonly string[]): Entitlement[] =>
+    actions.flatMap((action) => resources.map((resource) => ({ action, resource })));
   const runtime = (fn: string): Entitlement[] => [
     ...grant(['logs:CreateLogStream', 'logs:PutLogEvents'], [arn('logs', `log-group:/aws/lambda/${fleet}-${fn}:*`)]),
     ...grant(['sqs:SendMessage'], [arn('sqs', `${fleet}-${fn}-dead-letters`)]),
@@ -327,16 +331,32 @@ describe.each(TABLES.map((t) => [t.label, t] as const))('%s', (_label, table) =>
   });
 
   describe.each(table.roles.map((r) => [r.component, r] as const))('%s', (component, role) => {
-    const service = { revoke: 'lambda', rotate: 'lambda', notify: 'lambda', 'usage-summary': 'lambda', scheduler: 'scheduler', chatbot: 'chatbot', cloudtrail: 'cloudtrail' }[component];
+    const service = {
+      revoke: 'lambda',
+      rotate: 'lambda',
+      notify: 'lambda',
+      'usage-summary': 'lambda',
+      scheduler: 'scheduler',
+      chatbot: 'chatbot',
+      cloudtrail: 'cloudtrail',
+    }[component];
 
     test(`trusts only ${service}.amazonaws.com`, async () => {
       const trail = (name: string): string => `arn:aws:cloudtrail:${PROOF_REGION}:${PROOF_ACCOUNT}:trail/${name}`;
-      const context: Record<string, string> = { 'aws:SourceAccount': PROOF_ACCOUNT, ...(component === 'cloudtrail' ? { 'aws:SourceArn': trail(`${table.fleet.settings.name}-trail`) } : {}) };
+      const context: Record<string, string> = {
+        'aws:SourceAccount': PROOF_ACCOUNT,
+        ...(component === 'cloudtrail' ? { 'aws:SourceArn': trail(`${table.fleet.settings.name}-trail`) } : {}),
+      };
       const ask = (principal: string, ctx: Record<string, string> = context) =>
         decide({ principal, identityPolicies: [], action: 'sts:AssumeRole', resource: role.roleArn, resourcePolicy: role.trust, context: ctx });
       expect(await ask(`${service}.amazonaws.com`)).toBe('Allowed');
       const others = ['lambda', 'scheduler', 'chatbot', 'cloudtrail', 'ec2', 'secretsmanager'].filter((s) => s !== service).map((s) => `${s}.amazonaws.com`);
-      for (const principal of [...others, `arn:aws:iam::${PROOF_ACCOUNT}:root`, `arn:aws:iam::${OTHER_ACCOUNT}:root`, `arn:aws:sts::${PROOF_ACCOUNT}:assumed-role/agent-x/s`]) {
+      for (const principal of [
+        ...others,
+        `arn:aws:iam::${PROOF_ACCOUNT}:root`,
+        `arn:aws:iam::${OTHER_ACCOUNT}:root`,
+        `arn:aws:sts::${PROOF_ACCOUNT}:assumed-role/agent-x/s`,
+      ]) {
         expect([principal, await ask(principal)]).toEqual([principal, 'ImplicitlyDenied']);
       }
       if (component === 'scheduler') {
@@ -350,13 +370,16 @@ describe.each(TABLES.map((t) => [t.label, t] as const))('%s', (_label, table) =>
       }
     });
 
-    test.each(targetsOf(table).map((t) => [`${t.resource} (${t.why})`, t] as const))(`${component}: of all the actions that act on %s, allows exactly those of its design`, async (_name, t) => {
-      const actions = APPLICABLE.get(t.resource) ?? [];
-      expect(actions.length).toBeGreaterThan(0);
-      const allowed: string[] = [];
-      for (const action of actions) if ((await asRole(role, table, action, t.resource)) === 'Allowed') allowed.push(action);
-      expect(allowed).toEqual(actions.filter((a) => entitled(role, table, a, t.resource)));
-    });
+    test.each(targetsOf(table).map((t) => [`${t.resource} (${t.why})`, t] as const))(
+      `${component}: of all the actions that act on %s, allows exactly those of its design`,
+      async (_name, t) => {
+        const actions = APPLICABLE.get(t.resource) ?? [];
+        expect(actions.length).toBeGreaterThan(0);
+        const allowed: string[] = [];
+        for (const action of actions) if ((await asRole(role, table, action, t.resource)) === 'Allowed') allowed.push(action);
+        expect(allowed).toEqual(actions.filter((a) => entitled(role, table, a, t.resource)));
+      },
+    );
 
     test.each(STAR_CASES.map((c) => [`${c.action} (${c.why})`, c] as const))(`${component}: %s`, async (_name, c) => {
       const expected = c.entitledFor.includes(component) ? 'Allowed' : 'ImplicitlyDenied';
@@ -390,7 +413,12 @@ describe.each(TABLES.map((t) => [t.label, t] as const))('%s', (_label, table) =>
       ? [
           { who: 'cloudtrail' as const, action: 'logs:PutLogEvents', resource: r.trailStream, expected: 'Allowed' as const },
           { who: 'cloudtrail' as const, action: 'logs:PutLogEvents', resource: r.callLogStream, expected: 'ImplicitlyDenied' as const },
-          { who: 'cloudtrail' as const, action: 'logs:DeleteLogGroup', resource: arn('logs', `log-group:/scoped-agents/${r.fleet}/cloudtrail`), expected: 'ImplicitlyDenied' as const },
+          {
+            who: 'cloudtrail' as const,
+            action: 'logs:DeleteLogGroup',
+            resource: arn('logs', `log-group:/scoped-agents/${r.fleet}/cloudtrail`),
+            expected: 'ImplicitlyDenied' as const,
+          },
         ]
       : []),
     ...(r.webhook

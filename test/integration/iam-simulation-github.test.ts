@@ -71,7 +71,14 @@ function webIdentityRoles(): { roles: WebIdentityRole[]; problems: string[] } {
           if (federated) problems.push(`${table.label}: aws_iam_role.${id} of ${agent.name} (${agent.platform}) trusts a federated principal`);
           continue;
         }
-        roles.push({ table: table.label, agent, roleArn: `arn:aws:iam::${PROOF_ACCOUNT}:role/${String(r.name)}`, trustText: text, trust: JSON.parse(resolveReferences(stack, text)), providers });
+        roles.push({
+          table: table.label,
+          agent,
+          roleArn: `arn:aws:iam::${PROOF_ACCOUNT}:role/${String(r.name)}`,
+          trustText: text,
+          trust: JSON.parse(resolveReferences(stack, text)),
+          providers,
+        });
       }
     }
   }
@@ -99,7 +106,12 @@ function casesOf(role: WebIdentityRole): Case[] {
   const [owner, name] = repository.split('/');
   const own = subjectOf(repository, environment);
   const cases: Case[] = [
-    { name: `a token of ${repository}, environment ${environment}, for sts.amazonaws.com is allowed`, provider: GITHUB_PROVIDER, claims: claims('sts.amazonaws.com', own), expected: 'Allowed' },
+    {
+      name: `a token of ${repository}, environment ${environment}, for sts.amazonaws.com is allowed`,
+      provider: GITHUB_PROVIDER,
+      claims: claims('sts.amazonaws.com', own),
+      expected: 'Allowed',
+    },
   ];
   const denied = (why: string, c: Record<string, string>, provider = GITHUB_PROVIDER): void => {
     cases.push({ name: `${why} is denied`, provider, claims: c, expected: 'ImplicitlyDenied' });
@@ -111,14 +123,23 @@ function casesOf(role: WebIdentityRole): Case[] {
   denied(`a pull-request job of ${repository}`, claims('sts.amazonaws.com', `repo:${repository}:pull_request`));
   denied('a subject with a wildcard', claims('sts.amazonaws.com', `repo:${owner}/*:environment:*`));
   const others = ALL_GITHUB.filter((a) => a.github!.repository !== repository || a.github!.environment !== environment);
-  for (const other of others.filter((a, i) => others.findIndex((b) => subjectOf(b.github!.repository, b.github!.environment) === subjectOf(a.github!.repository, a.github!.environment)) === i)) {
-    denied(`the binding of ${other.name} (${other.github!.repository}@${other.github!.environment})`, claims('sts.amazonaws.com', subjectOf(other.github!.repository, other.github!.environment)));
+  for (const other of others.filter(
+    (a, i) => others.findIndex((b) => subjectOf(b.github!.repository, b.github!.environment) === subjectOf(a.github!.repository, a.github!.environment)) === i,
+  )) {
+    denied(
+      `the binding of ${other.name} (${other.github!.repository}@${other.github!.environment})`,
+      claims('sts.amazonaws.com', subjectOf(other.github!.repository, other.github!.environment)),
+    );
   }
   denied(`a token for Vault's audience (scoped-agents:…)`, claims('scoped-agents:acme-agents', own));
   denied(`a token for the owner's default audience (https://github.com/${owner})`, claims(`https://github.com/${owner}`, own));
   denied('a token without an audience', claims(undefined, own));
   denied('a token without a subject', claims('sts.amazonaws.com', undefined));
-  denied('the right claims through another OIDC provider of the account', claims('sts.amazonaws.com', own), `arn:aws:iam::${PROOF_ACCOUNT}:oidc-provider/token.actions.example.com`);
+  denied(
+    'the right claims through another OIDC provider of the account',
+    claims('sts.amazonaws.com', own),
+    `arn:aws:iam::${PROOF_ACCOUNT}:oidc-provider/token.actions.example.com`,
+  );
   denied("the right claims through GitHub's provider in another account", claims('sts.amazonaws.com', own), `arn:aws:iam::210987654321:oidc-provider/${HOST}`);
   return cases;
 }
@@ -136,7 +157,7 @@ test('every github-actions agent with aws: scopes has a role, in the fixture and
 });
 
 describe.each(ROLES.map((r) => [`${r.table}: ${r.agent.name}`, r] as const))('%s', (_label, role) => {
-  test('its trust names GitHub\'s OIDC provider of the stack, and exactly the aud and sub of its binding with StringEquals', () => {
+  test("its trust names GitHub's OIDC provider of the stack, and exactly the aud and sub of its binding with StringEquals", () => {
     expect(role.providers).toEqual([expect.objectContaining({ url: `https://${HOST}`, client_id_list: ['sts.amazonaws.com'] })]);
     expect(role.trust.Statement).toEqual([
       {
@@ -144,7 +165,9 @@ describe.each(ROLES.map((r) => [`${r.table}: ${r.agent.name}`, r] as const))('%s
         Effect: 'Allow',
         Principal: { Federated: GITHUB_PROVIDER },
         Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { [`${HOST}:aud`]: 'sts.amazonaws.com', [`${HOST}:sub`]: subjectOf(role.agent.github!.repository, role.agent.github!.environment) } },
+        Condition: {
+          StringEquals: { [`${HOST}:aud`]: 'sts.amazonaws.com', [`${HOST}:sub`]: subjectOf(role.agent.github!.repository, role.agent.github!.environment) },
+        },
       },
     ]);
     expect(role.trustText).toMatch(/"Federated":"\$\{aws_iam_openid_connect_provider\.[^.}]+\.arn\}"/);
@@ -155,7 +178,11 @@ describe.each(ROLES.map((r) => [`${r.table}: ${r.agent.name}`, r] as const))('%s
   });
 
   test('no role or user of the account may sts:AssumeRole it, even with a policy of its own allowing it', async () => {
-    for (const principal of [`arn:aws:iam::${PROOF_ACCOUNT}:role/someone-else`, `arn:aws:iam::${PROOF_ACCOUNT}:root`, `arn:aws:sts::${PROOF_ACCOUNT}:assumed-role/vault-broker/proof`]) {
+    for (const principal of [
+      `arn:aws:iam::${PROOF_ACCOUNT}:role/someone-else`,
+      `arn:aws:iam::${PROOF_ACCOUNT}:root`,
+      `arn:aws:sts::${PROOF_ACCOUNT}:assumed-role/vault-broker/proof`,
+    ]) {
       const decision = await decide({
         principal,
         identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }],

@@ -48,34 +48,80 @@ const STRIDE = 10;
 /** Actions always in the named sample, where they can act on the resource. */
 const DANGEROUS: Record<string, readonly string[]> = {
   s3: [
-    's3:BypassGovernanceRetention', 's3:DeleteBucket', 's3:DeleteBucketPolicy', 's3:DeleteObject',
-    's3:DeleteObjectVersion', 's3:GetBucketPolicy', 's3:GetObject', 's3:ListBucket', 's3:ListBucketVersions',
-    's3:PutBucketAcl', 's3:PutBucketPolicy', 's3:PutBucketPublicAccessBlock', 's3:PutBucketVersioning',
-    's3:PutEncryptionConfiguration', 's3:PutLifecycleConfiguration', 's3:PutObject', 's3:PutObjectAcl',
+    's3:BypassGovernanceRetention',
+    's3:DeleteBucket',
+    's3:DeleteBucketPolicy',
+    's3:DeleteObject',
+    's3:DeleteObjectVersion',
+    's3:GetBucketPolicy',
+    's3:GetObject',
+    's3:ListBucket',
+    's3:ListBucketVersions',
+    's3:PutBucketAcl',
+    's3:PutBucketPolicy',
+    's3:PutBucketPublicAccessBlock',
+    's3:PutBucketVersioning',
+    's3:PutEncryptionConfiguration',
+    's3:PutLifecycleConfiguration',
+    's3:PutObject',
+    's3:PutObjectAcl',
   ],
   dynamodb: [
-    'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:CreateBackup', 'dynamodb:DeleteItem',
-    'dynamodb:DeleteTable', 'dynamodb:ExportTableToPointInTime', 'dynamodb:GetItem', 'dynamodb:PutItem',
-    'dynamodb:PutResourcePolicy', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:UpdateTable',
+    'dynamodb:BatchGetItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:CreateBackup',
+    'dynamodb:DeleteItem',
+    'dynamodb:DeleteTable',
+    'dynamodb:ExportTableToPointInTime',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:PutResourcePolicy',
+    'dynamodb:Query',
+    'dynamodb:Scan',
+    'dynamodb:UpdateItem',
+    'dynamodb:UpdateTable',
   ],
   secretsmanager: [
-    'secretsmanager:DeleteSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutResourcePolicy',
-    'secretsmanager:PutSecretValue', 'secretsmanager:RotateSecret', 'secretsmanager:UpdateSecret',
+    'secretsmanager:DeleteSecret',
+    'secretsmanager:DescribeSecret',
+    'secretsmanager:GetSecretValue',
+    'secretsmanager:PutResourcePolicy',
+    'secretsmanager:PutSecretValue',
+    'secretsmanager:RotateSecret',
+    'secretsmanager:UpdateSecret',
   ],
   kms: [
-    'kms:CreateGrant', 'kms:Decrypt', 'kms:DisableKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:PutKeyPolicy', 'kms:ReEncryptFrom',
+    'kms:CreateGrant',
+    'kms:Decrypt',
+    'kms:DisableKey',
+    'kms:Encrypt',
+    'kms:GenerateDataKey',
+    'kms:PutKeyPolicy',
+    'kms:ReEncryptFrom',
     'kms:ScheduleKeyDeletion',
   ],
   lambda: [
-    'lambda:AddPermission', 'lambda:CreateFunctionUrlConfig', 'lambda:DeleteFunction', 'lambda:GetFunction',
-    'lambda:InvokeFunction', 'lambda:PublishVersion', 'lambda:PutFunctionConcurrency', 'lambda:UpdateFunctionCode',
+    'lambda:AddPermission',
+    'lambda:CreateFunctionUrlConfig',
+    'lambda:DeleteFunction',
+    'lambda:GetFunction',
+    'lambda:InvokeFunction',
+    'lambda:PublishVersion',
+    'lambda:PutFunctionConcurrency',
+    'lambda:UpdateFunctionCode',
     'lambda:UpdateFunctionConfiguration',
   ],
 };
 /** Ways a role could widen itself. */
 const SELF_ESCALATIONS = [
-  'iam:AttachRolePolicy', 'iam:DeleteRolePermissionsBoundary', 'iam:DeleteRolePolicy', 'iam:PutRolePermissionsBoundary',
-  'iam:PutRolePolicy', 'iam:TagRole', 'iam:UpdateAssumeRolePolicy', 'iam:UpdateRole',
+  'iam:AttachRolePolicy',
+  'iam:DeleteRolePermissionsBoundary',
+  'iam:DeleteRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:PutRolePolicy',
+  'iam:TagRole',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:UpdateRole',
 ];
 
 interface Statement {
@@ -217,13 +263,18 @@ function entitlementOf(agent: Agent): Grant[] {
   const table = TABLE_OF.get(agent)!;
   const aws = agent.scopes.flatMap((s) => (s.kind === 'aws' ? s.actions.flatMap((action) => s.resources.map((resource) => ({ action, resource }))) : []));
   const kept = [...new Set(agent.scopes.flatMap((s) => (s.kind === 'secret' && table.fleet.credentials[s.secret]?.store === 'aws' ? [s.secret] : [])))];
-  const secrets = kept.map((secret) => ({ action: 'secretsmanager:GetSecretValue', resource: secretArn(`scoped-agents/${table.fleet.settings.name}/agents/${agent.name}/${secret}`) }));
+  const secrets = kept.map((secret) => ({
+    action: 'secretsmanager:GetSecretValue',
+    resource: secretArn(`scoped-agents/${table.fleet.settings.name}/agents/${agent.name}/${secret}`),
+  }));
   return [...aws, ...secrets, ...(kept.length > 0 ? [{ action: 'kms:Decrypt', resource: fleetKeyOf(table) }] : [])];
 }
 /** What the synthesized inline policies grant. */
 const grantsOf = (role: ProvenRole): Grant[] =>
   role.policies.flatMap((p) =>
-    p.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => asList(s.Action).flatMap((action) => asList(s.Resource).map((resource) => ({ action, resource })))),
+    p.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) =>
+      asList(s.Action).flatMap((action) => asList(s.Resource).map((resource) => ({ action, resource }))),
+    ),
   );
 /** Whether an ARN pattern of the table (exact, or a `…*` prefix) covers a concrete ARN. */
 const covers = (pattern: string, arn: string): boolean =>
@@ -283,7 +334,11 @@ function siblingsOf(pattern: string): Target[] {
   }
   const arn = concrete(pattern);
   if (arn === undefined) return [];
-  const field = (i: number, value: string): string => arn.split(':').map((f, j) => (j === i ? value : f)).join(':');
+  const field = (i: number, value: string): string =>
+    arn
+      .split(':')
+      .map((f, j) => (j === i ? value : f))
+      .join(':');
   const [, , , region, account] = arn.split(':');
   return [
     { resource: `${arn}-other`, why: 'another resource of the same kind' },
@@ -350,12 +405,12 @@ function identityCases(role: ProvenRole): Case[] {
   for (const g of grantsOf(role)) {
     // A grant of an action that cannot act on its resource decides nothing; the exactness test names it.
     const arn = concrete(g.resource);
-    if (arn && applicable(arn).some((a) => a.toLowerCase() === g.action.toLowerCase())) add(g.action, arn, 'in the synthesized policy, in no scope of the table');
+    if (arn && applicable(arn).some((a) => a.toLowerCase() === g.action.toLowerCase()))
+      add(g.action, arn, 'in the synthesized policy, in no scope of the table');
   }
 
   const { own, siblings, foreign } = TARGETS.get(role)!;
-  const sample = (arn: string): string[] =>
-    applicable(arn).filter((a, i) => i % STRIDE === 0 || (DANGEROUS[serviceOf(a)] ?? []).includes(a));
+  const sample = (arn: string): string[] => applicable(arn).filter((a, i) => i % STRIDE === 0 || (DANGEROUS[serviceOf(a)] ?? []).includes(a));
   for (const t of own) for (const a of sample(t.resource)) add(a, t.resource, `another ${serviceOf(a)} action on ${t.why}`);
   const itsActions = [...new Set([...entitlementOf(role.agent), ...grantsOf(role)].map((g) => g.action))];
   for (const t of [...siblings, ...foreign]) {
@@ -416,7 +471,14 @@ function trustCases(role: ProvenRole): TrustCase[] {
   const sameAccount = principal.split(':')[4] === PROOF_ACCOUNT;
   const ownGrant = sameAccount ? [] : [policy({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: role.roleArn })];
   for (const p of [principal, sessionOf(principal)]) {
-    if (p) cases.push({ name: `${role.roleName} trusts ${p} (the table's principal) to sts:AssumeRole`, principal: p, identityPolicies: ownGrant, trust, expected: 'Allowed' });
+    if (p)
+      cases.push({
+        name: `${role.roleName} trusts ${p} (the table's principal) to sts:AssumeRole`,
+        principal: p,
+        identityPolicies: ownGrant,
+        trust,
+        expected: 'Allowed',
+      });
   }
   const others: Target[] = [
     { resource: `arn:aws:iam::${PROOF_ACCOUNT}:role/someone-else`, why: 'another role in its account' },
@@ -425,7 +487,12 @@ function trustCases(role: ProvenRole): TrustCase[] {
     ...(sessionOf(principal) ? [{ resource: principal.replace(/::\d{12}:/, `::${OTHER_ACCOUNT}:`), why: 'the same role name in another account' }] : []),
     ...[...new Set(ROLES.filter((r) => r.agent.platform !== 'github-actions').map(entitledPrincipal))]
       .filter((p) => p !== principal)
-      .map((p) => ({ resource: p, why: `the principal of ${ROLES.filter((r) => r.agent.platform !== 'github-actions' && entitledPrincipal(r) === p).map((r) => r.agent.name).join(', ')}` })),
+      .map((p) => ({
+        resource: p,
+        why: `the principal of ${ROLES.filter((r) => r.agent.platform !== 'github-actions' && entitledPrincipal(r) === p)
+          .map((r) => r.agent.name)
+          .join(', ')}`,
+      })),
     ...ALL_AGENTS.filter((o) => o.agent.name !== role.agent.name).map((o) => ({
       resource: sessionOf(`arn:aws:iam::${PROOF_ACCOUNT}:role/agent-${o.agent.name}`)!,
       why: `a session of ${o.agent.name}`,
@@ -440,14 +507,32 @@ function trustCases(role: ProvenRole): TrustCase[] {
       expected: 'ImplicitlyDenied',
     });
   }
-  cases.push({ name: `${role.roleName} does not trust its own session (no implicit self-trust)`, principal: role.session, identityPolicies: role.policies, trust, expected: 'ImplicitlyDenied' });
+  cases.push({
+    name: `${role.roleName} does not trust its own session (no implicit self-trust)`,
+    principal: role.session,
+    identityPolicies: role.policies,
+    trust,
+    expected: 'ImplicitlyDenied',
+  });
   if (role.agent.awsPrincipal === undefined) {
     // The operator may run Vault in another account: then the broker needs its own grant as well.
     const remote = `arn:aws:iam::${OTHER_ACCOUNT}:role/vault-broker`;
     const remoteTrust = trustOf(role, { [BROKER_VARIABLE]: remote });
     const grant = policy({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: role.roleArn });
-    cases.push({ name: `${role.roleName} trusts a broker in another account (${remote}) that has its own sts:AssumeRole grant`, principal: remote, identityPolicies: [grant], trust: remoteTrust, expected: 'Allowed' });
-    cases.push({ name: `${role.roleName} refuses a broker in another account (${remote}) without its own grant`, principal: remote, identityPolicies: [], trust: remoteTrust, expected: 'ImplicitlyDenied' });
+    cases.push({
+      name: `${role.roleName} trusts a broker in another account (${remote}) that has its own sts:AssumeRole grant`,
+      principal: remote,
+      identityPolicies: [grant],
+      trust: remoteTrust,
+      expected: 'Allowed',
+    });
+    cases.push({
+      name: `${role.roleName} refuses a broker in another account (${remote}) without its own grant`,
+      principal: remote,
+      identityPolicies: [],
+      trust: remoteTrust,
+      expected: 'ImplicitlyDenied',
+    });
   }
   return cases;
 }
@@ -471,7 +556,9 @@ const asAgent = (role: ProvenRole, c: Pick<Case, 'action' | 'resource' | 'resour
 const KEY_POLICIES: ReadonlyMap<string, PolicyDocument> = new Map(
   TABLES.flatMap((t) =>
     t.stacks.flatMap((stack) =>
-      Object.entries(stack.json.resource?.aws_kms_key ?? {}).map(([name, key]) => [keyArn(name), JSON.parse(resolveReferences(stack, String(key.policy)))] as const),
+      Object.entries(stack.json.resource?.aws_kms_key ?? {}).map(
+        ([name, key]) => [keyArn(name), JSON.parse(resolveReferences(stack, String(key.policy)))] as const,
+      ),
     ),
   ),
 );

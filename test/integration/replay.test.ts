@@ -39,9 +39,7 @@ const seed = PROOF_TABLES.find((t) => t.label.startsWith('seed'))!;
 describe('replayVault', () => {
   test('fails loudly on an unknown Vault resource type, before applying anything', async () => {
     const stack = handMade({ vault_generic_secret: { s: { path: 'hand-kv/data/x', data_json: '{}' } } });
-    await expect(replayVault(stack, root)).rejects.toThrow(
-      'unknown Vault resource type vault_generic_secret: teach replay.ts how the provider applies it',
-    );
+    await expect(replayVault(stack, root)).rejects.toThrow('unknown Vault resource type vault_generic_secret: teach replay.ts how the provider applies it');
     // Nothing applied: the mount that would have come first is not there.
     const mounts = await root.request('GET', 'sys/mounts');
     expect(Object.keys(mounts.body.data)).not.toContain('hand-kv/');
@@ -134,7 +132,13 @@ describe('replayVault', () => {
       max_versions: 10,
       cas_required: false,
       current_version: 1,
-      custom_metadata: { agent: 'lead-enricher', owner: 'growth@acme.example', platform: 'claude', scopes: 'crm.contacts.read,crm.tags.write', 'managed-by': 'scoped-agents' },
+      custom_metadata: {
+        agent: 'lead-enricher',
+        owner: 'growth@acme.example',
+        platform: 'claude',
+        scopes: 'crm.contacts.read,crm.tags.write',
+        'managed-by': 'scoped-agents',
+      },
     });
     // The seed variable's default, {}, is the first version.
     expect((await root.request('GET', 'kv/data/agents/lead-enricher/hubspot')).body.data.data).toEqual({});
@@ -175,7 +179,11 @@ describe('replayVault', () => {
     stack.json.resource!.vault_mount.kv.path = 'hand-kv-audit';
     const summary = await replayVault(stack, root);
     expect(summary.state['vault_audit.a']).toMatchObject({ path: 'file', id: 'file' });
-    expect((await root.request('GET', 'sys/audit')).body.data['file/']).toMatchObject({ type: 'file', description: 'd', options: { file_path: file, format: 'json', hmac_accessor: 'false' } });
+    expect((await root.request('GET', 'sys/audit')).body.data['file/']).toMatchObject({
+      type: 'file',
+      description: 'd',
+      options: { file_path: file, format: 'json', hmac_accessor: 'false' },
+    });
     // The device writes: the mount above is in it.
     expect(readFileSync(file, 'utf8')).toContain('"path":"sys/mounts/hand-kv-audit"');
     await root.request('DELETE', 'sys/audit/file');
@@ -198,7 +206,14 @@ describe('replayVault', () => {
     const stack = handMade({
       vault_aws_secret_backend: { b: { path: 'hand-aws' } },
       vault_aws_secret_backend_role: {
-        r: { backend: '${vault_aws_secret_backend.b.path}', name: 'r', credential_type: 'assumed_role', role_arns: ['arn:aws:iam::000000000000:role/r'], default_sts_ttl: 7200, max_sts_ttl: 3600 },
+        r: {
+          backend: '${vault_aws_secret_backend.b.path}',
+          name: 'r',
+          credential_type: 'assumed_role',
+          role_arns: ['arn:aws:iam::000000000000:role/r'],
+          default_sts_ttl: 7200,
+          max_sts_ttl: 3600,
+        },
       },
     });
     await expect(replayVault(stack, root, { awsSecretsEngine: 'kv-stand-in' })).rejects.toThrow(

@@ -61,14 +61,21 @@ beforeAll(async () => {
 test(`${AGENTS} agents synthesize into the shared stack and ${SHARDS} shards of at most ${LIMITS.shardAgents} agents, each agent in exactly its own shard`, () => {
   const shardNames = Array.from({ length: SHARDS }, (_, i) => `bench-${AGENTS}-shard-${String(i).padStart(2, '0')}`);
   expect(Object.keys(base.stacks)).toEqual([`bench-${AGENTS}`, ...shardNames]);
-  expect(base.stdout).toMatch(new RegExp(`^synthesized ${AGENTS} agents from .* into ${SHARDS + 1} stacks under .*: bench-${AGENTS} \\(shared; deploy it first\\) and ${SHARDS} shards of at most \\d+ agents\\n$`));
+  expect(base.stdout).toMatch(
+    new RegExp(
+      `^synthesized ${AGENTS} agents from .* into ${SHARDS + 1} stacks under .*: bench-${AGENTS} \\(shared; deploy it first\\) and ${SHARDS} shards of at most \\d+ agents\\n$`,
+    ),
+  );
   expect(agentsIn(base.stacks[`bench-${AGENTS}`])).toEqual([]);
   const seen = new Set<string>();
   for (const name of shardNames) {
     const agents = agentsIn(base.stacks[name]);
     expect([name, agents.length <= LIMITS.shardAgents]).toEqual([name, true]);
     for (const agent of agents) {
-      expect([agent, name]).toEqual([agent, `bench-${AGENTS}-shard-${shardKeyOf({ name: agent, owner: '' }, { by: 'name', count: SHARDS, maxAgents: LIMITS.shardAgents })}`]);
+      expect([agent, name]).toEqual([
+        agent,
+        `bench-${AGENTS}-shard-${shardKeyOf({ name: agent, owner: '' }, { by: 'name', count: SHARDS, maxAgents: LIMITS.shardAgents })}`,
+      ]);
       seen.add(agent);
     }
   }

@@ -35,7 +35,10 @@ function inline(yaml: string): TableFiles {
 /** Every whole-fleet table of the suite, each with what it brings to the output. */
 const TABLES: readonly { readonly label: string; readonly files: () => TableFiles }[] = [
   { label: 'the seed, agents.yaml (vault_addr and broker-principal variables)', files: () => ({ table: 'agents.yaml' }) },
-  { label: 'fleet.yaml (CloudTrail on, Chatbot, custom mounts, a credential in AWS, a GitHub agent, committed runbooks)', files: () => ({ table: fixture('fleet.yaml') }) },
+  {
+    label: 'fleet.yaml (CloudTrail on, Chatbot, custom mounts, a credential in AWS, a GitHub agent, committed runbooks)',
+    files: () => ({ table: fixture('fleet.yaml') }),
+  },
   { label: 'github-agents.yaml (GitHub OIDC agents in two repositories)', files: () => ({ table: fixture('github-agents.yaml') }) },
   { label: 'seed.md with seed-catalog.yaml (the Markdown table)', files: () => ({ table: fixture('seed.md'), catalog: fixture('seed-catalog.yaml') }) },
   { label: 'seed-owners.md with seed-catalog.yaml', files: () => ({ table: fixture('seed-owners.md'), catalog: fixture('seed-catalog.yaml') }) },
@@ -43,7 +46,12 @@ const TABLES: readonly { readonly label: string; readonly files: () => TableFile
   {
     label: 'fleet.yaml sharded by name into 4, S3 backends with a KMS key',
     files: () =>
-      inline(fleetFixtureWith('shards: { by: name, count: 4 }', 'state: { s3: { bucket: acme-terraform-state, region: eu-west-1, keyPrefix: infra/agents, kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:alias/terraform" } }')),
+      inline(
+        fleetFixtureWith(
+          'shards: { by: name, count: 4 }',
+          'state: { s3: { bucket: acme-terraform-state, region: eu-west-1, keyPrefix: infra/agents, kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:alias/terraform" } }',
+        ),
+      ),
   },
   {
     label: 'fleet.yaml sharded by name into 4, HCP Terraform workspaces',
@@ -75,8 +83,18 @@ beforeAll(async () => {
     const { outDir, stacks: synthesized } = await synthesizeTable(t.files());
     if (t === TABLES[0]) seedVariables = synthesized[0].json.variable ?? {};
     for (const s of synthesized) {
-      const providers = ((s.json.terraform as { required_providers?: Record<string, { source: string }> }).required_providers ?? {}) as Record<string, { source: string }>;
-      stacks.push({ table: t.label, name: s.name, dir: join(outDir, 'stacks', s.name), required: Object.values(providers).map((p) => providerAddress(p.source)).sort() });
+      const providers = ((s.json.terraform as { required_providers?: Record<string, { source: string }> }).required_providers ?? {}) as Record<
+        string,
+        { source: string }
+      >;
+      stacks.push({
+        table: t.label,
+        name: s.name,
+        dir: join(outDir, 'stacks', s.name),
+        required: Object.values(providers)
+          .map((p) => providerAddress(p.source))
+          .sort(),
+      });
     }
   }
   // Two at a time: these machines have two cores.
@@ -85,7 +103,7 @@ beforeAll(async () => {
 
 test('the gate covers every fixture table', () => {
   const tables = readdirSync(FIXTURES).filter((f) => /\.(ya?ml|md)$/.test(f) && f !== 'seed-catalog.yaml');
-  const covered = TABLES.flatMap((t) => (t.label.match(/[a-z-]+\.(?:yaml|md)/g) ?? [])).filter((f) => f !== 'agents.yaml' && f !== 'seed-catalog.yaml');
+  const covered = TABLES.flatMap((t) => t.label.match(/[a-z-]+\.(?:yaml|md)/g) ?? []).filter((f) => f !== 'agents.yaml' && f !== 'seed-catalog.yaml');
   expect(tables.filter((f) => !covered.includes(f))).toEqual([]);
 });
 
@@ -106,9 +124,7 @@ test('loads every stack of every table, sharded ones included', () => {
 
 describe.each(TABLES.map((t) => t.label))('%s', (label) => {
   test('Terraform loads every stack; only provider installation fails', () => {
-    const refused = loaded
-      .filter((l) => l.table === label)
-      .flatMap((l) => l.load.configErrors.map((e) => `stack ${l.load.stack}:\n${e.text}`));
+    const refused = loaded.filter((l) => l.table === label).flatMap((l) => l.load.configErrors.map((e) => `stack ${l.load.stack}:\n${e.text}`));
     expect(refused.join('\n\n')).toBe('');
   });
 
@@ -130,8 +146,16 @@ describe("the variables' validations, as Terraform evaluates them", () => {
   test.each([
     ['vault_addr', 'http://vault.acme.example:8200', 'vault_addr must be an https:// URL such as https://vault.example.com:8200.'],
     ['vault_addr', 'vault.acme.example', 'vault_addr must be an https:// URL such as https://vault.example.com:8200.'],
-    ['vault_aws_broker_principal_arn', 'arn:aws:iam::123456789012:user/vault', 'vault_aws_broker_principal_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/vault.'],
-    ['vault_aws_broker_principal_arn', 'arn:aws:iam::12345:role/vault', 'vault_aws_broker_principal_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/vault.'],
+    [
+      'vault_aws_broker_principal_arn',
+      'arn:aws:iam::123456789012:user/vault',
+      'vault_aws_broker_principal_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/vault.',
+    ],
+    [
+      'vault_aws_broker_principal_arn',
+      'arn:aws:iam::12345:role/vault',
+      'vault_aws_broker_principal_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/vault.',
+    ],
   ])('refuse %s = %s with its message', async (name, value, message) => {
     const plan = await planVariables(seedVariables, { ...GOOD, [name]: value }, binary);
     expect(plan.ok).toBe(false);
@@ -142,7 +166,7 @@ describe("the variables' validations, as Terraform evaluates them", () => {
 });
 
 describe('the gate itself', () => {
-  test('fails on a variable validation written as a literal string, with Terraform\'s own message', async () => {
+  test("fails on a variable validation written as a literal string, with Terraform's own message", async () => {
     const dir = writeFiles({
       'cdk.tf.json': JSON.stringify({
         variable: { vault_addr: { type: 'string', validation: [{ condition: 'can(regex("^https://", var.vault_addr))', error_message: 'must be https' }] } },

@@ -50,14 +50,22 @@ let outDir: string;
 let auditLog: string;
 let replayed: ReplaySummary;
 /** What the test sent, per agent: every request (its login included) and the denied ones. */
-const sent: Record<string, { calls: number; denied: number }> = { steady: { calls: 0, denied: 0 }, burster: { calls: 0, denied: 0 }, idle: { calls: 0, denied: 0 } };
+const sent: Record<string, { calls: number; denied: number }> = {
+  steady: { calls: 0, denied: 0 },
+  burster: { calls: 0, denied: 0 },
+  idle: { calls: 0, denied: 0 },
+};
 
 /** Logs in as the agent with its real AppRole role (a secret-id minted as root, as the rotate function would). */
 async function loginAs(agent: string): Promise<VaultClient> {
   const base = `auth/approle/role/agent-${agent}`;
   const roleId = expectStatus(await root.request('GET', `${base}/role-id`), 200, 'role-id').body.data.role_id;
   const secretId = expectStatus(await root.request('POST', `${base}/secret-id`, { body: {} }), 200, 'secret-id').body.data.secret_id;
-  const login = expectStatus(await vaultClient(bao.addr).request('POST', 'auth/approle/login', { body: { role_id: roleId, secret_id: secretId } }), 200, `login of ${agent}`);
+  const login = expectStatus(
+    await vaultClient(bao.addr).request('POST', 'auth/approle/login', { body: { role_id: roleId, secret_id: secretId } }),
+    200,
+    `login of ${agent}`,
+  );
   sent[agent].calls++;
   return vaultClient(bao.addr, { token: login.body.auth.client_token });
 }
@@ -143,13 +151,25 @@ test('prints the Markdown summary with the same rows', async () => {
   expect(rows).toEqual([
     expect.stringMatching(/^\| burster \| 46 \| 2 \| no history \| \d+ \(20\) \| \*\*spike\*\*: \d+ calls in one minute, above its limit of 20 \|$/),
     '| idle | 0 | 0 | no history | 0 (1000) | **orphan**: no calls in 24 h |',
-    expect.stringMatching(/^\| steady \| 16 \| 3 \| no history \| \d+ \(1000\) \|  \|$/),
+    expect.stringMatching(/^\| steady \| 16 \| 3 \| no history \| \d+ \(1000\) \| {2}\|$/),
   ]);
   expect(r.out).toContain('3 agents, 62 calls, 5 denied; flagged: 1 orphan (idle), 1 spike (burster).');
 });
 
 test('a window that ends before the traffic sees none of it', async () => {
-  const r = await cli(['usage', '--audit-log', auditLog, '--out', outDir, '--format', 'json', '--until', new Date(Date.now() - 3_600_000 * 2).toISOString(), '--since', '1h']);
+  const r = await cli([
+    'usage',
+    '--audit-log',
+    auditLog,
+    '--out',
+    outDir,
+    '--format',
+    'json',
+    '--until',
+    new Date(Date.now() - 3_600_000 * 2).toISOString(),
+    '--since',
+    '1h',
+  ]);
   const report = JSON.parse(r.out) as UsageReportJson;
   expect(report.totals).toEqual({ agents: 3, calls: 0, denied: 0, orphans: 3, spikes: 0 });
   expect(report.notes).toEqual([expect.stringMatching(/^the audit log starts at .*, after the window: nothing in it falls in the window\.$/)]);

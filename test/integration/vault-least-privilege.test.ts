@@ -212,7 +212,14 @@ const METHOD_CAPABILITIES: Record<Exclude<VaultMethod, 'PUT'>, readonly string[]
   PATCH: ['patch'],
 };
 const METHODS = Object.keys(METHOD_CAPABILITIES) as (keyof typeof METHOD_CAPABILITIES)[];
-const CAPABILITY_METHOD: Record<string, keyof typeof METHOD_CAPABILITIES> = { read: 'GET', list: 'LIST', create: 'POST', update: 'POST', delete: 'DELETE', patch: 'PATCH' };
+const CAPABILITY_METHOD: Record<string, keyof typeof METHOD_CAPABILITIES> = {
+  read: 'GET',
+  list: 'LIST',
+  create: 'POST',
+  update: 'POST',
+  delete: 'DELETE',
+  patch: 'PATCH',
+};
 
 /** Paths every token may use on itself; they get no sibling probes. */
 const SELF_SERVICE = /^auth\/token\/[a-z-]+-self$/;
@@ -257,11 +264,13 @@ function tableRules(agent: Agent, fleet: Fleet): Rule[] {
   // A credential kept in AWS is read with an AWS session from Vault's AWS engine, not from KV.
   const inAws = (secret: string): boolean => credentials[secret]?.store === 'aws';
   for (const scope of agent.scopes) {
-    if (scope.kind === 'secret' && !inAws(scope.secret)) rules.push({ path: `${settings.kvMount}/data/agents/${agent.name}/${scope.secret}`, capabilities: ['read'] });
+    if (scope.kind === 'secret' && !inAws(scope.secret))
+      rules.push({ path: `${settings.kvMount}/data/agents/${agent.name}/${scope.secret}`, capabilities: ['read'] });
     if (scope.kind === 'vault') rules.push({ path: scope.path, capabilities: scope.capabilities });
     const needsAws = scope.kind === 'aws' || (scope.kind === 'secret' && inAws(scope.secret));
     // A github-actions agent reaches AWS with its workflow's OIDC token, not through Vault.
-    if (needsAws && agent.awsPrincipal === undefined && agent.platform !== 'github-actions') rules.push({ path: `${settings.awsMount}/creds/${AGENT_PREFIX}${agent.name}`, capabilities: ['read'] });
+    if (needsAws && agent.awsPrincipal === undefined && agent.platform !== 'github-actions')
+      rules.push({ path: `${settings.awsMount}/creds/${AGENT_PREFIX}${agent.name}`, capabilities: ['read'] });
   }
   const byPath = new Map<string, Set<string>>();
   for (const r of rules) byPath.set(r.path, new Set([...(byPath.get(r.path) ?? []), ...r.capabilities]));
@@ -412,7 +421,8 @@ const PLAINTEXT = Buffer.from('quarterly report').toString('base64');
 async function setUpUsersEngines(root: VaultClient, view: StackView): Promise<UsersEngines> {
   const engines: UsersEngines = { kvValues: new Map(), ciphertexts: new Map() };
   const mounts = expectStatus(await root.request('GET', 'sys/mounts'), 200, 'list mounts').body.data;
-  if (mounts[`${USER_KV_MOUNT}/`]?.options?.version !== '2') throw new Error(`the dev server's ${USER_KV_MOUNT}/ is not KV v2: ${JSON.stringify(mounts[`${USER_KV_MOUNT}/`])}`);
+  if (mounts[`${USER_KV_MOUNT}/`]?.options?.version !== '2')
+    throw new Error(`the dev server's ${USER_KV_MOUNT}/ is not KV v2: ${JSON.stringify(mounts[`${USER_KV_MOUNT}/`])}`);
   for (const path of usersPaths(view)) {
     const transit = TRANSIT.exec(path);
     const kv = kvData(view, path);
@@ -439,7 +449,6 @@ async function setUpUsersEngines(root: VaultClient, view: StackView): Promise<Us
   }
   return engines;
 }
-
 
 // ---------------------------------------------------------------------------
 // The fleet's functions.
@@ -512,13 +521,37 @@ function agentsPath(path: string, fleet: Fleet): string | undefined {
 const EXACT: Record<string, readonly { title: string; agent: string; method: VaultMethod; path: string; status: number }[]> = {
   'seed (agents.yaml)': [
     { title: 'lead-enricher reads its hubspot entry', agent: 'lead-enricher', method: 'GET', path: 'kv/data/agents/lead-enricher/hubspot', status: 200 },
-    { title: "email-notifier is denied lead-enricher's hubspot entry", agent: 'email-notifier', method: 'GET', path: 'kv/data/agents/lead-enricher/hubspot', status: 403 },
-    { title: 'invoice-summarizer gets its AWS session path', agent: 'invoice-summarizer', method: 'GET', path: 'aws/creds/agent-invoice-summarizer', status: 200 },
-    { title: "lead-enricher is denied invoice-summarizer's AWS session", agent: 'lead-enricher', method: 'GET', path: 'aws/creds/agent-invoice-summarizer', status: 403 },
+    {
+      title: "email-notifier is denied lead-enricher's hubspot entry",
+      agent: 'email-notifier',
+      method: 'GET',
+      path: 'kv/data/agents/lead-enricher/hubspot',
+      status: 403,
+    },
+    {
+      title: 'invoice-summarizer gets its AWS session path',
+      agent: 'invoice-summarizer',
+      method: 'GET',
+      path: 'aws/creds/agent-invoice-summarizer',
+      status: 200,
+    },
+    {
+      title: "lead-enricher is denied invoice-summarizer's AWS session",
+      agent: 'lead-enricher',
+      method: 'GET',
+      path: 'aws/creds/agent-invoice-summarizer',
+      status: 403,
+    },
   ],
   'fixture (test/fixtures/fleet.yaml)': [
     { title: "ticket-triager is denied report-writer's transit key", agent: 'ticket-triager', method: 'POST', path: 'transit/encrypt/reports', status: 403 },
-    { title: "report-writer is denied ticket-triager's jira entry", agent: 'report-writer', method: 'GET', path: 'agent-secrets/data/agents/ticket-triager/jira', status: 403 },
+    {
+      title: "report-writer is denied ticket-triager's jira entry",
+      agent: 'report-writer',
+      method: 'GET',
+      path: 'agent-secrets/data/agents/ticket-triager/jira',
+      status: 403,
+    },
   ],
 };
 
@@ -616,7 +649,8 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
         (async () => {
           const agent = agentOf(name);
           const from = agent.tableCidrs.length > 0 ? hostIn(agent.tableCidrs[0]) : '127.0.0.1';
-          const anonymous = agent.tableCidrs.length > 0 ? vaultClient(server.forwardedAddr!, { headers: { 'X-Forwarded-For': from } }) : vaultClient(server.addr);
+          const anonymous =
+            agent.tableCidrs.length > 0 ? vaultClient(server.forwardedAddr!, { headers: { 'X-Forwarded-For': from } }) : vaultClient(server.addr);
           const body = agent.login === 'approle' ? await credentials(agent) : { role: agent.roleName, jwt: githubToken(agent) };
           const login = await anonymous.request('POST', `auth/${agent.mount}/login`, { body });
           expectStatus(login, 200, `${name} logs in from ${from}`);
@@ -668,7 +702,7 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
       expect(res.body.data.policy).toBe(agent.policy);
     });
 
-    test(`${agent.name} logs in with ${agent.login === 'approle' ? 'its role-id and a fresh secret-id' : "a GitHub OIDC token of its repository and environment"}, and gets a service token of the table's TTL carrying only ${agent.policyName}`, async () => {
+    test(`${agent.name} logs in with ${agent.login === 'approle' ? 'its role-id and a fresh secret-id' : 'a GitHub OIDC token of its repository and environment'}, and gets a service token of the table's TTL carrying only ${agent.policyName}`, async () => {
       const { auth } = await session(agent.name);
       expect(auth.lease_duration).toBe(expected().credentialTtl);
       expect(auth.token_type).toBe('service');
@@ -767,7 +801,13 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
       test.each(entries)(`${agent.name}'s entry $name lists the table's scopes in its metadata`, async (entry) => {
         // From the table: the agent's scopes that name this entry's credential (the last segment of its path), sorted.
         const credential = entry.dataPath.split('/').pop();
-        const scopes = [...new Set(expected().scopes.filter((s) => s.kind === 'secret' && s.secret === credential).map((s) => s.name))].sort();
+        const scopes = [
+          ...new Set(
+            expected()
+              .scopes.filter((s) => s.kind === 'secret' && s.secret === credential)
+              .map((s) => s.name),
+          ),
+        ].sort();
         expect(scopes.length).toBeGreaterThan(0);
         const res = expectStatus(await root.request('GET', entry.metadataPath), 200, 'read metadata');
         expect(res.body.data.custom_metadata).toMatchObject({ agent: agent.name, owner: expected().owner, scopes: scopes.join(',') });
@@ -787,7 +827,11 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
         const base = `auth/${m}/role/${fn.roleName}`;
         const roleId = expectStatus(await root.request('GET', `${base}/role-id`), 200, 'read role-id').body.data.role_id;
         const secretId = expectStatus(await root.request('POST', `${base}/secret-id`, { body: {} }), 200, 'mint secret-id').body.data.secret_id;
-        const res = expectStatus(await vaultClient(server.addr).request('POST', `auth/${m}/login`, { body: { role_id: roleId, secret_id: secretId } }), 200, `${fn.roleName} logs in`);
+        const res = expectStatus(
+          await vaultClient(server.addr).request('POST', `auth/${m}/login`, { body: { role_id: roleId, secret_id: secretId } }),
+          200,
+          `${fn.roleName} logs in`,
+        );
         const token: string = res.body.auth.client_token;
         return { client: vaultClient(server.addr, { token }), token };
       })();
@@ -832,7 +876,11 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
             const accessor = await mintedAccessor();
             const list = expectStatus(await c.request('LIST', `auth/${m}/role/${agent}/secret-id`), 200, 'list');
             expect(list.body.data.keys).toContain(accessor);
-            expectStatus(await c.request('POST', `auth/${m}/role/${agent}/secret-id-accessor/destroy`, { body: { secret_id_accessor: accessor } }), 204, 'destroy');
+            expectStatus(
+              await c.request('POST', `auth/${m}/role/${agent}/secret-id-accessor/destroy`, { body: { secret_id_accessor: accessor } }),
+              204,
+              'destroy',
+            );
           },
         },
         {
@@ -845,7 +893,11 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
         {
           title: 'finds a live token by its accessor and revokes it',
           run: async (c) => {
-            const token = expectStatus(await root.request('POST', 'auth/token/create-orphan', { body: { policies: [agent], no_default_policy: true, ttl: '5m' } }), 200, 'create');
+            const token = expectStatus(
+              await root.request('POST', 'auth/token/create-orphan', { body: { policies: [agent], no_default_policy: true, ttl: '5m' } }),
+              200,
+              'create',
+            );
             const accessor = token.body.auth.accessor;
             expect(expectStatus(await c.request('LIST', 'auth/token/accessors'), 200, 'list').body.data.keys).toContain(accessor);
             expectStatus(await c.request('POST', 'auth/token/lookup-accessor', { body: { accessor } }), 200, 'lookup');
@@ -866,11 +918,23 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
           title: `reads the role-id of ${agent} and issues, lists, looks up and destroys its secret-ids`,
           run: async (c) => {
             expectStatus(await c.request('GET', `auth/${m}/role/${agent}/role-id`), 200, 'role-id');
-            const issued = expectStatus(await c.request('POST', `auth/${m}/role/${agent}/secret-id`, { body: { metadata: '{"issued-by":"proof"}' } }), 200, 'issue');
+            const issued = expectStatus(
+              await c.request('POST', `auth/${m}/role/${agent}/secret-id`, { body: { metadata: '{"issued-by":"proof"}' } }),
+              200,
+              'issue',
+            );
             const accessor = issued.body.data.secret_id_accessor;
             expect(expectStatus(await c.request('LIST', `auth/${m}/role/${agent}/secret-id`), 200, 'list').body.data.keys).toContain(accessor);
-            expectStatus(await c.request('POST', `auth/${m}/role/${agent}/secret-id-accessor/lookup`, { body: { secret_id_accessor: accessor } }), 200, 'lookup');
-            expectStatus(await c.request('POST', `auth/${m}/role/${agent}/secret-id-accessor/destroy`, { body: { secret_id_accessor: accessor } }), 204, 'destroy');
+            expectStatus(
+              await c.request('POST', `auth/${m}/role/${agent}/secret-id-accessor/lookup`, { body: { secret_id_accessor: accessor } }),
+              200,
+              'lookup',
+            );
+            expectStatus(
+              await c.request('POST', `auth/${m}/role/${agent}/secret-id-accessor/destroy`, { body: { secret_id_accessor: accessor } }),
+              204,
+              'destroy',
+            );
           },
         },
         {

@@ -13,12 +13,18 @@ beforeAll(async () => {
   for (const table of TABLES) fleets[table] = await loadFleet({ table });
 });
 
-const every = (): { table: string; agent: Agent; fleet: Fleet }[] => TABLES.flatMap((table) => fleets[table].agents.map((agent) => ({ table, agent, fleet: fleets[table] })));
+const every = (): { table: string; agent: Agent; fleet: Fleet }[] =>
+  TABLES.flatMap((table) => fleets[table].agents.map((agent) => ({ table, agent, fleet: fleets[table] })));
 const seed = (name: string): Agent => fleets['agents.yaml'].agents.find((a) => a.name === name)!;
 const fixture = (name: string): Agent => fleets['test/fixtures/fleet.yaml'].agents.find((a) => a.name === name)!;
 /** The commands of a runbook's ```sh blocks, one a line, in order. */
 function commandsIn(markdown: string): string[] {
-  return [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].split('\n').map((l) => l.trim()).filter((l) => l !== ''));
+  return [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) =>
+    m[1]
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== ''),
+  );
 }
 
 describe('runbooks', () => {
@@ -43,7 +49,9 @@ describe('runbooks', () => {
       } as Revocation;
       const message = reEnableStepsOf(revocation, fleet.settings.kvMount);
       // The message names the time of the revocation; the runbook, written before it, cannot.
-      expect(reEnableStepsFor(agent, fleet).map((s) => s.what)).toEqual(message.map((s) => s.what.replace(' before 2026-01-01T00:00:00Z ', ' before the revocation ')));
+      expect(reEnableStepsFor(agent, fleet).map((s) => s.what)).toEqual(
+        message.map((s) => s.what.replace(' before 2026-01-01T00:00:00Z ', ' before the revocation ')),
+      );
       const fromMessage = message.map((s) => s.command);
       expect(reEnableStepsFor(agent, fleet).map((s) => s.command)).toEqual(fromMessage);
       const page = runbookFor(agent, fleet);
@@ -82,8 +90,12 @@ describe('runbooks', () => {
       `aws lambda invoke --function-name scoped-agents-rotate --cli-binary-format raw-in-base64-out --payload '{"action":"rotate","agent":"lead-enricher"}' /dev/stdout`,
     ]);
     expect(page).toContain('| owner | growth@acme.example |');
-    expect(page).toContain('| Read contact info | `crm.contacts.read`: Read CRM contacts (HubSpot crm.objects.contacts.read) | Vault policy `agent-lead-enricher`: `read` on `kv/data/agents/lead-enricher/hubspot` (its own hubspot credential) |');
-    expect(page).toContain('| hubspot | `crm.contacts.read`, `crm.tags.write` | Vault KV v2 `kv/agents/lead-enricher/hubspot` (metadata lists its scopes) | rotator `manual` |');
+    expect(page).toContain(
+      '| Read contact info | `crm.contacts.read`: Read CRM contacts (HubSpot crm.objects.contacts.read) | Vault policy `agent-lead-enricher`: `read` on `kv/data/agents/lead-enricher/hubspot` (its own hubspot credential) |',
+    );
+    expect(page).toContain(
+      '| hubspot | `crm.contacts.read`, `crm.tags.write` | Vault KV v2 `kv/agents/lead-enricher/hubspot` (metadata lists its scopes) | rotator `manual` |',
+    );
     expect(page).toContain('Secrets Manager `scoped-agents/scoped-agents/agents/lead-enricher/vault-login`');
     expect(page).toContain('| Vault token (`token_ttl`) | 15m (900 s) |');
     expect(page).toContain('| AppRole secret-id (`secret_id_ttl`) | 1d1h (90000 s) |');
@@ -93,26 +105,34 @@ describe('runbooks', () => {
 
   test('invoice-summarizer (seed, Vault-brokered AWS): its IAM grants, sessions, and the IAM steps of revocation', () => {
     const page = runbookFor(seed('invoice-summarizer'), fleets['agents.yaml']);
-    expect(page).toContain('| Upload PDF | `storage.objects.create`: Upload PDFs under uploads/ | IAM role `agent-invoice-summarizer`, statement `StorageObjectsCreate`: `s3:PutObject` on `arn:aws:s3:::acme-invoices/uploads/*` |');
+    expect(page).toContain(
+      '| Upload PDF | `storage.objects.create`: Upload PDFs under uploads/ | IAM role `agent-invoice-summarizer`, statement `StorageObjectsCreate`: `s3:PutObject` on `arn:aws:s3:::acme-invoices/uploads/*` |',
+    );
     expect(page).toContain('Its Vault policy may `read` `aws/creds/agent-invoice-summarizer`');
-    expect(page).toContain('| AWS session (Vault\'s default, longest) | 15m (900 s), 1h (3600 s) |');
+    expect(page).toContain("| AWS session (Vault's default, longest) | 15m (900 s), 1h (3600 s) |");
     expect(commandsIn(page)).toContain(
       `aws iam put-role-policy --role-name agent-invoice-summarizer --policy-name agent-invoice-summarizer-revoked --policy-document '{"Version":"2012-10-17","Statement":[{"Sid":"RevokeOlderSessions","Effect":"Deny","Action":["*"],"Resource":["*"],"Condition":{"DateLessThan":{"aws:TokenIssueTime":"<now, e.g. 2026-11-27T18:05:00Z>"}}}]}'`,
     );
-    expect(commandsIn(page).slice(-1)).toEqual(['aws iam delete-role-policy --role-name agent-invoice-summarizer --policy-name agent-invoice-summarizer-revoked']);
+    expect(commandsIn(page).slice(-1)).toEqual([
+      'aws iam delete-role-policy --role-name agent-invoice-summarizer --policy-name agent-invoice-summarizer-revoked',
+    ]);
   });
 
   test('release-bot (fixture, github-actions): JWT login, no secret-id anywhere, the OIDC trust, and the deny for new sessions', () => {
     const page = runbookFor(fixture('release-bot'), fleets['test/fixtures/fleet.yaml']);
     expect(page).toContain('| Vault identity | policy `agent-release-bot`, JWT role `agent-release-bot` at `auth/github-actions` |');
-    expect(page).toContain('accepts a token only with audience `scoped-agents:acme-agents`, claim `repository` = `acme/checkout` and claim `environment` = `production` (exact strings, no wildcard)');
+    expect(page).toContain(
+      'accepts a token only with audience `scoped-agents:acme-agents`, claim `repository` = `acme/checkout` and claim `environment` = `production` (exact strings, no wildcard)',
+    );
     expect(page).toContain('subject `repo:acme/checkout:environment:production`');
     expect(page).not.toContain('secret_id_ttl');
     expect(page).not.toContain('vault-login');
     expect(page).toContain('- issues no secret-id: the agent has no AppRole role');
     const commands = commandsIn(page);
     expect(commands).not.toContain('vault list auth/agent-login/role/agent-release-bot/secret-id');
-    expect(commands).toContain(`aws iam put-role-policy --role-name agent-release-bot --policy-name agent-release-bot-revoked-all --policy-document '{"Version":"2012-10-17","Statement":[{"Sid":"DenyEverySession","Effect":"Deny","Action":"*","Resource":"*"}]}'`);
+    expect(commands).toContain(
+      `aws iam put-role-policy --role-name agent-release-bot --policy-name agent-release-bot-revoked-all --policy-document '{"Version":"2012-10-17","Statement":[{"Sid":"DenyEverySession","Effect":"Deny","Action":"*","Resource":"*"}]}'`,
+    );
   });
 
   test('the rotate command is the schedule’s event, run by hand', () => {
@@ -150,7 +170,10 @@ describe('snippets', () => {
 
   test('claude: the environment block refers to its own secret by name, as the source material does', () => {
     expect(snippetFilesFor(seed('lead-enricher'), fleets['agents.yaml'])).toEqual([
-      { name: 'snippet.json', content: '{\n  "name": "lead-enricher",\n  "environment": {\n    "HUBSPOT_TOKEN": "{{secrets.LEAD_ENRICHER_HUBSPOT}}"\n  }\n}\n' },
+      {
+        name: 'snippet.json',
+        content: '{\n  "name": "lead-enricher",\n  "environment": {\n    "HUBSPOT_TOKEN": "{{secrets.LEAD_ENRICHER_HUBSPOT}}"\n  }\n}\n',
+      },
     ]);
   });
 
@@ -174,10 +197,14 @@ describe('snippets', () => {
   test('zapier: the dedicated-connection checklist names its app, scopes and where the value is, never the value', () => {
     const [file] = snippetFilesFor(seed('email-notifier'), fleets['agents.yaml']);
     expect(file.name).toBe('snippet.md');
-    expect(file.content).toContain('- [ ] Create a Zapier connection (account) used by `email-notifier` and nothing else, named `scoped-agents/email-notifier`.');
+    expect(file.content).toContain(
+      '- [ ] Create a Zapier connection (account) used by `email-notifier` and nothing else, named `scoped-agents/email-notifier`.',
+    );
     expect(file.content).toContain('**sendgrid credential (mail.send)**');
     expect(file.content).toContain('`vault kv get -mount=kv -field=token agents/email-notifier/sendgrid`');
-    expect(file.content).toContain('- [ ] In the Zap editor, select this connection in every step of `email-notifier` that needs it, and in no step of another agent.');
+    expect(file.content).toContain(
+      '- [ ] In the Zap editor, select this connection in every step of `email-notifier` that needs it, and in no step of another agent.',
+    );
   });
 
   test('generic: environment and a Vault Agent configuration (AppRole auto-auth from files, templates rendering at run time)', () => {
@@ -190,8 +217,12 @@ describe('snippets', () => {
     ]);
     expect(hcl.name).toBe('snippet.vault-agent.hcl');
     expect(hcl.content).toContain('  method "approle" {\n    mount_path = "auth/agent-login"\n');
-    expect(hcl.content).toContain('      role_id_file_path   = "/etc/scoped-agents/report-writer/role_id"\n      secret_id_file_path = "/etc/scoped-agents/report-writer/secret_id"');
-    expect(hcl.content).toContain('  contents    = "{{ with secret \\"agent-secrets/data/agents/report-writer/slack\\" }}{{ .Data.data.token }}{{ end }}"\n  destination = "/run/scoped-agents/report-writer/slack-token"');
+    expect(hcl.content).toContain(
+      '      role_id_file_path   = "/etc/scoped-agents/report-writer/role_id"\n      secret_id_file_path = "/etc/scoped-agents/report-writer/secret_id"',
+    );
+    expect(hcl.content).toContain(
+      '  contents    = "{{ with secret \\"agent-secrets/data/agents/report-writer/slack\\" }}{{ .Data.data.token }}{{ end }}"\n  destination = "/run/scoped-agents/report-writer/slack-token"',
+    );
     expect(hcl.content).toContain('api_proxy {\n  use_auto_auth_token = "force"\n}');
   });
 
@@ -207,8 +238,12 @@ describe('snippets', () => {
     const [file] = snippetFilesFor(fixture('release-bot'), fleets['test/fixtures/fleet.yaml']);
     expect(file.name).toBe('snippet.yml');
     expect(file.content).toContain('    environment: production\n    permissions:\n      id-token: write');
-    expect(file.content).toContain('        uses: hashicorp/vault-action@v3\n        with:\n          url: ${{ vars.VAULT_ADDR }}\n          method: jwt\n          path: ${{ vars.VAULT_AUTH_PATH }}\n          role: ${{ vars.VAULT_ROLE }}\n          jwtGithubAudience: ${{ vars.VAULT_AUDIENCE }}');
-    expect(file.content).toContain('        uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: ${{ vars.AWS_ROLE_ARN }}\n          aws-region: eu-west-1\n          role-duration-seconds: 900');
+    expect(file.content).toContain(
+      '        uses: hashicorp/vault-action@v3\n        with:\n          url: ${{ vars.VAULT_ADDR }}\n          method: jwt\n          path: ${{ vars.VAULT_AUTH_PATH }}\n          role: ${{ vars.VAULT_ROLE }}\n          jwtGithubAudience: ${{ vars.VAULT_AUDIENCE }}',
+    );
+    expect(file.content).toContain(
+      '        uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: ${{ vars.AWS_ROLE_ARN }}\n          aws-region: eu-west-1\n          role-duration-seconds: 900',
+    );
   });
 
   test('github-actions with a credential kept in Secrets Manager: read with the role’s session and masked, never printed', async () => {

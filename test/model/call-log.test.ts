@@ -20,8 +20,22 @@ test('writes the documented line, key order included, with the token reduced to 
 });
 
 test('writes a Vault accessor as is', () => {
-  const entry = callLogEntry({ agent: 'a', accessor: 'kXo3EAxl2RwDqKn7bGMOHc9R', method: 'POST', url: 'https://vault.acme.example:8200/v1/kv/data/agents/a/x', status: 403, at: AT });
-  expect(entry).toEqual({ agent: 'a', token: 'kXo3EAxl2RwDqKn7bGMOHc9R', endpoint: 'POST vault.acme.example:8200/v1/kv/data/agents/a/x', timestamp: AT, outcome: 'denied', status: 403 });
+  const entry = callLogEntry({
+    agent: 'a',
+    accessor: 'kXo3EAxl2RwDqKn7bGMOHc9R',
+    method: 'POST',
+    url: 'https://vault.acme.example:8200/v1/kv/data/agents/a/x',
+    status: 403,
+    at: AT,
+  });
+  expect(entry).toEqual({
+    agent: 'a',
+    token: 'kXo3EAxl2RwDqKn7bGMOHc9R',
+    endpoint: 'POST vault.acme.example:8200/v1/kv/data/agents/a/x',
+    timestamp: AT,
+    outcome: 'denied',
+    status: 403,
+  });
 });
 
 test('keeps an identifier already reduced, and hashes anything else the same way every time', () => {
@@ -33,10 +47,19 @@ test('keeps an identifier already reduced, and hashes anything else the same way
 });
 
 test('drops the query string, fragment and user info from the endpoint (providers accept keys there)', () => {
-  const entry = callLogEntry({ agent: 'a', token: 't', method: 'GET', url: 'https://user:pass@api.sendgrid.com/v3/mail/send?api_key=SG.secret#frag', status: 202, at: AT });
+  const entry = callLogEntry({
+    agent: 'a',
+    token: 't',
+    method: 'GET',
+    url: 'https://user:pass@api.sendgrid.com/v3/mail/send?api_key=SG.secret#frag',
+    status: 202,
+    at: AT,
+  });
   expect(entry.endpoint).toBe('GET api.sendgrid.com/v3/mail/send');
   expect(JSON.stringify(entry)).not.toMatch(/secret|pass/);
-  expect(callLogEntry({ agent: 'a', token: 't', method: 'GET', url: 'api.hubapi.com/crm/v3/objects', status: 200, at: AT }).endpoint).toBe('GET api.hubapi.com/crm/v3/objects');
+  expect(callLogEntry({ agent: 'a', token: 't', method: 'GET', url: 'api.hubapi.com/crm/v3/objects', status: 200, at: AT }).endpoint).toBe(
+    'GET api.hubapi.com/crm/v3/objects',
+  );
 });
 
 test.each([
@@ -71,7 +94,11 @@ test('stamps the current time when none is given', () => {
 test.each([
   ['neither token nor accessor', { agent: 'a', method: 'GET', url: 'https://x/', status: 200 }, /exactly one of token \(hashed\) and accessor/],
   ['both', { agent: 'a', token: 't', accessor: 'acc', method: 'GET', url: 'https://x/', status: 200 }, /exactly one of token/],
-  ['a token passed as accessor', { agent: 'a', accessor: 'hvs.CAESIsecret', method: 'GET', url: 'https://x/', status: 200 }, /accessor has the shape of a Vault token; pass it as token/],
+  [
+    'a token passed as accessor',
+    { agent: 'a', accessor: 'hvs.CAESIsecret', method: 'GET', url: 'https://x/', status: 200 },
+    /accessor has the shape of a Vault token; pass it as token/,
+  ],
   ['a legacy token passed as accessor', { agent: 'a', accessor: 's.abcdef', method: 'GET', url: 'https://x/', status: 200 }, /shape of a Vault token/],
   ['a status that is not HTTP', { agent: 'a', token: 't', method: 'GET', url: 'https://x/', status: 99 }, /status 99 is not an HTTP status/],
   ['a method that is not one', { agent: 'a', token: 't', method: 'GET /x', url: 'https://x/', status: 200 }, /is not an HTTP method/],

@@ -4,7 +4,9 @@ import { BASE_SCOPES, fleetFromYaml } from '../helpers';
 /** What the fleet trail records: management events, and data events on exactly the agents' own S3 objects and tables. */
 
 test('records management events only when no agent names an object or a table', async () => {
-  const fleet = await fleetFromYaml(`version: 1\n${BASE_SCOPES}agents:\n  - { name: a, owner: o@acme.example, actions: [{ action: List, scopes: [storage.buckets.read] }] }\n`);
+  const fleet = await fleetFromYaml(
+    `version: 1\n${BASE_SCOPES}agents:\n  - { name: a, owner: o@acme.example, actions: [{ action: List, scopes: [storage.buckets.read] }] }\n`,
+  );
   expect(cloudTrailEventSelectors(fleet.agents)).toEqual([{ name: 'Management events', fieldSelectors: [{ field: 'eventCategory', equals: ['Management'] }] }]);
 });
 

@@ -120,7 +120,12 @@ fleet:
   cloudTrail: yes please
 ${BASE_SCOPES}${AGENTS}`);
     expect(problems.map((p) => [p.rule, p.line, p.value, p.message])).toEqual([
-      ['name-too-long', 3, long, `the fleet name has 51 characters; the usage-summary function and its IAM role, ${long}-usage-summary, would pass their 64-character limit`],
+      [
+        'name-too-long',
+        3,
+        long,
+        `the fleet name has 51 characters; the usage-summary function and its IAM role, ${long}-usage-summary, would pass their 64-character limit`,
+      ],
       ['invalid-value', 4, 'logs/audit.log', 'vaultAuditFile is not an absolute file path on the Vault server (letters, digits, ., _, -, /) nor stdout'],
       ['invalid-value', 5, 'yes please', 'cloudTrail: expected true or false'],
     ]);
@@ -129,15 +134,25 @@ ${BASE_SCOPES}${AGENTS}`);
 
   test('fails when vaultAuditFile is given for a device the fleet does not enable', async () => {
     const problems = await problemsOf(`version: 1\nfleet:\n  vaultAudit: false\n  vaultAuditFile: /var/log/vault/x.log\n${BASE_SCOPES}${AGENTS}`);
-    expect(problems.map((p) => [p.rule, p.line, p.value, p.fix])).toEqual([['unused-setting', 4, '/var/log/vault/x.log', 'remove vaultAuditFile, or set vaultAudit: true']]);
+    expect(problems.map((p) => [p.rule, p.line, p.value, p.fix])).toEqual([
+      ['unused-setting', 4, '/var/log/vault/x.log', 'remove vaultAuditFile, or set vaultAudit: true'],
+    ]);
   });
 
   test('fails when a trail would need more metric filters than a log group holds (50 agents with IAM roles)', async () => {
-    const agents = Array.from({ length: 51 }, (_, i) => `  - name: loader-${i}\n    owner: data@acme.example\n    awsPrincipal: arn:aws:iam::123456789012:role/loader-${i}\n    actions:\n      - { action: List, scopes: [storage.buckets.read] }\n`).join('');
+    const agents = Array.from(
+      { length: 51 },
+      (_, i) =>
+        `  - name: loader-${i}\n    owner: data@acme.example\n    awsPrincipal: arn:aws:iam::123456789012:role/loader-${i}\n    actions:\n      - { action: List, scopes: [storage.buckets.read] }\n`,
+    ).join('');
     const problems = await problemsOf(`version: 1\nfleet:\n  cloudTrail: true\n${BASE_SCOPES}agents:\n${agents}`);
     expect(problems.map((p) => [p.rule, p.line, p.value])).toEqual([['too-many-agents', 3, '51']]);
     expect(problems[0].fix).toBe('split the table into fleets of at most 50 agents with IAM roles, or turn cloudTrail off and use an organization trail');
-    const fifty = Array.from({ length: 50 }, (_, i) => `  - name: loader-${i}\n    owner: data@acme.example\n    awsPrincipal: arn:aws:iam::123456789012:role/loader-${i}\n    actions:\n      - { action: List, scopes: [storage.buckets.read] }\n`).join('');
+    const fifty = Array.from(
+      { length: 50 },
+      (_, i) =>
+        `  - name: loader-${i}\n    owner: data@acme.example\n    awsPrincipal: arn:aws:iam::123456789012:role/loader-${i}\n    actions:\n      - { action: List, scopes: [storage.buckets.read] }\n`,
+    ).join('');
     expect((await fleetFromYaml(`version: 1\nfleet:\n  cloudTrail: true\n${BASE_SCOPES}agents:\n${fifty}`)).agents).toHaveLength(50);
   });
 
@@ -165,7 +180,12 @@ ${BASE_SCOPES}${AGENTS}`);
     expect(policy).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'CredentialHubspot', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:scoped-agents/scoped-agents/agents/lead-enricher/hubspot-AbCdEf'] },
+        {
+          Sid: 'CredentialHubspot',
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue'],
+          Resource: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:scoped-agents/scoped-agents/agents/lead-enricher/hubspot-AbCdEf'],
+        },
         { Sid: 'CredentialsDecrypt', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: ['arn:aws:kms:eu-west-1:123456789012:key/1234'] },
       ],
     });

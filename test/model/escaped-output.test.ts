@@ -24,8 +24,22 @@ describe('URLs anchored at both ends: no line, space or control character after 
   it('fails when vaultAddr carries a second line (it would add VAULT_SKIP_VERIFY=true to every snippet.env)', async () => {
     const addr = 'https://vault.example:8200\nVAULT_SKIP_VERIFY=true';
     expect(await problemsOf(table('', `  vaultAddr: ${JSON.stringify(addr)}\n`))).toEqual([
-      problem({ rule: 'control-character', line: 3, column: 14, value: addr, message: 'value holds U+000A (line feed) at character 27, which would reach runbooks, reports and Terraform as it is', fix: 'remove it; names, URLs and ARNs are one line of visible characters' }),
-      problem({ rule: 'invalid-value', line: 3, column: 14, value: addr, message: 'vaultAddr holds whitespace or a control character', fix: "write Vault's address as https://vault.example.com:8200" }),
+      problem({
+        rule: 'control-character',
+        line: 3,
+        column: 14,
+        value: addr,
+        message: 'value holds U+000A (line feed) at character 27, which would reach runbooks, reports and Terraform as it is',
+        fix: 'remove it; names, URLs and ARNs are one line of visible characters',
+      }),
+      problem({
+        rule: 'invalid-value',
+        line: 3,
+        column: 14,
+        value: addr,
+        message: 'vaultAddr holds whitespace or a control character',
+        fix: "write Vault's address as https://vault.example.com:8200",
+      }),
     ]);
   });
 
@@ -38,7 +52,9 @@ describe('URLs anchored at both ends: no line, space or control character after 
     ['vault.example:8200', 'vaultAddr is not an absolute URL such as https://vault.example.com:8200'],
   ])('fails when vaultAddr is %j', async (addr, message) => {
     const [p] = (await problemsOf(table('', `  vaultAddr: ${JSON.stringify(addr)}\n`))).filter((x) => x.rule === 'invalid-value');
-    expect(p).toEqual(problem({ rule: 'invalid-value', line: 3, column: 14, value: addr, message, fix: "write Vault's address as https://vault.example.com:8200" }));
+    expect(p).toEqual(
+      problem({ rule: 'invalid-value', line: 3, column: 14, value: addr, message, fix: "write Vault's address as https://vault.example.com:8200" }),
+    );
   });
 
   it('fails when a tokenUrl has a space inside it', async () => {
@@ -46,10 +62,13 @@ describe('URLs anchored at both ends: no line, space or control character after 
     expect((await problemsOf(yaml)).map((p) => [p.rule, p.message])).toEqual([['invalid-value', 'tokenUrl holds whitespace or a control character']]);
   });
 
-  it.each(['https://vault.acme.example:8200', 'https://vault.acme.example', 'https://10.0.0.5:8200/', 'https://[2001:db8::1]:8200', 'http://127.0.0.1:8200'])('loads vaultAddr %s', async (addr) => {
-    const dir = writeFiles({ 'agents.yaml': table('', `  vaultAddr: "${addr}"\n`) });
-    expect((await loadFleet({ table: join(dir, 'agents.yaml') })).settings.vaultAddr).toBe(addr);
-  });
+  it.each(['https://vault.acme.example:8200', 'https://vault.acme.example', 'https://10.0.0.5:8200/', 'https://[2001:db8::1]:8200', 'http://127.0.0.1:8200'])(
+    'loads vaultAddr %s',
+    async (addr) => {
+      const dir = writeFiles({ 'agents.yaml': table('', `  vaultAddr: "${addr}"\n`) });
+      expect((await loadFleet({ table: join(dir, 'agents.yaml') })).settings.vaultAddr).toBe(addr);
+    },
+  );
 });
 
 describe('control characters anywhere in the table', () => {
@@ -61,7 +80,13 @@ describe('control characters anywhere in the table', () => {
       (e: { problems: Problem[] }) => e.problems,
     );
     expect(problems.map((p) => [p.rule, p.line, p.column, p.agent, p.message])).toEqual([
-      ['control-character', 3, 17, 'lead-enricher', 'value holds U+000D (carriage return) at character 5, which would reach runbooks, reports and Terraform as it is'],
+      [
+        'control-character',
+        3,
+        17,
+        'lead-enricher',
+        'value holds U+000D (carriage return) at character 5, which would reach runbooks, reports and Terraform as it is',
+      ],
     ]);
   });
 
@@ -82,7 +107,9 @@ describe('control characters anywhere in the table', () => {
     if (label.includes('owner')) yaml = yaml.replace('owner: growth@acme.example', 'owner: "growth\\u202E@acme.example"');
     if (label.includes('action')) yaml = yaml.replace('action: Read contact info', 'action: "Read\\e[2J contact info"');
     const problems = await problemsOf(yaml);
-    expect(problems.filter((p) => p.rule === 'control-character').map((p) => p.message)).toEqual([`value holds ${where}, which would reach runbooks, reports and Terraform as it is`]);
+    expect(problems.filter((p) => p.rule === 'control-character').map((p) => p.message)).toEqual([
+      `value holds ${where}, which would reach runbooks, reports and Terraform as it is`,
+    ]);
   });
 
   it('loads tabs and line breaks in free text (a description written as a YAML block)', async () => {
@@ -100,8 +127,26 @@ describe('every Markdown writer escapes line ends and HTML', () => {
   });
 
   test("a runbook shows an agent's description and actions as text, never as HTML or a new heading", () => {
-    const agent = resolvedAgent({ name: 'lead-enricher', description: '<img src=x onerror=alert(1)> & co', actions: [{ action: 'Read <b>contacts</b>', scopes: ['crm.contacts.read'] }] });
-    const fleet = { settings: { name: 'scoped-agents', kvMount: 'kv', appRoleMount: 'approle', awsMount: 'aws', jwtMount: 'github-actions', logRetentionDays: 365, rotationGrace: 3600, vaultAudit: true, vaultAuditFile: '/x', cloudTrail: false }, credentials: {} };
+    const agent = resolvedAgent({
+      name: 'lead-enricher',
+      description: '<img src=x onerror=alert(1)> & co',
+      actions: [{ action: 'Read <b>contacts</b>', scopes: ['crm.contacts.read'] }],
+    });
+    const fleet = {
+      settings: {
+        name: 'scoped-agents',
+        kvMount: 'kv',
+        appRoleMount: 'approle',
+        awsMount: 'aws',
+        jwtMount: 'github-actions',
+        logRetentionDays: 365,
+        rotationGrace: 3600,
+        vaultAudit: true,
+        vaultAuditFile: '/x',
+        cloudTrail: false,
+      },
+      credentials: {},
+    };
     const page = runbookFor({ ...agent, scopes: [{ kind: 'secret', name: 'crm.contacts.read', secret: 'hubspot' }] }, fleet);
     expect(page).toContain('| description | &lt;img src=x onerror=alert(1)> &amp; co |');
     expect(page).toContain('| Read &lt;b>contacts&lt;/b> | `crm.contacts.read` |');
@@ -152,7 +197,13 @@ describe('CSV never hands a spreadsheet a formula', () => {
     const graph = graphToCsv({ nodes: [{ id: 'agent:x', kind: 'agent', layer: 'logical', label: '=cmd|" /C calc"!A0' }], edges: [] });
     expect(graph.split('\r\n')[1]).toBe(csvRow(['node', 'agent:x', 'agent', 'logical', '=cmd|" /C calc"!A0', '', '']));
     expect(graph.split('\r\n')[1]).toBe(`node,agent:x,agent,logical,"'=cmd|"" /C calc""!A0",,`);
-    const check = checkToCsv({ dir: 'o', stacks: ['s'], rules: [], findings: [{ rule: 'r', stack: 's', file: 'f', resource: 'res', message: '@evil', fix: '-fix' }], accepted: [] } as never);
+    const check = checkToCsv({
+      dir: 'o',
+      stacks: ['s'],
+      rules: [],
+      findings: [{ rule: 'r', stack: 's', file: 'f', resource: 'res', message: '@evil', fix: '-fix' }],
+      accepted: [],
+    } as never);
     expect(check.split('\r\n')[1]).toBe("finding,r,s,res,,,'@evil,'-fix,");
   });
 

@@ -40,18 +40,22 @@ describe('cron fields out of range, or wildcards where EventBridge allows none',
     ]);
   });
 
-  it.each(['cron(0 3 * * ? *)', 'cron(15,45 0-23/6 ? JAN-DEC MON-FRI 2026-2030)', 'cron(0 3 L * ? *)', 'cron(0 3 15W * ? *)', 'cron(0 3 ? * 6L *)', 'cron(0 3 ? * 2#1 *)', 'cron(0 3 ? * SUN,SAT *)'])(
-    'loads the valid %s',
-    async (rotation) => {
-      const dir = writeFiles({ 'agents.yaml': table(`    rotation: "${rotation}"\n`) });
-      expect((await loadFleet({ table: join(dir, 'agents.yaml') })).agents[0].rotation).toBe(rotation);
-    },
-  );
+  it.each([
+    'cron(0 3 * * ? *)',
+    'cron(15,45 0-23/6 ? JAN-DEC MON-FRI 2026-2030)',
+    'cron(0 3 L * ? *)',
+    'cron(0 3 15W * ? *)',
+    'cron(0 3 ? * 6L *)',
+    'cron(0 3 ? * 2#1 *)',
+    'cron(0 3 ? * SUN,SAT *)',
+  ])('loads the valid %s', async (rotation) => {
+    const dir = writeFiles({ 'agents.yaml': table(`    rotation: "${rotation}"\n`) });
+    expect((await loadFleet({ table: join(dir, 'agents.yaml') })).agents[0].rotation).toBe(rotation);
+  });
 });
 
 describe("Secrets Manager's four-hour floor, for cron() as for rate()", () => {
-  const awsKept = (rotation: string): string =>
-    table(`    rotation: "${rotation}"\n`, 'credentials:\n  hubspot: { store: aws }\n');
+  const awsKept = (rotation: string): string => table(`    rotation: "${rotation}"\n`, 'credentials:\n  hubspot: { store: aws }\n');
 
   it.each([
     ['cron(0 * * * ? *)', 'hourly'],
@@ -85,29 +89,58 @@ describe("Secrets Manager's four-hour floor, for cron() as for rate()", () => {
       if (s.problem !== undefined) throw new Error(s.problem);
       return shortestInterval(s);
     };
-    expect([shortest('rate(5 minutes)'), shortest('cron(0 3 * * ? *)'), shortest('cron(10,40 3 * * ? *)'), shortest('cron(0 1,23 * * ? *)')]).toEqual([300, 86_400, 1800, 7200]);
+    expect([shortest('rate(5 minutes)'), shortest('cron(0 3 * * ? *)'), shortest('cron(10,40 3 * * ? *)'), shortest('cron(0 1,23 * * ? *)')]).toEqual([
+      300, 86_400, 1800, 7200,
+    ]);
   });
 
   test("the review's frequency reads cron through the same parser", () => {
-    expect([firesPerYear('cron(0 3 * * ? *)'), firesPerYear('cron(0 3 ? * MON *)'), firesPerYear('cron(99 3 * * ? *)'), firesPerYear('cron(0 3 L * ? *)')]).toEqual([365, 52, undefined, undefined]);
+    expect([
+      firesPerYear('cron(0 3 * * ? *)'),
+      firesPerYear('cron(0 3 ? * MON *)'),
+      firesPerYear('cron(99 3 * * ? *)'),
+      firesPerYear('cron(0 3 L * ? *)'),
+    ]).toEqual([365, 52, undefined, undefined]);
   });
 });
 
 describe('durations that are not safe integers of seconds', () => {
   it.each(['99999999999999999999999d', '9007199254740993', '99999999999999999999h1s'])('fails when credentialTtl is %s', async (ttl) => {
     expect(await problemsOf(table(`    credentialTtl: "${ttl}"\n`))).toEqual([
-      problem({ rule: 'invalid-duration', line: 18, column: 20, agent: 'lead-enricher', value: ttl, message: 'credentialTtl is not a duration', fix: 'write a duration such as "15m", "1h" or "1h30m"' }),
+      problem({
+        rule: 'invalid-duration',
+        line: 18,
+        column: 20,
+        agent: 'lead-enricher',
+        value: ttl,
+        message: 'credentialTtl is not a duration',
+        fix: 'write a duration such as "15m", "1h" or "1h30m"',
+      }),
     ]);
   });
 
   it('fails when a duration is a bare number too large to be exact', async () => {
     expect(await problemsOf(table('    secretIdTtl: 99999999999999999999999\n'))).toEqual([
-      problem({ rule: 'invalid-value', line: 18, column: 18, agent: 'lead-enricher', value: '1e+23', message: 'secretIdTtl: expected a whole number of at most 9007199254740991', fix: 'write a duration such as "25h"' }),
+      problem({
+        rule: 'invalid-value',
+        line: 18,
+        column: 18,
+        agent: 'lead-enricher',
+        value: '1e+23',
+        message: 'secretIdTtl: expected a whole number of at most 9007199254740991',
+        fix: 'write a duration such as "25h"',
+      }),
     ]);
   });
 
   test('parseDuration refuses what is not a safe integer, and reads the rest', () => {
-    expect([parseDuration('99999999999999999999999d'), parseDuration(2 ** 53), parseDuration('104249991374d'), parseDuration('1h30m'), parseDuration(900)]).toEqual([undefined, undefined, 104249991374 * 86_400, 5400, 900]);
+    expect([
+      parseDuration('99999999999999999999999d'),
+      parseDuration(2 ** 53),
+      parseDuration('104249991374d'),
+      parseDuration('1h30m'),
+      parseDuration(900),
+    ]).toEqual([undefined, undefined, 104249991374 * 86_400, 5400, 900]);
   });
 });
 

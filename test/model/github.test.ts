@@ -57,7 +57,9 @@ describe('GitHub OIDC bindings', () => {
   });
 
   test('fails when the agent has no github: binding', () => {
-    expect(() => githubJwtRoleFor(agent({ platform: 'claude', github: undefined }), settings)).toThrow('agent release-bot has no github: binding, so no GitHub JWT role');
+    expect(() => githubJwtRoleFor(agent({ platform: 'claude', github: undefined }), settings)).toThrow(
+      'agent release-bot has no github: binding, so no GitHub JWT role',
+    );
   });
 
   test('the IAM trust admits only GitHub’s provider, for sts.amazonaws.com and the exact subject (StringEquals)', () => {
@@ -82,9 +84,16 @@ describe('GitHub OIDC bindings', () => {
   });
 
   test('the owners the fleet writes to: its github-actions agents’ and the runbook repository’s, sorted and once each', () => {
-    const agents = [agent({}), agent({ name: 'docs-bot', github: { repository: 'acme/docs', environment: 'publish' } }), agent({ name: 'x', platform: 'claude', github: undefined })];
+    const agents = [
+      agent({}),
+      agent({ name: 'docs-bot', github: { repository: 'acme/docs', environment: 'publish' } }),
+      agent({ name: 'x', platform: 'claude', github: undefined }),
+    ];
     expect(githubOwners({ agents, settings })).toEqual(['acme']);
-    expect(githubOwners({ agents, settings: { ...settings, runbooks: { repository: 'acme-docs/runbooks', path: 'runbooks' } } })).toEqual(['acme', 'acme-docs']);
+    expect(githubOwners({ agents, settings: { ...settings, runbooks: { repository: 'acme-docs/runbooks', path: 'runbooks' } } })).toEqual([
+      'acme',
+      'acme-docs',
+    ]);
     expect(githubOwners({ agents: [agents[2]], settings })).toEqual([]);
   });
 });
@@ -102,19 +111,28 @@ describe('how an agent logs in and reaches AWS', () => {
     ['no aws: scope', 'none', agent({})],
     ['a github-actions agent with aws: scopes', 'github-oidc', agent({ scopes: [S3_READ] })],
     ['another agent with aws: scopes', 'vault-broker', agent({ platform: 'openai', github: undefined, scopes: [S3_READ] })],
-    ['an agent with its own principal', 'own-principal', agent({ platform: 'generic', github: undefined, scopes: [S3_READ], awsPrincipal: 'arn:aws:iam::123456789012:role/runtime' })],
+    [
+      'an agent with its own principal',
+      'own-principal',
+      agent({ platform: 'generic', github: undefined, scopes: [S3_READ], awsPrincipal: 'arn:aws:iam::123456789012:role/runtime' }),
+    ],
   ] as const)('%s → %s', (_label, access, a) => {
     expect(awsAccessOf(a)).toBe(access);
   });
 
   test('a github-actions agent’s Vault policy has no AWS session path: it reaches AWS with its OIDC token', () => {
     expect(vaultPolicyRulesFor(agent({ scopes: [S3_READ] }), settings).map((r) => r.path)).toEqual(['auth/token/lookup-self', 'auth/token/renew-self']);
-    expect(vaultPolicyRulesFor(agent({ platform: 'openai', github: undefined, scopes: [S3_READ] }), settings).map((r) => r.path)).toContain('aws/creds/agent-release-bot');
+    expect(vaultPolicyRulesFor(agent({ platform: 'openai', github: undefined, scopes: [S3_READ] }), settings).map((r) => r.path)).toContain(
+      'aws/creds/agent-release-bot',
+    );
   });
 });
 
 describe('delivery', () => {
-  const credentials = { hubspot: { name: 'hubspot', rotator: 'oauth2-refresh', tokenUrl: 'https://api.hubapi.com/oauth/v1/token', store: 'vault' }, mailer: { name: 'mailer', rotator: 'sendgrid-api-key', store: 'aws' } } as const;
+  const credentials = {
+    hubspot: { name: 'hubspot', rotator: 'oauth2-refresh', tokenUrl: 'https://api.hubapi.com/oauth/v1/token', store: 'vault' },
+    mailer: { name: 'mailer', rotator: 'sendgrid-api-key', store: 'aws' },
+  } as const;
 
   test('an AppRole agent: its credentials by reference, its login from the rotation’s delivery secret', () => {
     const a = agent({
@@ -139,7 +157,12 @@ describe('delivery', () => {
         { env: 'VAULT_AWS_CREDS_PATH', value: 'aws/creds/agent-lead-enricher', description: 'where Vault issues its AWS sessions' },
       ],
       credentials: [
-        { env: 'HUBSPOT_ACCESS_TOKEN', name: 'LEAD_ENRICHER_HUBSPOT', source: { store: 'vault', mount: 'kv', path: 'agents/lead-enricher/hubspot', field: 'access_token' }, description: 'hubspot credential (crm.contacts.read)' },
+        {
+          env: 'HUBSPOT_ACCESS_TOKEN',
+          name: 'LEAD_ENRICHER_HUBSPOT',
+          source: { store: 'vault', mount: 'kv', path: 'agents/lead-enricher/hubspot', field: 'access_token' },
+          description: 'hubspot credential (crm.contacts.read)',
+        },
         {
           env: 'MAILER_API_KEY',
           name: 'LEAD_ENRICHER_MAILER',
@@ -148,7 +171,12 @@ describe('delivery', () => {
         },
       ],
       vaultLogin: {
-        roleId: { env: 'VAULT_ROLE_ID', name: 'LEAD_ENRICHER_VAULT_ROLE_ID', source: { store: 'secrets-manager', name: 'scoped-agents/acme-agents/agents/lead-enricher/vault-login', field: 'role_id' }, description: 'AppRole role-id of agent-lead-enricher' },
+        roleId: {
+          env: 'VAULT_ROLE_ID',
+          name: 'LEAD_ENRICHER_VAULT_ROLE_ID',
+          source: { store: 'secrets-manager', name: 'scoped-agents/acme-agents/agents/lead-enricher/vault-login', field: 'role_id' },
+          description: 'AppRole role-id of agent-lead-enricher',
+        },
         secretId: {
           env: 'VAULT_SECRET_ID',
           name: 'LEAD_ENRICHER_VAULT_SECRET_ID',
@@ -179,7 +207,12 @@ describe('delivery', () => {
       VAULT_AUTH_PATH: 'github-actions',
       VAULT_ROLE: 'agent-release-bot',
     });
-    expect(Object.keys(githubEnvironmentVariables(agent({}), settings, { vaultAddr: 'https://v' }))).toEqual(['VAULT_ADDR', 'VAULT_AUDIENCE', 'VAULT_AUTH_PATH', 'VAULT_ROLE']);
+    expect(Object.keys(githubEnvironmentVariables(agent({}), settings, { vaultAddr: 'https://v' }))).toEqual([
+      'VAULT_ADDR',
+      'VAULT_AUDIENCE',
+      'VAULT_AUTH_PATH',
+      'VAULT_ROLE',
+    ]);
   });
 });
 
@@ -201,7 +234,9 @@ describe('fleet.runbooks and fleet.jwtMount', () => {
     const withDefaults = await fleetFromYaml(table('  name: acme-agents\n  runbooks: { repository: acme/docs }', GITHUB_AGENT('release-bot', 'acme/checkout')));
     expect(withDefaults.settings.runbooks).toEqual({ repository: 'acme/docs', path: 'runbooks/acme-agents' });
     expect(withDefaults.settings.jwtMount).toBe('github-actions');
-    const given = await fleetFromYaml(table('  runbooks: { repository: acme/docs, branch: ops/runbooks, path: agents/on-call }\n  jwtMount: gha', GITHUB_AGENT('release-bot', 'acme/checkout')));
+    const given = await fleetFromYaml(
+      table('  runbooks: { repository: acme/docs, branch: ops/runbooks, path: agents/on-call }\n  jwtMount: gha', GITHUB_AGENT('release-bot', 'acme/checkout')),
+    );
     expect(given.settings.runbooks).toEqual({ repository: 'acme/docs', branch: 'ops/runbooks', path: 'agents/on-call' });
     expect(given.settings.jwtMount).toBe('gha');
   });
@@ -234,7 +269,9 @@ describe('fleet.runbooks and fleet.jwtMount', () => {
   });
 
   test('fails when the fleet’s GitHub repositories belong to two owners (one provider, GITHUB_OWNER)', async () => {
-    const problems = await problemsOf(table('  runbooks: { repository: acme/docs }', GITHUB_AGENT('release-bot', 'acme/checkout') + GITHUB_AGENT('fork-bot', 'other/checkout')));
+    const problems = await problemsOf(
+      table('  runbooks: { repository: acme/docs }', GITHUB_AGENT('release-bot', 'acme/checkout') + GITHUB_AGENT('fork-bot', 'other/checkout')),
+    );
     expect(problems).toEqual([
       problem({
         rule: 'invalid-value',
@@ -247,9 +284,16 @@ describe('fleet.runbooks and fleet.jwtMount', () => {
   });
 
   test('fails when a github-actions agent names an awsPrincipal: its role trusts GitHub’s OIDC token', async () => {
-    const problems = await problemsOf(table('  name: acme-agents', GITHUB_AGENT('release-bot', 'acme/checkout', '    awsPrincipal: arn:aws:iam::123456789012:role/runner\n')));
+    const problems = await problemsOf(
+      table('  name: acme-agents', GITHUB_AGENT('release-bot', 'acme/checkout', '    awsPrincipal: arn:aws:iam::123456789012:role/runner\n')),
+    );
     expect(problems).toEqual([
-      problem({ rule: 'unused-setting', agent: 'release-bot', value: 'arn:aws:iam::123456789012:role/runner', message: expect.stringContaining("awsPrincipal does not apply to a github-actions agent") }),
+      problem({
+        rule: 'unused-setting',
+        agent: 'release-bot',
+        value: 'arn:aws:iam::123456789012:role/runner',
+        message: expect.stringContaining('awsPrincipal does not apply to a github-actions agent'),
+      }),
     ]);
   });
 });

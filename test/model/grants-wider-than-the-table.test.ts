@@ -23,12 +23,30 @@ const rulesOf = (problems: Problem[]): [string, string | undefined, string][] =>
 
 describe('wildcards in ARNs: only inside one named resource', () => {
   it.each([
-    ['arn:aws:logs:us-east-1:123456789012:log-group:/*', "has a wildcard where the resource is named; in logs ARNs a wildcard may only narrow a named log group's streams (log-group:NAME:*), or a named log group's streams"],
-    ['arn:aws:iam::123456789012:role/service-role/*', 'has a wildcard, and iam ARNs name each resource in full (a path such as role/service-role/ is part of the name)'],
-    ['arn:aws:sqs:eu-west-1:123456789012:jobs-*', 'has a wildcard, and sqs ARNs name each resource in full (a path such as role/service-role/ is part of the name)'],
-    ['arn:aws:lambda:eu-west-1:123456789012:function:*', "has a wildcard where the resource is named; in lambda ARNs a wildcard may only narrow a named function's versions and aliases"],
-    ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/*', "has a wildcard where the resource is named; in secretsmanager ARNs a wildcard may only narrow a named secret's random suffix (name-??????)"],
-    ['arn:aws:dynamodb:eu-west-1:123456789012:table/orders*', "has a wildcard where the resource is named; in dynamodb ARNs a wildcard may only narrow a named table's indexes or streams"],
+    [
+      'arn:aws:logs:us-east-1:123456789012:log-group:/*',
+      "has a wildcard where the resource is named; in logs ARNs a wildcard may only narrow a named log group's streams (log-group:NAME:*), or a named log group's streams",
+    ],
+    [
+      'arn:aws:iam::123456789012:role/service-role/*',
+      'has a wildcard, and iam ARNs name each resource in full (a path such as role/service-role/ is part of the name)',
+    ],
+    [
+      'arn:aws:sqs:eu-west-1:123456789012:jobs-*',
+      'has a wildcard, and sqs ARNs name each resource in full (a path such as role/service-role/ is part of the name)',
+    ],
+    [
+      'arn:aws:lambda:eu-west-1:123456789012:function:*',
+      "has a wildcard where the resource is named; in lambda ARNs a wildcard may only narrow a named function's versions and aliases",
+    ],
+    [
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/*',
+      "has a wildcard where the resource is named; in secretsmanager ARNs a wildcard may only narrow a named secret's random suffix (name-??????)",
+    ],
+    [
+      'arn:aws:dynamodb:eu-west-1:123456789012:table/orders*',
+      "has a wildcard where the resource is named; in dynamodb ARNs a wildcard may only narrow a named table's indexes or streams",
+    ],
   ])('fails on %s in validate', async (arn, why) => {
     expect(rulesOf(await problemsOf(withAwsScope(['iam:PassRole'], [arn])))).toEqual([['wildcard-resource', arn, `resource ${why}`]]);
   });
@@ -43,7 +61,9 @@ describe('wildcards in ARNs: only inside one named resource', () => {
     'arn:aws:scheduler:eu-west-1:123456789012:schedule/acme-jobs/*',
   ])('loads %s: a wildcard narrowing inside one named resource', async (arn) => {
     const dir = writeFiles({ 'agents.yaml': withAwsScope(['s3:GetObject'], [arn]) });
-    expect((await loadFleet({ table: join(dir, 'agents.yaml') })).agents[0].scopes).toEqual([{ kind: 'aws', name: 'extra.scope', actions: ['s3:GetObject'], resources: [arn] }]);
+    expect((await loadFleet({ table: join(dir, 'agents.yaml') })).agents[0].scopes).toEqual([
+      { kind: 'aws', name: 'extra.scope', actions: ['s3:GetObject'], resources: [arn] },
+    ]);
   });
 
   test('check finds the same wildcards in synthesized policies', async () => {
@@ -54,10 +74,12 @@ describe('wildcards in ARNs: only inside one named resource', () => {
       doc.Statement[1].Resource = ['arn:aws:iam::123456789012:role/service-role/*'];
     });
     const findings = await noWildcardResource.evaluate(memoryOutput([{ name: stacks[0].name, json }]));
-    expect(findings.filter((f) => f.agent).map((f) => f.grant).sort()).toEqual([
-      's3:ListBucket on arn:aws:logs:us-east-1:123456789012:log-group:/*',
-      's3:PutObject on arn:aws:iam::123456789012:role/service-role/*',
-    ]);
+    expect(
+      findings
+        .filter((f) => f.agent)
+        .map((f) => f.grant)
+        .sort(),
+    ).toEqual(['s3:ListBucket on arn:aws:logs:us-east-1:123456789012:log-group:/*', 's3:PutObject on arn:aws:iam::123456789012:role/service-role/*']);
     expect(arnWildcardProblem('arn:aws:logs:us-east-1:123456789012:log-group:/*')).toBe(
       "has a wildcard where the resource is named; in logs ARNs a wildcard may only narrow a named log group's streams (log-group:NAME:*), or a named log group's streams",
     );
@@ -67,13 +89,48 @@ describe('wildcards in ARNs: only inside one named resource', () => {
 describe("grants on the fleet's own machinery", () => {
   const FIX = "remove it: the fleet's functions manage their own resources, and an agent reaches its own role and secrets through its credential set";
   it.each([
-    ['the revoke function\'s Vault login', 'secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scoped-agents/scoped-agents/functions/revoke/vault-login-AbCdEf', 'reaches a secret of scoped-agents (scoped-agents/scoped-agents/functions/revoke/vault-login-AbCdEf: logins, credentials, the webhook), which only the fleet itself may touch'],
-    ['another agent\'s role', 'iam:UpdateAssumeRolePolicy', 'arn:aws:iam::123456789012:role/agent-email-notifier', "reaches an agent's IAM role (agent-email-notifier), which only the fleet itself may touch"],
-    ['a function\'s role, in other case', 'iam:PassRole', 'arn:aws:iam::123456789012:role/Scoped-Agents-Rotate', "reaches the fleet's IAM role scoped-agents-rotate, which only the fleet itself may touch"],
-    ['another agent\'s call log', 'logs:PutLogEvents', 'arn:aws:logs:eu-west-1:123456789012:log-group:/scoped-agents/scoped-agents/agents/email-notifier:*', "reaches the fleet's log group /scoped-agents/scoped-agents/agents/email-notifier (call logs, the trail), which only the fleet itself may touch"],
-    ['the fleet key', 'kms:Decrypt', 'arn:aws:kms:eu-west-1:123456789012:alias/scoped-agents/scoped-agents', 'reaches the fleet key (alias/scoped-agents/scoped-agents), which only the fleet itself may touch'],
-    ['the alarm topic', 'sns:Publish', 'arn:aws:sns:eu-west-1:123456789012:scoped-agents-alarms', "reaches the fleet's alarm topic scoped-agents-alarms, which only the fleet itself may touch"],
-    ['the revoke function', 'lambda:UpdateFunctionCode', 'arn:aws:lambda:eu-west-1:123456789012:function:scoped-agents-revoke', "reaches the fleet's function scoped-agents-revoke, which only the fleet itself may touch"],
+    [
+      "the revoke function's Vault login",
+      'secretsmanager:GetSecretValue',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scoped-agents/scoped-agents/functions/revoke/vault-login-AbCdEf',
+      'reaches a secret of scoped-agents (scoped-agents/scoped-agents/functions/revoke/vault-login-AbCdEf: logins, credentials, the webhook), which only the fleet itself may touch',
+    ],
+    [
+      "another agent's role",
+      'iam:UpdateAssumeRolePolicy',
+      'arn:aws:iam::123456789012:role/agent-email-notifier',
+      "reaches an agent's IAM role (agent-email-notifier), which only the fleet itself may touch",
+    ],
+    [
+      "a function's role, in other case",
+      'iam:PassRole',
+      'arn:aws:iam::123456789012:role/Scoped-Agents-Rotate',
+      "reaches the fleet's IAM role scoped-agents-rotate, which only the fleet itself may touch",
+    ],
+    [
+      "another agent's call log",
+      'logs:PutLogEvents',
+      'arn:aws:logs:eu-west-1:123456789012:log-group:/scoped-agents/scoped-agents/agents/email-notifier:*',
+      "reaches the fleet's log group /scoped-agents/scoped-agents/agents/email-notifier (call logs, the trail), which only the fleet itself may touch",
+    ],
+    [
+      'the fleet key',
+      'kms:Decrypt',
+      'arn:aws:kms:eu-west-1:123456789012:alias/scoped-agents/scoped-agents',
+      'reaches the fleet key (alias/scoped-agents/scoped-agents), which only the fleet itself may touch',
+    ],
+    [
+      'the alarm topic',
+      'sns:Publish',
+      'arn:aws:sns:eu-west-1:123456789012:scoped-agents-alarms',
+      "reaches the fleet's alarm topic scoped-agents-alarms, which only the fleet itself may touch",
+    ],
+    [
+      'the revoke function',
+      'lambda:UpdateFunctionCode',
+      'arn:aws:lambda:eu-west-1:123456789012:function:scoped-agents-revoke',
+      "reaches the fleet's function scoped-agents-revoke, which only the fleet itself may touch",
+    ],
   ])('fails on a grant on %s', async (_label, action, arn, why) => {
     expect(await problemsOf(withAwsScope([action], [arn]))).toEqual([
       expect.objectContaining({ rule: 'fleet-resource', file: 'agents.yaml', line: 4, value: arn, message: `resource ${why}`, fix: FIX }),
@@ -83,7 +140,11 @@ describe("grants on the fleet's own machinery", () => {
   it('fails on a grant on the state bucket', async () => {
     const fleetLines = '  state: { s3: { bucket: acme-terraform-state, region: eu-west-1 } }\n';
     expect(rulesOf(await problemsOf(withAwsScope(['s3:GetObject'], ['arn:aws:s3:::acme-terraform-state/scoped-agents/*'], fleetLines)))).toEqual([
-      ['fleet-resource', 'arn:aws:s3:::acme-terraform-state/scoped-agents/*', "resource reaches the state bucket acme-terraform-state, which holds every stack's state, which only the fleet itself may touch"],
+      [
+        'fleet-resource',
+        'arn:aws:s3:::acme-terraform-state/scoped-agents/*',
+        "resource reaches the state bucket acme-terraform-state, which holds every stack's state, which only the fleet itself may touch",
+      ],
     ]);
   });
 });
@@ -93,7 +154,13 @@ describe('derived names two owners would share', () => {
     const yaml = `version: 1\nfleet:\n  name: agent\n${BASE_SCOPES}agents:\n  - { name: revoke, owner: o@acme.example, actions: [{ action: Upload, scopes: [storage.objects.create] }] }\n`;
     const problems = (await problemsOf(yaml)).filter((p) => p.rule === 'name-clash');
     expect(problems.map((p) => [p.line, p.agent, p.value, p.message, p.fix])).toEqual([
-      [16, 'revoke', 'agent-revoke', 'IAM role agent-revoke would belong to both the revoke function of fleet agent and agent revoke (compared without case)', 'rename the agent, or the fleet (fleet.name)'],
+      [
+        16,
+        'revoke',
+        'agent-revoke',
+        'IAM role agent-revoke would belong to both the revoke function of fleet agent and agent revoke (compared without case)',
+        'rename the agent, or the fleet (fleet.name)',
+      ],
     ]);
   });
 
@@ -121,12 +188,17 @@ describe('derived names two owners would share', () => {
       '  - { name: lead-enricher, owner: o@acme.example, platform: claude, actions: [{ action: Read, scopes: [crm.read] }] }\n' +
       '  - { name: lead, owner: o@acme.example, platform: claude, actions: [{ action: Read, scopes: [crm.other] }] }\n';
     expect((await problemsOf(yaml)).filter((p) => p.rule === 'name-clash').map((p) => [p.agent, p.value, p.message])).toEqual([
-      ['lead', 'LEAD_ENRICHER_HUBSPOT', 'platform secret name LEAD_ENRICHER_HUBSPOT would belong to both hubspot credential (crm.read) of agent lead-enricher and enricher-hubspot credential (crm.other) of agent lead'],
+      [
+        'lead',
+        'LEAD_ENRICHER_HUBSPOT',
+        'platform secret name LEAD_ENRICHER_HUBSPOT would belong to both hubspot credential (crm.read) of agent lead-enricher and enricher-hubspot credential (crm.other) of agent lead',
+      ],
     ]);
   });
 
   it("fails when a credential's platform name is the agent's own login's (a credential named vault-role-id)", async () => {
-    const yaml = 'version: 1\nscopes:\n  odd.use: { secret: vault-role-id }\nagents:\n  - { name: lead, owner: o@acme.example, platform: claude, actions: [{ action: Use, scopes: [odd.use] }] }\n';
+    const yaml =
+      'version: 1\nscopes:\n  odd.use: { secret: vault-role-id }\nagents:\n  - { name: lead, owner: o@acme.example, platform: claude, actions: [{ action: Use, scopes: [odd.use] }] }\n';
     expect((await problemsOf(yaml)).filter((p) => p.rule === 'name-clash').map((p) => p.message)).toEqual([
       'platform secret name LEAD_VAULT_ROLE_ID would belong to both vault-role-id credential (odd.use) of agent lead and AppRole role-id of agent-lead of agent lead',
     ]);
@@ -135,7 +207,7 @@ describe('derived names two owners would share', () => {
 
 describe('reserved Vault mounts', () => {
   it.each([
-    ['kvMount', 'sys', "kvMount sys is a path Vault reserves for itself (sys, identity, cubbyhole, auth, audit)"],
+    ['kvMount', 'sys', 'kvMount sys is a path Vault reserves for itself (sys, identity, cubbyhole, auth, audit)'],
     ['awsMount', 'identity', 'awsMount identity is a path Vault reserves for itself (sys, identity, cubbyhole, auth, audit)'],
     ['kvMount', 'audit', 'kvMount audit is a path Vault reserves for itself (sys, identity, cubbyhole, auth, audit)'],
     ['appRoleMount', 'token', "appRoleMount token is the path of Vault's own token auth method"],
@@ -152,20 +224,28 @@ describe('names the far side compares without case', () => {
     const agent = (name: string, role: string): string =>
       `  - { name: ${name}, owner: o@acme.example, awsPrincipal: "arn:aws:iam::123456789012:role/${role}", actions: [{ action: Upload, scopes: [storage.objects.create] }] }\n`;
     const problems = await problemsOf(`version: 1\n${BASE_SCOPES}agents:\n${agent('first', 'Runtime')}${agent('second', 'runtime')}`);
-    expect(problems.map((p) => [p.rule, p.agent, p.message])).toEqual([['shared-credential', 'second', 'agent shares its AWS runtime principal with agent first']]);
+    expect(problems.map((p) => [p.rule, p.agent, p.message])).toEqual([
+      ['shared-credential', 'second', 'agent shares its AWS runtime principal with agent first'],
+    ]);
   });
 
   it('fails when two agents are bound to Acme/Checkout@Production and acme/checkout@production: one GitHub environment', async () => {
     const agent = (name: string, repo: string, env: string): string =>
       `  - { name: ${name}, owner: o@acme.example, platform: github-actions, github: { repository: ${repo}, environment: ${env} }, actions: [{ action: Upload, scopes: [storage.objects.create] }] }\n`;
-    const problems = await problemsOf(`version: 1\nfleet: { vaultAddr: "https://vault.acme.example" }\n${BASE_SCOPES}agents:\n${agent('first', 'Acme/Checkout', 'Production')}${agent('second', 'acme/checkout', 'production')}`);
-    expect(problems.map((p) => [p.rule, p.agent, p.message])).toEqual([['shared-credential', 'second', 'agent shares its GitHub repository and environment with agent first']]);
+    const problems = await problemsOf(
+      `version: 1\nfleet: { vaultAddr: "https://vault.acme.example" }\n${BASE_SCOPES}agents:\n${agent('first', 'Acme/Checkout', 'Production')}${agent('second', 'acme/checkout', 'production')}`,
+    );
+    expect(problems.map((p) => [p.rule, p.agent, p.message])).toEqual([
+      ['shared-credential', 'second', 'agent shares its GitHub repository and environment with agent first'],
+    ]);
   });
 
   it('treats Acme and acme as one GitHub owner', async () => {
     const agent = (name: string, repo: string): string =>
       `  - { name: ${name}, owner: o@acme.example, platform: github-actions, github: { repository: ${repo}, environment: production }, actions: [{ action: Upload, scopes: [storage.objects.create] }] }\n`;
-    const dir = writeFiles({ 'agents.yaml': `version: 1\nfleet: { vaultAddr: "https://vault.acme.example" }\n${BASE_SCOPES}agents:\n${agent('first', 'Acme/checkout')}${agent('second', 'acme/docs')}` });
+    const dir = writeFiles({
+      'agents.yaml': `version: 1\nfleet: { vaultAddr: "https://vault.acme.example" }\n${BASE_SCOPES}agents:\n${agent('first', 'Acme/checkout')}${agent('second', 'acme/docs')}`,
+    });
     expect((await loadFleet({ table: join(dir, 'agents.yaml') })).agents.map((a) => a.github?.repository)).toEqual(['Acme/checkout', 'acme/docs']);
   });
 });

@@ -76,14 +76,14 @@ describe('loadFleet: the seed Markdown table', () => {
     });
   });
 
-  it('gives every action of a row all of the row\'s scopes, since the seed does not pair them', () => {
+  it("gives every action of a row all of the row's scopes, since the seed does not pair them", () => {
     expect(seed.agents.find((a) => a.name === 'lead-enricher')?.actions).toEqual([
       { action: 'Read contact info', scopes: ['crm.contacts.read', 'crm.tags.write'] },
       { action: 'Write tag', scopes: ['crm.contacts.read', 'crm.tags.write'] },
     ]);
   });
 
-  it('takes owner and platform from the catalog\'s defaults when the table has no such columns', () => {
+  it("takes owner and platform from the catalog's defaults when the table has no such columns", () => {
     expect(owners(seed)).toEqual([
       ['email-notifier', 'security@acme.example', 'generic'],
       ['invoice-summarizer', 'security@acme.example', 'generic'],
@@ -122,7 +122,7 @@ describe('loadFleet: failing Markdown tables', () => {
   const table = (rows: string): string =>
     `# Agents\n\n| Agent | Required Action | API Scope |\n|---|---|---|\n| Lead-Enricher | Read contact info, write tag | crm.contacts.read, crm.tags.write |\n${rows}`;
 
-  it('fails when a row names an unknown scope, at the row\'s line and the scope\'s column, once', async () => {
+  it("fails when a row names an unknown scope, at the row's line and the scope's column, once", async () => {
     // `| Invoice-Summarizer | Upload PDF, read bucket | ` is 49 characters and `storage.buckets.read, ` 22: column 72.
     const files = markdownTable(table('| Invoice-Summarizer | Upload PDF, read bucket | storage.buckets.read, storage.object.create |\n'));
     expect(await problemsOfFiles(files)).toEqual([

@@ -22,11 +22,17 @@ async function problemsOfFiles(files: Record<string, string | Buffer>, table: st
 }
 
 const agentRows = (n: number, anchor = '*defaults'): string =>
-  Array.from({ length: n }, (_, i) => `  - { name: agent-${i}, owner: growth@acme.example, alarms: ${anchor}, actions: [{ action: Read, scopes: [crm.contacts.read] }] }\n`).join('');
+  Array.from(
+    { length: n },
+    (_, i) => `  - { name: agent-${i}, owner: growth@acme.example, alarms: ${anchor}, actions: [{ action: Read, scopes: [crm.contacts.read] }] }\n`,
+  ).join('');
 
 describe('YAML aliases', () => {
   it('loads a table that reuses one anchor across 120 agents', async () => {
-    const yaml = `version: 1\n${BASE_SCOPES}x-alarms: &defaults { maxCallsPerMinute: 500 }\nagents:\n${agentRows(120)}`.replace('x-alarms', 'defaults:\n  alarms');
+    const yaml = `version: 1\n${BASE_SCOPES}x-alarms: &defaults { maxCallsPerMinute: 500 }\nagents:\n${agentRows(120)}`.replace(
+      'x-alarms',
+      'defaults:\n  alarms',
+    );
     const fixed = yaml.replace('defaults:\n  alarms: &defaults { maxCallsPerMinute: 500 }', 'defaults:\n  alarms: &defaults { maxCallsPerMinute: 500 }');
     const dir = writeFiles({ 'agents.yaml': fixed });
     const fleet = await loadFleet({ table: join(dir, 'agents.yaml') });
@@ -36,7 +42,12 @@ describe('YAML aliases', () => {
 
   it('fails with a located yaml-syntax problem when aliases expand without bound (billion laughs)', async () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i <= 8; i++) levels.push(`l${i}: &l${i} [${Array(10).fill(`*${i === 1 ? 'a' : `l${i - 1}`}`).join(', ')}]`);
+    for (let i = 1; i <= 8; i++)
+      levels.push(
+        `l${i}: &l${i} [${Array(10)
+          .fill(`*${i === 1 ? 'a' : `l${i - 1}`}`)
+          .join(', ')}]`,
+      );
     expect(await problemsOf(`version: 1\n${levels.join('\n')}\n`)).toEqual([
       {
         rule: 'yaml-syntax',
@@ -65,14 +76,30 @@ describe('files that hold no table', () => {
   it('fails the same way for an empty catalog', async () => {
     const md = 'Agent | Required Action | API Scope\n---|---|---\nlead-enricher | Read | crm.contacts.read\n';
     expect(await problemsOfFiles({ 'agents.md': md, 'scopes.yaml': '' }, 'agents.md', 'scopes.yaml')).toEqual([
-      { rule: 'not-a-table', file: 'scopes.yaml', line: 1, column: 1, message: 'the file holds nothing (it is empty, or only comments), not a table', fix: FIX },
+      {
+        rule: 'not-a-table',
+        file: 'scopes.yaml',
+        line: 1,
+        column: 1,
+        message: 'the file holds nothing (it is empty, or only comments), not a table',
+        fix: FIX,
+      },
     ]);
   });
 
   it('fails naming a folder given as the table', async () => {
     const dir = tempDir();
     const r = await loadFleet({ table: dir }).catch((e: TableError) => e.problems);
-    expect(r).toEqual([{ rule: 'file', file: dir, line: 0, column: 0, message: 'is a folder, not a file', fix: 'check the path given with --table / --catalog (or SCOPED_AGENTS_TABLE)' }]);
+    expect(r).toEqual([
+      {
+        rule: 'file',
+        file: dir,
+        line: 0,
+        column: 0,
+        message: 'is a folder, not a file',
+        fix: 'check the path given with --table / --catalog (or SCOPED_AGENTS_TABLE)',
+      },
+    ]);
   });
 });
 
@@ -86,7 +113,11 @@ describe('columns in characters, not UTF-16 units', () => {
 
   it('counts characters in a Markdown row too', async () => {
     const md = 'Agent | Required Action | API Scope\n---|---|---\nlead-enricher | Lire 📇 | crm.contact.read\n';
-    const problems = await problemsOfFiles({ 'agents.md': md, 'scopes.yaml': `version: 1\ndefaults: { owner: growth@acme.example }\n${BASE_SCOPES}` }, 'agents.md', 'scopes.yaml');
+    const problems = await problemsOfFiles(
+      { 'agents.md': md, 'scopes.yaml': `version: 1\ndefaults: { owner: growth@acme.example }\n${BASE_SCOPES}` },
+      'agents.md',
+      'scopes.yaml',
+    );
     // `lead-enricher | Lire 📇 | ` is 25 characters.
     expect(problems.map((p) => [p.rule, p.line, p.column])).toEqual([['unknown-scope', 3, 26]]);
   });
@@ -112,7 +143,9 @@ describe('input that is not UTF-8', () => {
   });
 
   it('reads UTF-8 with a byte-order mark', async () => {
-    const dir = writeFiles({ 'agents.yaml': `\uFEFFversion: 1\n${BASE_SCOPES}agents:\n  - { name: a, owner: o@acme.example, actions: [{ action: Read, scopes: [crm.contacts.read] }] }\n` });
+    const dir = writeFiles({
+      'agents.yaml': `\uFEFFversion: 1\n${BASE_SCOPES}agents:\n  - { name: a, owner: o@acme.example, actions: [{ action: Read, scopes: [crm.contacts.read] }] }\n`,
+    });
     expect((await loadFleet({ table: join(dir, 'agents.yaml') })).agents.map((a) => a.name)).toEqual(['a']);
   });
 });
@@ -120,7 +153,11 @@ describe('input that is not UTF-8', () => {
 describe('an unknown Markdown column', () => {
   it('is reported with the other problems of its rows, not instead of them', async () => {
     const md = 'Agent | Required Action | API Scope | Cost\n---|---|---|---\nlead-enricher | Read | crm.contact.read | 3\n';
-    const problems = await problemsOfFiles({ 'agents.md': md, 'scopes.yaml': `version: 1\ndefaults: { owner: growth@acme.example }\n${BASE_SCOPES}` }, 'agents.md', 'scopes.yaml');
+    const problems = await problemsOfFiles(
+      { 'agents.md': md, 'scopes.yaml': `version: 1\ndefaults: { owner: growth@acme.example }\n${BASE_SCOPES}` },
+      'agents.md',
+      'scopes.yaml',
+    );
     expect(problems.map((p) => [p.rule, p.line, p.column, p.value])).toEqual([
       ['unknown-key', 1, 39, 'Cost'],
       ['unknown-scope', 3, 24, 'crm.contact.read'],

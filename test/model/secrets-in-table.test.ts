@@ -36,17 +36,27 @@ describe('a secret-shaped value anywhere in the table is an error that shows it 
     ['a GitHub token as an owner', '', '', GITHUB, 'GitHub token', 15],
     ['an AWS access key id in a scope description', '', '', AWS_KEY, 'AWS access key id', 0],
     ['a JSON Web Token as a scope name (a key)', '', '', JWT, 'JSON Web Token', 0],
-    ['a URL with user info as a tokenUrl', '', 'credentials:\n  hubspot: { rotator: oauth2-refresh, tokenUrl: "https://bot:hunter2hunter2@auth.example/token" }\n', 'https://bot:hunter2hunter2@a', 'URL with user info (a password in the URL)', 0],
+    [
+      'a URL with user info as a tokenUrl',
+      '',
+      'credentials:\n  hubspot: { rotator: oauth2-refresh, tokenUrl: "https://bot:hunter2hunter2@auth.example/token" }\n',
+      'https://bot:hunter2hunter2@a',
+      'URL with user info (a password in the URL)',
+      0,
+    ],
   ])('fails on %s', async (label, extra, rest, secret, kind) => {
     let yaml = table(extra, rest);
     if (label.includes('owner')) yaml = yaml.replace('owner: growth@acme.example', `owner: ${GITHUB}`);
-    if (label.includes('scope description')) yaml = yaml.replace('  mail.send: { secret: sendgrid }', `  mail.send: { secret: sendgrid, description: "uses ${AWS_KEY}" }`);
+    if (label.includes('scope description'))
+      yaml = yaml.replace('  mail.send: { secret: sendgrid }', `  mail.send: { secret: sendgrid, description: "uses ${AWS_KEY}" }`);
     if (label.includes('scope name')) yaml = yaml.replace('  mail.send: { secret: sendgrid }', `  "${JWT}": { secret: sendgrid }`);
     const e = await refused(yaml);
     const found = e.problems.filter((p) => p.rule === 'secret-in-table');
     expect(found.map((p) => p.message)).toEqual([`${label.includes('(a key)') ? 'key' : 'value'} holds what looks like a ${kind}`]);
     expect(found[0].value).toContain(redact(secret));
-    expect(found[0].fix).toBe('remove it and revoke it at its issuer (the table is in the repository); credentials reach Vault through TF_VAR_seed__… or the rotation, never the table');
+    expect(found[0].fix).toBe(
+      'remove it and revoke it at its issuer (the table is in the repository); credentials reach Vault through TF_VAR_seed__… or the rotation, never the table',
+    );
     // Not in any problem, nor in the message the CLI prints.
     const secretPart = secret.slice(4, 20);
     expect(JSON.stringify(e.problems)).not.toContain(secretPart);

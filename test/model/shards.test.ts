@@ -280,9 +280,17 @@ describe('fleet.shards in the table', () => {
 
   it.each([
     // by: name given; the example sized to the default maxAgents 250: 1000 / (250 × 0.6) = 6.7 → 7.
-    ['by name have no count', '{ by: name }', 'add count:, e.g. 7 for about 1,000 agents (agents ÷ 150, room to grow; changing it later moves agents between shards)'],
+    [
+      'by name have no count',
+      '{ by: name }',
+      'add count:, e.g. 7 for about 1,000 agents (agents ÷ 150, room to grow; changing it later moves agents between shards)',
+    ],
     // by: name the default; 1000 / (100 × 0.6) = 16.7 → 17; 100 × 0.6 = 60.
-    ['have no count, by name being the default, and sizes the example to maxAgents', '{ maxAgents: 100 }', 'add count:, e.g. 17 for about 1,000 agents (agents ÷ 60, room to grow; changing it later moves agents between shards)'],
+    [
+      'have no count, by name being the default, and sizes the example to maxAgents',
+      '{ maxAgents: 100 }',
+      'add count:, e.g. 17 for about 1,000 agents (agents ÷ 60, room to grow; changing it later moves agents between shards)',
+    ],
   ])('fails when shards %s', async (_title, shards, fix) => {
     expect(await problemsOf(table(`  shards: ${shards}\n`, agentLine('lead-enricher')))).toEqual([
       problem({ rule: 'missing-key', line: 3, column: 11, message: 'shards by name need a fixed count of shards the names hash into', fix }),
@@ -304,7 +312,14 @@ describe('fleet.shards in the table', () => {
 
   it('fails when count is above 1000', async () => {
     expect(await problemsOf(table('  shards:\n    count: 1001\n', agentLine('lead-enricher')))).toEqual([
-      problem({ rule: 'invalid-value', line: 4, column: 12, value: '1001', message: 'count is above 1000 shards', fix: 'use at most 1000; raise maxAgents instead' }),
+      problem({
+        rule: 'invalid-value',
+        line: 4,
+        column: 12,
+        value: '1001',
+        message: 'count is above 1000 shards',
+        fix: 'use at most 1000; raise maxAgents instead',
+      }),
     ]);
   });
 
@@ -422,7 +437,14 @@ describe('fleet.shards in the table', () => {
           message: 'shard acme-shard-00 would hold 5 agents, above maxAgents 3',
           fix: 'raise count (to about 3; this moves agents between shards\' states, see "Resharding" in docs/deploying.md) or raise maxAgents',
         }),
-        problem({ rule: 'invalid-value', line: 10, column: 15, value: 'europe', message: 'region is not an AWS region', fix: "write the bucket's region, e.g. eu-west-1" }),
+        problem({
+          rule: 'invalid-value',
+          line: 10,
+          column: 15,
+          value: 'europe',
+          message: 'region is not an AWS region',
+          fix: "write the bucket's region, e.g. eu-west-1",
+        }),
         problem({
           rule: 'unknown-scope',
           line: 28,
@@ -449,23 +471,69 @@ describe('fleet.state in the table', () => {
 
   it('keeps keyPrefix and kmsKeyId as written', async () => {
     const kms = 'arn:aws:kms:eu-west-1:123456789012:alias/terraform-state';
-    const fleet = await fleetFromYaml(withState(`      bucket: acme.terraform.state\n      region: us-gov-west-1\n      keyPrefix: terraform/acme\n      kmsKeyId: ${kms}\n`));
+    const fleet = await fleetFromYaml(
+      withState(`      bucket: acme.terraform.state\n      region: us-gov-west-1\n      keyPrefix: terraform/acme\n      kmsKeyId: ${kms}\n`),
+    );
     expect(fleet.settings.state).toEqual({ s3: { bucket: 'acme.terraform.state', region: 'us-gov-west-1', keyPrefix: 'terraform/acme', kmsKeyId: kms } });
   });
 
   it.each([
-    ['bucket', 'Bad_Bucket', 'invalid-value', 'bucket is not an S3 bucket name', "write the state bucket's name, 3-63 lowercase letters, digits, dots and hyphens, e.g. acme-terraform-state"],
-    ['bucket', 'ab', 'invalid-value', 'bucket is not an S3 bucket name', "write the state bucket's name, 3-63 lowercase letters, digits, dots and hyphens, e.g. acme-terraform-state"],
-    ['bucket', 'acme..state', 'invalid-value', 'bucket is not an S3 bucket name', "write the state bucket's name, 3-63 lowercase letters, digits, dots and hyphens, e.g. acme-terraform-state"],
+    [
+      'bucket',
+      'Bad_Bucket',
+      'invalid-value',
+      'bucket is not an S3 bucket name',
+      "write the state bucket's name, 3-63 lowercase letters, digits, dots and hyphens, e.g. acme-terraform-state",
+    ],
+    [
+      'bucket',
+      'ab',
+      'invalid-value',
+      'bucket is not an S3 bucket name',
+      "write the state bucket's name, 3-63 lowercase letters, digits, dots and hyphens, e.g. acme-terraform-state",
+    ],
+    [
+      'bucket',
+      'acme..state',
+      'invalid-value',
+      'bucket is not an S3 bucket name',
+      "write the state bucket's name, 3-63 lowercase letters, digits, dots and hyphens, e.g. acme-terraform-state",
+    ],
     ['region', 'europe', 'invalid-value', 'region is not an AWS region', "write the bucket's region, e.g. eu-west-1"],
     ['region', 'EU-WEST-1', 'invalid-value', 'region is not an AWS region', "write the bucket's region, e.g. eu-west-1"],
-    ['keyPrefix', '/leading', 'invalid-value', 'keyPrefix is not an S3 key prefix (letters, digits, ., _, - and / between them)', 'write a prefix such as scoped-agents or terraform/acme'],
-    ['keyPrefix', 'trailing/', 'invalid-value', 'keyPrefix is not an S3 key prefix (letters, digits, ., _, - and / between them)', 'write a prefix such as scoped-agents or terraform/acme'],
-    ['kmsKeyId', 'not-an-arn', 'invalid-arn', 'kmsKeyId is not a KMS key or alias ARN', 'write the key\'s ARN, e.g. arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
-    ['kmsKeyId', 'arn:aws:s3:::acme-terraform-state', 'invalid-arn', 'kmsKeyId is not a KMS key or alias ARN', 'write the key\'s ARN, e.g. arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    [
+      'keyPrefix',
+      '/leading',
+      'invalid-value',
+      'keyPrefix is not an S3 key prefix (letters, digits, ., _, - and / between them)',
+      'write a prefix such as scoped-agents or terraform/acme',
+    ],
+    [
+      'keyPrefix',
+      'trailing/',
+      'invalid-value',
+      'keyPrefix is not an S3 key prefix (letters, digits, ., _, - and / between them)',
+      'write a prefix such as scoped-agents or terraform/acme',
+    ],
+    [
+      'kmsKeyId',
+      'not-an-arn',
+      'invalid-arn',
+      'kmsKeyId is not a KMS key or alias ARN',
+      "write the key's ARN, e.g. arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    ],
+    [
+      'kmsKeyId',
+      'arn:aws:s3:::acme-terraform-state',
+      'invalid-arn',
+      'kmsKeyId is not a KMS key or alias ARN',
+      "write the key's ARN, e.g. arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    ],
   ])('fails when %s is %s', async (key, value, rule, message, fix) => {
     const s3 = { bucket: 'acme-terraform-state', region: 'eu-west-1', [key]: value };
-    const lines = Object.entries(s3).map(([k, v]) => `      ${k}: "${v}"\n`).join('');
+    const lines = Object.entries(s3)
+      .map(([k, v]) => `      ${k}: "${v}"\n`)
+      .join('');
     // bucket on line 5, region on 6, a third key on 7; each value at column 7 + key length + 2.
     const line = { bucket: 5, region: 6 }[key] ?? 7;
     expect(await problemsOf(withState(lines))).toEqual([problem({ rule, line, column: 9 + key.length, value, message, fix })]);
@@ -490,20 +558,31 @@ describe('fleet.state in the table', () => {
   it('keeps the state in HCP Terraform: one workspace per stack, app.terraform.io and no prefix by default', async () => {
     const fleet = await fleetFromYaml(table('  state:\n    hcp: { organization: acme }\n', agentLine('lead-enricher')));
     expect(fleet.settings.state).toEqual({ hcp: { organization: 'acme', hostname: 'app.terraform.io', workspacePrefix: '' } });
-    const own = await fleetFromYaml(table('  state:\n    hcp: { organization: acme, hostname: tfe.acme.example, workspacePrefix: agents- }\n', agentLine('lead-enricher')));
+    const own = await fleetFromYaml(
+      table('  state:\n    hcp: { organization: acme, hostname: tfe.acme.example, workspacePrefix: agents- }\n', agentLine('lead-enricher')),
+    );
     expect(own.settings.state).toEqual({ hcp: { organization: 'acme', hostname: 'tfe.acme.example', workspacePrefix: 'agents-' } });
   });
 
   it('fails when the state names two backends, or none', async () => {
     const fix = 'give exactly one of s3: { bucket, region } or hcp: { organization }';
-    expect(await problemsOf(table('  state:\n    s3: { bucket: acme-terraform-state, region: eu-west-1 }\n    hcp: { organization: acme }\n', agentLine('lead-enricher')))).toEqual([
-      problem({ rule: 'invalid-value', line: 4, column: 5, message: 'state names two backends; every stack keeps its state in one place', fix }),
+    expect(
+      await problemsOf(
+        table('  state:\n    s3: { bucket: acme-terraform-state, region: eu-west-1 }\n    hcp: { organization: acme }\n', agentLine('lead-enricher')),
+      ),
+    ).toEqual([problem({ rule: 'invalid-value', line: 4, column: 5, message: 'state names two backends; every stack keeps its state in one place', fix })]);
+    expect(await problemsOf(table('  state: {}\n', agentLine('lead-enricher')))).toEqual([
+      problem({ rule: 'missing-key', line: 3, column: 10, message: 'state names no backend', fix }),
     ]);
-    expect(await problemsOf(table('  state: {}\n', agentLine('lead-enricher')))).toEqual([problem({ rule: 'missing-key', line: 3, column: 10, message: 'state names no backend', fix })]);
   });
 
   it('fails on an HCP organization, hostname or prefix a workspace cannot have, each at its line', async () => {
-    const problems = await problemsOf(table('  state:\n    hcp:\n      organization: "acme corp"\n      hostname: https://app.terraform.io\n      workspacePrefix: agents/\n', agentLine('lead-enricher')));
+    const problems = await problemsOf(
+      table(
+        '  state:\n    hcp:\n      organization: "acme corp"\n      hostname: https://app.terraform.io\n      workspacePrefix: agents/\n',
+        agentLine('lead-enricher'),
+      ),
+    );
     expect(problems.map((p) => [p.rule, p.line, p.value, p.message])).toEqual([
       ['invalid-value', 5, 'acme corp', 'organization is not an HCP Terraform organization name'],
       ['invalid-value', 6, 'https://app.terraform.io', 'hostname is not a host name'],
@@ -513,7 +592,14 @@ describe('fleet.state in the table', () => {
 
   it('fails when a key inside s3 is unknown, and lists the known keys', async () => {
     expect(await problemsOf(withState('      bucket: acme-terraform-state\n      region: eu-west-1\n      dynamodbTable: locks\n'))).toEqual([
-      problem({ rule: 'unknown-key', line: 7, column: 7, value: 'dynamodbTable', message: 'unknown key', fix: 'remove it, or use one of: bucket, keyPrefix, kmsKeyId, region' }),
+      problem({
+        rule: 'unknown-key',
+        line: 7,
+        column: 7,
+        value: 'dynamodbTable',
+        message: 'unknown key',
+        fix: 'remove it, or use one of: bucket, keyPrefix, kmsKeyId, region',
+      }),
     ]);
   });
 });

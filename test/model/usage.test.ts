@@ -115,7 +115,9 @@ describe('the report', () => {
   });
 
   test('fails when the window ends before it starts', () => {
-    expect(() => summarizeUsage({ fleet: 'f', start: new Date(2000), end: new Date(1000), source: 's', agents: [] })).toThrow(/the window must end after it starts/);
+    expect(() => summarizeUsage({ fleet: 'f', start: new Date(2000), end: new Date(1000), source: 's', agents: [] })).toThrow(
+      /the window must end after it starts/,
+    );
   });
 });
 
@@ -123,12 +125,24 @@ describe('counting a Vault audit log', () => {
   const END = Date.parse('2026-11-27T12:00:00Z');
   const H = 3_600_000;
   const entry = (type: 'request' | 'response', at: number, auth: Record<string, unknown> | null, error?: string): string =>
-    JSON.stringify({ time: new Date(at).toISOString().replace('Z', '123456Z'), type, auth, request: { path: 'kv/data/x', operation: 'read' }, ...(error ? { error } : {}) });
+    JSON.stringify({
+      time: new Date(at).toISOString().replace('Z', '123456Z'),
+      type,
+      auth,
+      request: { path: 'kv/data/x', operation: 'read' },
+      ...(error ? { error } : {}),
+    });
   const call = (role: string, at: number, error?: string): string[] => {
     const auth = { display_name: 'approle', metadata: { role_name: role }, policies: [role] };
     return [entry('request', at, auth, error), entry('response', at, auth, error)];
   };
-  const tally = (lines: string[], agents = [{ name: 'a', maxCallsPerMinute: 3 }, { name: 'b', maxCallsPerMinute: 1000 }]) => {
+  const tally = (
+    lines: string[],
+    agents = [
+      { name: 'a', maxCallsPerMinute: 3 },
+      { name: 'b', maxCallsPerMinute: 1000 },
+    ],
+  ) => {
     const t = new VaultAuditTally({ agents, start: new Date(END - 24 * H), end: new Date(END), historyWindows: 7 });
     lines.forEach((l) => t.add(l));
     return t.counts();
@@ -167,7 +181,9 @@ describe('counting a Vault audit log', () => {
     expect(c.notes).toEqual([]);
     const young = tally(call('agent-b', END - H));
     expect(young.agents.find((a) => a.agent === 'b')!.history).toEqual([]);
-    expect(young.notes).toEqual(['the audit log starts at 2026-11-27 11:00:00 UTC, inside the window: calls before then are not counted, so an orphan flag may only mean the log is young.']);
+    expect(young.notes).toEqual([
+      'the audit log starts at 2026-11-27 11:00:00 UTC, inside the window: calls before then are not counted, so an orphan flag may only mean the log is young.',
+    ]);
   });
 
   test('skips lines that are not audit entries, and says so', () => {
@@ -211,8 +227,8 @@ describe('limits read back from synthesized alarms', () => {
   });
 
   test('fails when a call-rate alarm has no numeric threshold', () => {
-    expect(() => agentLimitsOf({ resource: { aws_cloudwatch_metric_alarm: { x: { alarm_name: 'scoped-agents/f/a/call-rate', threshold: '${var.t}' } } } })).toThrow(
-      'aws_cloudwatch_metric_alarm.x (scoped-agents/f/a/call-rate) has no numeric threshold',
-    );
+    expect(() =>
+      agentLimitsOf({ resource: { aws_cloudwatch_metric_alarm: { x: { alarm_name: 'scoped-agents/f/a/call-rate', threshold: '${var.t}' } } } }),
+    ).toThrow('aws_cloudwatch_metric_alarm.x (scoped-agents/f/a/call-rate) has no numeric threshold');
   });
 });

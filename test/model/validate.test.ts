@@ -50,49 +50,46 @@ const problem = (p: Omit<Problem, 'file'>): Problem => ({ file: 'agents.yaml', .
 describe('validateTable: failing tables', () => {
   describe('unknown scope', () => {
     it('fails when an action names a scope the catalog lacks, and suggests the closest', async () => {
-      expect(await problemsOf(withAgents(agent('lead-enricher', '', 'crm.contact.read'))))
-        .toEqual([
-          problem({
-            rule: 'unknown-scope',
-            line: 17,
-            column: 47,
-            agent: 'lead-enricher',
-            value: 'crm.contact.read',
-            message: 'scope is not in the scope catalog',
-            fix: 'did you mean crm.contacts.read? Otherwise add it under scopes:',
-          }),
-        ]);
+      expect(await problemsOf(withAgents(agent('lead-enricher', '', 'crm.contact.read')))).toEqual([
+        problem({
+          rule: 'unknown-scope',
+          line: 17,
+          column: 47,
+          agent: 'lead-enricher',
+          value: 'crm.contact.read',
+          message: 'scope is not in the scope catalog',
+          fix: 'did you mean crm.contacts.read? Otherwise add it under scopes:',
+        }),
+      ]);
     });
 
     it('fails when the unknown scope is second in its list, pointing at that scope', async () => {
       // `crm.contacts.read, ` is 19 characters, so the second scope starts at 47 + 19.
-      expect(await problemsOf(withAgents(agent('lead-enricher', '', 'crm.contacts.read, crm.tagz.write'))))
-        .toEqual([
-          problem({
-            rule: 'unknown-scope',
-            line: 17,
-            column: 66,
-            agent: 'lead-enricher',
-            value: 'crm.tagz.write',
-            message: 'scope is not in the scope catalog',
-            fix: 'did you mean crm.tags.write? Otherwise add it under scopes:',
-          }),
-        ]);
+      expect(await problemsOf(withAgents(agent('lead-enricher', '', 'crm.contacts.read, crm.tagz.write')))).toEqual([
+        problem({
+          rule: 'unknown-scope',
+          line: 17,
+          column: 66,
+          agent: 'lead-enricher',
+          value: 'crm.tagz.write',
+          message: 'scope is not in the scope catalog',
+          fix: 'did you mean crm.tags.write? Otherwise add it under scopes:',
+        }),
+      ]);
     });
 
     it('fails when an unknown scope resembles none, and says how to add it', async () => {
-      expect(await problemsOf(withAgents(agent('lead-enricher', '', 'billing.refunds.issue'))))
-        .toEqual([
-          problem({
-            rule: 'unknown-scope',
-            line: 17,
-            column: 47,
-            agent: 'lead-enricher',
-            value: 'billing.refunds.issue',
-            message: 'scope is not in the scope catalog',
-            fix: 'add it under scopes: with its secret, aws or vault grant',
-          }),
-        ]);
+      expect(await problemsOf(withAgents(agent('lead-enricher', '', 'billing.refunds.issue')))).toEqual([
+        problem({
+          rule: 'unknown-scope',
+          line: 17,
+          column: 47,
+          agent: 'lead-enricher',
+          value: 'billing.refunds.issue',
+          message: 'scope is not in the scope catalog',
+          fix: 'add it under scopes: with its secret, aws or vault grant',
+        }),
+      ]);
     });
   });
 
@@ -179,9 +176,18 @@ describe('validateTable: failing tables', () => {
 
     it.each([
       ['*', 'resource matches every resource'],
-      ['arn:aws:s3:::acme-*', 'resource has a wildcard where the resource is named; in s3 ARNs a wildcard may only narrow objects under a named bucket (bucket/prefix/*), or objects of a named access point'],
-      ['arn:aws:s3:::*/uploads/report.pdf', 'resource has a wildcard where the resource is named; in s3 ARNs a wildcard may only narrow objects under a named bucket (bucket/prefix/*), or objects of a named access point'],
-      ['arn:aws:dynamodb:us-east-1:123456789012:table/*', "resource has a wildcard where the resource is named; in dynamodb ARNs a wildcard may only narrow a named table's indexes or streams"],
+      [
+        'arn:aws:s3:::acme-*',
+        'resource has a wildcard where the resource is named; in s3 ARNs a wildcard may only narrow objects under a named bucket (bucket/prefix/*), or objects of a named access point',
+      ],
+      [
+        'arn:aws:s3:::*/uploads/report.pdf',
+        'resource has a wildcard where the resource is named; in s3 ARNs a wildcard may only narrow objects under a named bucket (bucket/prefix/*), or objects of a named access point',
+      ],
+      [
+        'arn:aws:dynamodb:us-east-1:123456789012:table/*',
+        "resource has a wildcard where the resource is named; in dynamodb ARNs a wildcard may only narrow a named table's indexes or streams",
+      ],
       ['arn:aws:dynamodb:*:123456789012:table/invoices', 'resource has a wildcard in its partition, service, region or account'],
     ])('fails when a resource is the wildcard %s', async (arn, message) => {
       expect(await problemsOf(withScope(awsScope(['s3:GetObject'], [arn])))).toEqual([
@@ -203,7 +209,14 @@ describe('validateTable: failing tables', () => {
       ['s3GetObject', 'IAM action is not of the form service:Action'],
     ])('fails when the IAM action %s does not exist', async (action, message) => {
       expect(await problemsOf(withScope(awsScope([action], ['arn:aws:s3:::acme-invoices'])))).toEqual([
-        problem({ rule: 'unknown-iam-action', line: 6, column: 11, value: action, message, fix: expect.stringContaining('AWS service authorization reference') }),
+        problem({
+          rule: 'unknown-iam-action',
+          line: 6,
+          column: 11,
+          value: action,
+          message,
+          fix: expect.stringContaining('AWS service authorization reference'),
+        }),
       ]);
     });
 
@@ -219,7 +232,7 @@ describe('validateTable: failing tables', () => {
       ]);
     });
 
-    it('fails when an agent\'s awsPrincipal is not a role or user ARN', async () => {
+    it("fails when an agent's awsPrincipal is not a role or user ARN", async () => {
       const arn = 'arn:aws:s3:::acme-invoices';
       expect(await problemsOf(withAgents(agent('invoice-summarizer', `    awsPrincipal: ${arn}\n`, 'storage.buckets.read')))).toEqual([
         problem({
@@ -259,10 +272,7 @@ describe('validateTable: failing tables', () => {
       ['/transit/encrypt/invoices', 'Vault path starts with /; write the API path without it, e.g. transit/encrypt/invoices'],
       ['transit/encrypt/*', 'Vault path contains a wildcard (* or +); name the exact path'],
       ['transit/+/invoices', 'Vault path contains a wildcard (* or +); name the exact path'],
-      [
-        'kv/data/agents/other/hubspot',
-        "Vault path is in the fleet's KV mount kv/, which holds only the agents' own entries; use a secret: scope",
-      ],
+      ['kv/data/agents/other/hubspot', "Vault path is in the fleet's KV mount kv/, which holds only the agents' own entries; use a secret: scope"],
       ['aws/creds/agent-other', "Vault path is in the AWS secrets engine aws/, which brokers each agent's own role; use an aws: scope"],
     ])('fails when the Vault path is %s', async (path, message) => {
       expect(await problemsOf(withScope(vaultScope(path, ['read'])))).toEqual([
@@ -292,15 +302,71 @@ describe('validateTable: failing tables', () => {
     const DEFAULTS_KEYS = 'alarms, boundCidrs, credentialMaxTtl, credentialTtl, owner, permissionsBoundary, platform, rotation, secretIdTtl';
 
     it.each([
-      ['at the top level', `version: 1\ncolour: blue\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`, 2, 1, undefined, 'colour', 'agents, credentials, defaults, fleet, scopes, version'],
+      [
+        'at the top level',
+        `version: 1\ncolour: blue\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`,
+        2,
+        1,
+        undefined,
+        'colour',
+        'agents, credentials, defaults, fleet, scopes, version',
+      ],
       ['in defaults', `version: 1\ndefaults:\n  ttl: 15m\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`, 3, 3, undefined, 'ttl', DEFAULTS_KEYS],
-      ['in fleet', `version: 1\nfleet:\n  region: eu-west-1\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`, 3, 3, undefined, 'region', Object.keys(FleetSettingsSchema.shape).sort().join(', ')],
+      [
+        'in fleet',
+        `version: 1\nfleet:\n  region: eu-west-1\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`,
+        3,
+        3,
+        undefined,
+        'region',
+        Object.keys(FleetSettingsSchema.shape).sort().join(', '),
+      ],
       ['in an agent', withAgents(agent('lead-enricher', '    role: admin\n')), 18, 5, 'lead-enricher', 'role', AGENT_KEYS],
-      ['in an action', withAgents(agent('lead-enricher', '      - { action: Tag, scopes: [crm.tags.write], why: x }\n')), 18, 50, 'lead-enricher', 'why', 'action, scopes'],
-      ['in a scope', withScope('  test.scope:\n    secret: hubspot\n    descripton: Read CRM contacts\n'), 5, 5, undefined, 'descripton', 'aws, description, secret, vault'],
-      ['in an aws: grant', withScope(awsScope(['s3:GetObject'], ['arn:aws:s3:::acme-invoices']) + '      condition: none\n'), 9, 7, undefined, 'condition', 'actions, resources'],
-      ['in alarms of an agent', withAgents(agent('lead-enricher', '    alarms:\n      maxCalls: 10\n')), 19, 7, 'lead-enricher', 'maxCalls', 'maxCallsPerMinute, maxDeniedPerMinute, orphanAfterHours'],
-      ['in alarms of defaults', `version: 1\ndefaults:\n  alarms: { maxCalls: 10 }\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`, 3, 13, undefined, 'maxCalls', 'maxCallsPerMinute, maxDeniedPerMinute, orphanAfterHours'],
+      [
+        'in an action',
+        withAgents(agent('lead-enricher', '      - { action: Tag, scopes: [crm.tags.write], why: x }\n')),
+        18,
+        50,
+        'lead-enricher',
+        'why',
+        'action, scopes',
+      ],
+      [
+        'in a scope',
+        withScope('  test.scope:\n    secret: hubspot\n    descripton: Read CRM contacts\n'),
+        5,
+        5,
+        undefined,
+        'descripton',
+        'aws, description, secret, vault',
+      ],
+      [
+        'in an aws: grant',
+        withScope(awsScope(['s3:GetObject'], ['arn:aws:s3:::acme-invoices']) + '      condition: none\n'),
+        9,
+        7,
+        undefined,
+        'condition',
+        'actions, resources',
+      ],
+      [
+        'in alarms of an agent',
+        withAgents(agent('lead-enricher', '    alarms:\n      maxCalls: 10\n')),
+        19,
+        7,
+        'lead-enricher',
+        'maxCalls',
+        'maxCallsPerMinute, maxDeniedPerMinute, orphanAfterHours',
+      ],
+      [
+        'in alarms of defaults',
+        `version: 1\ndefaults:\n  alarms: { maxCalls: 10 }\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`,
+        3,
+        13,
+        undefined,
+        'maxCalls',
+        'maxCallsPerMinute, maxDeniedPerMinute, orphanAfterHours',
+      ],
     ])('fails when a key is unknown %s, and lists the known keys', async (_where, yaml, line, column, agentName, key, known) => {
       expect(await problemsOf(yaml)).toEqual([
         problem({ rule: 'unknown-key', line, column, agent: agentName, value: key, message: 'unknown key', fix: `remove it, or use one of: ${known}` }),
@@ -388,7 +454,14 @@ describe('validateTable: failing tables', () => {
       const yaml = `version: 1\nscopes:\n  test.scope: { secret: hubspot }\n  "\${env}.read": { secret: hubspot }\nagents:\n${agent('lead-enricher', '', 'test.scope')}`;
       expect(await problemsOf(yaml)).toEqual([
         interpolation(4, 3, '${env}.read'),
-        problem({ rule: 'unsafe-name', line: 4, column: 3, value: '${env}.read', message: 'scope name is not lowercase words joined by . _ or -', fix: 'name scopes like crm.contacts.read' }),
+        problem({
+          rule: 'unsafe-name',
+          line: 4,
+          column: 3,
+          value: '${env}.read',
+          message: 'scope name is not lowercase words joined by . _ or -',
+          fix: 'name scopes like crm.contacts.read',
+        }),
       ]);
     });
   });
@@ -411,14 +484,28 @@ describe('validateTable: failing tables', () => {
     it('fails when a duration in defaults does not parse', async () => {
       const yaml = `version: 1\ndefaults:\n  credentialMaxTtl: an hour\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`;
       expect(await problemsOf(yaml)).toEqual([
-        problem({ rule: 'invalid-duration', line: 3, column: 21, value: 'an hour', message: 'credentialMaxTtl is not a duration', fix: expect.stringContaining('"15m"') }),
+        problem({
+          rule: 'invalid-duration',
+          line: 3,
+          column: 21,
+          value: 'an hour',
+          message: 'credentialMaxTtl is not a duration',
+          fix: expect.stringContaining('"15m"'),
+        }),
       ]);
     });
 
     it('fails when credentialTtl in defaults is above 1h, and says so once, not once per agent', async () => {
       const yaml = `version: 1\ndefaults:\n  credentialTtl: 90m\n  credentialMaxTtl: 2h\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}${agent('email-notifier')}`;
       expect(await problemsOf(yaml)).toEqual([
-        problem({ rule: 'ttl-ceiling', line: 3, column: 18, value: '90m', message: 'credentialTtl is above the 1h ceiling', fix: expect.stringContaining('1h or less') }),
+        problem({
+          rule: 'ttl-ceiling',
+          line: 3,
+          column: 18,
+          value: '90m',
+          message: 'credentialTtl is above the 1h ceiling',
+          fix: expect.stringContaining('1h or less'),
+        }),
       ]);
     });
 
@@ -464,7 +551,7 @@ describe('validateTable: failing tables', () => {
       ]);
     });
 
-    it('fails when an agent\'s credentialTtl exceeds the credentialMaxTtl it inherits', async () => {
+    it("fails when an agent's credentialTtl exceeds the credentialMaxTtl it inherits", async () => {
       const yaml = `version: 1\ndefaults:\n  credentialMaxTtl: 30m\n${BASE_SCOPES}agents:\n${agent('lead-enricher', '    credentialTtl: 45m\n')}`;
       // defaults: takes lines 2–3, so the agent's extra line is 20, not 18.
       expect(await problemsOf(yaml)).toEqual([
@@ -496,7 +583,14 @@ describe('validateTable: failing tables', () => {
 
     it('fails when an agent has no actions', async () => {
       expect(await problemsOf(withAgents('  - name: lead-enricher\n    owner: growth@acme.example\n    actions: []\n'))).toEqual([
-        problem({ rule: 'no-actions', line: 16, column: 14, agent: 'lead-enricher', message: 'agent lists no actions', fix: expect.stringContaining('list what the agent must do') }),
+        problem({
+          rule: 'no-actions',
+          line: 16,
+          column: 14,
+          agent: 'lead-enricher',
+          message: 'agent lists no actions',
+          fix: expect.stringContaining('list what the agent must do'),
+        }),
       ]);
     });
 
@@ -516,14 +610,28 @@ describe('validateTable: failing tables', () => {
     it('fails when an action has no scopes: key', async () => {
       const yaml = withAgents('  - name: lead-enricher\n    owner: growth@acme.example\n    actions:\n      - { action: Read contact info }\n');
       expect(await problemsOf(yaml)).toEqual([
-        problem({ rule: 'missing-key', line: 17, column: 9, agent: 'lead-enricher', message: 'scopes is required', fix: 'list scope names from the scopes: catalog' }),
+        problem({
+          rule: 'missing-key',
+          line: 17,
+          column: 9,
+          agent: 'lead-enricher',
+          message: 'scopes is required',
+          fix: 'list scope names from the scopes: catalog',
+        }),
       ]);
     });
 
     it('fails when an agent has no owner, and none is inherited', async () => {
       const yaml = withAgents('  - name: lead-enricher\n    actions:\n      - { action: Read contact info, scopes: [crm.contacts.read] }\n');
       expect(await problemsOf(yaml)).toEqual([
-        problem({ rule: 'missing-owner', line: 14, column: 5, agent: 'lead-enricher', message: 'agent has no owner', fix: expect.stringContaining('defaults.owner') }),
+        problem({
+          rule: 'missing-owner',
+          line: 14,
+          column: 5,
+          agent: 'lead-enricher',
+          message: 'agent has no owner',
+          fix: expect.stringContaining('defaults.owner'),
+        }),
       ]);
     });
 
@@ -542,7 +650,15 @@ describe('validateTable: failing tables', () => {
     ['nightly', 'rotation schedule is neither cron(...) nor rate(...)'],
   ])('fails when the rotation schedule is %s', async (rotation, message) => {
     expect(await problemsOf(withAgents(agent('lead-enricher', `    rotation: "${rotation}"\n`)))).toEqual([
-      problem({ rule: 'invalid-schedule', line: 18, column: 15, agent: 'lead-enricher', value: rotation, message, fix: expect.stringContaining('cron(0 3 * * ? *)') }),
+      problem({
+        rule: 'invalid-schedule',
+        line: 18,
+        column: 15,
+        agent: 'lead-enricher',
+        value: rotation,
+        message,
+        fix: expect.stringContaining('cron(0 3 * * ? *)'),
+      }),
     ]);
   });
 
@@ -574,7 +690,11 @@ describe('validateTable: failing tables', () => {
   describe('scope kinds', () => {
     it.each([
       ['no kind', '  test.scope:\n    description: Grants nothing\n', 'scope grants nothing'],
-      ['two kinds', '  test.scope:\n    secret: hubspot\n    vault: { path: transit/encrypt/invoices, capabilities: [update] }\n', 'scope mixes secret and vault'],
+      [
+        'two kinds',
+        '  test.scope:\n    secret: hubspot\n    vault: { path: transit/encrypt/invoices, capabilities: [update] }\n',
+        'scope mixes secret and vault',
+      ],
       [
         'all three kinds',
         '  test.scope:\n    secret: hubspot\n    aws: { actions: [s3:GetObject], resources: ["arn:aws:s3:::acme-invoices"] }\n    vault: { path: transit/encrypt/invoices, capabilities: [update] }\n',
@@ -591,13 +711,29 @@ describe('validateTable: failing tables', () => {
     it('fails when the YAML does not parse', async () => {
       // The owner line is indented one space less than the name it belongs with.
       expect(await problemsOf('version: 1\nagents:\n  - name: lead-enricher\n   owner: growth@acme.example\n')).toEqual([
-        problem({ rule: 'yaml-syntax', line: 4, column: 1, message: 'YAML syntax error: Sequence item without - indicator', fix: 'correct the YAML syntax at this position' }),
+        problem({
+          rule: 'yaml-syntax',
+          line: 4,
+          column: 1,
+          message: 'YAML syntax error: Sequence item without - indicator',
+          fix: 'correct the YAML syntax at this position',
+        }),
       ]);
     });
 
     it('fails when a YAML key is written twice', async () => {
-      expect(await problemsOf(withAgents(agent('lead-enricher').replace('    owner: growth@acme.example\n', '    owner: growth@acme.example\n    owner: sales@acme.example\n')))).toEqual([
-        problem({ rule: 'yaml-syntax', line: 16, column: 5, message: 'YAML syntax error: Map keys must be unique', fix: 'correct the YAML syntax at this position' }),
+      expect(
+        await problemsOf(
+          withAgents(agent('lead-enricher').replace('    owner: growth@acme.example\n', '    owner: growth@acme.example\n    owner: sales@acme.example\n')),
+        ),
+      ).toEqual([
+        problem({
+          rule: 'yaml-syntax',
+          line: 16,
+          column: 5,
+          message: 'YAML syntax error: Map keys must be unique',
+          fix: 'correct the YAML syntax at this position',
+        }),
       ]);
     });
 
@@ -660,8 +796,7 @@ describe('validateTable: warnings', () => {
     message: 'credentialTtl is below 15m, the shortest session AWS issues; its Vault token keeps the TTL, its AWS sessions last 15m',
     fix: 'accept 15-minute AWS sessions, or raise credentialTtl to 15m',
   });
-  const warningsOf = async (yaml: string): Promise<Problem[]> =>
-    (await fleetFromYaml(yaml)).warnings.map((w) => ({ ...w, file: basename(w.file) }));
+  const warningsOf = async (yaml: string): Promise<Problem[]> => (await fleetFromYaml(yaml)).warnings.map((w) => ({ ...w, file: basename(w.file) }));
 
   it('loads an aws: agent with credentialTtl 5m, and warns that AWS sessions last 15m', async () => {
     const fleet = await fleetFromYaml(withAgents(awsAgent('    credentialTtl: 5m\n')));
@@ -706,7 +841,13 @@ agents:
   - { name: biller, owner: fin@acme.example, actions: [{ action: Read the key, scopes: [billing.key.read] }] }
 `);
     expect(fleet.agents[0].scopes).toEqual([
-      { kind: 'aws', name: 'billing.key.read', description: undefined, actions: ['secretsmanager:GetSecretValue'], resources: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:billing-key-??????'] },
+      {
+        kind: 'aws',
+        name: 'billing.key.read',
+        description: undefined,
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:billing-key-??????'],
+      },
     ]);
   });
 

@@ -36,7 +36,12 @@ describe.each(TABLES.map((t) => [t.table, t] as const))('%s', (_label, files) =>
 
 test('accessFor answers in one place: Vault grants, login, IAM statements and trust, secrets (invoice-summarizer of the seed)', async () => {
   const fleet = await loadFleet({ table: 'agents.yaml' });
-  expect(accessFor(fleet.agents.find((a) => a.name === 'invoice-summarizer')!, fleet)).toEqual({
+  expect(
+    accessFor(
+      fleet.agents.find((a) => a.name === 'invoice-summarizer')!,
+      fleet,
+    ),
+  ).toEqual({
     agent: 'invoice-summarizer',
     vault: {
       policy: 'agent-invoice-summarizer',
@@ -46,7 +51,15 @@ test('accessFor answers in one place: Vault grants, login, IAM statements and tr
         { path: 'aws/creds/agent-invoice-summarizer', capabilities: ['read'], reason: 'AWS session for its aws: scopes' },
       ],
     },
-    login: { method: 'approle', role: 'approle/agent-invoice-summarizer', policies: ['agent-invoice-summarizer'], tokenTtl: 900, tokenMaxTtl: 3600, secretIdTtl: 90000, boundCidrs: [] },
+    login: {
+      method: 'approle',
+      role: 'approle/agent-invoice-summarizer',
+      policies: ['agent-invoice-summarizer'],
+      tokenTtl: 900,
+      tokenMaxTtl: 3600,
+      secretIdTtl: 90000,
+      boundCidrs: [],
+    },
     aws: {
       role: 'agent-invoice-summarizer',
       access: 'vault-broker',
@@ -54,7 +67,10 @@ test('accessFor answers in one place: Vault grants, login, IAM statements and tr
         { Sid: 'StorageBucketsRead', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::acme-invoices'] },
         { Sid: 'StorageObjectsCreate', Effect: 'Allow', Action: ['s3:PutObject'], Resource: ['arn:aws:s3:::acme-invoices/uploads/*'] },
       ],
-      trust: { Version: '2012-10-17', Statement: [{ Sid: 'OnlyItsOnePrincipal', Effect: 'Allow', Principal: { AWS: '${var.vault_aws_broker_principal_arn}' }, Action: 'sts:AssumeRole' }] },
+      trust: {
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'OnlyItsOnePrincipal', Effect: 'Allow', Principal: { AWS: '${var.vault_aws_broker_principal_arn}' }, Action: 'sts:AssumeRole' }],
+      },
       maxSessionDuration: 3600,
       sessions: { defaultTtl: 900, maxTtl: 3600 },
     },

@@ -76,7 +76,7 @@ describe('scoped-agents check on the seed fleet', () => {
     }
   });
 
-  test('without suppressions, only the fleet functions\' accepted exceptions surface, none of them an agent\'s', async () => {
+  test("without suppressions, only the fleet functions' accepted exceptions surface, none of them an agent's", async () => {
     const empty = writeFiles({ 'none.yaml': 'suppressions: []\n' });
     const r = await cli(['check', '--out', seed.outDir, '--format', 'json', '--suppressions', join(empty, 'none.yaml')]);
     const json = JSON.parse(r.out);
@@ -111,17 +111,27 @@ describe('scoped-agents check on a deliberately broken output', () => {
 
   test('lists each finding with what, where and the fix', async () => {
     const r = await cli(['check', '--out', broken]);
-    expect(r.out).toContain('  [no-wildcard-action] aws_iam_role_policy/agent-invoice-summarizer (StorageBucketsRead) allows the wildcard action s3:*\n      fix: name each action the role needs, e.g. s3:GetObject\n');
+    expect(r.out).toContain(
+      '  [no-wildcard-action] aws_iam_role_policy/agent-invoice-summarizer (StorageBucketsRead) allows the wildcard action s3:*\n      fix: name each action the role needs, e.g. s3:GetObject\n',
+    );
     expect(r.out).toContain('  [rotation-scheduled] agent email-notifier has no rotation schedule agent-email-notifier\n');
     expect(r.out).toContain('  [agent-alarms] agent invoice-summarizer has no denied-rate alarm\n');
   });
 
   test('moves a suppressed finding to the accepted exceptions, with its reason, in every format', async () => {
-    const file = join(writeFiles({ 's.yaml': 'suppressions:\n  - rule: encrypted-logs-and-topics\n    resource: aws_sns_topic/scoped-agents-alarms\n    reason: The topic carries alarm names only; accepted by security on 2024-05-01.\n' }), 's.yaml');
+    const file = join(
+      writeFiles({
+        's.yaml':
+          'suppressions:\n  - rule: encrypted-logs-and-topics\n    resource: aws_sns_topic/scoped-agents-alarms\n    reason: The topic carries alarm names only; accepted by security on 2024-05-01.\n',
+      }),
+      's.yaml',
+    );
     const text = await cli(['check', '--out', broken, '--suppressions', file]);
     expect(text.code).toBe(1);
     expect(text.out).toContain('  accepted  encrypted-logs-and-topics ');
-    expect(text.out).toContain('Accepted exceptions (suppressed with a reason):\n  [encrypted-logs-and-topics] aws_sns_topic/scoped-agents-alarms sets no kms_master_key_id');
+    expect(text.out).toContain(
+      'Accepted exceptions (suppressed with a reason):\n  [encrypted-logs-and-topics] aws_sns_topic/scoped-agents-alarms sets no kms_master_key_id',
+    );
     expect(text.out).toContain(`      reason: The topic carries alarm names only; accepted by security on 2024-05-01. (${file}:2)`);
     const json = JSON.parse((await cli(['check', '--out', broken, '--suppressions', file, '--format', 'json'])).out);
     expect(json.accepted.map((a: { finding: { rule: string } }) => a.finding.rule)).toEqual(['encrypted-logs-and-topics']);
@@ -129,7 +139,9 @@ describe('scoped-agents check on a deliberately broken output', () => {
     const sarif = JSON.parse((await cli(['check', '--out', broken, '--suppressions', file, '--format', 'sarif'])).out);
     const suppressed = sarif.runs[0].results.filter((x: { suppressions?: unknown[] }) => x.suppressions);
     expect(suppressed).toHaveLength(1);
-    expect(suppressed[0].suppressions).toEqual([{ kind: 'external', status: 'accepted', justification: 'The topic carries alarm names only; accepted by security on 2024-05-01.' }]);
+    expect(suppressed[0].suppressions).toEqual([
+      { kind: 'external', status: 'accepted', justification: 'The topic carries alarm names only; accepted by security on 2024-05-01.' },
+    ]);
   });
 });
 
@@ -185,7 +197,9 @@ describe('suppressions that are themselves errors', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toContain('error: the suppressions file has 3 problems.\n');
-    expect(r.err).toContain(`${file}:3:13: the reason has 7 characters, fewer than 10 (got "because")\n    fix: say why the exception is acceptable, e.g. what limits it and who accepted it [suppression-reason]`);
+    expect(r.err).toContain(
+      `${file}:3:13: the reason has 7 characters, fewer than 10 (got "because")\n    fix: say why the exception is acceptable, e.g. what limits it and who accepted it [suppression-reason]`,
+    );
     expect(r.err).toContain(`${file}:4:11: unknown rule id (got "no-wildcard-actions")\n    fix: did you mean no-wildcard-action? [suppression-rule]`);
     expect(r.err).toContain(`${file}:8:5: unknown key in a suppression (got "expires")`);
   });
@@ -198,13 +212,16 @@ describe('suppressions that are themselves errors', () => {
 });
 
 describe('unreadable output', () => {
-  test.each(['report', 'graph', 'check'])('%s exits 1 with "cdktf.out: no stacks found — run scoped-agents synth first" when the output is empty', async (command) => {
-    const cwd = tempDir();
-    mkdirSync(join(cwd, 'cdktf.out'));
-    const r = await cli(command === 'graph' ? [command, '--format', 'json'] : [command], cwd);
-    expect(r.code).toBe(1);
-    expect(r.err).toBe('error: cdktf.out: no stacks found — run scoped-agents synth first\n');
-  });
+  test.each(['report', 'graph', 'check'])(
+    '%s exits 1 with "cdktf.out: no stacks found — run scoped-agents synth first" when the output is empty',
+    async (command) => {
+      const cwd = tempDir();
+      mkdirSync(join(cwd, 'cdktf.out'));
+      const r = await cli(command === 'graph' ? [command, '--format', 'json'] : [command], cwd);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe('error: cdktf.out: no stacks found — run scoped-agents synth first\n');
+    },
+  );
 
   /** An output folder whose manifest names `stacks`, with `files` (path → content; a trailing / makes a folder). */
   function output(stacks: string[], files: Record<string, string>): string {
@@ -225,12 +242,20 @@ describe('unreadable output', () => {
     const out = output(['broken'], { 'stacks/broken/cdk.tf.json': '{ not json' });
     const r = await cli(['report', '--out', out]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(new RegExp(`^error: ${join(out, 'stacks', 'broken', 'cdk.tf.json').replace(/[/.]/g, '\\$&')}: not valid JSON \\(.+\\) — run scoped-agents synth first\\n$`));
+    expect(r.err).toMatch(
+      new RegExp(
+        `^error: ${join(out, 'stacks', 'broken', 'cdk.tf.json').replace(/[/.]/g, '\\$&')}: not valid JSON \\(.+\\) — run scoped-agents synth first\\n$`,
+      ),
+    );
   });
 
   test.each(['report', 'check'])('%s exits 1 naming the file when a cdk.tf.json is a folder', async (command) => {
     const out = output(['odd'], { 'stacks/odd/cdk.tf.json/': '' });
-    expect(await cli([command, '--out', out])).toEqual({ code: 1, out: '', err: `error: ${join(out, 'stacks', 'odd', 'cdk.tf.json')}: is a folder, not a file — run scoped-agents synth first\n` });
+    expect(await cli([command, '--out', out])).toEqual({
+      code: 1,
+      out: '',
+      err: `error: ${join(out, 'stacks', 'odd', 'cdk.tf.json')}: is a folder, not a file — run scoped-agents synth first\n`,
+    });
   });
 
   describe('a sharded output missing a stack its manifest names: no review passes on part of the fleet', () => {
@@ -269,14 +294,18 @@ describe('unreadable output', () => {
       const out = join(tempDir(), 'cdktf.out');
       cpSync(sharded, out, { recursive: true });
       cpSync(join(out, 'stacks', 'acme-growth-acme-example'), join(out, 'stacks', 'acme-old-shard'), { recursive: true });
-      expect((await cli(['report', '--out', out])).err).toBe(`error: ${join(out, 'stacks', 'acme-old-shard')}: not in ${join(out, 'manifest.json')} — left over from another synth; run scoped-agents synth first\n`);
+      expect((await cli(['report', '--out', out])).err).toBe(
+        `error: ${join(out, 'stacks', 'acme-old-shard')}: not in ${join(out, 'manifest.json')} — left over from another synth; run scoped-agents synth first\n`,
+      );
     });
 
     test('exits 1 when the manifest is missing', async () => {
       const out = join(tempDir(), 'cdktf.out');
       cpSync(sharded, out, { recursive: true });
       rmSync(join(out, 'manifest.json'));
-      expect((await cli(['check', '--out', out])).err).toBe(`error: ${join(out, 'manifest.json')}: not found, so which stacks the synth wrote is unknown — run scoped-agents synth first\n`);
+      expect((await cli(['check', '--out', out])).err).toBe(
+        `error: ${join(out, 'manifest.json')}: not found, so which stacks the synth wrote is unknown — run scoped-agents synth first\n`,
+      );
     });
   });
 });

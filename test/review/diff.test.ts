@@ -50,7 +50,10 @@ describe('scoped-agents diff: every broadening class is flagged, naming the agen
   const cases: [string, () => Promise<string>, string[]][] = [
     [
       'a new agent',
-      tableHead('\n  - name: email-notifier\n', '\n  - name: report-bot\n    owner: reports@acme.example\n    actions:\n      - { action: Send the weekly report, scopes: [mail.send] }\n\n  - name: email-notifier\n'),
+      tableHead(
+        '\n  - name: email-notifier\n',
+        '\n  - name: report-bot\n    owner: reports@acme.example\n    actions:\n      - { action: Send the weekly report, scopes: [mail.send] }\n\n  - name: email-notifier\n',
+      ),
       [
         '| broadening | report-bot | new agent | agent `report-bot`: Vault role `approle/agent-report-bot` |',
         '| broadening | report-bot | new Vault path | `read` on `kv/data/agents/report-bot/sendgrid` |',
@@ -68,7 +71,10 @@ describe('scoped-agents diff: every broadening class is flagged, naming the agen
     ],
     [
       'a new Vault path',
-      tableHead('      - { action: Write tag, scopes: [crm.tags.write] }\n', '      - { action: Write tag, scopes: [crm.tags.write] }\n      - { action: Email the lead, scopes: [mail.send] }\n'),
+      tableHead(
+        '      - { action: Write tag, scopes: [crm.tags.write] }\n',
+        '      - { action: Write tag, scopes: [crm.tags.write] }\n      - { action: Email the lead, scopes: [mail.send] }\n',
+      ),
       ['| broadening | lead-enricher | new Vault path | `read` on `kv/data/agents/lead-enricher/sendgrid` |'],
     ],
     [
@@ -127,7 +133,9 @@ describe('scoped-agents diff: every broadening class is flagged, naming the agen
     [
       'a changed trust principal',
       tableHead('  - name: invoice-summarizer\n', '  - name: invoice-summarizer\n    awsPrincipal: arn:aws:iam::123456789012:role/invoice-runtime\n'),
-      ['| broadening | invoice-summarizer | wider trust | IAM role `agent-invoice-summarizer` may be assumed by `AWS:arn:aws:iam::123456789012:role/invoice-runtime` |'],
+      [
+        '| broadening | invoice-summarizer | wider trust | IAM role `agent-invoice-summarizer` may be assumed by `AWS:arn:aws:iam::123456789012:role/invoice-runtime` |',
+      ],
     ],
     [
       'a new trust principal',
@@ -176,7 +184,9 @@ describe('scoped-agents diff: a GitHub Actions agent bound to another environmen
   test('flags the new repository/environment its IAM role and Vault role trust as broadening', async () => {
     const table = readFileSync(join(ROOT, 'test', 'fixtures', 'fleet.yaml'), 'utf8');
     const before = await synthesizeYaml(table);
-    const after = await synthesizeYaml(edit(table, 'github: { repository: acme/checkout, environment: production }', 'github: { repository: acme/checkout, environment: staging }'));
+    const after = await synthesizeYaml(
+      edit(table, 'github: { repository: acme/checkout, environment: production }', 'github: { repository: acme/checkout, environment: staging }'),
+    );
     const r = await cli(['diff', before.outDir, after.outDir, '--fail-on-escalation']);
     expect(r.code).toBe(1);
     const condition = (env: string) =>
@@ -197,8 +207,16 @@ describe('scoped-agents diff: narrowing is never flagged as broadening', () => {
 
   beforeAll(async () => {
     let head = edit(BASE, '      - { action: Read bucket, scopes: [storage.buckets.read] }\n', '');
-    head = edit(head, '    platform: claude\n', '    platform: claude\n    credentialTtl: 10m\n    rotation: "rate(12 hours)"\n    alarms: { maxCallsPerMinute: 500 }\n');
-    head = edit(head, '\n  - name: email-notifier\n    owner: platform@acme.example\n    platform: zapier\n    actions:\n      - { action: Send email via SendGrid, scopes: [mail.send] }\n', '\n');
+    head = edit(
+      head,
+      '    platform: claude\n',
+      '    platform: claude\n    credentialTtl: 10m\n    rotation: "rate(12 hours)"\n    alarms: { maxCallsPerMinute: 500 }\n',
+    );
+    head = edit(
+      head,
+      '\n  - name: email-notifier\n    owner: platform@acme.example\n    platform: zapier\n    actions:\n      - { action: Send email via SendGrid, scopes: [mail.send] }\n',
+      '\n',
+    );
     narrowed = (await synthesizeYaml(head)).outDir;
   });
 
@@ -233,9 +251,12 @@ describe('scoped-agents diff: narrowing is never flagged as broadening', () => {
     expect(backward.broadened).toBe(true);
     // The removed agent comes back with all its grants, each one broadening.
     expect(backward.changes.filter((c) => c.agent === 'email-notifier').every((c) => c.class === 'broadening')).toBe(true);
-    expect(backward.changes.filter((c) => c.agent !== 'email-notifier').map((c) => `${c.class} ${c.change}`).sort()).toEqual(
-      ['broadening alarm loosened', 'broadening longer TTL', 'broadening new IAM action', 'broadening rotation less frequent'].sort(),
-    );
+    expect(
+      backward.changes
+        .filter((c) => c.agent !== 'email-notifier')
+        .map((c) => `${c.class} ${c.change}`)
+        .sort(),
+    ).toEqual(['broadening alarm loosened', 'broadening longer TTL', 'broadening new IAM action', 'broadening rotation less frequent'].sort());
   });
 });
 

@@ -54,14 +54,20 @@ describe.each(PROOF_TABLES.map((t, i) => [t.label, i] as const))('the resource g
       ...Object.entries(json.resource ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)),
       ...Object.entries(json.data ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((n) => `data.${type}.${n}`)),
     ].sort();
-    const nodes = graphOf(synth()).nodes.filter((n) => n.kind === 'resource' || n.kind === 'data').map((n) => n.id);
+    const nodes = graphOf(synth())
+      .nodes.filter((n) => n.kind === 'resource' || n.kind === 'data')
+      .map((n) => n.id);
     expect(blocks.length).toBeGreaterThan(50);
     expect(nodes).toEqual(blocks);
   });
 
   test('has an edge for every reference in the JSON, and no reference edge that is not in it', () => {
     const expected = rawReferences(synth().stacks[0].file);
-    const edges = new Set(graphOf(synth()).edges.filter((e) => e.kind === 'reference').map((e) => `${e.from} -> ${e.to}`));
+    const edges = new Set(
+      graphOf(synth())
+        .edges.filter((e) => e.kind === 'reference')
+        .map((e) => `${e.from} -> ${e.to}`),
+    );
     expect(expected.size).toBeGreaterThan(50);
     expect([...edges].sort()).toEqual([...expected].sort());
   });
@@ -69,7 +75,11 @@ describe.each(PROOF_TABLES.map((t, i) => [t.label, i] as const))('the resource g
   test('has an edge to every block the raw file text references', () => {
     const text = readFileSync(synth().stacks[0].file, 'utf8');
     const referenced = new Set([...text.matchAll(REFERENCE)].map((m) => `${m[1] ?? ''}${m[2]}.${m[3]}`));
-    const targets = new Set(graphOf(synth()).edges.filter((e) => e.kind === 'reference' && !e.to.startsWith('var.')).map((e) => e.to));
+    const targets = new Set(
+      graphOf(synth())
+        .edges.filter((e) => e.kind === 'reference' && !e.to.startsWith('var.'))
+        .map((e) => e.to),
+    );
     expect([...targets].sort()).toEqual([...referenced].sort());
   });
 
@@ -78,7 +88,9 @@ describe.each(PROOF_TABLES.map((t, i) => [t.label, i] as const))('the resource g
     const expected = Object.entries(json.resource ?? {}).flatMap(([type, byName]) =>
       Object.entries(byName).flatMap(([n, body]) => ((body.depends_on as string[] | undefined) ?? []).map((d) => `${type}.${n} -> ${d}`)),
     );
-    const edges = graphOf(synth()).edges.filter((e) => e.kind === 'depends_on').map((e) => `${e.from} -> ${e.to}`);
+    const edges = graphOf(synth())
+      .edges.filter((e) => e.kind === 'depends_on')
+      .map((e) => `${e.from} -> ${e.to}`);
     expect(expected.length).toBeGreaterThan(0);
     expect(edges.sort()).toEqual(expected.sort());
   });
@@ -124,7 +136,7 @@ describe.each(PROOF_TABLES.map((t, i) => [t.label, i] as const))('the resource g
     }
   });
 
-  test('renders as a Mermaid flowchart that Mermaid parses, within GitHub\'s limits', async () => {
+  test("renders as a Mermaid flowchart that Mermaid parses, within GitHub's limits", async () => {
     const r = await cli(['graph', '--out', synth().outDir, '--format', 'mermaid']);
     expect(r.code).toBe(0);
     expect(r.out.startsWith('flowchart LR\n')).toBe(true);

@@ -24,7 +24,15 @@ describe('the access matrix of the seed', () => {
     const matrix = accessMatrix(readOutput(seed.outDir));
     expect(matrix.agents.map((a) => a.name)).toEqual(['email-notifier', 'invoice-summarizer', 'lead-enricher']);
     const infra = matrix.infrastructure.map((e) => `${e.kind} ${e.name}`);
-    expect(infra).toEqual(expect.arrayContaining(['vault-policy scoped-agents-revoke', 'vault-policy scoped-agents-rotate', 'vault-role approle/scoped-agents-revoke', 'function scoped-agents-revoke', 'function scoped-agents-rotate']));
+    expect(infra).toEqual(
+      expect.arrayContaining([
+        'vault-policy scoped-agents-revoke',
+        'vault-policy scoped-agents-rotate',
+        'vault-role approle/scoped-agents-revoke',
+        'function scoped-agents-revoke',
+        'function scoped-agents-rotate',
+      ]),
+    );
     expect(infra.some((e) => e.includes('agent-'))).toBe(false);
   });
 
@@ -32,19 +40,44 @@ describe('the access matrix of the seed', () => {
     const a = agent(seed, 'lead-enricher');
     expect({ owner: a.owner, platform: a.platform, fleet: a.fleet }).toEqual({ owner: 'growth@acme.example', platform: 'claude', fleet: 'scoped-agents' });
     expect(a.scopes).toEqual([
-      { name: 'crm.contacts.read', kind: 'secret', vault: [{ path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'] }], iam: [], secrets: ['kv:kv/agents/lead-enricher/hubspot'] },
-      { name: 'crm.tags.write', kind: 'secret', vault: [{ path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'] }], iam: [], secrets: ['kv:kv/agents/lead-enricher/hubspot'] },
+      {
+        name: 'crm.contacts.read',
+        kind: 'secret',
+        vault: [{ path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'] }],
+        iam: [],
+        secrets: ['kv:kv/agents/lead-enricher/hubspot'],
+      },
+      {
+        name: 'crm.tags.write',
+        kind: 'secret',
+        vault: [{ path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'] }],
+        iam: [],
+        secrets: ['kv:kv/agents/lead-enricher/hubspot'],
+      },
     ]);
     expect(a.ttl).toEqual({ tokenTtl: 900, tokenMaxTtl: 3600, tokenExplicitMaxTtl: 3600, secretIdTtl: 90000 });
-    expect(a.rotation.schedule).toEqual({ name: 'agent-lead-enricher', expression: 'cron(0 3 * * ? *)', timezone: 'UTC', state: 'ENABLED', targetAgent: 'lead-enricher' });
-    expect(a.secrets).toEqual([{ store: 'vault', credential: 'hubspot', location: 'kv/agents/lead-enricher/hubspot', scopes: ['crm.contacts.read', 'crm.tags.write'] }]);
+    expect(a.rotation.schedule).toEqual({
+      name: 'agent-lead-enricher',
+      expression: 'cron(0 3 * * ? *)',
+      timezone: 'UTC',
+      state: 'ENABLED',
+      targetAgent: 'lead-enricher',
+    });
+    expect(a.secrets).toEqual([
+      { store: 'vault', credential: 'hubspot', location: 'kv/agents/lead-enricher/hubspot', scopes: ['crm.contacts.read', 'crm.tags.write'] },
+    ]);
     expect(a.alarms.map((x) => [x.kind, x.threshold, x.actions])).toEqual([
       ['call-rate', 1000, ['aws_sns_topic/scoped-agents-alarms']],
       ['denied-rate', 20, ['aws_sns_topic/scoped-agents-alarms']],
       ['orphan', 1, ['aws_sns_topic/scoped-agents-alarms']],
       ['rotation-failure', 0, ['aws_sns_topic/scoped-agents-alarms']],
     ]);
-    expect(a.identity).toEqual({ vaultPolicy: 'agent-lead-enricher', vaultRole: 'approle/agent-lead-enricher', vaultRolePolicies: ['agent-lead-enricher'], managedPolicies: [] });
+    expect(a.identity).toEqual({
+      vaultPolicy: 'agent-lead-enricher',
+      vaultRole: 'approle/agent-lead-enricher',
+      vaultRolePolicies: ['agent-lead-enricher'],
+      managedPolicies: [],
+    });
   });
 
   test('reads invoice-summarizer: IAM grants by statement, brokered sessions and the one principal its role trusts', () => {
@@ -64,14 +97,25 @@ describe('the access matrix of the fixture', () => {
   test('reads a credential kept in Secrets Manager with its rotation rule, its IAM grant written without logical ids', () => {
     const a = agent(fixture, 'deal-scorer');
     expect(a.secrets).toEqual([
-      { store: 'aws', credential: 'salesforce', location: 'scoped-agents/acme-agents/agents/deal-scorer/salesforce', scopes: ['crm.deals.read'], rotation: 'cron(0 3 * * ? *)' },
+      {
+        store: 'aws',
+        credential: 'salesforce',
+        location: 'scoped-agents/acme-agents/agents/deal-scorer/salesforce',
+        scopes: ['crm.deals.read'],
+        rotation: 'cron(0 3 * * ? *)',
+      },
     ]);
     expect(a.scopes).toEqual([
       {
         name: 'crm.deals.read',
         kind: 'secret',
         vault: [],
-        iam: [{ actions: ['secretsmanager:GetSecretValue'], resources: ['${aws_secretsmanager_secret["scoped-agents/acme-agents/agents/deal-scorer/salesforce"].arn}'] }],
+        iam: [
+          {
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: ['${aws_secretsmanager_secret["scoped-agents/acme-agents/agents/deal-scorer/salesforce"].arn}'],
+          },
+        ],
         secrets: ['secretsmanager:scoped-agents/acme-agents/agents/deal-scorer/salesforce'],
       },
     ]);
@@ -81,7 +125,13 @@ describe('the access matrix of the fixture', () => {
     const writer = agent(fixture, 'report-writer');
     expect(writer.trust.tokenBoundCidrs).toEqual(['10.20.0.0/16', '10.30.1.0/24']);
     expect(writer.ttl.tokenTtl).toBe(300);
-    expect(writer.scopes.map((s) => `${s.kind} ${s.name}`)).toEqual(['secret chat.post', 'vault reports.archive.list', 'vault reports.archive.read', 'vault reports.decrypt', 'vault reports.encrypt']);
+    expect(writer.scopes.map((s) => `${s.kind} ${s.name}`)).toEqual([
+      'secret chat.post',
+      'vault reports.archive.list',
+      'vault reports.archive.read',
+      'vault reports.decrypt',
+      'vault reports.encrypt',
+    ]);
     const loader = agent(fixture, 'data-loader');
     expect(loader.trust.awsPrincipals).toEqual(['AWS:arn:aws:iam::123456789012:role/data-loader-runtime']);
     expect(loader.trust.permissionsBoundary).toBe('arn:aws:iam::123456789012:policy/agent-boundary');
@@ -93,12 +143,14 @@ describe('the access matrix of the fixture', () => {
 });
 
 describe('scoped-agents report', () => {
-  test('writes Markdown: a summary row per agent, then each agent\'s grants by scope and its alarms', async () => {
+  test("writes Markdown: a summary row per agent, then each agent's grants by scope and its alarms", async () => {
     const r = await cli(['report', '--out', seed.outDir]);
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
     expect(r.out).toContain('| agent | owner | platform | scopes | token TTL / max | rotation | alarms |');
-    expect(r.out).toContain('| lead-enricher | growth@acme.example | claude | crm.contacts.read, crm.tags.write | 15m / 1h | `cron(0 3 * * ? *)` UTC | call-rate, denied-rate, orphan, rotation-failure |');
+    expect(r.out).toContain(
+      '| lead-enricher | growth@acme.example | claude | crm.contacts.read, crm.tags.write | 15m / 1h | `cron(0 3 * * ? *)` UTC | call-rate, denied-rate, orphan, rotation-failure |',
+    );
     expect(r.out).toContain('| crm.contacts.read, crm.tags.write | Vault `read` on `kv/data/agents/lead-enricher/hubspot` |');
     expect(r.out).toContain('| StorageObjectsCreate | IAM Allow `s3:PutObject` on `arn:aws:s3:::acme-invoices/uploads/*` |');
     expect(r.out).toContain('| orphan | Calls &lt; 1 per 1h, 24 of 24 periods | `aws_sns_topic/scoped-agents-alarms` |');

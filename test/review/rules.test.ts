@@ -73,16 +73,23 @@ describe('the pack', () => {
     }
   });
 
-  test.each(RULES.filter((r) => r.id !== 'no-wildcard-resource').map((r) => [r.id, r] as const))('%s: the seed and the fixture are compliant', async (_id, rule) => {
-    expect(await findings(rule, memoryOutput(seed.stacks))).toEqual(sorted([]));
-    expect(await findings(rule, memoryOutput(fixture.stacks))).toEqual(sorted([]));
-  });
+  test.each(RULES.filter((r) => r.id !== 'no-wildcard-resource').map((r) => [r.id, r] as const))(
+    '%s: the seed and the fixture are compliant',
+    async (_id, rule) => {
+      expect(await findings(rule, memoryOutput(seed.stacks))).toEqual(sorted([]));
+      expect(await findings(rule, memoryOutput(fixture.stacks))).toEqual(sorted([]));
+    },
+  );
 });
 
 describe('no-wildcard-action', () => {
   test('fails when an agent policy allows s3:*', async () => {
-    const out = variant((json) => editPolicy(find(json, 'aws_iam_role_policy', 'name', 'agent-invoice-summarizer').body, (doc) => (doc.Statement[0].Action = ['s3:*'])));
-    expect(await findings(noWildcardAction, out)).toEqual(sorted([{ resource: 'aws_iam_role_policy/agent-invoice-summarizer', agent: 'invoice-summarizer', grant: 's3:*' }]));
+    const out = variant((json) =>
+      editPolicy(find(json, 'aws_iam_role_policy', 'name', 'agent-invoice-summarizer').body, (doc) => (doc.Statement[0].Action = ['s3:*'])),
+    );
+    expect(await findings(noWildcardAction, out)).toEqual(
+      sorted([{ resource: 'aws_iam_role_policy/agent-invoice-summarizer', agent: 'invoice-summarizer', grant: 's3:*' }]),
+    );
   });
 
   test('fails when a function policy uses NotAction', async () => {
@@ -91,12 +98,16 @@ describe('no-wildcard-action', () => {
         doc.Statement[0] = { Effect: 'Allow', NotAction: ['iam:*'], Resource: ['*'] };
       }),
     );
-    expect(await findings(noWildcardAction, out)).toEqual(sorted([{ resource: 'aws_iam_role_policy/scoped-agents-notify', agent: undefined, grant: 'NotAction iam:*' }]));
+    expect(await findings(noWildcardAction, out)).toEqual(
+      sorted([{ resource: 'aws_iam_role_policy/scoped-agents-notify', agent: undefined, grant: 'NotAction iam:*' }]),
+    );
   });
 
   test('fails closed on a policy it cannot read', async () => {
     const out = variant((json) => (find(json, 'aws_iam_role_policy', 'name', 'agent-invoice-summarizer').body.policy = 'not json'));
-    expect(await findings(noWildcardAction, out)).toEqual(sorted([{ resource: 'aws_iam_role_policy/agent-invoice-summarizer', agent: 'invoice-summarizer', grant: undefined }]));
+    expect(await findings(noWildcardAction, out)).toEqual(
+      sorted([{ resource: 'aws_iam_role_policy/agent-invoice-summarizer', agent: 'invoice-summarizer', grant: undefined }]),
+    );
   });
 });
 
@@ -107,7 +118,9 @@ describe('no-wildcard-resource', () => {
 
   test('passes an action AWS grants on * only', async () => {
     const out = variant((json) =>
-      editPolicy(find(json, 'aws_iam_role_policy', 'name', 'agent-invoice-summarizer').body, (doc) => doc.Statement.push({ Sid: 'Trace', Effect: 'Allow', Action: ['xray:PutTraceSegments'], Resource: ['*'] })),
+      editPolicy(find(json, 'aws_iam_role_policy', 'name', 'agent-invoice-summarizer').body, (doc) =>
+        doc.Statement.push({ Sid: 'Trace', Effect: 'Allow', Action: ['xray:PutTraceSegments'], Resource: ['*'] }),
+      ),
     );
     expect((await findings(noWildcardResource, out)).filter((f) => f.agent)).toEqual([]);
   });
@@ -140,13 +153,18 @@ describe('no-vault-sudo-or-sys', () => {
   test('fails on a sys/ path, on sudo, and on a glob reaching sys/', async () => {
     const out = variant((json) => {
       const policy = find(json, 'vault_policy', 'name', 'agent-lead-enricher').body;
-      policy.policy = String(policy.policy).replace('capabilities = ["update"]', 'capabilities = ["sudo", "update"]') + VAULT_SUDO + '\npath "s*" {\n  capabilities = ["read"]\n}\n';
+      policy.policy =
+        String(policy.policy).replace('capabilities = ["update"]', 'capabilities = ["sudo", "update"]') +
+        VAULT_SUDO +
+        '\npath "s*" {\n  capabilities = ["read"]\n}\n';
     });
-    expect(await findings(noVaultSudoOrSys, out)).toEqual(sorted([
-      { resource: 'vault_policy/agent-lead-enricher', agent: 'lead-enricher', grant: 'sudo on auth/token/renew-self' },
-      { resource: 'vault_policy/agent-lead-enricher', agent: 'lead-enricher', grant: 'read on s*' },
-      { resource: 'vault_policy/agent-lead-enricher', agent: 'lead-enricher', grant: 'read on sys/mounts' },
-    ]));
+    expect(await findings(noVaultSudoOrSys, out)).toEqual(
+      sorted([
+        { resource: 'vault_policy/agent-lead-enricher', agent: 'lead-enricher', grant: 'sudo on auth/token/renew-self' },
+        { resource: 'vault_policy/agent-lead-enricher', agent: 'lead-enricher', grant: 'read on s*' },
+        { resource: 'vault_policy/agent-lead-enricher', agent: 'lead-enricher', grant: 'read on sys/mounts' },
+      ]),
+    );
   });
 
   test('fails closed on a path block it cannot read', async () => {
@@ -164,10 +182,12 @@ describe('no-vault-glob-path', () => {
       const policy = find(json, 'vault_policy', 'name', 'agent-email-notifier').body;
       policy.policy = `${String(policy.policy)}\npath "kv/data/agents/*" {\n  capabilities = ["read"]\n}\n\npath "kv/data/+/x" {\n  capabilities = ["read"]\n}\n`;
     });
-    expect(await findings(noVaultGlobPath, out)).toEqual(sorted([
-      { resource: 'vault_policy/agent-email-notifier', agent: 'email-notifier', grant: 'read on kv/data/+/x' },
-      { resource: 'vault_policy/agent-email-notifier', agent: 'email-notifier', grant: 'read on kv/data/agents/*' },
-    ]));
+    expect(await findings(noVaultGlobPath, out)).toEqual(
+      sorted([
+        { resource: 'vault_policy/agent-email-notifier', agent: 'email-notifier', grant: 'read on kv/data/+/x' },
+        { resource: 'vault_policy/agent-email-notifier', agent: 'email-notifier', grant: 'read on kv/data/agents/*' },
+      ]),
+    );
   });
 });
 
@@ -182,12 +202,14 @@ describe('token-ttl-within-ceilings', () => {
       find(json, 'vault_approle_auth_backend_role', 'role_name', 'scoped-agents-rotate').body.token_period = 3600;
       find(json, 'vault_aws_secret_backend_role', 'name', 'agent-invoice-summarizer').body.max_sts_ttl = 86400;
     });
-    expect(await findings(tokenTtlWithinCeilings, out)).toEqual(sorted([
-      { resource: 'vault_approle_auth_backend_role/agent-email-notifier', agent: 'email-notifier', grant: 'token max TTL unset' },
-      { resource: 'vault_approle_auth_backend_role/agent-lead-enricher', agent: 'lead-enricher', grant: 'token_ttl = 7200' },
-      { resource: 'vault_approle_auth_backend_role/scoped-agents-rotate', agent: undefined, grant: 'token_period = 3600' },
-      { resource: 'vault_aws_secret_backend_role/agent-invoice-summarizer', agent: 'invoice-summarizer', grant: 'max_sts_ttl = 86400' },
-    ]));
+    expect(await findings(tokenTtlWithinCeilings, out)).toEqual(
+      sorted([
+        { resource: 'vault_approle_auth_backend_role/agent-email-notifier', agent: 'email-notifier', grant: 'token max TTL unset' },
+        { resource: 'vault_approle_auth_backend_role/agent-lead-enricher', agent: 'lead-enricher', grant: 'token_ttl = 7200' },
+        { resource: 'vault_approle_auth_backend_role/scoped-agents-rotate', agent: undefined, grant: 'token_period = 3600' },
+        { resource: 'vault_aws_secret_backend_role/agent-invoice-summarizer', agent: 'invoice-summarizer', grant: 'max_sts_ttl = 86400' },
+      ]),
+    );
   });
 
   test('fails on an unset token_ttl and on a TTL it cannot verify', async () => {
@@ -195,10 +217,12 @@ describe('token-ttl-within-ceilings', () => {
       delete find(json, 'vault_approle_auth_backend_role', 'role_name', 'agent-lead-enricher').body.token_ttl;
       find(json, 'vault_approle_auth_backend_role', 'role_name', 'agent-email-notifier').body.token_max_ttl = '${var.max_ttl}';
     });
-    expect(await findings(tokenTtlWithinCeilings, out)).toEqual(sorted([
-      { resource: 'vault_approle_auth_backend_role/agent-email-notifier', agent: 'email-notifier', grant: 'token_max_ttl = ${var.max_ttl}' },
-      { resource: 'vault_approle_auth_backend_role/agent-lead-enricher', agent: 'lead-enricher', grant: 'token_ttl unset' },
-    ]));
+    expect(await findings(tokenTtlWithinCeilings, out)).toEqual(
+      sorted([
+        { resource: 'vault_approle_auth_backend_role/agent-email-notifier', agent: 'email-notifier', grant: 'token_max_ttl = ${var.max_ttl}' },
+        { resource: 'vault_approle_auth_backend_role/agent-lead-enricher', agent: 'lead-enricher', grant: 'token_ttl unset' },
+      ]),
+    );
   });
 });
 
@@ -208,15 +232,19 @@ describe('one-credential-set-per-agent', () => {
       const role = find(json, 'vault_approle_auth_backend_role', 'role_name', 'agent-lead-enricher').body;
       role.token_policies = [...(role.token_policies as string[]), ref(json, 'vault_policy', 'name', 'agent-email-notifier', 'name')];
     });
-    expect(await findings(oneCredentialSetPerAgent, out)).toEqual(sorted([
-      { resource: 'vault_approle_auth_backend_role/agent-lead-enricher', agent: 'lead-enricher', grant: 'agent-email-notifier' },
-      { resource: 'vault_policy/agent-email-notifier', agent: 'email-notifier', grant: 'agent-email-notifier' },
-    ]));
+    expect(await findings(oneCredentialSetPerAgent, out)).toEqual(
+      sorted([
+        { resource: 'vault_approle_auth_backend_role/agent-lead-enricher', agent: 'lead-enricher', grant: 'agent-email-notifier' },
+        { resource: 'vault_policy/agent-email-notifier', agent: 'email-notifier', grant: 'agent-email-notifier' },
+      ]),
+    );
   });
 
   test("fails when tokens also carry Vault's default policy", async () => {
     const out = variant((json) => (find(json, 'vault_approle_auth_backend_role', 'role_name', 'agent-email-notifier').body.token_no_default_policy = false));
-    expect(await findings(oneCredentialSetPerAgent, out)).toEqual(sorted([{ resource: 'vault_approle_auth_backend_role/agent-email-notifier', agent: 'email-notifier', grant: 'default' }]));
+    expect(await findings(oneCredentialSetPerAgent, out)).toEqual(
+      sorted([{ resource: 'vault_approle_auth_backend_role/agent-email-notifier', agent: 'email-notifier', grant: 'default' }]),
+    );
   });
 
   test("fails when an agent's Vault policy reaches another agent's KV entry or AWS sessions", async () => {
@@ -224,24 +252,30 @@ describe('one-credential-set-per-agent', () => {
       const policy = find(json, 'vault_policy', 'name', 'agent-email-notifier').body;
       policy.policy = `${String(policy.policy)}\npath "kv/data/agents/lead-enricher/hubspot" {\n  capabilities = ["read"]\n}\n\npath "aws/creds/agent-invoice-summarizer" {\n  capabilities = ["read"]\n}\n`;
     });
-    expect(await findings(oneCredentialSetPerAgent, out)).toEqual(sorted([
-      { resource: 'vault_policy/agent-email-notifier', agent: 'email-notifier', grant: 'read on aws/creds/agent-invoice-summarizer' },
-      { resource: 'vault_policy/agent-email-notifier', agent: 'email-notifier', grant: 'read on kv/data/agents/lead-enricher/hubspot' },
-    ]));
+    expect(await findings(oneCredentialSetPerAgent, out)).toEqual(
+      sorted([
+        { resource: 'vault_policy/agent-email-notifier', agent: 'email-notifier', grant: 'read on aws/creds/agent-invoice-summarizer' },
+        { resource: 'vault_policy/agent-email-notifier', agent: 'email-notifier', grant: 'read on kv/data/agents/lead-enricher/hubspot' },
+      ]),
+    );
   });
 
   test("fails when an agent's IAM policy reaches another agent's secret", async () => {
     const out = variant((json) => {
       const secret = ref(json, 'aws_secretsmanager_secret', 'name', 'scoped-agents/scoped-agents/agents/lead-enricher/vault-login', 'arn');
-      editPolicy(find(json, 'aws_iam_role_policy', 'name', 'agent-invoice-summarizer').body, (doc) => doc.Statement.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secret] }));
+      editPolicy(find(json, 'aws_iam_role_policy', 'name', 'agent-invoice-summarizer').body, (doc) =>
+        doc.Statement.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secret] }),
+      );
     });
-    expect(await findings(oneCredentialSetPerAgent, out)).toEqual(sorted([
-      {
-        resource: 'aws_iam_role_policy/agent-invoice-summarizer',
-        agent: 'invoice-summarizer',
-        grant: 'secretsmanager:GetSecretValue on ${aws_secretsmanager_secret["scoped-agents/scoped-agents/agents/lead-enricher/vault-login"].arn}',
-      },
-    ]));
+    expect(await findings(oneCredentialSetPerAgent, out)).toEqual(
+      sorted([
+        {
+          resource: 'aws_iam_role_policy/agent-invoice-summarizer',
+          agent: 'invoice-summarizer',
+          grant: 'secretsmanager:GetSecretValue on ${aws_secretsmanager_secret["scoped-agents/scoped-agents/agents/lead-enricher/vault-login"].arn}',
+        },
+      ]),
+    );
   });
 
   test("fails when a Vault AWS role issues another agent's sessions, so that one IAM role is brokered twice", async () => {
@@ -249,10 +283,12 @@ describe('one-credential-set-per-agent', () => {
       const broker = find(json, 'vault_aws_secret_backend_role', 'name', 'agent-invoice-summarizer').body;
       add(json, 'vault_aws_secret_backend_role', 'stolen', { ...broker, name: 'agent-lead-enricher' });
     });
-    expect(await findings(oneCredentialSetPerAgent, out)).toEqual(sorted([
-      { resource: 'aws_iam_role/agent-invoice-summarizer', agent: 'invoice-summarizer', grant: 'agent-invoice-summarizer' },
-      { resource: 'vault_aws_secret_backend_role/agent-lead-enricher', agent: 'lead-enricher', grant: 'agent-invoice-summarizer' },
-    ]));
+    expect(await findings(oneCredentialSetPerAgent, out)).toEqual(
+      sorted([
+        { resource: 'aws_iam_role/agent-invoice-summarizer', agent: 'invoice-summarizer', grant: 'agent-invoice-summarizer' },
+        { resource: 'vault_aws_secret_backend_role/agent-lead-enricher', agent: 'lead-enricher', grant: 'agent-invoice-summarizer' },
+      ]),
+    );
   });
 });
 
@@ -264,38 +300,57 @@ describe('rotation-scheduled', () => {
       const target = find(json, 'aws_scheduler_schedule', 'name', 'agent-invoice-summarizer').body.target as Record<string, unknown>;
       target.input = JSON.stringify({ action: 'rotate', agent: 'lead-enricher' });
     });
-    expect(await findings(rotationScheduled, out)).toEqual(sorted([
-      { resource: 'aws_scheduler_schedule/agent-email-notifier', agent: 'email-notifier', grant: 'state DISABLED' },
-      { resource: 'aws_scheduler_schedule/agent-invoice-summarizer', agent: 'invoice-summarizer', grant: 'target input agent lead-enricher' },
-      { resource: 'agent/lead-enricher', agent: 'lead-enricher', grant: 'schedule agent-lead-enricher' },
-    ]));
+    expect(await findings(rotationScheduled, out)).toEqual(
+      sorted([
+        { resource: 'aws_scheduler_schedule/agent-email-notifier', agent: 'email-notifier', grant: 'state DISABLED' },
+        { resource: 'aws_scheduler_schedule/agent-invoice-summarizer', agent: 'invoice-summarizer', grant: 'target input agent lead-enricher' },
+        { resource: 'agent/lead-enricher', agent: 'lead-enricher', grant: 'schedule agent-lead-enricher' },
+      ]),
+    );
   });
 
   test('fails when a credential kept in Secrets Manager has no rotation rule (fixture)', async () => {
-    const out = variant((json) => {
-      for (const [name] of all(json, 'aws_secretsmanager_secret_rotation')) delete (json.resource as Record<string, Record<string, unknown>>).aws_secretsmanager_secret_rotation[name];
-    }, () => fixture);
-    expect(await findings(rotationScheduled, out)).toEqual(sorted([
-      { resource: 'aws_secretsmanager_secret/scoped-agents/acme-agents/agents/deal-scorer/salesforce', agent: 'deal-scorer', grant: 'scoped-agents/acme-agents/agents/deal-scorer/salesforce' },
-    ]));
+    const out = variant(
+      (json) => {
+        for (const [name] of all(json, 'aws_secretsmanager_secret_rotation'))
+          delete (json.resource as Record<string, Record<string, unknown>>).aws_secretsmanager_secret_rotation[name];
+      },
+      () => fixture,
+    );
+    expect(await findings(rotationScheduled, out)).toEqual(
+      sorted([
+        {
+          resource: 'aws_secretsmanager_secret/scoped-agents/acme-agents/agents/deal-scorer/salesforce',
+          agent: 'deal-scorer',
+          grant: 'scoped-agents/acme-agents/agents/deal-scorer/salesforce',
+        },
+      ]),
+    );
   });
 });
 
 describe('agent-alarms', () => {
   test('fails when an alarm is missing, has no action, has actions disabled, or watches another agent', async () => {
     const out = variant((json) => {
-      const alarm = (agent: string, kind: string) => find(json, 'aws_cloudwatch_metric_alarm', 'alarm_name', `scoped-agents/scoped-agents/${agent}/${kind}`).body;
+      const alarm = (agent: string, kind: string) =>
+        find(json, 'aws_cloudwatch_metric_alarm', 'alarm_name', `scoped-agents/scoped-agents/${agent}/${kind}`).body;
       remove(json, 'aws_cloudwatch_metric_alarm', 'alarm_name', 'scoped-agents/scoped-agents/lead-enricher/orphan');
       alarm('lead-enricher', 'call-rate').alarm_actions = [];
       alarm('email-notifier', 'denied-rate').actions_enabled = false;
       alarm('invoice-summarizer', 'call-rate').dimensions = { Agent: 'lead-enricher' };
     });
-    expect(await findings(agentAlarms, out)).toEqual(sorted([
-      { resource: 'aws_cloudwatch_metric_alarm/scoped-agents/scoped-agents/email-notifier/denied-rate', agent: 'email-notifier', grant: 'denied-rate alarm' },
-      { resource: 'aws_cloudwatch_metric_alarm/scoped-agents/scoped-agents/invoice-summarizer/call-rate', agent: 'invoice-summarizer', grant: 'call-rate alarm' },
-      { resource: 'aws_cloudwatch_metric_alarm/scoped-agents/scoped-agents/lead-enricher/call-rate', agent: 'lead-enricher', grant: 'call-rate alarm' },
-      { resource: 'agent/lead-enricher', agent: 'lead-enricher', grant: 'orphan alarm' },
-    ]));
+    expect(await findings(agentAlarms, out)).toEqual(
+      sorted([
+        { resource: 'aws_cloudwatch_metric_alarm/scoped-agents/scoped-agents/email-notifier/denied-rate', agent: 'email-notifier', grant: 'denied-rate alarm' },
+        {
+          resource: 'aws_cloudwatch_metric_alarm/scoped-agents/scoped-agents/invoice-summarizer/call-rate',
+          agent: 'invoice-summarizer',
+          grant: 'call-rate alarm',
+        },
+        { resource: 'aws_cloudwatch_metric_alarm/scoped-agents/scoped-agents/lead-enricher/call-rate', agent: 'lead-enricher', grant: 'call-rate alarm' },
+        { resource: 'agent/lead-enricher', agent: 'lead-enricher', grant: 'orphan alarm' },
+      ]),
+    );
   });
 });
 
@@ -333,9 +388,11 @@ describe('encrypted-logs-and-topics', () => {
       delete find(json, 'aws_cloudwatch_log_group', 'name', '/scoped-agents/scoped-agents/agents/lead-enricher').body.kms_key_id;
       delete find(json, 'aws_sns_topic', 'name', 'scoped-agents-alarms').body.kms_master_key_id;
     });
-    expect(await findings(encryptedLogsAndTopics, out)).toEqual(sorted([
-      { resource: 'aws_cloudwatch_log_group//scoped-agents/scoped-agents/agents/lead-enricher', agent: 'lead-enricher', grant: 'kms_key_id' },
-      { resource: 'aws_sns_topic/scoped-agents-alarms', agent: undefined, grant: 'kms_master_key_id' },
-    ]));
+    expect(await findings(encryptedLogsAndTopics, out)).toEqual(
+      sorted([
+        { resource: 'aws_cloudwatch_log_group//scoped-agents/scoped-agents/agents/lead-enricher', agent: 'lead-enricher', grant: 'kms_key_id' },
+        { resource: 'aws_sns_topic/scoped-agents-alarms', agent: undefined, grant: 'kms_master_key_id' },
+      ]),
+    );
   });
 });

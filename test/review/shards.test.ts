@@ -59,7 +59,8 @@ test('graph: no remote-state node is left; a shard alarm leads to the shared top
   const g = resourceGraph(readOutput(sharded.outDir));
   const f = resourceGraph(readOutput(flat.outDir));
   expect(g.nodes.filter((n) => n.id.includes('terraform_remote_state'))).toEqual([]);
-  const edgesOf = (graph: typeof g): string[] => graph.edges.filter((e) => e.from.startsWith('aws_cloudwatch_metric_alarm.') && e.to.startsWith('aws_sns_topic.')).map((e) => `${e.from} -> ${e.to}`);
+  const edgesOf = (graph: typeof g): string[] =>
+    graph.edges.filter((e) => e.from.startsWith('aws_cloudwatch_metric_alarm.') && e.to.startsWith('aws_sns_topic.')).map((e) => `${e.from} -> ${e.to}`);
   expect(edgesOf(g)).toEqual(edgesOf(f));
   expect(edgesOf(g)).toHaveLength(20);
 });

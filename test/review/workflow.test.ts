@@ -46,14 +46,20 @@ describe('the privilege-diff workflow', () => {
   });
 
   test('checks out base and head, installs both with npm ci, and synthesizes each with its own code', () => {
-    expect(step('Check out the head of the pull request').with).toMatchObject({ ref: '${{ github.event.pull_request.head.sha }}', path: 'head', 'persist-credentials': false });
+    expect(step('Check out the head of the pull request').with).toMatchObject({
+      ref: '${{ github.event.pull_request.head.sha }}',
+      path: 'head',
+      'persist-credentials': false,
+    });
     expect(step('Check out its base').with).toMatchObject({ ref: '${{ github.event.pull_request.base.sha }}', path: 'base', 'persist-credentials': false });
     expect(step('Install (npm ci), base and head').run).toContain('(cd base && npm ci');
     expect(step('Install (npm ci), base and head').run).toContain('(cd head && npm ci');
     expect(step('Synthesize the base')).toMatchObject({ 'working-directory': 'base', run: 'npx scoped-agents synth --out "$RUNNER_TEMP/base.out"' });
     expect(step('Synthesize the head')).toMatchObject({ 'working-directory': 'head', run: 'npx scoped-agents synth --out "$RUNNER_TEMP/head.out"' });
     expect(step('Privilege diff')['working-directory']).toBe('${{ runner.temp }}');
-    expect(step('Privilege diff').run).toContain('node "$GITHUB_WORKSPACE/head/bin/scoped-agents.js" diff base.out head.out --format markdown --fail-on-escalation');
+    expect(step('Privilege diff').run).toContain(
+      'node "$GITHUB_WORKSPACE/head/bin/scoped-agents.js" diff base.out head.out --format markdown --fail-on-escalation',
+    );
     expect(step('Guard-rail check of the head').run).toContain('npx scoped-agents check --out "$RUNNER_TEMP/head.out"');
     expect(step('Fail on escalation or findings').if).toBe("steps.diff.outputs.exit != '0' || steps.check.outputs.exit != '0'");
   });
@@ -74,7 +80,14 @@ describe('the workflow steps, run', () => {
     const r = spawnSync('bash', ['-e', '-c', s.run!], {
       cwd,
       encoding: 'utf8',
-      env: { ...process.env, RUNNER_TEMP: runnerTemp, GITHUB_WORKSPACE: workspace, GITHUB_OUTPUT: githubOutput, GITHUB_STEP_SUMMARY: join(runnerTemp, 'summary.md'), ...env },
+      env: {
+        ...process.env,
+        RUNNER_TEMP: runnerTemp,
+        GITHUB_WORKSPACE: workspace,
+        GITHUB_OUTPUT: githubOutput,
+        GITHUB_STEP_SUMMARY: join(runnerTemp, 'summary.md'),
+        ...env,
+      },
     });
     for (const line of readFileSync(githubOutput, 'utf8').split('\n').filter(Boolean)) {
       const [k, v] = line.split('=');

@@ -64,5 +64,8 @@ export async function startFakeHttp(route: (req: RecordedRequest) => FakeAnswer 
 
 /** The media type of a request, without parameters, lowercased. */
 export function mediaType(req: RecordedRequest): string {
-  return String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
 }

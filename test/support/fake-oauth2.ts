@@ -48,7 +48,8 @@ export async function startFakeOAuth2(options: FakeOAuth2Options): Promise<FakeO
     const form = new URLSearchParams(req.body);
     for (const name of form.keys()) if (form.getAll(name).length > 1) return error(400, 'invalid_request', `${name} repeated`);
     if (form.get('grant_type') !== 'refresh_token') return error(400, 'unsupported_grant_type', `grant_type ${form.get('grant_type')}`);
-    if (form.get('client_id') !== options.clientId || form.get('client_secret') !== options.clientSecret) return error(401, 'invalid_client', 'client authentication failed');
+    if (form.get('client_id') !== options.clientId || form.get('client_secret') !== options.clientSecret)
+      return error(401, 'invalid_client', 'client authentication failed');
     if (!form.get('refresh_token') || form.get('refresh_token') !== current) return error(400, 'invalid_grant', 'refresh token is invalid, expired or revoked');
     const accessToken = `at-${randomBytes(12).toString('hex')}`;
     issued.push(accessToken);

@@ -58,10 +58,16 @@ export async function startFakeSendGrid(initial: readonly FakeSendGridKey[]): Pr
         return error(400, 'request body is invalid JSON');
       }
       if (typeof body.name !== 'string' || body.name === '') return error(400, 'missing required argument', 'name');
-      if (body.scopes !== undefined && (!Array.isArray(body.scopes) || !body.scopes.every((s) => typeof s === 'string'))) return error(400, 'scopes must be an array of strings', 'scopes');
+      if (body.scopes !== undefined && (!Array.isArray(body.scopes) || !body.scopes.every((s) => typeof s === 'string')))
+        return error(400, 'scopes must be an array of strings', 'scopes');
       const requested = (body.scopes as string[] | undefined) ?? ['full-access'];
       const scopes = [...new Set([...requested.filter((s) => s === 'full-access' || caller.scopes.includes(s)), ...IMPLICIT])];
-      const created: FakeSendGridKey = { id: `kid-${randomBytes(8).toString('hex')}`, key: `SG.${randomBytes(22).toString('base64url')}.${randomBytes(32).toString('base64url')}`, name: body.name, scopes };
+      const created: FakeSendGridKey = {
+        id: `kid-${randomBytes(8).toString('hex')}`,
+        key: `SG.${randomBytes(22).toString('base64url')}.${randomBytes(32).toString('base64url')}`,
+        name: body.name,
+        scopes,
+      };
       keys.set(created.id, created);
       return { status: 201, body: { api_key: created.key, api_key_id: created.id, name: created.name, scopes: [...created.scopes] } };
     }

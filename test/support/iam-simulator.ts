@@ -147,12 +147,21 @@ export interface WebIdentityRequest {
  * @throws when the simulator refuses the request (an invalid trust policy…)
  */
 export async function decideWebIdentity(req: WebIdentityRequest): Promise<Decision> {
-  const simulation = simulationOf({ identityPolicies: [], action: 'sts:AssumeRoleWithWebIdentity', resource: req.roleArn, resourcePolicy: req.trust, principal: req.provider, context: { ...req.claims } });
+  const simulation = simulationOf({
+    identityPolicies: [],
+    action: 'sts:AssumeRoleWithWebIdentity',
+    resource: req.roleArn,
+    resourcePolicy: req.trust,
+    principal: req.provider,
+    context: { ...req.claims },
+  });
   const checked = await runSimulation(simulation, { simulationMode: 'Strict' });
-  if (checked.resultType === 'error') throw new Error(`the simulator refused sts:AssumeRoleWithWebIdentity on ${req.roleArn}: ${JSON.stringify(checked.errors)}`);
+  if (checked.resultType === 'error')
+    throw new Error(`the simulator refused sts:AssumeRoleWithWebIdentity on ${req.roleArn}: ${JSON.stringify(checked.errors)}`);
   // Already validated above; as a ValidatedPolicy (@cloud-copilot/iam-policy) the trust policy keeps a name, which the engine reports by.
   const trust = { __validated: true, policyDocument: req.trust, metadata: { name: 'trust-policy' }, errors: [] };
   const result = runUnsafeSimulation({ ...simulation, resourcePolicy: trust }, { simulationMode: 'Strict' });
-  if (result !== 'Allowed' && result !== 'ImplicitlyDenied' && result !== 'ExplicitlyDenied') throw new Error(`unexpected simulator result ${String(result)} for sts:AssumeRoleWithWebIdentity on ${req.roleArn}`);
+  if (result !== 'Allowed' && result !== 'ImplicitlyDenied' && result !== 'ExplicitlyDenied')
+    throw new Error(`unexpected simulator result ${String(result)} for sts:AssumeRoleWithWebIdentity on ${req.roleArn}`);
   return result;
 }

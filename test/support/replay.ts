@@ -109,11 +109,14 @@ async function accessorOf(ctx: ApplyContext, table: 'mounts' | 'auth', path: str
 const AWS_CREDENTIAL_TYPES = ['iam_user', 'assumed_role', 'federation_token', 'session_token'];
 function awsRoleProblems(config: Config): string[] {
   const problems: string[] = [];
-  const types = String(config.credential_type ?? '').split(',').filter((t) => t !== '');
+  const types = String(config.credential_type ?? '')
+    .split(',')
+    .filter((t) => t !== '');
   if (types.length === 0) problems.push('did not supply credential_type');
   for (const t of types) if (!AWS_CREDENTIAL_TYPES.includes(t)) problems.push(`unrecognized credential type: ${t}`);
   const sts = types.some((t) => t !== 'iam_user');
-  if (set(config.default_sts_ttl) && !sts) problems.push('default_sts_ttl parameter only valid for assumed_role, federation_token, and session_token credential types');
+  if (set(config.default_sts_ttl) && !sts)
+    problems.push('default_sts_ttl parameter only valid for assumed_role, federation_token, and session_token credential types');
   if (set(config.max_sts_ttl) && !sts) problems.push('max_sts_ttl parameter only valid for assumed_role, federation_token, and session_token credential types');
   if (Number(config.max_sts_ttl ?? 0) > 0 && Number(config.default_sts_ttl ?? 0) > Number(config.max_sts_ttl)) {
     problems.push('"default_sts_ttl" value must be less than or equal to "max_sts_ttl" value');
@@ -122,7 +125,8 @@ function awsRoleProblems(config: Config): string[] {
   if (roleArns.length > 0 && !types.includes('assumed_role')) problems.push("cannot supply role_arns when credential_type isn't assumed_role");
   if (types.includes('assumed_role') && roleArns.length === 0) problems.push('assumed_role needs role_arns (no default role to assume)');
   for (const arn of roleArns) {
-    if (typeof arn !== 'string' || !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(arn)) problems.push(`role_arns entry is not an IAM role ARN: ${String(arn)}`);
+    if (typeof arn !== 'string' || !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(arn))
+      problems.push(`role_arns entry is not an IAM role ARN: ${String(arn)}`);
   }
   return problems;
 }
@@ -156,11 +160,27 @@ const HANDLERS: Record<string, Handler> = {
     },
   },
   vault_aws_secret_backend: {
-    fields: ['path', 'description', 'local', 'default_lease_ttl_seconds', 'max_lease_ttl_seconds', 'access_key', 'secret_key', 'region', 'iam_endpoint', 'sts_endpoint', 'username_template'],
+    fields: [
+      'path',
+      'description',
+      'local',
+      'default_lease_ttl_seconds',
+      'max_lease_ttl_seconds',
+      'access_key',
+      'secret_key',
+      'region',
+      'iam_endpoint',
+      'sts_endpoint',
+      'username_template',
+    ],
     async apply(ctx, c) {
       const path = String(c.path ?? 'aws'); // the provider's default
       // The provider mounts the engine, then always writes config/root (empty keys: Vault's own identity).
-      const root = { access_key: c.access_key ?? '', secret_key: c.secret_key ?? '', ...pick(c, ['region', 'iam_endpoint', 'sts_endpoint', 'username_template']) };
+      const root = {
+        access_key: c.access_key ?? '',
+        secret_key: c.secret_key ?? '',
+        ...pick(c, ['region', 'iam_endpoint', 'sts_endpoint', 'username_template']),
+      };
       if (ctx.options.awsSecretsEngine === 'kv-stand-in') {
         const description = `${c.description ?? ''} [KV v1 stand-in: this server has no aws secrets engine]`.trim();
         await ctx.call('POST', `sys/mounts/${path}`, { type: 'kv', description, options: { version: '1' } }, [204]);
@@ -176,10 +196,29 @@ const HANDLERS: Record<string, Handler> = {
     },
   },
   vault_aws_secret_backend_role: {
-    fields: ['backend', 'name', 'credential_type', 'role_arns', 'policy_arns', 'policy_document', 'iam_groups', 'iam_tags', 'session_tags', 'external_id', 'default_sts_ttl', 'max_sts_ttl', 'user_path', 'permissions_boundary_arn', 'mfa_serial_number'],
+    fields: [
+      'backend',
+      'name',
+      'credential_type',
+      'role_arns',
+      'policy_arns',
+      'policy_document',
+      'iam_groups',
+      'iam_tags',
+      'session_tags',
+      'external_id',
+      'default_sts_ttl',
+      'max_sts_ttl',
+      'user_path',
+      'permissions_boundary_arn',
+      'mfa_serial_number',
+    ],
     async apply(ctx, c) {
       const backend = String(c.backend);
-      const body = pick(c, HANDLERS.vault_aws_secret_backend_role.fields.filter((f) => f !== 'backend' && f !== 'name'));
+      const body = pick(
+        c,
+        HANDLERS.vault_aws_secret_backend_role.fields.filter((f) => f !== 'backend' && f !== 'name'),
+      );
       if (ctx.standInMounts.has(backend)) {
         // The KV stand-in accepts anything: check the role as the aws engine's validate() would.
         const problems = awsRoleProblems(body);
@@ -202,8 +241,23 @@ const HANDLERS: Record<string, Handler> = {
   },
   vault_approle_auth_backend_role: {
     fields: [
-      'backend', 'role_name', 'role_id', 'bind_secret_id', 'secret_id_bound_cidrs', 'secret_id_num_uses', 'secret_id_ttl', 'local_secret_ids',
-      'token_ttl', 'token_max_ttl', 'token_explicit_max_ttl', 'token_period', 'token_policies', 'token_bound_cidrs', 'token_no_default_policy', 'token_num_uses', 'token_type',
+      'backend',
+      'role_name',
+      'role_id',
+      'bind_secret_id',
+      'secret_id_bound_cidrs',
+      'secret_id_num_uses',
+      'secret_id_ttl',
+      'local_secret_ids',
+      'token_ttl',
+      'token_max_ttl',
+      'token_explicit_max_ttl',
+      'token_period',
+      'token_policies',
+      'token_bound_cidrs',
+      'token_no_default_policy',
+      'token_num_uses',
+      'token_type',
     ],
     async apply(ctx, c) {
       const backend = String(c.backend ?? 'approle');
@@ -220,7 +274,18 @@ const HANDLERS: Record<string, Handler> = {
     },
   },
   vault_jwt_auth_backend: {
-    fields: ['path', 'type', 'description', 'local', 'oidc_discovery_url', 'jwks_url', 'jwt_validation_pubkeys', 'bound_issuer', 'jwt_supported_algs', 'default_role'],
+    fields: [
+      'path',
+      'type',
+      'description',
+      'local',
+      'oidc_discovery_url',
+      'jwks_url',
+      'jwt_validation_pubkeys',
+      'bound_issuer',
+      'jwt_supported_algs',
+      'default_role',
+    ],
     async apply(ctx, c) {
       const path = String(c.path ?? 'jwt'); // the provider's defaults: path and type jwt
       await ctx.call('POST', `sys/auth/${path}`, { type: c.type ?? 'jwt', ...pick(c, ['description', 'local']) }, [204]);
@@ -233,8 +298,26 @@ const HANDLERS: Record<string, Handler> = {
   },
   vault_jwt_auth_backend_role: {
     fields: [
-      'backend', 'role_name', 'role_type', 'user_claim', 'bound_audiences', 'bound_subject', 'bound_claims', 'bound_claims_type', 'disable_bound_claims_parsing', 'claim_mappings', 'groups_claim',
-      'token_ttl', 'token_max_ttl', 'token_explicit_max_ttl', 'token_period', 'token_policies', 'token_bound_cidrs', 'token_no_default_policy', 'token_num_uses', 'token_type',
+      'backend',
+      'role_name',
+      'role_type',
+      'user_claim',
+      'bound_audiences',
+      'bound_subject',
+      'bound_claims',
+      'bound_claims_type',
+      'disable_bound_claims_parsing',
+      'claim_mappings',
+      'groups_claim',
+      'token_ttl',
+      'token_max_ttl',
+      'token_explicit_max_ttl',
+      'token_period',
+      'token_policies',
+      'token_bound_cidrs',
+      'token_no_default_policy',
+      'token_num_uses',
+      'token_type',
     ],
     async apply(ctx, c) {
       const backend = String(c.backend ?? 'jwt');
@@ -244,7 +327,14 @@ const HANDLERS: Record<string, Handler> = {
       }
       if (c.bound_claims !== undefined && c.disable_bound_claims_parsing !== true) {
         // The provider splits each bound claim on commas into a list, unless told not to parse them.
-        body.bound_claims = Object.fromEntries(Object.entries(c.bound_claims as Record<string, string>).map(([k, v]) => [k, String(v).split(',').map((x) => x.trim())]));
+        body.bound_claims = Object.fromEntries(
+          Object.entries(c.bound_claims as Record<string, string>).map(([k, v]) => [
+            k,
+            String(v)
+              .split(',')
+              .map((x) => x.trim()),
+          ]),
+        );
       }
       const rolePath = `auth/${backend}/role/${c.role_name}`;
       await ctx.call('POST', rolePath, body, [200, 204]);
@@ -259,9 +349,10 @@ const HANDLERS: Record<string, Handler> = {
       try {
         data = JSON.parse(String(raw));
       } catch (e) {
-        throw new Error(`replay: ${ctx.address}: data is not JSON (${(e as Error).message}): ${String(raw)}`);
+        throw new Error(`replay: ${ctx.address}: data is not JSON (${(e as Error).message}): ${String(raw)}`, { cause: e });
       }
-      if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`replay: ${ctx.address}: data must be a JSON object, got ${String(raw)}`);
+      if (typeof data !== 'object' || data === null || Array.isArray(data))
+        throw new Error(`replay: ${ctx.address}: data must be a JSON object, got ${String(raw)}`);
       const path = `${c.mount}/data/${c.name}`;
       // The provider writes the data first, then the metadata.
       await ctx.call('POST', path, { data, options: c.options ?? {}, ...(set(c.cas) ? { cas: c.cas } : {}) }, [200]);
@@ -269,7 +360,8 @@ const HANDLERS: Record<string, Handler> = {
         const m = c.custom_metadata as Config;
         const known = ['max_versions', 'cas_required', 'delete_version_after', 'data'];
         const unknown = Object.keys(m).filter((k) => !known.includes(k));
-        if (unknown.length > 0) throw new Error(`replay: ${ctx.address}: custom_metadata.${unknown.join(', ')} not known to replay.ts: teach it how the provider writes them`);
+        if (unknown.length > 0)
+          throw new Error(`replay: ${ctx.address}: custom_metadata.${unknown.join(', ')} not known to replay.ts: teach it how the provider writes them`);
         const body = pick({ ...m, custom_metadata: m.data }, ['max_versions', 'cas_required', 'delete_version_after', 'custom_metadata']);
         await ctx.call('POST', `${c.mount}/metadata/${c.name}`, body, [204]);
       }
@@ -363,7 +455,8 @@ export async function replayVault(stack: SynthesizedStack, vault: VaultClient, o
       } else if (ref && resources.has(`${ref.type}.${ref.name}`)) {
         needs.add(`${ref.type}.${ref.name}`);
       } else if (ref && ref.type === 'aws_iam_role' && ref.attribute === 'arn') {
-        if (typeof json.resource?.aws_iam_role?.[ref.name]?.name !== 'string') problems.push(`${address}: \${${expression}} names an IAM role without a literal name`);
+        if (typeof json.resource?.aws_iam_role?.[ref.name]?.name !== 'string')
+          problems.push(`${address}: \${${expression}} names an IAM role without a literal name`);
       } else {
         problems.push(`${address}: cannot resolve \${${expression}}: teach replay.ts what it means`);
       }
@@ -388,7 +481,9 @@ export async function replayVault(stack: SynthesizedStack, vault: VaultClient, o
 
   if (options.jwtKeySource === undefined) {
     for (const r of [...resources.values()].filter((x) => x.type === 'vault_jwt_auth_backend')) {
-      const remote = ['oidc_discovery_url', 'jwks_url'].map((k) => r.config[k]).find((u) => typeof u === 'string' && !/^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(u));
+      const remote = ['oidc_discovery_url', 'jwks_url']
+        .map((k) => r.config[k])
+        .find((u) => typeof u === 'string' && !/^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(u));
       if (remote !== undefined) {
         problems.push(
           `vault_jwt_auth_backend.${r.name} takes its keys from ${String(remote)}, which this machine does not reach (and whose private keys no test holds): ` +
@@ -424,7 +519,8 @@ export async function replayVault(stack: SynthesizedStack, vault: VaultClient, o
       return `arn:aws:iam::000000000000:role/${json.resource!.aws_iam_role[ref.name].name}`;
     }
     const attributes = state[`${ref.type}.${ref.name}`];
-    if (!(ref.attribute in attributes)) throw new Error(`replay: ${address}: \${${expression}}: ${ref.type}.${ref.name} has no attribute ${ref.attribute} in the replayed state`);
+    if (!(ref.attribute in attributes))
+      throw new Error(`replay: ${address}: \${${expression}}: ${ref.type}.${ref.name} has no attribute ${ref.attribute} in the replayed state`);
     return attributes[ref.attribute];
   };
   const resolve = (address: string, value: unknown): unknown => {
@@ -455,7 +551,9 @@ export async function replayVault(stack: SynthesizedStack, vault: VaultClient, o
       async call(method, path, body, expected) {
         const res = await vault.request(method, path, { body });
         if (!expected.includes(res.status)) {
-          throw new Error(`replay: ${address}: ${method} ${path} answered ${res.status} (expected ${expected.join(' or ')}): ${JSON.stringify(res.body)}\nsent: ${JSON.stringify(body)}`);
+          throw new Error(
+            `replay: ${address}: ${method} ${path} answered ${res.status} (expected ${expected.join(' or ')}): ${JSON.stringify(res.body)}\nsent: ${JSON.stringify(body)}`,
+          );
         }
         return res;
       },

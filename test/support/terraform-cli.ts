@@ -23,7 +23,7 @@ export function terraformBinary(path = process.env.PATH ?? ''): string {
   }
   throw new Error(
     'Neither terraform nor tofu is on PATH, so the synthesized stacks cannot be loaded by Terraform. ' +
-      'Install Terraform 1.11 or later (https://developer.hashicorp.com/terraform/install, or `apt-get install terraform` from HashiCorp\'s apt repository) ' +
+      "Install Terraform 1.11 or later (https://developer.hashicorp.com/terraform/install, or `apt-get install terraform` from HashiCorp's apt repository) " +
       'or OpenTofu (https://opentofu.org/docs/intro/install/), then run the tests again.',
   );
 }
@@ -118,7 +118,9 @@ export async function loadStack(stackDir: string, stack: string, binary = terraf
     const errors = errorBlocks(output).filter((e) => !e.summary.startsWith('Terraform encountered problems during initialisation'));
     // Terraform wraps its messages at 78 columns: match on the text with its line breaks folded.
     const folded = output.replace(/\s+/g, ' ');
-    const providersSought = [...new Set([...folded.matchAll(/available versions for provider ((?:[a-z0-9.-]+\/)?[a-z0-9-]+\/[a-z0-9-]+):/g)].map((m) => m[1]))].sort();
+    const providersSought = [
+      ...new Set([...folded.matchAll(/available versions for provider ((?:[a-z0-9.-]+\/)?[a-z0-9-]+\/[a-z0-9-]+):/g)].map((m) => m[1])),
+    ].sort();
     return {
       stack,
       providerErrors: errors.filter((e) => PROVIDER_INSTALL.test(e.summary)),

@@ -25,7 +25,13 @@ const IMPLICIT_SCOPES = new Set(['2fa_exempt', '2fa_required']);
  */
 export function sendgridApiKeyRotator(baseUrl: string = SENDGRID_API, now: () => Date = () => new Date()): Rotator {
   const base = baseUrl.replace(/\/+$/, '');
-  const call = async (fetchFn: typeof fetch, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body?: Record<string, unknown> }> => {
+  const call = async (
+    fetchFn: typeof fetch,
+    key: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body?: Record<string, unknown> }> => {
     const url = checkProviderUrl(`${base}${path}`, 'the SendGrid API URL');
     const res = await fetchFn(url, {
       method,
@@ -53,7 +59,10 @@ export function sendgridApiKeyRotator(baseUrl: string = SENDGRID_API, now: () =>
       const key = (Array.isArray(read.body?.result) ? read.body!.result[0] : read.body) as { name?: unknown; scopes?: unknown } | undefined;
       const scopes = Array.isArray(key?.scopes) ? requested(key!.scopes.map(String)) : [];
       // A key created without scopes gets full access: never.
-      if (scopes.length === 0) throw new RotationError(`${credential.name}: SendGrid reports no scopes for the current key; refusing to mint a key without scopes (it would get full access)`);
+      if (scopes.length === 0)
+        throw new RotationError(
+          `${credential.name}: SendGrid reports no scopes for the current key; refusing to mint a key without scopes (it would get full access)`,
+        );
 
       const baseName = (typeof key?.name === 'string' ? key.name : credential.name).replace(/ \(rotated [^)]*\)$/, '');
       const name = `${baseName} (rotated ${now().toISOString().slice(0, 19)}Z)`;
@@ -68,7 +77,9 @@ export function sendgridApiKeyRotator(baseUrl: string = SENDGRID_API, now: () =>
       if (granted.join(',') !== scopes.join(',')) {
         // Not the same grant: take the new key back, keep the current one.
         await call(fetchFn, current.api_key, 'DELETE', `/v3/api_keys/${encodeURIComponent(apiKeyId)}`);
-        throw new RotationError(`${credential.name}: SendGrid minted the new key with scopes [${granted.join(', ')}] instead of [${scopes.join(', ')}]; it was deleted, the current key is kept`);
+        throw new RotationError(
+          `${credential.name}: SendGrid minted the new key with scopes [${granted.join(', ')}] instead of [${scopes.join(', ')}]; it was deleted, the current key is kept`,
+        );
       }
       const next: CredentialValue = { ...current, api_key: apiKey, api_key_id: apiKeyId, name };
       return next;

@@ -58,7 +58,10 @@ export function writeOutput(stacks: readonly { name: string; json: TerraformJson
     writeFileSync(join(out, 'stacks', s.name, 'cdk.tf.json'), JSON.stringify(s.json, null, 2));
   }
   // As a synth writes it: the manifest names every stack.
-  const manifest = { version: '0.21.0', stacks: Object.fromEntries(stacks.map((s) => [s.name, { name: s.name, synthesizedStackPath: `stacks/${s.name}/cdk.tf.json` }])) };
+  const manifest = {
+    version: '0.21.0',
+    stacks: Object.fromEntries(stacks.map((s) => [s.name, { name: s.name, synthesizedStackPath: `stacks/${s.name}/cdk.tf.json` }])),
+  };
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return out;
 }
@@ -69,7 +72,13 @@ type Bodies = Record<string, Record<string, Record<string, unknown>>>;
  * The block of `type` whose `attribute` is `value`, with its Terraform name:
  * variants find resources by what they carry, never by logical id.
  */
-export function find(json: TerraformJson, type: string, attribute: string, value: unknown, kind: 'resource' | 'data' = 'resource'): { name: string; body: Record<string, unknown> } {
+export function find(
+  json: TerraformJson,
+  type: string,
+  attribute: string,
+  value: unknown,
+  kind: 'resource' | 'data' = 'resource',
+): { name: string; body: Record<string, unknown> } {
   const blocks = (json[kind] as Bodies | undefined)?.[type] ?? {};
   const hits = Object.entries(blocks).filter(([, body]) => body[attribute] === value);
   if (hits.length !== 1) throw new Error(`expected one ${type} with ${attribute} = ${JSON.stringify(value)}, found ${hits.length}`);
