@@ -1,3 +1,5 @@
+import { ApiDefinition } from './apis';
+import { HttpEndpoint } from './http-grants';
 import { Problem } from './problem';
 
 /** The platforms an agent can run on; each gets its own delivery of credentials. */
@@ -17,6 +19,12 @@ export interface SecretScope {
   readonly description?: string;
   /** Name of the credential (e.g. `hubspot`); the entry is `<kv>/agents/<agent>/<secret>`. */
   readonly secret: string;
+  /**
+   * The endpoints of one API this scope grants through the fleet's gateway,
+   * which holds the credential in the agent's place. Absent: the agent reads
+   * the credential itself and calls the provider directly.
+   */
+  readonly http?: { readonly api: string; readonly endpoints: readonly HttpEndpoint[] };
 }
 
 /** A catalog scope that grants IAM actions on named resources, in the agent's own role. */
@@ -43,11 +51,16 @@ export interface VaultScope {
 /** A scope of the catalog, resolved to its concrete grant. */
 export type Scope = SecretScope | AwsScope | VaultScope;
 
+/** What an orphan alarm does: tell the team (the default), or also revoke the agent. */
+export type OrphanAction = 'notify' | 'revoke';
+
 /** Alarm thresholds of one agent. */
 export interface AlarmThresholds {
   readonly maxCallsPerMinute: number;
   readonly maxDeniedPerMinute: number;
   readonly orphanAfterHours: number;
+  /** What the orphan alarm does: an idle agent is flagged, and revoked only when the table says so. */
+  readonly orphanAction: OrphanAction;
 }
 
 /** One action of the table: what the agent does, and the scopes it needs for it. */
@@ -81,6 +94,11 @@ export interface Agent {
   /** The principal that assumes the agent's IAM role; absent when Vault's AWS engine brokers it. */
   readonly awsPrincipal?: string;
   readonly github?: { readonly repository: string; readonly environment: string };
+  /**
+   * Whether its SaaS calls go through the fleet's gateway: the fleet has one,
+   * the agent has `http:` grants, and the table does not say `gateway: false`.
+   */
+  readonly gateway: boolean;
 }
 
 /** Fleet-wide settings: where the shared backends are mounted, how operations behave. */
@@ -111,6 +129,8 @@ export interface FleetSettings {
   readonly shards?: ShardSettings;
   /** Where the stacks keep their state; absent → local files. */
   readonly state?: StateSettings;
+  /** Whether the fleet deploys its gateway, through which every `http:` grant is called. */
+  readonly gateway: boolean;
 }
 
 /** `fleet.shards` in the table: see `model/shards.ts`. */
@@ -159,6 +179,8 @@ export interface Fleet {
   readonly agents: readonly Agent[];
   /** Every credential a `secret:` scope names, by secret name. */
   readonly credentials: Readonly<Record<string, Credential>>;
+  /** Every API an `http:` grant names, by name: built in, or from the table's `apis:`. */
+  readonly apis: Readonly<Record<string, ApiDefinition>>;
   /** Things that are allowed but worth saying (e.g. a TTL AWS cannot honour). */
   readonly warnings: readonly Problem[];
   /** The files the table was read from. */
@@ -173,7 +195,7 @@ export const BUILTIN_DEFAULTS = {
   // A day plus an hour: the nightly rotation issues the next secret-id before this one lapses.
   secretIdTtl: 25 * 60 * 60,
   rotation: 'cron(0 3 * * ? *)',
-  alarms: { maxCallsPerMinute: 1000, maxDeniedPerMinute: 20, orphanAfterHours: 24 },
+  alarms: { maxCallsPerMinute: 1000, maxDeniedPerMinute: 20, orphanAfterHours: 24, orphanAction: 'notify' as OrphanAction },
 } as const;
 
 /** The fleet settings of a table whose `fleet:` says nothing. */
@@ -188,6 +210,7 @@ export const BUILTIN_FLEET_SETTINGS: FleetSettings = {
   vaultAudit: true,
   vaultAuditFile: defaultVaultAuditFile('scoped-agents'),
   cloudTrail: false,
+  gateway: false,
 };
 
 /** Where the fleet's Vault audit device writes unless the table says: one file per fleet, so two fleets on one Vault never share one. */

@@ -29,6 +29,8 @@ export const AlarmsSchema = z.strictObject({
   maxDeniedPerMinute: positiveInt.optional(),
   /** Hours without a single call after which the agent counts as an orphan. @default 24 */
   orphanAfterHours: positiveInt.optional(),
+  /** What the orphan alarm does: `notify` the team, or also `revoke` the agent. @default "notify" */
+  orphanAction: z.enum(['notify', 'revoke'], { error: 'expected notify or revoke' }).optional(),
 });
 
 /** Settings every agent inherits from `defaults:` and may override. */
@@ -130,6 +132,13 @@ export const FleetSettingsSchema = z.strictObject({
     })
     .optional(),
   /**
+   * Deploys the fleet's gateway: every `http:` grant is called through it,
+   * which holds the provider credentials, logs each call, holds each agent to
+   * its endpoints and limits its rate.
+   * @default - on when any scope has `http:` grants
+   */
+  gateway: z.boolean({ error: 'expected true or false' }).optional(),
+  /**
    * Where every stack keeps its Terraform state.
    * @default - a local file per stack, `terraform.<stack>.tfstate` at the project root
    */
@@ -183,12 +192,39 @@ export const VaultGrantSchema = z.strictObject({
   capabilities: z.array(text, { error: 'expected a list of capabilities' }).min(1, 'list at least one capability'),
 });
 
-/** One entry of the scope catalog: exactly one of `secret`, `aws`, `vault`. */
+/** An `http:` grant: endpoints of one API, called through the fleet's gateway. */
+export const HttpGrantSchema = z.strictObject({
+  /** A built-in API (hubspot, sendgrid, slack, zendesk, github, openai) or one of the table's `apis:`. */
+  api: text,
+  /** `METHOD /path-pattern` entries: `*` matches one segment, a final `**` the rest. */
+  allow: z.array(text, { error: 'expected a list of endpoints such as GET /crm/v3/objects/contacts/*' }).min(1, 'list at least one endpoint'),
+});
+
+/** One entry of the scope catalog: exactly one of `secret` (optionally with `http`), `http`, `aws`, `vault`. */
 export const ScopeSchema = z.strictObject({
   description: text.optional(),
   secret: text.optional(),
+  http: HttpGrantSchema.optional(),
   aws: AwsGrantSchema.optional(),
   vault: VaultGrantSchema.optional(),
+});
+
+/** One entry of `apis:`: an API of the table's own, or a built-in one's base URL and credential. */
+export const ApiSchema = z.strictObject({
+  /** `https://host[:port][/path]`: every forwarded request starts here. Required for an API that is not built in, and for zendesk. */
+  baseUrl: text.optional(),
+  /** The credential (`secret:` name) of the calling agent the gateway injects. @default - the API's name */
+  credential: text.optional(),
+  /** Where the credential goes. @default - bearer for a built-in API; required for another */
+  auth: z
+    .strictObject({
+      type: z.enum(['bearer', 'header', 'basic', 'query'], { error: 'expected bearer, header, basic or query' }),
+      /** The header (type header) or query parameter (type query) name. */
+      name: text.optional(),
+      /** Written before the credential in a header, e.g. `Token `. @default "" */
+      prefix: text.optional(),
+    })
+    .optional(),
 });
 
 /** One action of an agent: what it does, and the scopes it needs for it. */
@@ -210,6 +246,8 @@ export const AgentSchema = z.strictObject({
   actions: z.array(z.unknown(), { error: 'expected a list of actions' }),
   /** The IAM principal that assumes the agent's role, instead of Vault's AWS secrets engine. */
   awsPrincipal: text.optional(),
+  /** `false`: the agent calls its APIs directly, holding its credentials itself (`check` reports it unlogged). @default true */
+  gateway: z.boolean({ error: 'expected true or false' }).optional(),
   github: GithubBindingSchema.optional(),
   ...inheritable,
 });
@@ -221,6 +259,7 @@ export const TableSchema = z.strictObject({
   defaults: z.unknown().optional(),
   scopes: z.record(z.string(), z.unknown(), { error: 'expected a map of scope names to grants' }).optional(),
   credentials: z.record(z.string(), z.unknown(), { error: 'expected a map of secret names to their storage and rotator' }).optional(),
+  apis: z.record(z.string(), z.unknown(), { error: 'expected a map of API names to their base URL and credential' }).optional(),
   agents: z.array(z.unknown(), { error: 'expected a list of agents' }).optional(),
 });
 
@@ -233,6 +272,8 @@ export type AlarmsInput = z.infer<typeof AlarmsSchema>;
 export type DefaultsInput = z.infer<typeof DefaultsSchema>;
 /** `fleet:` as written. */
 export type FleetSettingsInput = z.infer<typeof FleetSettingsSchema>;
+/** One entry of `apis:` as written. */
+export type ApiInput = z.infer<typeof ApiSchema>;
 /** One entry of `credentials:` as written. */
 export type CredentialInput = z.infer<typeof CredentialSchema>;
 /** One scope as written. */

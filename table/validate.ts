@@ -1,7 +1,7 @@
 import { Fleet } from '../model/fleet';
 import { Problem } from '../model/problem';
 import { checkAgents } from './private/check-agents';
-import { checkCredentials, checkScopes } from './private/check-catalog';
+import { checkApis, checkCredentials, checkScopes } from './private/check-catalog';
 import { checkFleetWide } from './private/check-fleet-wide';
 import { checkDefaults, checkFleetSettings } from './private/check-settings';
 import { checkStrings } from './private/check-strings';
@@ -22,15 +22,27 @@ import { TableSource } from './table-source';
  */
 export async function validateTable(source: TableSource): Promise<Fleet> {
   const problems: Problem[] = [...(source.problems ?? []), ...checkStrings(source), ...parseWithProblems(TableSchema, source.data, [], source).problems];
-  const { settings, problems: fleetProblems } = checkFleetSettings(source);
+  const fleetSettings = checkFleetSettings(source);
   const defaults = checkDefaults(source);
-  const catalog = await checkScopes(source, settings);
+  const apis = checkApis(source);
+  const catalog = await checkScopes(source, fleetSettings.settings, apis.apis);
+  // The gateway is on by default as soon as a scope grants endpoints through it.
+  const endpoints = [...catalog.scopes.values()].flatMap((s) => (s.kind === 'secret' && s.http ? [s.http.api] : []));
+  const settings = { ...fleetSettings.settings, gateway: fleetSettings.gateway ?? endpoints.length > 0 };
   const credentials = checkCredentials(source, catalog.scopes);
-  const checked = checkAgents(source, { defaults: defaults.defaults, writtenDefaults: defaults.written, catalog, credentials: credentials.credentials });
-  const fleet: Fleet = { settings, agents: checked.agents, credentials: credentials.credentials, warnings: [], files: source.files };
+  const checked = checkAgents(source, {
+    gateway: settings.gateway,
+    defaults: defaults.defaults,
+    writtenDefaults: defaults.written,
+    catalog,
+    credentials: credentials.credentials,
+  });
+  const used = Object.fromEntries([...new Set(endpoints)].sort().map((name) => [name, apis.apis.known.get(name)!]));
+  const fleet: Fleet = { settings, agents: checked.agents, credentials: credentials.credentials, apis: used, warnings: [], files: source.files };
   problems.push(
-    ...fleetProblems,
+    ...fleetSettings.problems,
     ...defaults.problems,
+    ...apis.problems,
     ...catalog.problems,
     ...credentials.problems,
     ...checked.problems,

@@ -66,7 +66,8 @@ export function resolvedAgent(overrides: Partial<Agent> & Pick<Agent, 'name'>): 
     credentialMaxTtl: 3600,
     secretIdTtl: 90000,
     rotation: 'cron(0 3 * * ? *)',
-    alarms: { maxCallsPerMinute: 1000, maxDeniedPerMinute: 20, orphanAfterHours: 24 },
+    alarms: { maxCallsPerMinute: 1000, maxDeniedPerMinute: 20, orphanAfterHours: 24, orphanAction: 'notify' },
+    gateway: false,
     boundCidrs: [],
     ...overrides,
   };

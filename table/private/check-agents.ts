@@ -19,6 +19,8 @@ const SECRETS_MANAGER_SHORTEST_ROTATION = 4 * 3600;
 
 /** What the agents' checks read from the rest of the table. */
 export interface AgentContext {
+  /** Whether the fleet has its gateway. */
+  readonly gateway: boolean;
   readonly defaults: ResolvedSettings;
   /** `defaults:` as written (a warning quotes the value where it was written). */
   readonly writtenDefaults: DefaultsInput;
@@ -151,6 +153,16 @@ function checkAgent(
     .filter((s): s is Scope => s !== undefined);
   const keptInAws = scopes.flatMap((s) => (s.kind === 'secret' && ctx.credentials[s.secret]?.store === 'aws' ? [s.secret] : []));
   const needsAws = keptInAws.length > 0 || scopes.some((s) => s.kind === 'aws');
+  const hasEndpoints = scopes.some((s) => s.kind === 'secret' && s.http !== undefined);
+  if (input.gateway === true && !ctx.gateway) {
+    report({
+      rule: 'invalid-value',
+      path: [...at, 'gateway'],
+      value: 'true',
+      message: 'the agent asks for the gateway, and the fleet has none (fleet.gateway: false)',
+      fix: 'remove gateway:, or turn the fleet gateway on',
+    });
+  }
 
   if (input.awsPrincipal !== undefined) {
     const why =
@@ -285,6 +297,7 @@ function checkAgent(
       permissionsBoundary: resolved.permissionsBoundary,
       awsPrincipal: input.awsPrincipal,
       github: input.github,
+      gateway: ctx.gateway && hasEndpoints && input.gateway !== false,
     },
     problems,
     warnings,

@@ -1,10 +1,13 @@
 import { Credential, FleetSettings, Scope } from '../../model/fleet';
 import { Problem } from '../../model/problem';
-import { CredentialSchema, ScopeSchema } from '../schema';
+import { ApiDefinition } from '../../model/apis';
+import { ApiSchema, CredentialSchema, ScopeSchema } from '../schema';
 import { TableSource } from '../table-source';
 import { asRecord, located } from './located';
 import { defaultCredential, resolveCredential } from './resolve-fleet';
-import { resolveScope } from './resolve-scope';
+import { resolveApi } from './resolve-apis';
+import { ApiCatalog, resolveScope } from './resolve-scope';
+import { BUILTIN_APIS } from '../../model/apis';
 import { parseWithProblems } from './zod-problems';
 
 /** The scope catalog (`scopes:`), each scope resolved to its concrete grant. */
@@ -15,8 +18,34 @@ export interface CheckedCatalog {
   readonly problems: Problem[];
 }
 
+/**
+ * `apis:` and the built-in APIs: every API an `http:` grant may name. A
+ * built-in one the table does not amend is known as shipped, but for one
+ * whose base URL is the customer's own (Zendesk), which only its use reports.
+ */
+export function checkApis(source: TableSource): { apis: ApiCatalog; problems: Problem[] } {
+  const known = new Map<string, ApiDefinition>();
+  const broken = new Set<string>();
+  const problems: Problem[] = [];
+  const written = asRecord(asRecord(source.data).apis);
+  for (const name of Object.keys(BUILTIN_APIS)) {
+    if (name in written) continue;
+    const resolved = resolveApi(name, undefined, ['apis', name]);
+    if (resolved.api) known.set(name, resolved.api);
+  }
+  for (const [name, value] of Object.entries(written)) {
+    const parsed = parseWithProblems(ApiSchema, value, ['apis', name], source);
+    problems.push(...parsed.problems);
+    const resolved = parsed.data ? resolveApi(name, parsed.data, ['apis', name]) : { problems: [] };
+    problems.push(...resolved.problems.map((p) => located(source, p)));
+    if (resolved.api) known.set(name, resolved.api);
+    else broken.add(name);
+  }
+  return { apis: { known, broken }, problems };
+}
+
 /** `scopes:`: every scope, each on its own, so a broken one hides no other's problems. */
-export async function checkScopes(source: TableSource, settings: FleetSettings): Promise<CheckedCatalog> {
+export async function checkScopes(source: TableSource, settings: FleetSettings, apis?: ApiCatalog): Promise<CheckedCatalog> {
   const scopes = new Map<string, Scope>();
   const broken = new Set<string>();
   const problems: Problem[] = [];
@@ -28,7 +57,7 @@ export async function checkScopes(source: TableSource, settings: FleetSettings):
         broken.add(name);
         return;
       }
-      const resolved = await resolveScope(name, parsed.data, settings, ['scopes', name]);
+      const resolved = await resolveScope(name, parsed.data, settings, ['scopes', name], apis);
       problems.push(...resolved.problems.map((p) => located(source, p)));
       if (resolved.scope) scopes.set(name, resolved.scope);
       else broken.add(name);

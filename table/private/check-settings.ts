@@ -8,10 +8,10 @@ import { resolveFleetSettings } from './resolve-fleet';
 import { parseWithProblems } from './zod-problems';
 
 /** `fleet:`: its shape, then its settings with the built-in ones applied. */
-export function checkFleetSettings(source: TableSource): { settings: FleetSettings; problems: Problem[] } {
+export function checkFleetSettings(source: TableSource): { settings: FleetSettings; gateway?: boolean; problems: Problem[] } {
   const input = parseWithProblems(FleetSettingsSchema, asRecord(source.data).fleet ?? {}, ['fleet'], source);
   const resolved = resolveFleetSettings(input.data ?? {});
-  return { settings: resolved.settings, problems: [...input.problems, ...resolved.problems.map((p) => located(source, p))] };
+  return { settings: resolved.settings, gateway: input.data?.gateway, problems: [...input.problems, ...resolved.problems.map((p) => located(source, p))] };
 }
 
 /** `defaults:`: its shape, then every agent's starting point (the built-in defaults under it). */

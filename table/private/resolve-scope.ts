@@ -7,6 +7,16 @@ import { VAULT_CAPABILITIES, vaultPathProblem } from './checks';
 import { canonicalIamAction } from './iam-actions';
 import { SettingProblem } from './inherit';
 import { fleetResourceProblem } from '../../model/resource-names';
+import { ApiDefinition, BUILTIN_APIS } from '../../model/apis';
+import { endpointText, HttpEndpoint, parseEndpoint } from '../../model/http-grants';
+import { closest } from '../../model/names';
+import { resolveApi } from './resolve-apis';
+
+/** The APIs a table knows (built in or its own), and those whose definition is broken (no "unknown API" for them). */
+export interface ApiCatalog {
+  readonly known: ReadonlyMap<string, ApiDefinition>;
+  readonly broken: ReadonlySet<string>;
+}
 
 /** Scope names as written in the catalog: `crm.contacts.read`, `storage.objects.create`. */
 const SCOPE_NAME = /^[a-z][a-z0-9]*([._-][a-z0-9]+)*$/;
@@ -23,6 +33,7 @@ export async function resolveScope(
   input: ScopeInput,
   settings: FleetSettings,
   at: DocPath,
+  apis: ApiCatalog = { known: new Map(), broken: new Set() },
 ): Promise<{ scope?: Scope; problems: SettingProblem[] }> {
   const problems: SettingProblem[] = [];
   if (!SCOPE_NAME.test(name) || name.length > 128) {
@@ -35,18 +46,69 @@ export async function resolveScope(
       fix: 'name scopes like crm.contacts.read',
     });
   }
-  const kinds = (['secret', 'aws', 'vault'] as const).filter((k) => input[k] !== undefined);
+  // A secret and the http: endpoints called with it are one grant; anything else is one kind a scope.
+  const kinds = (['secret', 'aws', 'vault'] as const).filter((k) => input[k] !== undefined || (k === 'secret' && input.http !== undefined));
   if (kinds.length !== 1) {
+    const written = (['secret', 'http', 'aws', 'vault'] as const).filter((k) => input[k] !== undefined);
     problems.push({
       rule: 'scope-kind',
       path: at,
       value: name,
-      message: kinds.length === 0 ? 'scope grants nothing' : `scope mixes ${kinds.join(' and ')}`,
-      fix: 'give the scope exactly one of secret: NAME, aws: { actions, resources }, vault: { path, capabilities }; split it into several scopes if it needs more',
+      message: kinds.length === 0 ? 'scope grants nothing' : `scope mixes ${written.join(' and ')}`,
+      fix: 'give the scope exactly one of secret: NAME, aws: { actions, resources }, vault: { path, capabilities } (a secret may come with its http: endpoints); split it into several scopes if it needs more',
     });
     return { problems };
   }
   const base = { name, description: input.description };
+
+  if (input.http !== undefined) {
+    const http = input.http;
+    const api = apis.known.get(http.api);
+    if (!api && BUILTIN_APIS[http.api]) {
+      // Built in, but its base URL is the customer's own account (Zendesk): the table must give it.
+      for (const p of resolveApi(http.api, undefined, ['apis', http.api]).problems) problems.push({ ...p, path: [...at, 'http', 'api'], value: http.api });
+    } else if (!api) {
+      if (!apis.broken.has(http.api)) {
+        const near = closest(http.api, [...new Set([...apis.known.keys(), ...Object.keys(BUILTIN_APIS)])]);
+        problems.push({
+          rule: 'unknown-api',
+          path: [...at, 'http', 'api'],
+          value: http.api,
+          message: 'API is neither built in nor defined under apis:',
+          fix:
+            near.length > 0
+              ? `did you mean ${near.join(' or ')}? Otherwise define it under apis: with its baseUrl and auth`
+              : 'define it under apis: with its baseUrl and auth',
+        });
+      }
+    }
+    const endpoints: HttpEndpoint[] = [];
+    http.allow.forEach((text, i) => {
+      const parsed = parseEndpoint(http.api, text);
+      if (parsed.problem) {
+        problems.push({
+          rule: 'invalid-endpoint',
+          path: [...at, 'http', 'allow', i],
+          value: text,
+          message: `endpoint ${parsed.problem}`,
+          fix: 'write METHOD /path with the path the API documents, e.g. GET /crm/v3/objects/contacts/* (* one segment, a final ** the rest)',
+        });
+      } else endpoints.push(parsed.endpoint!);
+    });
+    const secret = input.secret ?? api?.credential;
+    if (api && input.secret !== undefined && input.secret !== api.credential) {
+      problems.push({
+        rule: 'invalid-value',
+        path: [...at, 'secret'],
+        value: input.secret,
+        message: `the gateway calls ${http.api} with the credential ${api.credential}, not ${input.secret}`,
+        fix: `write secret: ${api.credential}, or leave secret: out (the API names its credential); or set apis: { ${http.api}: { credential: ${input.secret} } }`,
+      });
+    }
+    if (problems.length > 0 || !api || secret === undefined) return { problems };
+    const unique = [...new Map(endpoints.map((e) => [endpointText(e), e])).values()].sort((a, b) => (endpointText(a) < endpointText(b) ? -1 : 1));
+    return { scope: { kind: 'secret', ...base, secret, http: { api: http.api, endpoints: unique } }, problems };
+  }
 
   if (input.secret !== undefined) {
     if (!SAFE_NAME.test(input.secret) || input.secret.length > LIMITS.secretName) {

@@ -144,6 +144,7 @@ describe('every Markdown writer escapes line ends and HTML', () => {
         vaultAudit: true,
         vaultAuditFile: '/x',
         cloudTrail: false,
+        gateway: false,
       },
       credentials: {},
     };

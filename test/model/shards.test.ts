@@ -37,6 +37,7 @@ const fleetOf = (agents: Agent[], shards?: ShardSettings, name = 'acme'): Fleet 
   settings: { ...BUILTIN_FLEET_SETTINGS, name, shards },
   agents,
   credentials: {},
+  apis: {},
   warnings: [],
   files: [],
 });

@@ -298,7 +298,7 @@ describe('validateTable: failing tables', () => {
 
   describe('unknown keys', () => {
     const AGENT_KEYS =
-      'actions, alarms, awsPrincipal, boundCidrs, credentialMaxTtl, credentialTtl, description, github, name, owner, permissionsBoundary, platform, rotation, secretIdTtl';
+      'actions, alarms, awsPrincipal, boundCidrs, credentialMaxTtl, credentialTtl, description, gateway, github, name, owner, permissionsBoundary, platform, rotation, secretIdTtl';
     const DEFAULTS_KEYS = 'alarms, boundCidrs, credentialMaxTtl, credentialTtl, owner, permissionsBoundary, platform, rotation, secretIdTtl';
 
     it.each([
@@ -309,7 +309,7 @@ describe('validateTable: failing tables', () => {
         1,
         undefined,
         'colour',
-        'agents, credentials, defaults, fleet, scopes, version',
+        'agents, apis, credentials, defaults, fleet, scopes, version',
       ],
       ['in defaults', `version: 1\ndefaults:\n  ttl: 15m\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`, 3, 3, undefined, 'ttl', DEFAULTS_KEYS],
       [
@@ -338,7 +338,7 @@ describe('validateTable: failing tables', () => {
         5,
         undefined,
         'descripton',
-        'aws, description, secret, vault',
+        'aws, description, http, secret, vault',
       ],
       [
         'in an aws: grant',
@@ -356,7 +356,7 @@ describe('validateTable: failing tables', () => {
         7,
         'lead-enricher',
         'maxCalls',
-        'maxCallsPerMinute, maxDeniedPerMinute, orphanAfterHours',
+        'maxCallsPerMinute, maxDeniedPerMinute, orphanAction, orphanAfterHours',
       ],
       [
         'in alarms of defaults',
@@ -365,7 +365,7 @@ describe('validateTable: failing tables', () => {
         13,
         undefined,
         'maxCalls',
-        'maxCallsPerMinute, maxDeniedPerMinute, orphanAfterHours',
+        'maxCallsPerMinute, maxDeniedPerMinute, orphanAction, orphanAfterHours',
       ],
     ])('fails when a key is unknown %s, and lists the known keys', async (_where, yaml, line, column, agentName, key, known) => {
       expect(await problemsOf(yaml)).toEqual([
