@@ -149,6 +149,7 @@ export class FleetOperations extends Construct {
           agentRolesArn: arnOf(ctx, 'iam', `role/${AGENT_PREFIX}*`),
           loginSecretArn: this.vaultLogins.revoke.secretArn,
           webhookSecretArn,
+          callLogsArn: arnOf(ctx, 'logs', `log-group:${callLogGroupName(settings.name, '*')}`),
         }),
     });
 

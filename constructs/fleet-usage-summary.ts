@@ -1,10 +1,10 @@
 import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { Construct } from 'constructs';
 import { Agent, FleetSettings } from '../model/fleet';
-import { FunctionEnvironment, USAGE_SUMMARY, UsageSummaryEvent } from '../model/operations';
+import { callLogGroupName, FunctionEnvironment, USAGE_SUMMARY, UsageSummaryEvent } from '../model/operations';
 import { Shard } from '../model/shards';
 import { FleetFunction } from './fleet-function';
-import { AwsContext } from './private/aws-context';
+import { arnOf, AwsContext } from './private/aws-context';
 import { usageSummaryFunctionPolicy } from './private/function-policies';
 
 /** Props of {@link FleetUsageSummary}. */
@@ -32,10 +32,11 @@ export interface FleetUsageSummaryProps {
 
 /**
  * The daily usage summary: the usage-summary function (its own IAM role,
- * allowed to read metrics and the webhook's URL, nothing else) and its daily
- * schedule in the fleet's group. The schedule's payload names every agent with
- * its `maxCallsPerMinute`, so idle agents are reported as orphans and the
- * function needs no other source of the fleet's shape.
+ * allowed to read metrics, whether an agent's call log ever held a call, and
+ * the webhook's URL, nothing else) and its daily schedule in the fleet's
+ * group. The schedule's payload names every agent with its
+ * `maxCallsPerMinute`, so idle agents are reported (as orphans, or as never
+ * used) and the function needs no other source of the fleet's shape.
  */
 export class FleetUsageSummary extends Construct {
   /** The daily schedule (main resource), `usage-summary` in the fleet's group; absent in a sharded fleet. */
@@ -58,7 +59,12 @@ export class FleetUsageSummary extends Construct {
       timeout: 120,
       // Once a day; one run at a time is plenty.
       reservedConcurrency: 1,
-      policy: (runtime) => usageSummaryFunctionPolicy({ ...runtime, webhookSecretArn }),
+      policy: (runtime) =>
+        usageSummaryFunctionPolicy({
+          ...runtime,
+          webhookSecretArn,
+          callLogsArn: arnOf(props.context, 'logs', `log-group:${callLogGroupName(settings.name, '*')}`),
+        }),
     });
     if (props.agents) {
       const schedule = usageSummarySchedule(this, 'Resource', { ...props, agents: props.agents, functionArn: this.function.functionArn });

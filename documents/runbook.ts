@@ -17,12 +17,12 @@ import {
   ALARM_KINDS,
   AlarmKind,
   alarmName,
+  alarmRevokes,
   callLogGroupName,
   functionName,
   functionVaultRole,
   ReEnableStep,
   reEnableSteps,
-  REVOKING_ALARMS,
   revocationMarker,
   rotateCommand,
   SECRET_NAMES,
@@ -294,14 +294,25 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
   p('| alarm | fires when | threshold | then |', '|---|---|---|---|');
   for (const kind of ALARM_KINDS) {
     const row = alarmRow(agent, kind);
-    const then = REVOKING_ALARMS.includes(kind) ? 'revoked automatically, team notified' : 'team notified only; the previous credential still works';
+    const then =
+      kind === 'orphan'
+        ? agent.alarms.orphanAction === 'revoke'
+          ? 'revoked automatically if it ever made a call (orphanAction: revoke), team notified; a never-used agent is only flagged'
+          : 'team notified only: flagged as an orphan, or as never used before its first call (orphanAction: notify)'
+        : alarmRevokes(kind, agent.alarms.orphanAction)
+          ? 'revoked automatically, team notified'
+          : 'team notified only; the previous credential still works';
     p(`| ${code(alarmName(settings.name, agent.name, kind))} | ${row.firesWhen} | ${row.threshold} | ${then} |`);
   }
   p('');
 
   p('## Revocation', '');
   p(
-    `When ${REVOKING_ALARMS.map(code).join(', ')} goes to ALARM, the revoke function ${code(functionName(settings.name, 'revoke'))}, logged in to Vault as ${code(functionVaultRole('revoke'))}, cuts ${agent.name} off within seconds; other agents are untouched:`,
+    `When ${ALARM_KINDS.filter((k) => alarmRevokes(k, agent.alarms.orphanAction))
+      .map(code)
+      .join(
+        ', ',
+      )} goes to ALARM${agent.alarms.orphanAction === 'revoke' ? ' (orphan: if it ever made a call)' : ''}, the revoke function ${code(functionName(settings.name, 'revoke'))}, logged in to Vault as ${code(functionVaultRole('revoke'))}, cuts ${agent.name} off within seconds; other agents are untouched:`,
     '',
   );
   p(`1. records the revocation at ${code(`${settings.kvMount}/${revocationMarker(agent.name)}`)}; rotation refuses the agent while it exists;`);

@@ -4,7 +4,7 @@
  * the Vault policies the functions themselves carry. One place, so the
  * constructs and the Lambdas cannot drift apart. Pure: no cdktf, no AWS SDK.
  */
-import { AGENT_PREFIX, FleetSettings } from './fleet';
+import { AGENT_PREFIX, FleetSettings, OrphanAction } from './fleet';
 import { VaultGrant } from './vault-policy';
 
 /** The kinds of alarm every agent has. */
@@ -12,8 +12,33 @@ export const ALARM_KINDS = ['call-rate', 'denied-rate', 'orphan', 'rotation-fail
 /** One of {@link ALARM_KINDS}. */
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 
-/** Alarms that cut the agent off: anomalies of the agent's own use. A failed rotation only notifies. */
-export const REVOKING_ALARMS: readonly AlarmKind[] = ['call-rate', 'denied-rate', 'orphan'];
+/** Alarms that always cut the agent off: anomalies of the agent's own use. A failed rotation only notifies. */
+export const REVOKING_ALARMS: readonly AlarmKind[] = ['call-rate', 'denied-rate'];
+
+/** The alarms that watch the agent's use: the revoking ones, and the orphan alarm. */
+export const USE_ALARMS: readonly AlarmKind[] = ['call-rate', 'denied-rate', 'orphan'];
+
+/**
+ * The sentence an orphan alarm's description ends with when the table says
+ * `orphanAction: revoke`: the revoke function reads it back from the alarm
+ * notification, so one function serves agents of either setting.
+ */
+export const ORPHAN_REVOKES = 'orphanAction: revoke.';
+
+/**
+ * Whether alarm `kind` of an agent with `orphanAction` revokes it: the call-
+ * and denied-rate alarms always do; the orphan alarm only with `revoke`, and
+ * even then never an agent that has not made its first call (see the revoke
+ * function); a failed rotation never does.
+ */
+export function alarmRevokes(kind: AlarmKind, orphanAction: OrphanAction): boolean {
+  return REVOKING_ALARMS.includes(kind) || (kind === 'orphan' && orphanAction === 'revoke');
+}
+
+/** {@link alarmRevokes}, read back from a deployed alarm: its kind and its description. */
+export function deployedAlarmRevokes(kind: AlarmKind, description: string | null | undefined): boolean {
+  return alarmRevokes(kind, kind === 'orphan' && (description ?? '').endsWith(ORPHAN_REVOKES) ? 'revoke' : 'notify');
+}
 
 /** `scoped-agents/<fleet>/<agent>/<kind>`: the revoke function reads the agent back from it. */
 export function alarmName(fleet: string, agent: string, kind: AlarmKind): string {

@@ -1,7 +1,7 @@
 /**
  * The usage summary: per agent, its calls and denied calls in a window, the
- * trend against earlier windows of the same length, and two flags — orphan
- * and spike. One pure computation shared by the daily summary function (which
+ * trend against earlier windows of the same length, and three flags — never
+ * used, orphan and spike. One pure computation shared by the daily summary function (which
  * counts from CloudWatch) and `scoped-agents usage` (which counts from a Vault
  * audit log), so both judge the same way.
  */
@@ -31,10 +31,23 @@ export interface AgentUsageCounts {
   readonly peakMinute: number;
   /** The agent's limit: its call-rate alarm's threshold. */
   readonly maxCallsPerMinute: number;
+  /**
+   * The source knows the agent has never made a call (its call log never held
+   * one): an idle agent is then "never used", not an orphan.
+   * @default false - unknown, or it has called before
+   */
+  readonly neverUsed?: boolean;
 }
 
 /** The flags a row can carry. */
-export type UsageFlag = 'orphan' | 'spike';
+export type UsageFlag = 'never-used' | 'orphan' | 'spike';
+
+/** The flags in the order the summary lists them, each as the summary line counts it (one, several). */
+const FLAG_WORDS: Readonly<Record<UsageFlag, readonly [string, string]>> = {
+  'never-used': ['never used', 'never used'],
+  orphan: ['orphan', 'orphans'],
+  spike: ['spike', 'spikes'],
+};
 
 /** One agent's row of the summary. */
 export interface AgentUsage extends AgentUsageCounts {
@@ -78,7 +91,10 @@ export function judgeUsage(counts: AgentUsageCounts, windowText: string): AgentU
   const hasHistory = counts.history.length > 0;
   const m = hasHistory ? median(counts.history) : undefined;
   const changePercent = m !== undefined && m > 0 ? Math.round(((counts.calls - m) / m) * 100) : undefined;
-  if (counts.calls === 0) {
+  if (counts.calls === 0 && counts.neverUsed === true) {
+    flags.add('never-used');
+    reasons.push('never used: no call since it was deployed');
+  } else if (counts.calls === 0) {
     flags.add('orphan');
     reasons.push(`orphan: no calls in ${windowText}`);
   }
@@ -123,7 +139,14 @@ export interface UsageReportJson {
   readonly window: { readonly start: string; readonly end: string; readonly seconds: number };
   readonly source: string;
   readonly spikeRule: typeof SPIKE_RULE;
-  readonly totals: { readonly agents: number; readonly calls: number; readonly denied: number; readonly orphans: number; readonly spikes: number };
+  readonly totals: {
+    readonly agents: number;
+    readonly calls: number;
+    readonly denied: number;
+    readonly neverUsed: number;
+    readonly orphans: number;
+    readonly spikes: number;
+  };
   readonly agents: readonly {
     readonly agent: string;
     readonly calls: number;
@@ -133,6 +156,7 @@ export interface UsageReportJson {
     readonly changePercent: number | null;
     readonly peakMinute: number;
     readonly maxCallsPerMinute: number;
+    readonly neverUsed: boolean;
     readonly orphan: boolean;
     readonly spike: boolean;
     readonly reasons: readonly string[];
@@ -169,6 +193,7 @@ export class UsageReport {
       agents: this.agents.length,
       calls: this.agents.reduce((n, a) => n + a.calls, 0),
       denied: this.agents.reduce((n, a) => n + a.denied, 0),
+      neverUsed: this.withFlag('never-used').length,
       orphans: this.withFlag('orphan').length,
       spikes: this.withFlag('spike').length,
     };
@@ -177,17 +202,17 @@ export class UsageReport {
   /** One line: `3 agents, 73 calls, 3 denied; flagged: 1 orphan (idle), 1 spike (burster).` */
   public summaryLine(): string {
     const t = this.totals;
-    const flagged = (['orphan', 'spike'] as const)
+    const flagged = (Object.keys(FLAG_WORDS) as UsageFlag[])
       .map((f) => ({ f, names: this.withFlag(f) }))
       .filter((x) => x.names.length > 0)
-      .map((x) => `${x.names.length} ${x.f}${x.names.length === 1 ? '' : 's'} (${x.names.join(', ')})`);
+      .map((x) => `${x.names.length} ${FLAG_WORDS[x.f][x.names.length === 1 ? 0 : 1]} (${x.names.join(', ')})`);
     return `${t.agents} agent${t.agents === 1 ? '' : 's'}, ${t.calls} call${t.calls === 1 ? '' : 's'}, ${t.denied} denied; ${flagged.length > 0 ? `flagged: ${flagged.join(', ')}` : 'nothing flagged'}.`;
   }
 
   /** The rule each flag follows, in one paragraph. */
   public rulesText(): string {
     return (
-      `Orphan: no call in the window. Spike: more calls in one minute than the agent's maxCallsPerMinute, or more than ` +
+      `Orphan: no call in the window. Never used: no call in the window, and its call log never held one. Spike: more calls in one minute than the agent's maxCallsPerMinute, or more than ` +
       `${SPIKE_RULE.factor} × the median of the earlier windows and more than ${SPIKE_RULE.minCalls} calls.`
     );
   }
@@ -198,7 +223,7 @@ export class UsageReport {
     const header = `| agent | calls | denied | trend vs median of earlier ${this.windowText} | peak per minute (limit) | flags |`;
     const rows = this.agents.map(
       (a) =>
-        `| ${cell(a.agent)} | ${a.calls} | ${a.denied} | ${trendText(a)} | ${a.peakMinute} (${a.maxCallsPerMinute}) | ${a.reasons.map((r) => cell(r).replace(/^(\w+):/, '**$1**:')).join('; ')} |`,
+        `| ${cell(a.agent)} | ${a.calls} | ${a.denied} | ${trendText(a)} | ${a.peakMinute} (${a.maxCallsPerMinute}) | ${a.reasons.map((r) => cell(r).replace(/^([\w ]+):/, '**$1**:')).join('; ')} |`,
     );
     const unknown = Object.entries(input.unknownRoles ?? {}).sort(([a], [b]) => a.localeCompare(b));
     return [
@@ -238,6 +263,7 @@ export class UsageReport {
         changePercent: a.changePercent ?? null,
         peakMinute: a.peakMinute,
         maxCallsPerMinute: a.maxCallsPerMinute,
+        neverUsed: a.flags.includes('never-used'),
         orphan: a.flags.includes('orphan'),
         spike: a.flags.includes('spike'),
         reasons: a.reasons,

@@ -1,5 +1,5 @@
 import { agentResourceName } from '../model/fleet';
-import { REVOKING_ALARMS } from '../model/operations';
+import { deployedAlarmRevokes } from '../model/operations';
 import { accessMatrix, agentKey, AgentAccess } from './access-matrix';
 import { alarmsOf, kvEntriesOf, named, secretsManagerSecretsOf, VAULT_ROLE_TYPES } from './private/agent-resources';
 import { identityPolicies } from './private/iam-documents';
@@ -175,13 +175,13 @@ function logicalLayer(
     for (const cid of held) edge({ from: sid, to: cid, kind: 'held_in' });
   }
 
-  // Alarms: the revoking ones empty the agent's policies when they fire.
+  // Alarms: the revoking ones empty the agent's policies when they fire (the orphan alarm only with orphanAction: revoke).
   const policyIds = [...(vaultPolicy ? [vaultPolicyId] : []), ...iamPolicyIds];
   for (const a of alarmsOf(view, agent.name)) {
     const aid = `alarm:${key}/${a.kind}`;
     node({ id: aid, kind: 'alarm', layer: 'logical', label: `alarm ${agent.name}/${a.kind}` });
     edge({ from: aid, to: tf(a.block.address), kind: 'implemented_by' });
-    const revoking = (REVOKING_ALARMS as readonly string[]).includes(a.kind);
+    const revoking = deployedAlarmRevokes(a.kind, view.literal(a.block.body.alarm_description));
     for (const pid of policyIds) edge({ from: pid, to: aid, kind: revoking ? 'revoked_on' : 'watched_by' });
     if (policyIds.length === 0) edge({ from: agentId, to: aid, kind: 'watched_by' });
   }

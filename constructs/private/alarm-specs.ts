@@ -1,5 +1,5 @@
 import { Agent } from '../../model/fleet';
-import { AlarmKind, alarmName, METRICS, REVOKING_ALARMS } from '../../model/operations';
+import { AlarmKind, alarmName, alarmRevokes, METRICS, ORPHAN_REVOKES } from '../../model/operations';
 
 /** One CloudWatch alarm of one agent, as a pure description (no cdktf). */
 export interface AlarmSpec {
@@ -25,15 +25,20 @@ export interface AlarmSpec {
  * - denied-rate: more than `maxDeniedPerMinute` denied calls in a minute;
  * - orphan: fewer than one call in each of `orphanAfterHours` hours; an hour
  *   without data counts as an hour without calls (the call-log metric filter
- *   writes nothing when nothing is logged);
+ *   writes nothing when nothing is logged). It notifies; with `orphanAction:
+ *   revoke` its description says so, and the revoke function acts on it;
  * - rotation-failure: any failed rotation in five minutes; no data is no failure.
  */
 export function alarmSpecsFor(fleet: string, agent: Agent): AlarmSpec[] {
-  const { maxCallsPerMinute, maxDeniedPerMinute, orphanAfterHours } = agent.alarms;
+  const { maxCallsPerMinute, maxDeniedPerMinute, orphanAfterHours, orphanAction } = agent.alarms;
   const consequence = (kind: AlarmKind): string =>
-    REVOKING_ALARMS.includes(kind)
-      ? `The revoke function cuts ${agent.name} off at once (Vault tokens, secret-ids, AWS sessions); re-enable it from its runbook once understood.`
-      : `${agent.name} is not revoked: its previous credential keeps working. Read the rotate function's log.`;
+    kind === 'orphan'
+      ? orphanAction === 'revoke'
+        ? `The revoke function cuts ${agent.name} off unless it never made a call; ${ORPHAN_REVOKES}`
+        : `${agent.name} is flagged, not revoked: retire it if nobody needs it.`
+      : alarmRevokes(kind, orphanAction)
+        ? `The revoke function cuts ${agent.name} off at once (Vault tokens, secret-ids, AWS sessions); re-enable it from its runbook once understood.`
+        : `${agent.name} is not revoked: its previous credential keeps working. Read the rotate function's log.`;
   const spec = (s: Omit<AlarmSpec, 'name' | 'statistic' | 'description'> & { what: string }): AlarmSpec => {
     const { what, ...rest } = s;
     return { ...rest, name: alarmName(fleet, agent.name, s.kind), statistic: 'Sum', description: `${what} ${consequence(s.kind)}` };

@@ -56,17 +56,26 @@ export interface RevokeRefs extends RuntimeRefs {
   readonly loginSecretArn: string;
   /** The team's webhook, when notifications go there. */
   readonly webhookSecretArn?: string;
+  /** `arn:…:log-group:/scoped-agents/<fleet>/agents/*`: the agents' call logs, read for whether an agent ever called. */
+  readonly callLogsArn: string;
+}
+
+/** Whether an agent ever made a call: the newest stream of its call log (`functions/shared/call-log.ts`). */
+function readCallLogStreams(callLogsArn: string): PolicyStatement {
+  return { Sid: 'ReadWhetherAgentsCalled', Effect: 'Allow', Action: ['logs:DescribeLogStreams'], Resource: [callLogsArn] };
 }
 
 /**
  * The revoke function: puts the deny-older-sessions policy on `agent-*` roles
- * (and reads them to find them), reads its own Vault login and the webhook.
+ * (and reads them to find them), reads its own Vault login and the webhook,
+ * and whether an agent of an orphan alarm ever made a call.
  */
 export function revokeFunctionPolicy(refs: RevokeRefs): FleetPolicyDocument {
   return policyOf([
     ...runtime(refs),
     { Sid: 'RevokeAgentSessions', Effect: 'Allow', Action: ['iam:GetRole', 'iam:PutRolePolicy'], Resource: [refs.agentRolesArn] },
     { Sid: 'ReadItsVaultLogin', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [refs.loginSecretArn] },
+    readCallLogStreams(refs.callLogsArn),
     ...(refs.webhookSecretArn
       ? [{ Sid: 'ReadWebhook', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: [refs.webhookSecretArn] }]
       : []),
@@ -127,16 +136,20 @@ export function notifyFunctionPolicy(refs: NotifyRefs): FleetPolicyDocument {
 /** What the usage-summary function touches besides its runtime. */
 export interface UsageSummaryRefs extends RuntimeRefs {
   readonly webhookSecretArn: string;
+  /** As {@link RevokeRefs.callLogsArn}: an idle agent is "never used" when its call log never held a call. */
+  readonly callLogsArn: string;
 }
 
 /**
- * The usage-summary function: reads the agents' metrics and the webhook's URL.
- * GetMetricData takes no resource and no namespace condition, so it is
- * granted on `*`: reading metrics reveals counts, never a secret.
+ * The usage-summary function: reads the agents' metrics, whether an idle
+ * agent ever called, and the webhook's URL. GetMetricData takes no resource
+ * and no namespace condition, so it is granted on `*`: reading metrics
+ * reveals counts, never a secret.
  */
 export function usageSummaryFunctionPolicy(refs: UsageSummaryRefs): FleetPolicyDocument {
   return policyOf([
     ...runtime(refs),
+    readCallLogStreams(refs.callLogsArn),
     { Sid: 'ReadAgentMetrics', Effect: 'Allow', Action: ['cloudwatch:GetMetricData'], Resource: ['*'] },
     { Sid: 'ReadWebhook', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [refs.webhookSecretArn] },
   ]);

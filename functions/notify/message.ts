@@ -3,7 +3,7 @@
  * which kind of alarm, its threshold, state, reason and time, and what happens
  * next. No links: the message is read where the console may not be reachable.
  */
-import { AlarmKind, parseAlarmName, REVOKING_ALARMS } from '../../model/operations';
+import { AlarmKind, deployedAlarmRevokes, parseAlarmName } from '../../model/operations';
 import { AlarmNotification, AlarmTrigger, isoTime } from '../shared/alarm';
 import { clip, mrkdwnEscape, SlackMessage } from '../shared/slack';
 
@@ -40,12 +40,17 @@ export function thresholdText(trigger: AlarmTrigger | undefined, kind?: AlarmKin
   return `${statistic} of ${trigger.MetricName ?? 'the metric'} ${op} ${trigger.Threshold} per ${period} s (${datapoints} of ${periods} period${periods === 1 ? '' : 's'})`;
 }
 
-/** What happens next, given the alarm's kind and state. */
-function nextStep(kind: AlarmKind | undefined, state: string): string {
+/** What happens next, given the alarm's kind, description and state. */
+function nextStep(kind: AlarmKind | undefined, description: string | null | undefined, state: string): string {
   if (state === 'OK') return 'Back to normal. An agent revoked by this alarm stays revoked until someone re-enables it (see its runbook).';
   if (state !== 'ALARM') return `The alarm is ${state}: not enough data to decide.`;
   if (kind === undefined) return 'Not a scoped-agents alarm: nothing was done automatically.';
-  if (REVOKING_ALARMS.includes(kind)) return 'The agent is being revoked automatically; the revocation message follows with the steps to re-enable it.';
+  if (kind === 'orphan' && deployedAlarmRevokes(kind, description))
+    return 'With orphanAction: revoke, the agent is revoked automatically if it ever made a call (the revocation message follows); an agent never used is only flagged.';
+  if (kind === 'orphan')
+    return 'Nothing was revoked (orphanAction: notify). Retire the agent if nobody needs it; an agent that was never used also shows here.';
+  if (deployedAlarmRevokes(kind, description))
+    return 'The agent is being revoked automatically; the revocation message follows with the steps to re-enable it.';
   return "Nothing was revoked: the previous credential still works. The rotate function's log names what failed.";
 }
 
@@ -58,7 +63,7 @@ export function alarmMessage(alarm: AlarmNotification): SlackMessage {
   const threshold = thresholdText(alarm.Trigger, kind);
   const time = isoTime(alarm.StateChangeTime);
   const state = alarm.OldStateValue ? `${alarm.NewStateValue} (was ${alarm.OldStateValue})` : alarm.NewStateValue;
-  const next = nextStep(kind, alarm.NewStateValue);
+  const next = nextStep(kind, alarm.AlarmDescription, alarm.NewStateValue);
   const subject = agent ? `agent ${agent}` : alarm.AlarmName;
 
   // `text` is mrkdwn too (and what notifications show): escaped like the blocks.

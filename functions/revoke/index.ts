@@ -1,10 +1,13 @@
 /**
  * The revoke function: subscribed to the fleet's alarm topic, it cuts an agent
- * off when one of its anomaly alarms (`REVOKING_ALARMS`) goes to ALARM.
+ * off when one of its anomaly alarms (`REVOKING_ALARMS`) goes to ALARM, or
+ * its orphan alarm when the table says `orphanAction: revoke` and the agent
+ * has made a call before (one that never did is "never used", not revoked).
  * A thin shell: reads the environment, logs in to Vault with its own AppRole
  * role, and hands everything to {@link revokeAgent}.
  */
-import { parseAlarmName, REVOKING_ALARMS } from '../../model/operations';
+import { AlarmKind, deployedAlarmRevokes, parseAlarmName } from '../../model/operations';
+import { lastCallTime } from '../shared/call-log';
 import { alarmsFromSnsEvent, AlarmNotification, isoTime } from '../shared/alarm';
 import { awsClients, loginFromSecret } from '../shared/aws';
 import { readEnv } from '../shared/env';
@@ -18,13 +21,14 @@ import { revokeAgent, RevokeDeps, Revocation, RevokeSettings } from './revoke-ag
 export interface RevokingAlarm {
   readonly agent: string;
   readonly alarm: AlarmNotification;
-  readonly kind: (typeof REVOKING_ALARMS)[number];
+  readonly kind: AlarmKind;
 }
 
 /**
  * The alarms of `fleet` that call for a revocation: state ALARM, a name of ours
- * (`scoped-agents/<fleet>/<agent>/<kind>`) and a revoking kind. Every other
- * alarm is returned in `ignored` with why.
+ * (`scoped-agents/<fleet>/<agent>/<kind>`) and a revoking kind (an orphan
+ * alarm revokes when its description ends with `ORPHAN_REVOKES`).
+ * Every other alarm is returned in `ignored` with why.
  */
 export function revokingAlarms(alarms: readonly AlarmNotification[], fleet: string): { revoke: RevokingAlarm[]; ignored: string[] } {
   const revoke: RevokingAlarm[] = [];
@@ -34,7 +38,9 @@ export function revokingAlarms(alarms: readonly AlarmNotification[], fleet: stri
     if (alarm.NewStateValue !== 'ALARM') ignored.push(`${alarm.AlarmName}: state ${alarm.NewStateValue}, not ALARM`);
     else if (!parsed) ignored.push(`${alarm.AlarmName}: not a scoped-agents alarm`);
     else if (parsed.fleet !== fleet) ignored.push(`${alarm.AlarmName}: another fleet's alarm (this is ${fleet})`);
-    else if (!REVOKING_ALARMS.includes(parsed.kind)) ignored.push(`${alarm.AlarmName}: a ${parsed.kind} alarm only notifies`);
+    else if (parsed.kind === 'orphan' && !deployedAlarmRevokes(parsed.kind, alarm.AlarmDescription))
+      ignored.push(`${alarm.AlarmName}: an orphan alarm only notifies (orphanAction: notify)`);
+    else if (!deployedAlarmRevokes(parsed.kind, alarm.AlarmDescription)) ignored.push(`${alarm.AlarmName}: a ${parsed.kind} alarm only notifies`);
     else revoke.push({ agent: parsed.agent, alarm, kind: parsed.kind });
   }
   return { revoke, ignored };
@@ -46,6 +52,8 @@ export interface RevokeContext {
   /** Logs in lazily: an event with nothing to revoke needs no Vault login. */
   readonly login: () => Promise<Vault>;
   readonly iam: RevokeDeps['iam'];
+  /** When the agent last made a call; `null` for never (its call log has none). */
+  readonly lastCall: (agent: string) => Promise<Date | null>;
   /** The webhook URL, or `undefined` when notifications do not go to a webhook. */
   readonly webhookUrl: () => Promise<string | undefined>;
   readonly fetch: Fetch;
@@ -63,8 +71,17 @@ export interface RevokeContext {
 export async function handleRevokeEvent(event: unknown, ctx: RevokeContext): Promise<Revocation[]> {
   const { alarms, unreadable } = alarmsFromSnsEvent(event);
   for (const u of unreadable) ctx.log.warn(`ignored: ${u}`);
-  const { revoke, ignored } = revokingAlarms(alarms, ctx.settings.fleet);
+  const { revoke: candidates, ignored } = revokingAlarms(alarms, ctx.settings.fleet);
   for (const i of ignored) ctx.log.info(`ignored: ${i}`);
+  const revoke: RevokingAlarm[] = [];
+  for (const c of candidates) {
+    if (c.kind === 'orphan' && (await ctx.lastCall(c.agent)) === null) {
+      ctx.log.info(`ignored: ${c.alarm.AlarmName}: ${c.agent} was never used (its call log has no call yet); not revoked`, {
+        agent: c.agent,
+        notice: 'never-used',
+      });
+    } else revoke.push(c);
+  }
   if (revoke.length === 0) return [];
 
   const vault = await ctx.login();
@@ -98,6 +115,7 @@ export function revokeContextFrom(env: Readonly<Record<string, string | undefine
     settings: { fleet: e.FLEET, kvMount: e.KV_MOUNT, appRoleMount: e.APPROLE_MOUNT },
     login: () => loginFromSecret(aws.secrets, e.VAULT_LOGIN_SECRET_ARN, e.VAULT_ADDR, e.APPROLE_MOUNT, fetchFn, log),
     iam: aws.iam,
+    lastCall: (agent) => lastCallTime(aws.logs, e.FLEET, agent),
     webhookUrl: async () => (e.WEBHOOK_SECRET_ARN ? webhookUrlFrom(aws.secrets, e.WEBHOOK_SECRET_ARN) : undefined),
     fetch: fetchFn,
     now: () => new Date(),

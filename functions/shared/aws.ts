@@ -4,6 +4,8 @@
  * resolves its service endpoint as usual.
  */
 import { CloudWatchClient, CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 // @aws-sdk/core is the one (deduplicated) core every client above depends on.
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -18,6 +20,8 @@ export interface AwsClients {
   readonly secrets: SecretsManagerClient;
   readonly scheduler: SchedulerClient;
   readonly cloudwatch: CloudWatchClient;
+  readonly logs: CloudWatchLogsClient;
+  readonly dynamodb: DynamoDBClient;
 }
 
 /** Client configuration from the environment: the region and, when set, `AWS_ENDPOINT_URL`. */
@@ -48,6 +52,12 @@ export function awsClients(env: Readonly<Record<string, string | undefined>>): A
     },
     get cloudwatch() {
       return lazy('cloudwatch', () => cloudWatchClient(config));
+    },
+    get logs() {
+      return lazy('logs', () => new CloudWatchLogsClient(config));
+    },
+    get dynamodb() {
+      return lazy('dynamodb', () => new DynamoDBClient(config));
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The usage-summary function: once a day (its schedule in the fleet's group),
  * it reads every agent's calls and denied calls from CloudWatch, judges them
- * with the shared usage rules (model/usage.ts: trend, orphan, spike), and
+ * with the shared usage rules (model/usage.ts: trend, never used, orphan,
+ * spike; an idle agent whose call log never held a call is never used), and
  * posts a readable summary to the team webhook, whose URL lives in Secrets
  * Manager.
  */
@@ -9,6 +10,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { METRICS, USAGE_SUMMARY, UsageSummaryEvent } from '../../model/operations';
 import { summarizeUsage, UsageReportJson } from '../../model/usage';
 import { awsClients } from '../shared/aws';
+import { lastCallTime } from '../shared/call-log';
+import { mapWithLimit } from '../shared/parallel';
 import { readEnv } from '../shared/env';
 import { jsonLogger, Logger } from '../shared/log';
 import { postToWebhook, webhookUrlFrom } from '../shared/slack';
@@ -20,6 +23,8 @@ import { fetchAgentUsage, summaryWindow } from './metrics';
 export interface UsageSummaryContext {
   readonly fleet: string;
   readonly cloudwatch: CloudWatchClient;
+  /** When the agent last made a call; `null` for never. Asked only of agents without a call in the window. */
+  readonly lastCall: (agent: string) => Promise<Date | null>;
   readonly webhookUrl: () => Promise<string>;
   readonly fetch: Fetch;
   readonly log: Logger;
@@ -64,7 +69,8 @@ export function parseUsageSummaryEvent(event: unknown): UsageSummaryEvent {
 export async function handleUsageSummary(event: unknown, ctx: UsageSummaryContext): Promise<UsageReportJson> {
   const e = parseUsageSummaryEvent(event);
   const window = summaryWindow(ctx.now(), USAGE_SUMMARY.windowHours, e.end);
-  const agents = await fetchAgentUsage(ctx.cloudwatch, e.agents, window, USAGE_SUMMARY.historyWindows);
+  const counted = await fetchAgentUsage(ctx.cloudwatch, e.agents, window, USAGE_SUMMARY.historyWindows);
+  const agents = await mapWithLimit(counted, 5, async (a) => (a.calls === 0 ? { ...a, neverUsed: (await ctx.lastCall(a.agent)) === null } : a));
   const report = summarizeUsage({
     fleet: e.shard ? `${ctx.fleet} (shard ${e.shard})` : ctx.fleet,
     start: window.start,
@@ -93,6 +99,7 @@ export function usageSummaryContextFrom(
   return {
     fleet: e.FLEET,
     cloudwatch: aws.cloudwatch,
+    lastCall: (agent) => lastCallTime(aws.logs, e.FLEET, agent),
     webhookUrl: () => webhookUrlFrom(aws.secrets, e.WEBHOOK_SECRET_ARN),
     fetch: fetchFn,
     log,
@@ -103,5 +110,5 @@ export function usageSummaryContextFrom(
 /** Lambda entry point: the daily schedule's {@link UsageSummaryEvent}. */
 export async function handler(event: unknown): Promise<{ agents: number; flagged: number }> {
   const json = await handleUsageSummary(event, usageSummaryContextFrom(process.env));
-  return { agents: json.totals.agents, flagged: json.agents.filter((a) => a.orphan || a.spike).length };
+  return { agents: json.totals.agents, flagged: json.agents.filter((a) => a.neverUsed || a.orphan || a.spike).length };
 }

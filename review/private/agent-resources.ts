@@ -1,5 +1,5 @@
 import { AGENT_PREFIX } from '../../model/fleet';
-import { parseAlarmName } from '../../model/operations';
+import { AlarmKind, parseAlarmName } from '../../model/operations';
 import { StackView, TerraformBlock } from '../terraform';
 import { groupBy, memo } from './memo';
 import { byCodeUnit } from './order';
@@ -109,7 +109,7 @@ export function secretRotationOf(view: StackView, secret: TerraformBlock): strin
 }
 
 /** The alarms named for an agent by the alarm-name contract (`scoped-agents/<fleet>/<agent>/<kind>`). */
-export function alarmsOf(view: StackView, agent: string): { block: TerraformBlock; fleet: string; kind: string; name: string }[] {
+export function alarmsOf(view: StackView, agent: string): { block: TerraformBlock; fleet: string; kind: AlarmKind; name: string }[] {
   const byAgent = memo(view, 'alarmsOf', () => {
     const alarms = view.resources('aws_cloudwatch_metric_alarm').flatMap((block) => {
       const name = view.literal(block.body.alarm_name);

@@ -1,4 +1,4 @@
-import { REVOKING_ALARMS } from '../../model/operations';
+import { USE_ALARMS } from '../../model/operations';
 import { agentNames, alarmsOf, strings } from '../private/agent-resources';
 import { stackViews } from '../terraform';
 import { findingsFor } from './private/findings';
@@ -10,7 +10,7 @@ const ID = 'agent-alarms';
 export const agentAlarms: Rule = {
   id: ID,
   name: 'Rate, denied and orphan alarms with actions',
-  compliant: `Every agent has the ${REVOKING_ALARMS.join(', ')} alarms (named scoped-agents/<fleet>/<agent>/<kind>), each watching that agent, with actions enabled and at least one alarm action.`,
+  compliant: `Every agent has the ${USE_ALARMS.join(', ')} alarms (named scoped-agents/<fleet>/<agent>/<kind>), each watching that agent, with actions enabled and at least one alarm action.`,
   explanation:
     'These three alarms are what revokes an agent automatically: a runaway or stolen credential (call rate), an agent probing beyond its ' +
     'scopes, the prompt-injection signal (denied rate), and a credential that outlived its use (orphan). An alarm without actions only changes colour.',
@@ -21,7 +21,7 @@ export const agentAlarms: Rule = {
       const f = findingsFor(ID, view);
       for (const agent of agentNames(view)) {
         const alarms = alarmsOf(view, agent);
-        for (const kind of REVOKING_ALARMS) {
+        for (const kind of USE_ALARMS) {
           const matching = alarms.filter((a) => a.kind === kind);
           if (matching.length === 0) {
             out.push(

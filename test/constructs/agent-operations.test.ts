@@ -177,6 +177,17 @@ describe('the fixture fleet: per-agent overrides and a credential kept in AWS', 
     expect(alarm('report-writer', 'orphan')).toMatchObject({ evaluation_periods: 24 });
   });
 
+  test('ticket-triager (orphanAction: revoke) has an orphan alarm the revoke function acts on; report-writer (the default) one that only flags', () => {
+    expect(alarm('ticket-triager', 'orphan').alarm_description).toBe(
+      'ticket-triager made no call for 72 hours: an orphaned credential that outlived its use. The revoke function cuts ticket-triager off unless it never made a call; orphanAction: revoke.',
+    );
+    expect(alarm('report-writer', 'orphan').alarm_description).toBe(
+      'report-writer made no call for 24 hours: an orphaned credential that outlived its use. report-writer is flagged, not revoked: retire it if nobody needs it.',
+    );
+    // Both notify the same topic, which the revoke function subscribes to: the description is what tells them apart.
+    expect(alarm('ticket-triager', 'orphan').alarm_actions).toEqual(alarm('report-writer', 'orphan').alarm_actions);
+  });
+
   test("keeps the call logs the fleet's 731 days", () => {
     const groups = Object.values(fixtureTf.resource.aws_cloudwatch_log_group);
     expect(groups.map((g) => g.retention_in_days)).toEqual(groups.map(() => 731));

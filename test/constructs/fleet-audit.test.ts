@@ -443,7 +443,7 @@ describe('the daily usage summary', () => {
     });
   });
 
-  test('its function reads the webhook and the metrics, nothing else, and runs one at a time', () => {
+  test('its function reads the webhook, the metrics and whether an agent ever called, nothing else, and runs one at a time', () => {
     const name = 'scoped-agents-usage-summary';
     const fn = byName(seedTf, 'aws_lambda_function', 'function_name')[name];
     const webhook = ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/notify-webhook');
@@ -458,6 +458,12 @@ describe('the daily usage summary', () => {
       Statement: [
         { Sid: 'ReadAgentMetrics', Effect: 'Allow', Action: ['cloudwatch:GetMetricData'], Resource: ['*'] },
         { Sid: 'ReadWebhook', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [webhook] },
+        {
+          Sid: 'ReadWhetherAgentsCalled',
+          Effect: 'Allow',
+          Action: ['logs:DescribeLogStreams'],
+          Resource: [arnIn(seedTf, 'logs', 'log-group:/scoped-agents/scoped-agents/agents/*')],
+        },
         { Sid: 'SendFailedEventsToItsQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [ref(seedTf, 'aws_sqs_queue', `${name}-dead-letters`)] },
         { Sid: 'Trace', Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: ['*'] },
         { Sid: 'UseFleetKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [refOf(seedTf, 'aws_kms_key', 'arn')] },

@@ -264,7 +264,7 @@ describe('the functions', () => {
     },
   ];
 
-  test('revoke may put policies on agent-* roles only, read its Vault login and the webhook, use the key', () => {
+  test('revoke may put policies on agent-* roles only, read its Vault login, the webhook and whether an agent ever called, use the key', () => {
     expect(policyOf(seedTf, 'scoped-agents-revoke')).toEqual({
       Version: '2012-10-17',
       Statement: [
@@ -281,6 +281,13 @@ describe('the functions', () => {
           Resource: [ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/notify-webhook')],
         },
         { Sid: 'RevokeAgentSessions', Effect: 'Allow', Action: ['iam:GetRole', 'iam:PutRolePolicy'], Resource: [arnIn(seedTf, 'iam', 'role/agent-*')] },
+        // Whether an agent of an orphan alarm ever made a call: stream metadata of the agents' call logs, no event.
+        {
+          Sid: 'ReadWhetherAgentsCalled',
+          Effect: 'Allow',
+          Action: ['logs:DescribeLogStreams'],
+          Resource: [arnIn(seedTf, 'logs', 'log-group:/scoped-agents/scoped-agents/agents/*')],
+        },
         ...runtime(seedTf, 'scoped-agents-revoke'),
       ].sort((a, b) => a.Sid.localeCompare(b.Sid)),
     });

@@ -5,7 +5,7 @@
  * Manager secret in moto.
  */
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { alarmName, SECRET_NAMES } from '../../model';
+import { alarmName, ORPHAN_REVOKES, SECRET_NAMES } from '../../model';
 import { handler as notifyHandler } from '../../functions/notify';
 import { alarmMessage, thresholdText } from '../../functions/notify/message';
 import { AlarmNotification } from '../../functions/shared/alarm';
@@ -95,7 +95,9 @@ test.each([
       'Reason: Threshold Crossed: 1 datapoint [37.0 (27/11/26 18:00:00)] was greater than the threshold (20.0).',
       kind === 'rotation-failure'
         ? "Nothing was revoked: the previous credential still works. The rotate function's log names what failed."
-        : 'The agent is being revoked automatically; the revocation message follows with the steps to re-enable it.',
+        : kind === 'orphan'
+          ? 'Nothing was revoked (orphanAction: notify). Retire the agent if nobody needs it; an agent that was never used also shows here.'
+          : 'The agent is being revoked automatically; the revocation message follows with the steps to re-enable it.',
     ]);
     const fields = (posted.blocks![1] as { fields: { text: string }[] }).fields.map((f) => f.text);
     expect(fields).toEqual([
@@ -110,6 +112,17 @@ test.each([
     expect(logs.at(-1)).toMatchObject({ level: 'info', message: `posted scoped-agents/${FLEET}/${agent}/${kind} ALARM` });
   },
 );
+
+test('an orphan alarm of an agent with orphanAction: revoke says it revokes only an agent that made calls', () => {
+  const message = alarmMessage(
+    alarmNotification(alarmName(FLEET, 'lead-enricher', 'orphan'), 'ALARM', TRIGGERS.orphan, {
+      AlarmDescription: `lead-enricher made no call for 24 hours. ${ORPHAN_REVOKES}`,
+    }) as unknown as AlarmNotification,
+  );
+  expect(message.text.split('\n').at(-1)).toBe(
+    'With orphanAction: revoke, the agent is revoked automatically if it ever made a call (the revocation message follows); an agent never used is only flagged.',
+  );
+});
 
 test('a return to OK says the agent stays revoked until re-enabled', async () => {
   await notify(snsAlarmEvent(alarmNotification(alarmName(FLEET, 'lead-enricher', 'denied-rate'), 'OK', TRIGGERS['denied-rate'])));

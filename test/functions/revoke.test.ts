@@ -6,7 +6,18 @@
 import { CreateRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateScheduleGroupCommand } from '@aws-sdk/client-scheduler';
 import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { alarmName, METRICS, parseVaultPolicy, revocationMarker, revokerVaultPolicy, SECRET_NAMES } from '../../model';
+import {
+  AlarmKind,
+  alarmName,
+  callLogGroupName,
+  METRICS,
+  ORPHAN_REVOKES,
+  parseVaultPolicy,
+  revocationMarker,
+  revokerVaultPolicy,
+  SECRET_NAMES,
+} from '../../model';
+import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { handler as revokeHandler } from '../../functions/revoke';
 import { revocationMessage } from '../../functions/revoke/message';
 import { revokeAgent } from '../../functions/revoke/revoke-agent';
@@ -42,8 +53,12 @@ let slack: FakeSlack;
 let webhookArn: string;
 const fleetName = (): string => world.fleet.settings.name;
 const kv = (): string => world.fleet.settings.kvMount;
-const alarm = (agent: string, kind: 'call-rate' | 'denied-rate' | 'orphan' | 'rotation-failure', state = 'ALARM'): Record<string, unknown> =>
-  alarmNotification(alarmName(fleetName(), agent, kind), state, DENIED_RATE_TRIGGER);
+/** The notification CloudWatch sends for the agent's alarm `kind`, with the description as synthesized. */
+const alarm = (agent: string, kind: AlarmKind, state = 'ALARM', description?: string): Record<string, unknown> => {
+  const name = alarmName(fleetName(), agent, kind);
+  const synthesized = Object.values(world.stack.json.resource!.aws_cloudwatch_metric_alarm).find((a) => a.alarm_name === name)!;
+  return alarmNotification(name, state, DENIED_RATE_TRIGGER, { AlarmDescription: description ?? synthesized.alarm_description });
+};
 const revokeEnv = (): Record<string, string> => functionEnv(world, 'revoke', { WEBHOOK_SECRET_ARN: webhookArn });
 const revoke = (...alarms: Record<string, unknown>[]): Promise<{ revoked: string[] }> => withEnv(revokeEnv(), () => revokeHandler(snsAlarmEvent(...alarms)));
 
@@ -210,12 +225,49 @@ describe('a denied-rate alarm on lead-enricher', () => {
   });
 });
 
-describe('an orphan alarm on invoice-summarizer, which has an IAM role', () => {
+describe('orphan alarms flag, and revoke only with orphanAction: revoke an agent that made calls before', () => {
+  test("the seed's orphan alarms (orphanAction: notify, the default) revoke nobody", async () => {
+    const described = alarm('email-notifier', 'orphan').AlarmDescription;
+    expect(described).toBe(
+      'email-notifier made no call for 24 hours: an orphaned credential that outlived its use. email-notifier is flagged, not revoked: retire it if nobody needs it.',
+    );
+    logs.length = 0;
+    expect(await revoke(alarm('email-notifier', 'orphan'), alarm('invoice-summarizer', 'orphan'))).toEqual({ revoked: [] });
+    expect(logs.map((l) => l.message)).toEqual([
+      `ignored: ${alarmName(fleetName(), 'email-notifier', 'orphan')}: an orphan alarm only notifies (orphanAction: notify)`,
+      `ignored: ${alarmName(fleetName(), 'invoice-summarizer', 'orphan')}: an orphan alarm only notifies (orphanAction: notify)`,
+    ]);
+    expect((await before.get('email-notifier')!.client.request('GET', 'auth/token/lookup-self')).status).toBe(200);
+  });
+
+  test('with orphanAction: revoke, an agent that never made a call is "never used", not revoked', async () => {
+    logs.length = 0;
+    const result = await revoke(alarm('email-notifier', 'orphan', 'ALARM', `email-notifier made no call for 24 hours. ${ORPHAN_REVOKES}`));
+    expect(result).toEqual({ revoked: [] });
+    expect(logs.map((l) => l.message)).toEqual([
+      `ignored: ${alarmName(fleetName(), 'email-notifier', 'orphan')}: email-notifier was never used (its call log has no call yet); not revoked`,
+    ]);
+    expect((await before.get('email-notifier')!.client.request('GET', 'auth/token/lookup-self')).status).toBe(200);
+  });
+});
+
+describe('an orphan alarm with orphanAction: revoke on invoice-summarizer, which made a call before and has an IAM role', () => {
   let from: number;
   let to: number;
   beforeAll(async () => {
+    // Its call log holds one call, as the gateway writes it.
+    const group = callLogGroupName(fleetName(), 'invoice-summarizer');
+    await world.aws.logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+    await world.aws.logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: 'gateway' }));
+    await world.aws.logs.send(
+      new PutLogEventsCommand({
+        logGroupName: group,
+        logStreamName: 'gateway',
+        logEvents: [{ timestamp: Date.now() - 25 * 3_600_000, message: '{"agent":"invoice-summarizer"}' }],
+      }),
+    );
     from = Date.now();
-    await revoke(alarm('invoice-summarizer', 'orphan'));
+    await revoke(alarm('invoice-summarizer', 'orphan', 'ALARM', `invoice-summarizer made no call for 24 hours. ${ORPHAN_REVOKES}`));
     to = Date.now();
   });
 

@@ -5,13 +5,15 @@
  * synthesized schedule sends, and the exact message is asserted.
  */
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { resolve } from 'path';
 import { handleUsageSummary, handler as usageHandler, parseUsageSummaryEvent, UsageSummaryContext } from '../../functions/usage-summary';
 import { fetchAgentUsage, summaryWindow } from '../../functions/usage-summary/metrics';
 import { cloudWatchClient } from '../../functions/shared/aws';
+import { lastCallTime } from '../../functions/shared/call-log';
 import { jsonLogger } from '../../functions/shared/log';
-import { METRICS, SECRET_NAMES, UsageSummaryEvent } from '../../model';
+import { callLogGroupName, METRICS, SECRET_NAMES, UsageSummaryEvent } from '../../model';
 import { FakeSlack, startFakeSlack } from '../support/fake-slack';
 import { MotoServer, startMoto } from '../support/moto';
 import { synthesizeTable } from '../support/synthesized';
@@ -24,6 +26,7 @@ const FLEET = 'scoped-agents';
 let moto: MotoServer;
 let slack: FakeSlack;
 let cloudwatch: CloudWatchClient;
+let logs: CloudWatchLogsClient;
 let webhookSecretArn: string;
 let event: UsageSummaryEvent;
 /** The window's end: a full hour, so that every datapoint below falls where intended. */
@@ -44,6 +47,7 @@ beforeAll(async () => {
   moto = m;
   slack = s;
   cloudwatch = cloudWatchClient(moto.clientConfig);
+  logs = new CloudWatchLogsClient(moto.clientConfig);
   const secrets = new SecretsManagerClient(moto.clientConfig);
   webhookSecretArn = (
     await secrets.send(new CreateSecretCommand({ Name: SECRET_NAMES.webhook(FLEET), SecretString: JSON.stringify({ url: slack.webhookUrl }) }))
@@ -69,6 +73,17 @@ beforeAll(async () => {
     datum('email-notifier', METRICS.calls, END + 60_000, 999),
   ];
   await cloudwatch.send(new PutMetricDataCommand({ Namespace: METRICS.namespace, MetricData: data }));
+  // The call logs those metrics were counted from: each seed agent's last call. An agent without a log never called.
+  for (const [agent, last] of [
+    ['lead-enricher', END - 2 * H],
+    ['invoice-summarizer', END - 3 * H + 60_000],
+    ['email-notifier', END - 2 * D + 2 * H],
+  ] as const) {
+    const logGroupName = callLogGroupName(FLEET, agent);
+    await logs.send(new CreateLogGroupCommand({ logGroupName }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName: 'gateway' }));
+    await logs.send(new PutLogEventsCommand({ logGroupName, logStreamName: 'gateway', logEvents: [{ timestamp: last, message: JSON.stringify({ agent }) }] }));
+  }
 }, 60_000);
 
 afterAll(async () => {
@@ -78,6 +93,7 @@ afterAll(async () => {
 const context = (): UsageSummaryContext => ({
   fleet: FLEET,
   cloudwatch,
+  lastCall: (agent) => lastCallTime(logs, FLEET, agent),
   webhookUrl: async () => slack.webhookUrl,
   fetch,
   log: jsonLogger((line) => logged.push(line)),
@@ -139,18 +155,33 @@ test('posts the exact summary to the webhook, flagged agents first, accepted as 
         elements: [
           {
             type: 'mrkdwn',
-            text: "Orphan: no call in the window. Spike: more calls in one minute than the agent's maxCallsPerMinute, or more than 3 × the median of the earlier windows and more than 100 calls. Source: CloudWatch ScopedAgents/Calls and DeniedCalls.",
+            text: "Orphan: no call in the window. Never used: no call in the window, and its call log never held one. Spike: more calls in one minute than the agent's maxCallsPerMinute, or more than 3 × the median of the earlier windows and more than 100 calls. Source: CloudWatch ScopedAgents/Calls and DeniedCalls.",
           },
         ],
       },
     ],
   });
-  expect(json.totals).toEqual({ agents: 3, calls: 1920, denied: 4, orphans: 1, spikes: 1 });
+  expect(json.totals).toEqual({ agents: 3, calls: 1920, denied: 4, neverUsed: 0, orphans: 1, spikes: 1 });
   expect(JSON.parse(logged.at(-1)!)).toMatchObject({
     level: 'info',
     message: 'posted the usage summary of 3 agents',
     flagged: ['email-notifier', 'invoice-summarizer'],
   });
+});
+
+test('an agent whose call log never held a call is "never used", not an orphan', async () => {
+  const json = await handleUsageSummary({ ...event, agents: { ...event.agents, 'fresh-agent': { maxCallsPerMinute: 60 } } }, context());
+  const summary = '4 agents, 1920 calls, 4 denied; flagged: 1 never used (fresh-agent), 1 orphan (email-notifier), 1 spike (invoice-summarizer).';
+  expect(slack.accepted.at(-1)!.text).toBe(`Daily usage of fleet scoped-agents, 24 h to ${at(END)}: ${summary}`);
+  expect(json.totals).toEqual({ agents: 4, calls: 1920, denied: 4, neverUsed: 1, orphans: 1, spikes: 1 });
+  expect(json.agents.find((a) => a.agent === 'fresh-agent')).toMatchObject({
+    neverUsed: true,
+    orphan: false,
+    reasons: ['never used: no call since it was deployed'],
+  });
+  expect((slack.accepted.at(-1)!.blocks![3] as { text: { text: string } }).text.text).toContain(
+    '*fresh-agent*: 0 calls, 0 denied, trend no history, peak 0/min (limit 60)\n    • never used: no call since it was deployed',
+  );
 });
 
 test('the Lambda handler reads the webhook from Secrets Manager and summarizes the day the event names', async () => {
@@ -206,7 +237,7 @@ describe("a shard's summary (the seed sharded by name into 4)", () => {
       type: 'header',
       text: { type: 'plain_text', text: 'Daily usage: fleet scoped-agents (shard scoped-agents-shard-03)' },
     });
-    expect(json.totals).toEqual({ agents: 2, calls: 1920, denied: 4, orphans: 0, spikes: 1 });
+    expect(json.totals).toEqual({ agents: 2, calls: 1920, denied: 4, neverUsed: 0, orphans: 0, spikes: 1 });
     expect(JSON.parse(logged.at(-1)!)).toMatchObject({ level: 'info', message: 'posted the usage summary of 2 agents', flagged: ['invoice-summarizer'] });
   });
 

@@ -6,6 +6,7 @@
  * joined into one (model/review `mergeShards`) and replayed as one.
  */
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -42,6 +43,7 @@ export interface Aws {
   readonly secrets: SecretsManagerClient;
   readonly scheduler: SchedulerClient;
   readonly cloudwatch: CloudWatchClient;
+  readonly logs: CloudWatchLogsClient;
 }
 
 /** A started world; `stop()` ends both servers. */
@@ -114,6 +116,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       secrets: new SecretsManagerClient(moto.clientConfig),
       scheduler: new SchedulerClient(moto.clientConfig),
       cloudwatch: cloudWatchClient(moto.clientConfig),
+      logs: new CloudWatchLogsClient(moto.clientConfig),
     };
     const settings = fleet.settings;
     const agents = fleet.agents.map((a) => a.name);

@@ -167,6 +167,10 @@ function resourcesOf(table: ProofTable) {
     webhookSecret: secretArn(`scoped-agents/${fleet}/notify-webhook`),
     trailStream: arn('logs', `log-group:/scoped-agents/${fleet}/cloudtrail:log-stream:123456789012_CloudTrail_eu-west-1`),
     callLogStream: arn('logs', `log-group:/scoped-agents/${fleet}/agents/${agents[0]}:log-stream:s`),
+    callLogGroup: arn('logs', `log-group:/scoped-agents/${fleet}/agents/${agents[0]}`),
+    otherFleetCallLog: arn('logs', `log-group:/scoped-agents/${fleet}-other/agents/${agents[0]}`),
+    // Whether an agent ever called: the newest stream of its call log (revoke and the usage summary).
+    callLogs: arn('logs', `log-group:/scoped-agents/${fleet}/agents/*`),
     trailArn: arn('cloudtrail', `trail/${fleet}-trail`),
     deliveries: agents.map((a) => secretArn(`scoped-agents/${fleet}/agents/${a}/vault-login`)),
     kept,
@@ -202,6 +206,7 @@ function entitlementsOf(role: FleetRole, table: ProofTable): Entitlement[] {
         ...runtime('revoke'),
         ...grant(['iam:GetRole', 'iam:PutRolePolicy'], [arn('iam', 'role/agent-*')]),
         ...grant(['secretsmanager:GetSecretValue'], [r.logins.revoke, ...(r.webhook ? [r.webhookSecret] : [])]),
+        ...grant(['logs:DescribeLogStreams'], [r.callLogs]),
       ];
     case 'rotate':
       return [
@@ -217,7 +222,7 @@ function entitlementsOf(role: FleetRole, table: ProofTable): Entitlement[] {
     case 'notify':
       return [...runtime('notify'), ...grant(['secretsmanager:GetSecretValue'], [r.webhookSecret])];
     case 'usage-summary':
-      return [...runtime('usage-summary'), ...grant(['secretsmanager:GetSecretValue'], [r.webhookSecret])];
+      return [...runtime('usage-summary'), ...grant(['secretsmanager:GetSecretValue'], [r.webhookSecret]), ...grant(['logs:DescribeLogStreams'], [r.callLogs])];
     case 'cloudtrail':
       return grant(['logs:CreateLogStream', 'logs:PutLogEvents'], [arn('logs', `log-group:/scoped-agents/${fleet}/cloudtrail:log-stream:*`)]);
     case 'scheduler':
@@ -253,6 +258,8 @@ function targetsOf(table: ProofTable): Target[] {
     { resource: r.webhookSecret, why: 'the webhook' },
     { resource: r.trailStream, why: "a stream of the trail's log group" },
     { resource: r.callLogStream, why: "a stream of an agent's call log" },
+    { resource: r.callLogGroup, why: "an agent's call log" },
+    { resource: r.otherFleetCallLog, why: "an agent's call log in another fleet" },
     ...r.deliveries.map((resource) => ({ resource, why: "an agent's delivered login" })),
     ...r.kept.map((resource) => ({ resource, why: "an agent's credential kept in AWS" })),
     { resource: r.otherFleetSecret, why: "another fleet's agent secret" },

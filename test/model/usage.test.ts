@@ -32,6 +32,16 @@ describe('judging one agent', () => {
 
   test('no call at all is an orphan', () => {
     expect(judgeUsage(counts({ calls: 0, peakMinute: 0 }), '24 h')).toMatchObject({ flags: ['orphan'], reasons: ['orphan: no calls in 24 h'] });
+    expect(judgeUsage(counts({ calls: 0, peakMinute: 0, neverUsed: false }), '24 h').flags).toEqual(['orphan']);
+  });
+
+  test('no call at all, from an agent known never to have called, is "never used" and not an orphan', () => {
+    expect(judgeUsage(counts({ calls: 0, peakMinute: 0, history: [], neverUsed: true }), '24 h')).toMatchObject({
+      flags: ['never-used'],
+      reasons: ['never used: no call since it was deployed'],
+    });
+    // A call in the window wins over a stale "never".
+    expect(judgeUsage(counts({ calls: 3, neverUsed: true }), '24 h').flags).toEqual([]);
   });
 
   test('one minute above the limit is a spike, even with no history', () => {
@@ -92,7 +102,7 @@ describe('the report', () => {
         '',
         '3 agents, 73 calls, 3 denied; flagged: 1 orphan (idle), 1 spike (burster).',
         '',
-        "Orphan: no call in the window. Spike: more calls in one minute than the agent's maxCallsPerMinute, or more than 3 × the median of the earlier windows and more than 100 calls.",
+        "Orphan: no call in the window. Never used: no call in the window, and its call log never held one. Spike: more calls in one minute than the agent's maxCallsPerMinute, or more than 3 × the median of the earlier windows and more than 100 calls.",
         '',
         'Roles named like agents but not in this fleet: agent-other (4).',
         '',
@@ -105,7 +115,7 @@ describe('the report', () => {
   test('renders JSON with nulls for what is unknown', () => {
     const json = report.toJson();
     expect(json.window).toEqual({ start: '2026-11-26T07:00:00.000Z', end: '2026-11-27T07:00:00.000Z', seconds: 86400 });
-    expect(json.totals).toEqual({ agents: 3, calls: 73, denied: 3, orphans: 1, spikes: 1 });
+    expect(json.totals).toEqual({ agents: 3, calls: 73, denied: 3, neverUsed: 0, orphans: 1, spikes: 1 });
     expect(json.agents.map((a) => [a.agent, a.orphan, a.spike, a.median, a.changePercent])).toEqual([
       ['burster', false, true, null, null],
       ['idle', true, false, null, null],

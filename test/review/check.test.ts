@@ -90,7 +90,8 @@ describe('scoped-agents check on the seed fleet', () => {
   test('passes the fixture with the same exceptions for its fleet name', async () => {
     const text = readFileSync(join(ROOT, DEFAULT_SUPPRESSIONS_FILE), 'utf8')
       .replace(/resource: aws_iam_role_policy\/scoped-agents-/g, 'resource: aws_iam_role_policy/acme-agents-')
-      .replace(/secret:scoped-agents\/scoped-agents\//g, 'secret:scoped-agents/acme-agents/');
+      .replace(/secret:scoped-agents\/scoped-agents\//g, 'secret:scoped-agents/acme-agents/')
+      .replace(/log-group:\/scoped-agents\/scoped-agents\//g, 'log-group:/scoped-agents/acme-agents/');
     const dir = writeFiles({ 'fixture.suppressions.yaml': text });
     const r = await cli(['check', '--out', fixture.outDir, '--suppressions', join(dir, 'fixture.suppressions.yaml')]);
     expect(r.out).not.toContain('Findings:');

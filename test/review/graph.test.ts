@@ -113,8 +113,14 @@ describe.each(PROOF_TABLES.map((t, i) => [t.label, i] as const))('the resource g
           expect({ credential, policies: policies.length > 0 }).toEqual({ credential, policies: true });
           for (const policy of policies) {
             const alarms = out(policy, 'revoked_on').map((a) => nodes.get(a)!.label);
+            const watching = out(policy, 'watched_by').map((a) => nodes.get(a)!.label);
             const name = agent.label.replace(/^agent /, '');
-            expect(alarms.sort()).toEqual([`alarm ${name}/call-rate`, `alarm ${name}/denied-rate`, `alarm ${name}/orphan`]);
+            // orphanAction: notify (the default): the orphan alarm watches, it does not revoke; the fixture's ticket-triager says revoke.
+            const orphan = name === 'ticket-triager' ? alarms : watching;
+            expect(alarms.filter((a) => !a.endsWith('/orphan')).sort()).toEqual([`alarm ${name}/call-rate`, `alarm ${name}/denied-rate`]);
+            expect(watching.filter((a) => !a.endsWith('/orphan'))).toEqual([`alarm ${name}/rotation-failure`]);
+            expect(orphan.filter((a) => a.endsWith('/orphan'))).toEqual([`alarm ${name}/orphan`]);
+            expect([...alarms, ...watching].filter((a) => a.endsWith('/orphan'))).toHaveLength(1);
           }
         }
       }
