@@ -19,6 +19,11 @@ export interface AgentGithubEnvironmentProps {
    */
   readonly roleArn?: string;
   /**
+   * The fleet gateway's URL, for `SCOPED_AGENTS_GATEWAY_URL` of an agent calling through it.
+   * @default - none
+   */
+  readonly gatewayUrl?: string;
+  /**
    * The GitHub provider for the repository's owner.
    * @default - the stack's default `github` provider
    */
@@ -29,7 +34,7 @@ export interface AgentGithubEnvironmentProps {
  * Where a `github-actions` agent runs: its repository's environment, and the
  * environment's variables a workflow needs to log in to Vault with its OIDC
  * token and to assume its IAM role (`VAULT_ADDR`, `VAULT_AUDIENCE`,
- * `VAULT_AUTH_PATH`, `VAULT_ROLE`, `AWS_ROLE_ARN`). None is secret: no
+ * `VAULT_AUTH_PATH`, `VAULT_ROLE`, `AWS_ROLE_ARN`, `SCOPED_AGENTS_GATEWAY_URL`). None is secret: no
  * secret is stored in GitHub.
  */
 export class AgentGithubEnvironment extends Construct {
@@ -51,7 +56,9 @@ export class AgentGithubEnvironment extends Construct {
     });
 
     this.variables = {};
-    for (const [name, value] of Object.entries(githubEnvironmentVariables(agent, props.settings, { vaultAddr: props.vaultAddr, roleArn: props.roleArn }))) {
+    for (const [name, value] of Object.entries(
+      githubEnvironmentVariables(agent, props.settings, { vaultAddr: props.vaultAddr, roleArn: props.roleArn, gatewayUrl: props.gatewayUrl }),
+    )) {
       this.variables[name] = new ActionsEnvironmentVariable(this, name, {
         provider: props.provider,
         repository,

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { loginMethodOf } from '../model/agent-login';
 import { Agent, agentResourceName, FleetSettings } from '../model/fleet';
 import { RotateEvent, SECRET_NAMES } from '../model/operations';
+import { GATEWAY, gatewayAuthOf } from '../model/gateway';
 
 /** Props of {@link AgentRotation}. */
 export interface AgentRotationProps {
@@ -42,11 +43,25 @@ export class AgentRotation extends Construct {
   /** Where the agent reads its current login; absent for a `github-actions` agent (no secret-id). */
   public readonly delivery?: SecretsmanagerSecret;
   public readonly deliverySecretArn?: string;
+  /** Where the rotation delivers its gateway key (`{"key":"sag_…"}`), for an agent of a hosted platform calling through the gateway. */
+  public readonly gatewayKey?: SecretsmanagerSecret;
 
   constructor(scope: Construct, id: string, props: AgentRotationProps) {
     super(scope, id);
     const { agent, settings } = props;
+    const keyed = agent.gateway && gatewayAuthOf(agent) === 'gateway-key';
     const event: RotateEvent = { action: 'rotate', agent: agent.name };
+    const tags = { agent: agent.name, owner: agent.owner, fleet: settings.name, 'managed-by': 'scoped-agents' };
+    if (keyed) {
+      this.gatewayKey = new SecretsmanagerSecret(this, 'GatewayKey', {
+        name: GATEWAY.keySecretName(settings.name, agent.name),
+        description:
+          `Gateway key ({"key":"sag_…"}) of agent ${agent.name}: its platform presents it to the fleet's gateway. ` +
+          'A new one at every rotation (the previous one works for the grace period); the gateway keeps only its hash. Not managed by Terraform.',
+        kmsKeyId: props.keyArn,
+        tags,
+      });
+    }
 
     this.resource = new SchedulerSchedule(this, 'Resource', {
       name: agentResourceName(agent),
@@ -73,7 +88,7 @@ export class AgentRotation extends Construct {
         `Vault AppRole login ({"role_id","secret_id"}) of agent ${agent.name}, delivered by the rotate function at every rotation. ` +
         'Not managed by Terraform.',
       kmsKeyId: props.keyArn,
-      tags: { agent: agent.name, owner: agent.owner, fleet: settings.name, 'managed-by': 'scoped-agents' },
+      tags,
     });
     this.deliverySecretArn = this.delivery.arn;
   }

@@ -6,6 +6,8 @@ import { callLogGroupName, CLOUD_TRAIL, FunctionEnvironment, functionName, FUNCT
 import { deployedFunctions, FLEET_RESOURCE_NAMES } from '../model/resource-names';
 import { FleetCloudTrail, trailArnOf } from './fleet-cloud-trail';
 import { FleetFunction } from './fleet-function';
+import { FleetGateway } from './fleet-gateway';
+import { GATEWAY } from '../model/gateway';
 import { FleetKey } from './fleet-key';
 import { FleetNotifications } from './fleet-notifications';
 import { FleetScheduler } from './fleet-scheduler';
@@ -30,6 +32,10 @@ export interface AgentOperations {
   /** The schedule group and the role schedules run as. */
   readonly scheduleGroup: string;
   readonly schedulerRoleArn: string;
+  /** The gateway's table, where each agent calling through it has its item; absent without a gateway. */
+  readonly gatewayTable?: string;
+  /** The gateway's URL; absent without a gateway. */
+  readonly gatewayUrl?: string;
 }
 
 /** Props of {@link FleetOperations}. */
@@ -74,6 +80,8 @@ export class FleetOperations extends Construct {
   public readonly usageSummary: FleetUsageSummary;
   /** The fleet's trail, with `fleet.cloudTrail`. */
   public readonly cloudTrail?: FleetCloudTrail;
+  /** The fleet's gateway, when a scope grants `http:` endpoints (or `fleet.gateway` says so). */
+  public readonly gateway?: FleetGateway;
   /** Vault's address as the functions reach it: the table's `vaultAddr`, or the `vault_addr` variable. */
   public readonly vaultAddr: string;
   /** What each agent's resources attach to. */
@@ -103,6 +111,7 @@ export class FleetOperations extends Construct {
       logGroups: [
         ...deployed.map((r) => FLEET_RESOURCE_NAMES.functionLogGroup(settings.name, r)),
         ...(settings.cloudTrail ? [CLOUD_TRAIL.logGroupName(settings.name)] : []),
+        ...(settings.gateway ? [GATEWAY.logGroupName(settings.name)] : []),
       ],
       cloudTrailArn: settings.cloudTrail ? trailArnOf(ctx, settings.name) : undefined,
     });
@@ -170,6 +179,7 @@ export class FleetOperations extends Construct {
       // Built from its name: a function cannot reference its own ARN attribute.
       FUNCTION_ARN: arnOf(ctx, 'lambda', `function:${rotateName}`),
       CREDENTIALS: JSON.stringify(credentialsJson),
+      ...(settings.gateway ? { GATEWAY_TABLE: GATEWAY.tableName(settings.name) } : {}),
     };
     const rotate = new FleetFunction(this, 'Rotate', {
       role: 'rotate',
@@ -188,6 +198,7 @@ export class FleetOperations extends Construct {
           schedulesArn: arnOf(ctx, 'scheduler', `schedule/${settings.name}/*`),
           schedulerRoleArn: this.scheduler.roleArn,
           metricNamespace: METRICS.namespace,
+          gatewayTableArn: settings.gateway ? arnOf(ctx, 'dynamodb', `table/${GATEWAY.tableName(settings.name)}`) : undefined,
         }),
     });
     this.usageSummary = new FleetUsageSummary(this, 'UsageSummary', {
@@ -229,6 +240,18 @@ export class FleetOperations extends Construct {
       });
     }
 
+    if (settings.gateway) {
+      this.gateway = new FleetGateway(this, 'Gateway', {
+        fleet: props.fleet,
+        context: ctx,
+        keyArn,
+        vaultAddr: this.vaultAddr,
+        appRoleBackend: props.appRoleBackend,
+        shardStacks: props.shardStacks,
+      });
+      this.functions.gateway = this.gateway.function;
+    }
+
     this.agentOperations = {
       topicArn: this.notifications.topicArn,
       keyArn,
@@ -236,6 +259,7 @@ export class FleetOperations extends Construct {
       rotateFunctionName: rotate.resource.functionName,
       scheduleGroup: this.scheduler.groupName,
       schedulerRoleArn: this.scheduler.roleArn,
+      ...(this.gateway ? { gatewayTable: this.gateway.table.name, gatewayUrl: this.gateway.url } : {}),
     };
   }
 

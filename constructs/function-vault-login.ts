@@ -4,12 +4,17 @@ import { Policy } from '@cdktf/provider-vault/lib/policy';
 import { Construct } from 'constructs';
 import { FleetSettings } from '../model/fleet';
 import { functionVaultRole, revokerVaultPolicy, rotatorVaultPolicy, SECRET_NAMES } from '../model/operations';
-import { renderVaultPolicy } from '../model/vault-policy';
+import { renderVaultPolicy, VaultGrant } from '../model/vault-policy';
 
 /** Props of {@link FunctionVaultLogin}. */
 export interface FunctionVaultLoginProps {
   /** The function that logs in. */
-  readonly role: 'revoke' | 'rotate';
+  readonly role: 'revoke' | 'rotate' | 'gateway';
+  /**
+   * The policy's rules.
+   * @default - the revoke or rotate function's policy of model/operations.ts over `agents`
+   */
+  readonly rules?: readonly VaultGrant[];
   readonly settings: FleetSettings;
   /** Names of the fleet's agents: the policy names each one's role and policy paths, no `agent-*` glob. */
   readonly agents: readonly string[];
@@ -63,7 +68,7 @@ export class FunctionVaultLogin extends Construct {
     // Named agents, not the agent-* glob: the glob would also let the function
     // rewrite an agent's role and mint its secret-ids, a path to any policy.
     const agents = [...props.agents].sort();
-    const rules = role === 'revoke' ? revokerVaultPolicy(settings, agents) : rotatorVaultPolicy(settings, agents);
+    const rules = props.rules ?? (role === 'revoke' ? revokerVaultPolicy(settings, agents) : rotatorVaultPolicy(settings, agents));
 
     this.resource = new Policy(this, 'Resource', {
       name: this.roleName,

@@ -4,6 +4,9 @@ import { Agent, Credential, FleetSettings, LIMITS } from '../model/fleet';
 import { Access, accessFor } from '../model/access';
 import { awsAccessOf, loginMethodOf } from '../model/agent-login';
 import { secretEntriesFor } from '../model/secret-entries';
+import { ApiDefinition } from '../model/apis';
+import { gatewayAgentConfig } from '../model/gateway';
+import { AgentGatewayItem } from './agent-gateway-item';
 import { AgentAwsRole } from './agent-aws-role';
 import { AgentAwsSecret } from './agent-aws-secret';
 import { AgentGithubEnvironment } from './agent-github-environment';
@@ -30,6 +33,12 @@ export interface ScopedAgentProps {
    * @default - every credential in the agent's own KV v2 entry, rotated by hand
    */
   readonly credentials?: Readonly<Record<string, Credential>>;
+  /**
+   * The APIs of the fleet (`fleet.apis`): where the gateway forwards the
+   * agent's `http:` endpoints.
+   * @default - none: an agent with `gateway: true` then fails
+   */
+  readonly apis?: Readonly<Record<string, ApiDefinition>>;
   /**
    * Path of Vault's AWS secrets engine, for agents whose AWS sessions Vault brokers.
    * @default - none; an agent with `aws:` scopes must then name its `awsPrincipal`
@@ -87,6 +96,8 @@ export class ScopedAgent extends Construct {
   public readonly rotation: AgentRotation;
   /** The GitHub environment and its variables, for a `github-actions` agent. */
   public readonly github?: AgentGithubEnvironment;
+  /** Its item in the gateway's table, when it calls through the fleet's gateway. */
+  public readonly gateway?: AgentGatewayItem;
   /** Name of the agent's Vault policy. */
   public readonly vaultPolicyName: string;
   /** What the agent may do, as rendered here (`accessFor`, with this stack's references). */
@@ -162,12 +173,22 @@ export class ScopedAgent extends Construct {
       schedulerRoleArn: ops.schedulerRoleArn,
     });
 
+    if (agent.gateway) {
+      const config = gatewayAgentConfig(agent, { settings, credentials, apis: props.apis ?? {} });
+      if (!config || ops.gatewayTable === undefined)
+        throw new Error(
+          `agent ${agent.name}: calling through the gateway needs the fleet's gateway (operations.gatewayTable) and the APIs of its http: grants (apis)`,
+        );
+      this.gateway = new AgentGatewayItem(this, 'Gateway', { config, table: ops.gatewayTable });
+    }
+
     if (props.githubEnvironment && agent.github) {
       this.github = new AgentGithubEnvironment(this, 'Github', {
         agent,
         settings,
         vaultAddr: props.githubEnvironment.vaultAddr,
         roleArn: this.roleArn,
+        gatewayUrl: ops.gatewayUrl,
         provider: props.githubEnvironment.provider,
       });
     }

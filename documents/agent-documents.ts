@@ -20,7 +20,7 @@ export function agentDocumentsDir(agent: string): string {
  * snippet files (`snippet.*`), sorted by path. References only: no document
  * holds a secret value.
  */
-export function agentDocumentsFor(fleet: Pick<Fleet, 'agents' | 'settings' | 'credentials'>): AgentDocument[] {
+export function agentDocumentsFor(fleet: Pick<Fleet, 'agents' | 'settings' | 'credentials' | 'apis'>): AgentDocument[] {
   const docs: AgentDocument[] = [];
   for (const agent of fleet.agents) {
     const dir = agentDocumentsDir(agent.name);

@@ -28,6 +28,8 @@ import {
   SECRET_NAMES,
 } from '../model/operations';
 import { cell, cellCode, code } from '../model/private/markdown';
+import { GATEWAY } from '../model/gateway';
+import { endpointText } from '../model/http-grants';
 import { readCommand } from './snippets/read-command';
 import { FLEET_RESOURCE_NAMES } from '../model/resource-names';
 import { secretEntriesFor } from '../model/secret-entries';
@@ -37,6 +39,7 @@ export const RUNBOOK_SECTIONS = [
   '## Who and where',
   '## What it may do, and why',
   '## How it logs in',
+  '## Calling through the gateway',
   '## Where its secrets live',
   '## Lifetimes',
   '## Rotation',
@@ -94,6 +97,10 @@ function grantsOf(scope: Scope, agent: Agent, fleet: Pick<Fleet, 'settings' | 'c
   switch (scope.kind) {
     case 'secret': {
       const entry = secretEntriesFor(agent, fleet.settings, fleet.credentials).find((e) => e.secret === scope.secret)!;
+      if (entry.readBy === 'gateway' && scope.http) {
+        const where = entry.store === 'vault' ? `KV v2 ${code(entry.dataPath)}` : `Secrets Manager ${code(entry.secretsManagerName)}`;
+        return `through the gateway, on ${scope.http.api}: ${scope.http.endpoints.map((e) => code(endpointText(e))).join(', ')}; the gateway injects its own ${scope.secret} credential from ${where} (the agent never holds it)`;
+      }
       return entry.store === 'vault'
         ? `Vault policy ${code(role)}: ${code('read')} on ${code(entry.dataPath)} (its own ${scope.secret} credential)`
         : `IAM role ${code(role)}: ${code('secretsmanager:GetSecretValue')} on its own secret ${code(entry.secretsManagerName)}, ${code('kms:Decrypt')} with the fleet key`;
@@ -117,7 +124,7 @@ function source(ref: SecretReference): string {
  * is there, in order; the commands are exact (names filled in), and none of
  * them carries a secret value.
  */
-export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credentials'>): string {
+export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credentials' | 'apis'>): string {
   const { settings } = fleet;
   const role = agentResourceName(agent);
   const login = loginMethodOf(agent);
@@ -199,17 +206,22 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
   }
   p('');
 
+  p('## Calling through the gateway', '');
+  gatewaySection(agent, fleet, delivery).forEach((line) => p(line));
+  p('');
+
   p('## Where its secrets live', '');
   if (entries.length === 0) p('It has no SaaS credential.');
   else {
-    p('| credential | scopes it must carry | where | rotated by |', '|---|---|---|---|');
+    p('| credential | scopes it must carry | where | read by | rotated by |', '|---|---|---|---|---|');
     for (const e of entries) {
       const where =
         e.store === 'vault'
           ? `Vault KV v2 ${code(`${e.mount}/${e.name}`)} (metadata lists its scopes)`
           : `AWS Secrets Manager ${code(e.secretsManagerName)}, KMS-encrypted`;
+      const readBy = e.readBy === 'gateway' ? `the gateway only (${code(functionVaultRole('gateway'))})` : 'the agent';
       p(
-        `| ${e.secret} | ${e.scopes.map(code).join(', ')} | ${where} | ${e.store === 'aws' ? 'its Secrets Manager rotation rule' : `rotator ${code(e.rotator)}`} |`,
+        `| ${e.secret} | ${e.scopes.map(code).join(', ')} | ${where} | ${readBy} | ${e.store === 'aws' ? 'its Secrets Manager rotation rule' : `rotator ${code(e.rotator)}`} |`,
       );
     }
   }
@@ -219,11 +231,19 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
       ? `Its Vault login (${code('role_id')}, ${code('secret_id')}) is delivered to Secrets Manager ${code(SECRET_NAMES.agentLogin(settings.name, agent.name))}.`
       : 'Its Vault login needs no stored secret: the workflow run proves itself with its OIDC token.',
   );
-  const refs = [...(delivery.usesVault && delivery.vaultLogin ? [delivery.vaultLogin.roleId, delivery.vaultLogin.secretId] : []), ...delivery.credentials];
+  const refs = [
+    ...(delivery.usesVault && delivery.vaultLogin ? [delivery.vaultLogin.roleId, delivery.vaultLogin.secretId] : []),
+    ...delivery.credentials,
+    ...(delivery.gateway?.key ? [delivery.gateway.key] : []),
+  ];
   if (agent.platform === 'claude' || agent.platform === 'openai' || agent.platform === 'zapier') {
     p('', `On ${agent.platform}, the snippet beside this runbook refers to each secret by name; fill each from its source:`, '');
     p('| variable | platform secret | source | read it with |', '|---|---|---|---|');
     for (const r of refs) p(`| ${code(r.env)} | ${code(`{{secrets.${r.name}}}`)} | ${source(r)} | ${cellCode(readCommand(r))} |`);
+    if (delivery.gateway && delivery.gateway.url.value === undefined)
+      p(
+        `| ${code(delivery.gateway.url.env)} | ${code(`{{secrets.${delivery.gateway.url.env}}}`)} | the stack output ${code('gateway_url')} (not secret) | ${code('terraform output -raw gateway_url')} |`,
+      );
     if (refs.length === 0) p('| — | — | — | — |');
     p('', 'Copy a value again after each rotation.');
   } else if (agent.platform === 'generic') {
@@ -253,6 +273,11 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
     );
   } else {
     p('- issues no secret-id: the agent has no AppRole role (the function finds none and skips that part);');
+  }
+  if (delivery.gateway?.key) {
+    p(
+      `- issues a new gateway key, writes its hash to the gateway's table and the key to ${code(delivery.gateway.key.source.store === 'secrets-manager' ? delivery.gateway.key.source.name : '')}; the previous key works for ${formatDuration(settings.rotationGrace)} more;`,
+    );
   }
   for (const e of entries) {
     if (e.store === 'aws') p(`- leaves ${e.secret} to its Secrets Manager rotation rule, on the same schedule;`);
@@ -374,4 +399,39 @@ export function runbookFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'creden
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trimEnd()}\n`;
+}
+
+/** The lines of "Calling through the gateway": its APIs and endpoints there, how it authenticates, what is refused. */
+function gatewaySection(agent: Agent, fleet: Pick<Fleet, 'settings' | 'apis'>, delivery: ReturnType<typeof deliveryFor>): string[] {
+  const { settings } = fleet;
+  const direct = agent.scopes.filter((s) => s.kind === 'secret' && s.http !== undefined);
+  if (!delivery.gateway) {
+    if (direct.length === 0) return ['It calls no API through the gateway: no scope of it grants `http:` endpoints.'];
+    return [
+      `It calls its APIs directly (${agent.gateway ? '' : '`gateway: false` in the table'}): it holds its credentials, and no gateway checks, limits or logs its calls. ` +
+        `Write each call to its call log with ${code('formatCallLogLine')} (see docs/operations.md), or its alarms see nothing.`,
+    ];
+  }
+  const g = delivery.gateway;
+  const url = g.url.value ?? '<gateway_url>';
+  const lines = [
+    `Its HTTP client calls the fleet's gateway, never the provider: the gateway (${code(functionName(settings.name, 'gateway'))}) holds its provider credentials, ` +
+      `lets through only the endpoints below, at most ${agent.alarms.maxCallsPerMinute} calls a minute (429 beyond), refuses it within seconds once revoked, ` +
+      `and writes every call to ${code(callLogGroupName(settings.name, agent.name))}.`,
+    '',
+    '| API | base URL of its client | the gateway forwards to | endpoints |',
+    '|---|---|---|---|',
+    ...g.apis.map((a) => `| ${a.api} | ${code(`${url}${a.path}`)} | ${code(fleet.apis[a.api]?.baseUrl ?? '?')} | ${a.endpoints.map(code).join(', ')} |`),
+    '',
+  ];
+  if (url === '<gateway_url>')
+    lines.push(`${code('<gateway_url>')} is the stack output ${code('gateway_url')} (${code('terraform output -raw gateway_url')}).`, '');
+  lines.push(
+    g.auth === 'gateway-key'
+      ? `It authenticates with its gateway key: header ${code('X-Scoped-Agents-Key: <key>')} (or ${code('Authorization: Bearer <key>')}). The rotation writes a new key to ${code(GATEWAY.keySecretName(settings.name, agent.name))}, field ${code('key')}; the gateway keeps only its hash.`
+      : `It authenticates with its own Vault token: header ${code('X-Vault-Token: <token>')} (or ${code('Authorization: Bearer <token>')}); the gateway looks the token up with the token itself.`,
+    '',
+    'Any other call is refused with 403 and logged as denied, which the denied-rate alarm counts; so is a path or header trick (encoded separators, dot segments, another host).',
+  );
+  return lines;
 }

@@ -9,6 +9,8 @@ import { AwsAccess, awsAccessOf, LoginMethod, loginMethodOf } from './agent-logi
 import { Agent, agentResourceName, Fleet } from './fleet';
 import { githubJwtRoleFor, githubTrustPolicyFor, WebIdentityTrustPolicyDocument } from './github-oidc';
 import { awsSessionLimitsFor, IamStatement, iamPolicyFor, TrustPolicyDocument, trustPolicyFor } from './iam-policy';
+import { gatewayEndpointsOf } from './gateway';
+import { HttpEndpoint } from './http-grants';
 import { secretEntriesFor } from './secret-entries';
 import { VaultGrant, vaultPolicyRulesFor } from './vault-policy';
 
@@ -56,6 +58,8 @@ export interface CredentialLocation {
   readonly location: string;
   /** The scopes the provider must mint it with, sorted. */
   readonly scopes: readonly string[];
+  /** Who reads it: the agent, or only the fleet's gateway (which injects it into the agent's calls). */
+  readonly readBy: 'agent' | 'gateway';
 }
 
 /** What one agent may do, and how it proves it is that agent. */
@@ -68,6 +72,11 @@ export interface Access {
   readonly aws?: AwsRoleAccess;
   /** Sorted by location. */
   readonly secrets: readonly CredentialLocation[];
+  /**
+   * The endpoints it may call through the fleet's gateway, sorted by API,
+   * path and method; absent for an agent that calls its APIs directly.
+   */
+  readonly gateway?: { readonly endpoints: readonly HttpEndpoint[] };
 }
 
 /**
@@ -99,11 +108,13 @@ export function accessFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credent
   const name = agentResourceName(agent);
   const method = loginMethodOf(agent);
   const entries = secretEntriesFor(agent, settings, credentials);
-  const secretArns =
-    refs.secretArns ??
-    Object.fromEntries(
-      entries.filter((e) => e.store === 'aws').map((e) => [e.secret, `\${aws_secretsmanager_secret[${JSON.stringify(e.secretsManagerName)}].arn}`]),
-    );
+  // Its role reads only the Secrets Manager secrets it reads itself; the gateway's role reads the others.
+  const readsItself = new Set(entries.filter((e) => e.store === 'aws' && e.readBy === 'agent').map((e) => e.secret));
+  const secretArns = Object.fromEntries(
+    Object.entries(
+      refs.secretArns ?? Object.fromEntries(entries.map((e) => [e.secret, `\${aws_secretsmanager_secret[${JSON.stringify(e.secretsManagerName)}].arn}`])),
+    ).filter(([secret]) => readsItself.has(secret)),
+  );
 
   let login: VaultLogin;
   if (method === 'github-jwt') {
@@ -160,7 +171,9 @@ export function accessFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credent
         credential: e.secret,
         location: e.store === 'vault' ? `${e.mount}/${e.name}` : e.secretsManagerName,
         scopes: [...e.scopes],
+        readBy: e.readBy,
       }))
       .sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0)),
+    ...(agent.gateway ? { gateway: { endpoints: gatewayEndpointsOf(agent) } } : {}),
   };
 }

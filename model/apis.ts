@@ -51,8 +51,3 @@ export const BUILTIN_APIS: Readonly<Record<string, BuiltinApi>> = {
   // https://platform.openai.com/docs/api-reference: API keys as Bearer tokens.
   openai: { baseUrl: 'https://api.openai.com', placement: { type: 'bearer' } },
 };
-
-/** The gateway path of an API, as an agent's HTTP client is pointed at it: `<gateway URL>/<api>`. */
-export function gatewayBasePath(api: string): string {
-  return `/${api}`;
-}

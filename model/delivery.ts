@@ -10,15 +10,10 @@ import { AwsAccess, awsAccessOf, awsCredentialsPath, LoginMethod, loginMethodOf 
 import { Agent, agentResourceName, Fleet, FleetSettings } from './fleet';
 import { githubVaultAudience } from './github-oidc';
 import { SECRET_NAMES } from './operations';
-import { Platform, RotatorName } from './fleet';
-import { secretEntriesFor } from './secret-entries';
-
-/** The field of a credential's value the agent uses, by the rotator that keeps it (see functions/rotate/rotators/). */
-export const CREDENTIAL_FIELDS: Readonly<Record<RotatorName, string>> = {
-  manual: 'token',
-  'oauth2-refresh': 'access_token',
-  'sendgrid-api-key': 'api_key',
-};
+import { Platform } from './fleet';
+import { CREDENTIAL_FIELDS, secretEntriesFor } from './secret-entries';
+import { GATEWAY, GatewayAuth, gatewayAuthOf, gatewayEndpointsOf, gatewayPathOf } from './gateway';
+import { endpointText } from './http-grants';
 
 /** Where a referenced value lives. */
 export type SecretSource =
@@ -70,6 +65,19 @@ export interface AgentDelivery {
   readonly credentials: readonly SecretReference[];
   /** Its AppRole role-id and secret-id, delivered by the rotation; absent for a GitHub JWT login. */
   readonly vaultLogin?: { readonly roleId: SecretReference; readonly secretId: SecretReference };
+  /** How it calls its APIs through the fleet's gateway; absent for an agent that calls them directly. */
+  readonly gateway?: GatewayDelivery;
+}
+
+/** An agent's way through the gateway: the URL of each API it uses, and what it authenticates with. */
+export interface GatewayDelivery {
+  readonly auth: GatewayAuth;
+  /** The gateway's URL: the stack output `gateway_url`, known once deployed. */
+  readonly url: PlainSetting;
+  /** Its gateway key (`auth: gateway-key`), delivered by the rotation. */
+  readonly key?: SecretReference;
+  /** Each API it calls through the gateway, sorted: the variable its HTTP client's base URL comes from, and the path under the gateway URL. */
+  readonly apis: readonly { readonly api: string; readonly env: string; readonly path: string; readonly endpoints: readonly string[] }[];
 }
 
 /** `lead-enricher`, `hubspot` → `LEAD_ENRICHER_HUBSPOT`: an identifier every platform's secret store accepts. */
@@ -84,18 +92,21 @@ export function deliveryFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'crede
   const aws = awsAccessOf(agent, credentials);
   const name = agentResourceName(agent);
 
-  const credentialRefs = secretEntriesFor(agent, settings, credentials).map((entry): SecretReference => {
-    const field = CREDENTIAL_FIELDS[entry.rotator];
-    return {
-      env: platformSecretName(entry.secret, field),
-      name: platformSecretName(agent.name, entry.secret),
-      source:
-        entry.store === 'vault'
-          ? { store: 'vault', mount: entry.mount, path: entry.name, field }
-          : { store: 'secrets-manager', name: entry.secretsManagerName, field },
-      description: `${entry.secret} credential (${entry.scopes.join(', ')})`,
-    };
-  });
+  // A credential only the gateway reads is not delivered: the agent never holds it.
+  const credentialRefs = secretEntriesFor(agent, settings, credentials)
+    .filter((entry) => entry.readBy === 'agent')
+    .map((entry): SecretReference => {
+      const field = CREDENTIAL_FIELDS[entry.rotator];
+      return {
+        env: platformSecretName(entry.secret, field),
+        name: platformSecretName(agent.name, entry.secret),
+        source:
+          entry.store === 'vault'
+            ? { store: 'vault', mount: entry.mount, path: entry.name, field }
+            : { store: 'secrets-manager', name: entry.secretsManagerName, field },
+        description: `${entry.secret} credential (${entry.scopes.join(', ')})`,
+      };
+    });
 
   const usesVault = login === 'github-jwt' || aws === 'vault-broker' || agent.scopes.some((s) => s.kind === 'vault');
   const delivered = SECRET_NAMES.agentLogin(settings.name, agent.name);
@@ -139,6 +150,36 @@ export function deliveryFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'crede
     settings: plain,
     credentials: credentialRefs,
     ...(vaultLogin ? { vaultLogin } : {}),
+    ...(agent.gateway ? { gateway: gatewayDeliveryOf(agent, settings) } : {}),
+  };
+}
+
+/** The variable an agent reads the gateway's URL from. */
+export const GATEWAY_URL_ENV = 'SCOPED_AGENTS_GATEWAY_URL';
+
+function gatewayDeliveryOf(agent: Agent, settings: FleetSettings): GatewayDelivery {
+  const auth = gatewayAuthOf(agent);
+  const endpoints = gatewayEndpointsOf(agent);
+  const apis = [...new Set(endpoints.map((e) => e.api))].sort().map((api) => ({
+    api,
+    env: platformSecretName(api, 'base-url'),
+    path: gatewayPathOf(api),
+    endpoints: endpoints.filter((e) => e.api === api).map(endpointText),
+  }));
+  return {
+    auth,
+    url: { env: GATEWAY_URL_ENV, description: "the fleet gateway's URL (the stack output gateway_url)" },
+    ...(auth === 'gateway-key'
+      ? {
+          key: {
+            env: 'SCOPED_AGENTS_KEY',
+            name: platformSecretName(agent.name, 'gateway-key'),
+            source: { store: 'secrets-manager' as const, name: GATEWAY.keySecretName(settings.name, agent.name), field: 'key' },
+            description: `gateway key of ${agent.name} (a new one at every rotation; the previous one works for the grace period)`,
+          },
+        }
+      : {}),
+    apis,
   };
 }
 
@@ -152,7 +193,7 @@ export function deliveryFor(agent: Agent, fleet: Pick<Fleet, 'settings' | 'crede
 export function githubEnvironmentVariables(
   agent: Agent,
   settings: FleetSettings,
-  refs: { readonly vaultAddr: string; readonly roleArn?: string },
+  refs: { readonly vaultAddr: string; readonly roleArn?: string; readonly gatewayUrl?: string },
 ): Record<string, string> {
   const vars: Record<string, string> = {
     VAULT_ADDR: refs.vaultAddr,
@@ -161,5 +202,6 @@ export function githubEnvironmentVariables(
     VAULT_ROLE: agentResourceName(agent),
   };
   if (refs.roleArn !== undefined) vars.AWS_ROLE_ARN = refs.roleArn;
+  if (agent.gateway && refs.gatewayUrl !== undefined) vars[GATEWAY_URL_ENV] = refs.gatewayUrl;
   return Object.fromEntries(Object.entries(vars).sort(([a], [b]) => a.localeCompare(b)));
 }

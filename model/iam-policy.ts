@@ -1,4 +1,5 @@
 import { Agent, Credential } from './fleet';
+import { gatewayApiOf } from './secret-entries';
 
 /** One IAM policy statement, as AWS reads it. */
 export interface IamStatement {
@@ -24,7 +25,9 @@ export function sidFor(scopeName: string): string {
 
 /** Whether the agent needs an IAM role: it has `aws:` scopes or a credential kept in Secrets Manager. */
 export function needsIamRole(agent: Agent, credentials: Readonly<Record<string, Credential>> = {}): boolean {
-  return agent.scopes.some((s) => s.kind === 'aws' || (s.kind === 'secret' && credentials[s.secret]?.store === 'aws'));
+  return agent.scopes.some(
+    (s) => s.kind === 'aws' || (s.kind === 'secret' && credentials[s.secret]?.store === 'aws' && gatewayApiOf(agent, s.secret) === undefined),
+  );
 }
 
 /** Bounds AWS puts on a role's `max_session_duration`, in seconds. */

@@ -6,13 +6,16 @@
  */
 export * from './access';
 export * from './agent-login';
+export * from './apis';
 export * from './arn';
 export * from './call-log';
 export * from './cloud-trail-events';
 export * from './delivery';
 export * from './duration';
 export * from './fleet';
+export * from './gateway';
 export * from './github-oidc';
+export * from './http-grants';
 export * from './iam-policy';
 export * from './names';
 export * from './operations';

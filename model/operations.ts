@@ -53,23 +53,6 @@ export function parseAlarmName(name: string): { fleet: string; agent: string; ki
 }
 
 /**
- * The call-log line: one JSON object per call the agent makes, written to its
- * own log group. `token` identifies the credential without revealing it (a
- * Vault accessor, or `sha256:` + the first 16 hex digits of a hash of the token).
- */
-export interface CallLogLine {
-  readonly agent: string;
-  readonly token: string;
-  /** `METHOD host/path`, e.g. `GET api.hubapi.com/crm/v3/objects/contacts`. */
-  readonly endpoint: string;
-  /** ISO 8601, UTC. */
-  readonly timestamp: string;
-  /** `allowed` (2xx/3xx), `denied` (401/403), `error` (anything else). */
-  readonly outcome: 'allowed' | 'denied' | 'error';
-  readonly status: number;
-}
-
-/**
  * CloudWatch metrics the alarms, the dashboard and the daily summary read.
  * Dimension `Agent` carries the agent name. The fleet trail's counts are
  * separate metrics with dimension `Role` (the agent's IAM role, `agent-<name>`):
@@ -155,7 +138,7 @@ export interface UsageSummaryEvent {
 }
 
 /** The fleet's functions, by role. */
-export const FUNCTIONS = ['revoke', 'rotate', 'notify', 'usage-summary'] as const;
+export const FUNCTIONS = ['revoke', 'rotate', 'notify', 'usage-summary', 'gateway'] as const;
 /** One of {@link FUNCTIONS}. */
 export type FunctionRole = (typeof FUNCTIONS)[number];
 
@@ -165,7 +148,7 @@ export function functionName(fleet: string, role: FunctionRole): string {
 }
 
 /** The Vault AppRole role each function logs in with (its secret-id lives in Secrets Manager). */
-export function functionVaultRole(role: 'revoke' | 'rotate'): string {
+export function functionVaultRole(role: 'revoke' | 'rotate' | 'gateway'): string {
   return `scoped-agents-${role}`;
 }
 
@@ -174,14 +157,14 @@ export function functionVaultRole(role: 'revoke' | 'rotate'): string {
  * (`scoped-agents-<role>-<shard stack>`); the function's tokens carry it
  * beside its own.
  */
-export function functionShardPolicyName(role: 'revoke' | 'rotate', shardStack: string): string {
+export function functionShardPolicyName(role: 'revoke' | 'rotate' | 'gateway', shardStack: string): string {
   return `${functionVaultRole(role)}-${shardStack}`;
 }
 
 /** Secrets Manager names the fleet uses. */
 export const SECRET_NAMES = {
   /** `{ "role_id": …, "secret_id": … }` of a function's own Vault login. */
-  functionLogin: (fleet: string, role: 'revoke' | 'rotate') => `scoped-agents/${fleet}/functions/${role}/vault-login`,
+  functionLogin: (fleet: string, role: 'revoke' | 'rotate' | 'gateway') => `scoped-agents/${fleet}/functions/${role}/vault-login`,
   /** `{ "role_id": …, "secret_id": … }` delivered to an agent by the rotation: where the agent reads its login. */
   agentLogin: (fleet: string, agent: string) => `scoped-agents/${fleet}/agents/${agent}/vault-login`,
   /** `{ "url": … }` of the team's incoming webhook (Slack), set by the operator. */
@@ -209,6 +192,13 @@ export interface FunctionEnvironment {
   readonly SENDGRID_API_URL?: string;
   /** revoke, notify: ARN of the webhook secret, when notifications go to a webhook; usage-summary: always. */
   readonly WEBHOOK_SECRET_ARN?: string;
+  /** gateway, rotate (with gateway agents): the gateway's DynamoDB table. */
+  readonly GATEWAY_TABLE?: string;
+  /** gateway: the largest request body it forwards, in bytes. @default 6291456 */
+  readonly MAX_BODY_BYTES?: string;
+  /** gateway: milliseconds a provider may take to answer, and may stay idle while answering. @default 10000 and 30000 */
+  readonly UPSTREAM_HEADERS_TIMEOUT_MS?: string;
+  readonly UPSTREAM_IDLE_TIMEOUT_MS?: string;
 }
 
 /** The event the rotation schedule sends, and the one-shot expiry it schedules. */

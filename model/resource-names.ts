@@ -25,6 +25,7 @@ import {
   USAGE_SUMMARY,
 } from './operations';
 import { secretEntriesFor } from './secret-entries';
+import { GATEWAY, gatewayAuthOf } from './gateway';
 import { shardsOf } from './shards';
 
 /** A path into the table (`['agents', 2, 'name']`): where what made a name is written. */
@@ -51,9 +52,9 @@ export const FLEET_RESOURCE_NAMES = {
   deadLetterQueue: (fleet: string, role: FunctionRole) => `${functionName(fleet, role)}-dead-letters`,
 } as const;
 
-/** The functions a fleet deploys: `notify` only when notifications go to a webhook (not AWS Chatbot). */
-export function deployedFunctions(settings: Pick<FleetSettings, 'notify'>): FunctionRole[] {
-  return FUNCTIONS.filter((r) => r !== 'notify' || settings.notify === undefined);
+/** The functions a fleet deploys: `notify` only when notifications go to a webhook (not AWS Chatbot), `gateway` only with the fleet's gateway. */
+export function deployedFunctions(settings: Pick<FleetSettings, 'notify' | 'gateway'>): FunctionRole[] {
+  return FUNCTIONS.filter((r) => (r !== 'notify' || settings.notify === undefined) && (r !== 'gateway' || settings.gateway));
 }
 
 /**
@@ -99,15 +100,19 @@ export function generatedNames(fleet: Fleet, agentAt: (agent: string) => TablePa
     add('IAM role', FLEET_RESOURCE_NAMES.trailDeliveryRole(fleetName), `the CloudTrail delivery role of fleet ${fleetName}`, fleetAt, true);
     add('CloudWatch log group', CLOUD_TRAIL.logGroupName(fleetName), `the trail of fleet ${fleetName}`, fleetAt);
   }
-  for (const role of ['revoke', 'rotate'] as const) {
+  for (const role of settings.gateway ? (['revoke', 'rotate', 'gateway'] as const) : (['revoke', 'rotate'] as const)) {
     add('Vault policy', functionVaultRole(role), fn(role), fleetAt, true);
     add(`AppRole role in auth/${settings.appRoleMount}`, functionVaultRole(role), fn(role), fleetAt);
     add('Secrets Manager secret', SECRET_NAMES.functionLogin(fleetName, role), `the Vault login of ${fn(role)}`, fleetAt);
   }
   if (!settings.notify) add('Secrets Manager secret', SECRET_NAMES.webhook(fleetName), `the webhook of fleet ${fleetName}`, fleetAt);
+  if (settings.gateway) {
+    add('DynamoDB table', GATEWAY.tableName(fleetName), `the gateway of fleet ${fleetName}`, fleetAt);
+    add('CloudWatch log group', GATEWAY.logGroupName(fleetName), `the gateway of fleet ${fleetName}`, fleetAt);
+  }
   const shards = settings.shards ? shardsOf(fleet) : [];
   for (const shard of shards) {
-    for (const role of ['revoke', 'rotate'] as const)
+    for (const role of settings.gateway ? (['revoke', 'rotate', 'gateway'] as const) : (['revoke', 'rotate'] as const))
       add('Vault policy', functionShardPolicyName(role, shard.stack), `the ${role} policy of shard ${shard.stack}`, fleetAt, true);
     add('Scheduler schedule', `${USAGE_SUMMARY.scheduleName}-${shard.key}`, `the usage summary of shard ${shard.stack}`, fleetAt);
     add('CloudWatch dashboard', shard.stack, `the dashboard of shard ${shard.stack}`, fleetAt);
@@ -146,6 +151,8 @@ function agentNames(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credentials'>
   for (const kind of ALARM_KINDS) add('CloudWatch alarm', alarmName(settings.name, agent.name, kind), `the ${kind} alarm of ${owner}`, at);
   add(`KV v2 entry in ${settings.kvMount}`, revocationMarker(agent.name), `the revocation marker of ${owner}`, at);
   if (loginMethodOf(agent) === 'approle') add('Secrets Manager secret', SECRET_NAMES.agentLogin(settings.name, agent.name), `the Vault login of ${owner}`, at);
+  if (agent.gateway && gatewayAuthOf(agent) === 'gateway-key')
+    add('Secrets Manager secret', GATEWAY.keySecretName(settings.name, agent.name), `the gateway key of ${owner}`, at);
   for (const entry of secretEntriesFor(agent, settings, fleet.credentials)) {
     const what = `the ${entry.secret} credential of ${owner}`;
     if (entry.store === 'aws') add('Secrets Manager secret', entry.secretsManagerName, what, at);
@@ -159,9 +166,15 @@ function agentNames(agent: Agent, fleet: Pick<Fleet, 'settings' | 'credentials'>
   }
   // What the agent's platform knows its secrets by, and the variables it reads them from.
   const delivery = deliveryFor(agent, fleet);
-  const refs = [...delivery.credentials, ...(delivery.vaultLogin ? [delivery.vaultLogin.roleId, delivery.vaultLogin.secretId] : [])];
+  const refs = [
+    ...delivery.credentials,
+    ...(delivery.vaultLogin ? [delivery.vaultLogin.roleId, delivery.vaultLogin.secretId] : []),
+    ...(delivery.gateway?.key ? [delivery.gateway.key] : []),
+  ];
   for (const ref of refs) add('platform secret name', ref.name, `${ref.description} of ${owner}`, at);
-  for (const s of delivery.settings) add(`environment variable of ${owner}`, s.env, `its setting ${s.env} (${s.description})`, at);
+  const settingsDelivered = [...delivery.settings, ...(delivery.gateway ? [delivery.gateway.url] : [])];
+  for (const s of settingsDelivered) add(`environment variable of ${owner}`, s.env, `its setting ${s.env} (${s.description})`, at);
+  for (const api of delivery.gateway?.apis ?? []) add(`environment variable of ${owner}`, api.env, `the gateway base URL of ${api.api}`, at);
   for (const r of refs) add(`environment variable of ${owner}`, r.env, `its ${r.description}`, at);
   return out;
 }
@@ -234,6 +247,12 @@ export function fleetResourceProblem(arn: string, settings: FleetSettings): stri
       return /^secret:scoped-agents\//.test(resource)
         ? reaches(`a secret of scoped-agents (${resource.slice('secret:'.length)}: logins, credentials, the webhook)`)
         : undefined;
+    case 'dynamodb': {
+      const table = /^table\/([^/]+)/.exec(resource)?.[1];
+      return table !== undefined && table === GATEWAY.tableName(fleet)
+        ? reaches(`the gateway's table ${table} (agents' endpoints, key hashes, rate counters)`)
+        : undefined;
+    }
     case 'sns':
       return resource === FLEET_RESOURCE_NAMES.topic(fleet) ? reaches(`the fleet's alarm topic ${resource}`) : undefined;
     case 'sqs':

@@ -1,6 +1,13 @@
 import { Agent, Credential, FleetSettings } from './fleet';
 import { RotatorName } from './fleet';
 
+/** The field of a credential's value that is the credential itself, by the rotator that keeps it (see functions/rotate/rotators/). */
+export const CREDENTIAL_FIELDS: Readonly<Record<RotatorName, string>> = {
+  manual: 'token',
+  'oauth2-refresh': 'access_token',
+  'sendgrid-api-key': 'api_key',
+};
+
 /** One SaaS credential of one agent: its own copy, never shared. */
 export interface SecretEntry {
   /** Credential name from the catalog, e.g. `hubspot`. */
@@ -19,6 +26,27 @@ export interface SecretEntry {
   readonly secretsManagerName: string;
   /** The scopes the provider must mint this credential with, sorted. */
   readonly scopes: readonly string[];
+  /**
+   * Who reads it: the agent itself, or only the fleet's gateway, which injects
+   * it into the calls of `api` (the agent never holds it).
+   */
+  readonly readBy: 'agent' | 'gateway';
+  /** The API the gateway calls with it, when `readBy` is `gateway`. */
+  readonly api?: string;
+}
+
+/**
+ * The API through which the gateway alone uses `secret` for `agent`, or
+ * `undefined` when the agent reads the credential itself: it calls through
+ * the gateway, and every one of its scopes naming the secret grants `http:`
+ * endpoints (a scope with the bare secret hands the agent the value).
+ */
+export function gatewayApiOf(agent: Pick<Agent, 'gateway' | 'scopes'>, secret: string): string | undefined {
+  if (!agent.gateway) return undefined;
+  const scopes = agent.scopes.filter((s) => s.kind === 'secret' && s.secret === secret);
+  const apis = new Set(scopes.map((s) => (s.kind === 'secret' ? s.http?.api : undefined)));
+  if (apis.size !== 1 || apis.has(undefined)) return undefined;
+  return [...apis][0];
 }
 
 /**
@@ -47,6 +75,7 @@ export function secretEntriesFor(agent: Agent, settings: FleetSettings, credenti
       dataPath: `${settings.kvMount}/data/${name}`,
       secretsManagerName: `scoped-agents/${settings.name}/${name}`,
       scopes: [...bySecret.get(secret)!].sort(),
+      ...(gatewayApiOf(agent, secret) !== undefined ? { readBy: 'gateway' as const, api: gatewayApiOf(agent, secret) } : { readBy: 'agent' as const }),
     };
   });
 }

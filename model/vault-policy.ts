@@ -25,7 +25,8 @@ const SELF_SERVICE: readonly VaultGrant[] = [
 ];
 
 /**
- * What an agent may do in Vault: read its own secret entries, its `vault:`
+ * What an agent may do in Vault: read its own secret entries (but those only
+ * the fleet's gateway reads, for its `http:` endpoints), its `vault:`
  * scopes, its brokered AWS credentials (not for an agent with its own AWS
  * principal or GitHub's OIDC trust), and maintain its own token. Nothing else.
  *
@@ -33,7 +34,8 @@ const SELF_SERVICE: readonly VaultGrant[] = [
  */
 export function vaultPolicyRulesFor(agent: Agent, settings: FleetSettings, credentials: Readonly<Record<string, Credential>> = {}): VaultGrant[] {
   const rules: VaultGrant[] = [...SELF_SERVICE];
-  for (const entry of secretEntriesFor(agent, settings, credentials).filter((e) => e.store === 'vault')) {
+  // An entry only the gateway reads is not the agent's to read: it never holds that credential.
+  for (const entry of secretEntriesFor(agent, settings, credentials).filter((e) => e.store === 'vault' && e.readBy === 'agent')) {
     rules.push({ path: entry.dataPath, capabilities: ['read'], reason: entry.scopes.join(', ') });
   }
   for (const scope of agent.scopes) {

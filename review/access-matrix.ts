@@ -1,10 +1,14 @@
 import { Access, AwsRoleAccess, CredentialLocation, VaultLogin } from '../model/access';
 import { IamStatement } from '../model/iam-policy';
+import { GatewayAgentConfig } from '../model/gateway';
+import { HttpEndpoint, parseEndpoint } from '../model/http-grants';
 import { VaultGrant } from '../model/vault-policy';
 import { agentResourceName } from '../model/fleet';
 import {
   agentNames,
   alarmsOf,
+  credentialSecretsOf,
+  gatewayConfigOf,
   kvEntriesOf,
   logGroupOf,
   named,
@@ -41,6 +45,8 @@ export interface ScopeAccess {
   readonly iam: readonly { readonly actions: readonly string[]; readonly resources: readonly string[] }[];
   /** Where the SaaS credential of a `secret` scope lives: `kv:<mount>/<name>` or `secretsmanager:<name>`. */
   readonly secrets: readonly string[];
+  /** The endpoints it grants through the fleet's gateway (which holds the credential). */
+  readonly gateway: readonly { readonly api: string; readonly method: string; readonly path: string }[];
 }
 
 /** Where one SaaS credential of an agent lives, and how Secrets Manager rotates it. */
@@ -130,6 +136,19 @@ export interface AgentAccess {
   readonly loginDelivery?: string;
   readonly trust: AgentTrust;
   readonly logGroup?: { readonly name: string; readonly encrypted: boolean; readonly retentionDays?: number };
+  /**
+   * How it calls through the fleet's gateway (its item in the gateway's
+   * table): how it authenticates, its limit, and each endpoint with the
+   * provider it reaches. Absent for an agent the gateway does not serve.
+   */
+  readonly gateway?: {
+    readonly auth: string;
+    readonly maxCallsPerMinute: number;
+    /** Sorted by API, path, method. */
+    readonly endpoints: readonly { readonly api: string; readonly method: string; readonly path: string; readonly baseUrl: string }[];
+  };
+  /** The SaaS credentials it holds itself (its own policy or role reads them): its calls with them reach the provider directly, unseen by a gateway. */
+  readonly direct: readonly string[];
   /** Policies of the agent that could not be read (a review of them would be incomplete). */
   readonly unreadable: readonly string[];
   /**
@@ -189,7 +208,11 @@ function agentAccess(view: StackView, name: string): AgentAccess {
   const schedule = named(view, 'aws_scheduler_schedule', 'name', resourceName);
   const kv = kvEntriesOf(view, name);
   const sm = secretsManagerSecretsOf(view, name);
-  const smCredentials = sm.filter((s) => s.secret !== 'vault-login');
+  const smCredentials = credentialSecretsOf(view, name);
+  const gateway = gatewayConfigOf(view, name);
+  // A credential the gateway injects for the agent: its item names where it reads it.
+  const gatewayReads = new Set(Object.values(gateway?.apis ?? {}).map((api) => api.credential.location));
+  const readBy = (location: string): 'agent' | 'gateway' => (gatewayReads.has(location) ? 'gateway' : 'agent');
   const alarms = alarmsOf(view, name);
   const logGroup = logGroupOf(view, name);
   const policies = iamRole ? identityPolicies(view).filter((p) => p.roleName === resourceName) : [];
@@ -200,23 +223,43 @@ function agentAccess(view: StackView, name: string): AgentAccess {
 
   const scopes = new Map<
     string,
-    { kind: ScopeAccess['kind']; vault: ScopeAccess['vault'][number][]; iam: ScopeAccess['iam'][number][]; secrets: Set<string> }
+    {
+      kind: ScopeAccess['kind'];
+      vault: ScopeAccess['vault'][number][];
+      iam: ScopeAccess['iam'][number][];
+      secrets: Set<string>;
+      gateway: ScopeAccess['gateway'][number][];
+    }
   >();
   const scope = (scopeName: string, kind: ScopeAccess['kind']) => {
-    const s = scopes.get(scopeName) ?? { kind, vault: [], iam: [], secrets: new Set<string>() };
+    const s = scopes.get(scopeName) ?? { kind, vault: [], iam: [], secrets: new Set<string>(), gateway: [] };
     scopes.set(scopeName, s);
     return s;
   };
 
   const kvLocations = kv.map((e) => ({ ...e, location: `${e.mount}/${e.name}`, dataPath: `${e.mount}/data/${e.name}` }));
   const vault: VaultGrant[] = (vaultPolicy?.rules ?? []).map((r) => ({ path: r.path, capabilities: r.capabilities, reason: r.reason }));
+  /** The SaaS credentials its own policies read: it holds them itself. */
+  const held = new Set<string>();
   for (const rule of vault) {
     const entry = kvLocations.find((e) => e.dataPath === rule.path);
+    if (entry && rule.capabilities.includes('read')) held.add(entry.secret);
     const names = scopesInReason(rule.reason);
     for (const s of names.length > 0 || !entry ? names : strings(entry.metadata.scopes?.split(','))) {
       const access = scope(s, entry ? 'secret' : 'vault');
       access.vault.push({ path: rule.path, capabilities: rule.capabilities });
       if (entry) access.secrets.add(`kv:${entry.location}`);
+    }
+  }
+
+  // Scopes the gateway carries: their endpoints, and the credential it injects for them.
+  for (const [api, g] of Object.entries(gateway?.apis ?? {})) {
+    const kvEntry = kvLocations.find((e) => e.dataPath === g.credential.location);
+    const held = g.credential.store === 'vault' ? (kvEntry ? `kv:${kvEntry.location}` : undefined) : `secretsmanager:${g.credential.location}`;
+    for (const [scopeName, endpoints] of Object.entries(g.scopes ?? {})) {
+      const access = scope(scopeName, 'secret');
+      access.gateway.push(...endpoints.flatMap((e) => endpointOf(api, e)).map((e) => ({ api: e.api, method: e.method, path: e.path })));
+      if (held) access.secrets.add(held);
     }
   }
 
@@ -240,6 +283,7 @@ function agentAccess(view: StackView, name: string): AgentAccess {
       const onlyCredentials = targets.length > 0 && targets.every((t) => t && (t.type === 'aws_kms_key' || credentials.some((c) => c.block === t)));
       if (onlyCredentials) {
         for (const c of credentials) {
+          held.add(c.secret);
           for (const s of smScopes(view.literal(c.block.body.description))) {
             const access = scope(s, 'secret');
             access.iam.push({ actions: grant.actions, resources: grant.resources });
@@ -258,6 +302,7 @@ function agentAccess(view: StackView, name: string): AgentAccess {
       credential: e.secret,
       location: e.location,
       scopes: strings(e.metadata.scopes?.split(',')).filter(Boolean).sort(),
+      readBy: readBy(e.dataPath),
     })),
     ...smCredentials.map((s): SecretLocation => ({
       store: 'aws',
@@ -265,6 +310,7 @@ function agentAccess(view: StackView, name: string): AgentAccess {
       location: s.name,
       scopes: smScopes(view.literal(s.block.body.description)),
       rotation: secretRotationOf(view, s.block),
+      readBy: readBy(s.name),
     })),
   ].sort((a, b) => byCodeUnit(a.location, b.location));
 
@@ -296,7 +342,7 @@ function agentAccess(view: StackView, name: string): AgentAccess {
     },
     scopes: [...scopes.entries()]
       .sort(([a], [b]) => byCodeUnit(a, b))
-      .map(([scopeName, s]) => ({ name: scopeName, kind: s.kind, vault: s.vault, iam: s.iam, secrets: [...s.secrets].sort() })),
+      .map(([scopeName, s]) => ({ name: scopeName, kind: s.kind, vault: s.vault, iam: s.iam, secrets: [...s.secrets].sort(), gateway: s.gateway })),
     vault,
     iam,
     ttl: {
@@ -355,8 +401,22 @@ function agentAccess(view: StackView, name: string): AgentAccess {
     },
     access:
       policyBlock && role && roleType
-        ? readAccess(view, { name, policy: vault, role, roleType, iamRole, broker, kv: kvLocations, sm: smCredentials })
+        ? readAccess(view, { name, policy: vault, role, roleType, iamRole, broker, kv: kvLocations, sm: smCredentials, gateway })
         : undefined,
+    ...(gateway
+      ? {
+          gateway: {
+            auth: gateway.auth,
+            maxCallsPerMinute: gateway.maxCallsPerMinute,
+            endpoints: Object.entries(gateway.apis)
+              .flatMap(([api, g]) =>
+                g.endpoints.flatMap((e) => endpointOf(api, e)).map((e) => ({ api: e.api, method: e.method, path: e.path, baseUrl: g.baseUrl })),
+              )
+              .sort((x, y) => x.api.localeCompare(y.api) || x.path.localeCompare(y.path) || x.method.localeCompare(y.method)),
+          },
+        }
+      : {}),
+    direct: [...held].sort(),
     logGroup: logGroup
       ? {
           name: view.nameOf(logGroup)!,
@@ -397,10 +457,12 @@ function readAccess(
     roleType: string;
     iamRole?: TerraformBlock;
     broker?: TerraformBlock;
-    kv: readonly { secret: string; location: string; metadata: Record<string, string> }[];
+    kv: readonly { secret: string; location: string; dataPath: string; metadata: Record<string, string> }[];
     sm: readonly { secret: string; name: string; block: TerraformBlock }[];
+    gateway?: GatewayAgentConfig;
   },
 ): Access {
+  const gatewayReads = new Set(Object.values(a.gateway?.apis ?? {}).map((api) => api.credential.location));
   const resourceName = agentResourceName({ name: a.name });
   const body = a.role.body;
   const jwt = a.roleType === 'vault_jwt_auth_backend_role';
@@ -437,13 +499,31 @@ function readAccess(
       credential: e.secret,
       location: e.location,
       scopes: strings(e.metadata.scopes?.split(',')).filter(Boolean).sort(),
+      readBy: gatewayReads.has(e.dataPath) ? 'gateway' : 'agent',
     })),
     ...a.sm.map((s): CredentialLocation => ({
       store: 'aws',
       credential: s.secret,
       location: s.name,
       scopes: smScopes(view.literal(s.block.body.description)),
+      readBy: gatewayReads.has(s.name) ? 'gateway' : 'agent',
     })),
   ].sort((x, y) => byCodeUnit(x.location, y.location));
-  return { agent: a.name, vault: { policy: resourceName, grants: a.policy }, login, ...(aws ? { aws } : {}), secrets };
+  const endpoints = Object.entries(a.gateway?.apis ?? {}).flatMap(([api, g]) => g.endpoints.flatMap((text) => endpointOf(api, text)));
+  return {
+    agent: a.name,
+    vault: { policy: resourceName, grants: a.policy },
+    login,
+    ...(aws ? { aws } : {}),
+    secrets,
+    ...(a.gateway
+      ? { gateway: { endpoints: endpoints.sort((x, y) => x.api.localeCompare(y.api) || x.path.localeCompare(y.path) || x.method.localeCompare(y.method)) } }
+      : {}),
+  };
+}
+
+/** An endpoint of a gateway item read back (an unreadable one is dropped: the item is the gateway's, and it refuses it too). */
+function endpointOf(api: string, text: string): HttpEndpoint[] {
+  const parsed = parseEndpoint(api, text);
+  return parsed.endpoint ? [parsed.endpoint] : [];
 }

@@ -3,12 +3,13 @@ import { cell, cellCode } from '../model/private/markdown';
 import { firesPerYear } from './private/schedule-frequency';
 import { alarmCondition, ttlText } from './report';
 import { byCodeUnit } from './private/order';
+import { patternCovers } from '../model/http-grants';
 
 /** Whether a change gives an agent more (broadening) or less (narrowing). */
 export type ChangeClass = 'broadening' | 'narrowing';
 
 /** What part of an agent's access a change is about. */
-export type ChangeCategory = 'agent' | 'vault' | 'iam' | 'ttl' | 'alarm' | 'rotation' | 'trust';
+export type ChangeCategory = 'agent' | 'vault' | 'iam' | 'gateway' | 'ttl' | 'alarm' | 'rotation' | 'trust';
 
 /** One change to one agent's access between two synthesized outputs. */
 export interface PrivilegeChange {
@@ -35,13 +36,15 @@ export interface PrivilegeDiff {
 
 type Emit = (cls: ChangeClass, category: ChangeCategory, change: string, grant: string) => void;
 
-const CATEGORY_ORDER: readonly ChangeCategory[] = ['agent', 'vault', 'iam', 'ttl', 'trust', 'rotation', 'alarm'];
+const CATEGORY_ORDER: readonly ChangeCategory[] = ['agent', 'vault', 'iam', 'gateway', 'ttl', 'trust', 'rotation', 'alarm'];
 const caps = (cs: Iterable<string>): string => [...cs].map(cellCode).join(', ');
 
 /**
  * Compares two access matrices agent by agent and classes every change:
  * broadening (a new agent; a new Vault path or capability, IAM action or
- * resource, managed policy or token policy; a longer TTL; an alarm or rotation
+ * resource, managed policy or token policy; a gateway endpoint that no earlier
+ * one of the same API and method covers (a new method, a wider path pattern),
+ * another provider base URL, a higher gateway rate; a longer TTL; an alarm or rotation
  * removed, disabled or loosened; a wider trust policy or network binding) or
  * narrowing (the reverse). Changes nobody can judge (a rotation expression
  * this cannot compare, a changed condition) count as broadening.
@@ -94,6 +97,8 @@ function emptyLike(a: AgentAccess): AgentAccess {
     secrets: [],
     trust: { awsPrincipals: [], tokenBoundCidrs: [], secretIdBoundCidrs: [], vaultBindings: [] },
     unreadable: [],
+    gateway: undefined,
+    direct: [],
   };
 }
 
@@ -104,6 +109,7 @@ function diffAgent(b: AgentAccess, h: AgentAccess, emit: Emit, isNew: boolean): 
   }
   diffVault(b, h, emit);
   diffIam(b, h, emit);
+  diffGateway(b, h, emit);
   diffTrust(b, h, emit, isNew);
   if (isNew) return;
   diffTtl(b, h, emit);
@@ -137,6 +143,38 @@ function diffVault(b: AgentAccess, h: AgentAccess, emit: Emit): void {
   for (const p of policiesNow) if (!policiesWas.has(p)) emit('broadening', 'vault', 'new token policy', `tokens of ${cellCode(role)} carry ${cellCode(p)}`);
   for (const p of policiesWas)
     if (!policiesNow.has(p)) emit('narrowing', 'vault', 'token policy removed', `tokens of ${cellCode(role)} no longer carry ${cellCode(p)}`);
+}
+
+/**
+ * The gateway: an endpoint no endpoint of the base covers (same API and
+ * method, `patternCovers`) broadens, one the head no longer covers narrows; a
+ * provider reached at another base URL broadens; a higher rate broadens.
+ */
+function diffGateway(b: AgentAccess, h: AgentAccess, emit: Emit): void {
+  const was = b.gateway?.endpoints ?? [];
+  const now = h.gateway?.endpoints ?? [];
+  const covered = (e: (typeof was)[number], by: typeof was): boolean =>
+    by.some((o) => o.api === e.api && o.method === e.method && patternCovers(o.path, e.path));
+  const text = (e: (typeof was)[number]): string => `${cellCode(`${e.method} ${e.path}`)} on ${cell(e.api)}`;
+  for (const e of now)
+    if (!covered(e, was))
+      emit('broadening', 'gateway', was.some((o) => o.api === e.api && o.method === e.method) ? 'wider gateway endpoint' : 'new gateway endpoint', text(e));
+  for (const e of was) if (!covered(e, now)) emit('narrowing', 'gateway', 'gateway endpoint removed', text(e));
+  const bases = (a: typeof was): Map<string, string> => new Map(a.map((e) => [e.api, e.baseUrl]));
+  for (const [api, url] of bases(now)) {
+    const before = bases(was).get(api);
+    if (before !== undefined && before !== url)
+      emit('broadening', 'gateway', 'gateway forwards elsewhere', `${cell(api)}: ${cellCode(before)} → ${cellCode(url)}`);
+  }
+  if (b.gateway && h.gateway && h.gateway.maxCallsPerMinute !== b.gateway.maxCallsPerMinute) {
+    const higher = h.gateway.maxCallsPerMinute > b.gateway.maxCallsPerMinute;
+    emit(
+      higher ? 'broadening' : 'narrowing',
+      'gateway',
+      higher ? 'higher gateway rate' : 'lower gateway rate',
+      `${b.gateway.maxCallsPerMinute} → ${h.gateway.maxCallsPerMinute} calls a minute`,
+    );
+  }
 }
 
 /** `action on resource` pairs of an agent's IAM statements, with the conditions each pair is granted under (`''`: none). */

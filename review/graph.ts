@@ -1,14 +1,14 @@
 import { agentResourceName } from '../model/fleet';
 import { deployedAlarmRevokes } from '../model/operations';
 import { accessMatrix, agentKey, AgentAccess } from './access-matrix';
-import { alarmsOf, kvEntriesOf, named, secretsManagerSecretsOf, VAULT_ROLE_TYPES } from './private/agent-resources';
+import { alarmsOf, credentialSecretsOf, gatewayItemOf, kvEntriesOf, named, VAULT_ROLE_TYPES } from './private/agent-resources';
 import { identityPolicies } from './private/iam-documents';
 import { SynthOutput } from './synth-output';
 import { StackView, stackViews } from './terraform';
 import { byCodeUnit } from './private/order';
 
 /** What a graph node stands for. */
-export type GraphNodeKind = 'resource' | 'data' | 'variable' | 'missing' | 'agent' | 'scope' | 'credential' | 'policy' | 'alarm';
+export type GraphNodeKind = 'resource' | 'data' | 'variable' | 'output' | 'missing' | 'agent' | 'scope' | 'endpoint' | 'credential' | 'policy' | 'alarm';
 
 /** What an edge means. */
 export type GraphEdgeKind =
@@ -21,6 +21,12 @@ export type GraphEdgeKind =
   | 'governed_by'
   | 'revoked_on'
   | 'watched_by'
+  /** From an agent to an endpoint it may call through the fleet's gateway. */
+  | 'calls'
+  /** From a scope to an endpoint it grants. */
+  | 'grants'
+  /** From an endpoint to the credential the gateway injects into its calls. */
+  | 'injects'
   /** From a logical node to the resource that renders it. */
   | 'implemented_by';
 
@@ -57,6 +63,9 @@ const RELATION: Record<GraphEdgeKind, string> = {
   governed_by: 'governed by',
   revoked_on: 'revoked on',
   watched_by: 'watched by',
+  calls: 'calls',
+  grants: 'grants',
+  injects: 'injects',
   implemented_by: 'implemented by',
 };
 
@@ -85,7 +94,8 @@ export function resourceGraph(output: SynthOutput): ResourceGraph {
     const id = (address: string): string => (multiStack ? `${view.name}/${address}` : address);
     for (const block of view.blocks()) node({ id: id(block.address), kind: block.kind, layer: 'terraform', label: block.address });
     for (const v of view.variables()) node({ id: id(`var.${v}`), kind: 'variable', layer: 'terraform', label: `var.${v}` });
-    for (const block of view.blocks()) {
+    for (const o of view.outputs()) node({ id: id(o.address), kind: 'output', layer: 'terraform', label: o.address });
+    for (const block of [...view.blocks(), ...view.outputs()]) {
       for (const ref of view.references(block)) {
         if (!nodes.has(id(ref.to))) node({ id: id(ref.to), kind: 'missing', layer: 'terraform', label: `${ref.to} (not in the stack)` });
         edge({ from: id(block.address), to: id(ref.to), kind: ref.via === 'depends_on' ? 'depends_on' : 'reference', label: ref.attribute });
@@ -147,6 +157,14 @@ function logicalLayer(
       edge({ from: sessionId, to: pid, kind: 'governed_by' });
     }
   }
+  // The gateway's item: what it lets the agent call, and the credentials it injects, which the agent's own policies do not reach.
+  const item = gatewayItemOf(view, agent.name)?.block;
+  const gatewayPolicyId = `policy:${key}/gateway`;
+  if (item && agent.gateway) {
+    node({ id: gatewayPolicyId, kind: 'policy', layer: 'logical', label: `gateway endpoints of ${agent.name}` });
+    edge({ from: gatewayPolicyId, to: tf(item.address), kind: 'implemented_by' });
+  }
+  const byGateway = new Set(agent.secrets.filter((x) => x.readBy === 'gateway').map((x) => x.location));
   const kvIds = new Map<string, string>();
   for (const e of kvEntriesOf(view, agent.name)) {
     const location = `${e.mount}/${e.name}`;
@@ -154,14 +172,16 @@ function logicalLayer(
     kvIds.set(`kv:${location}`, cid);
     node({ id: cid, kind: 'credential', layer: 'logical', label: `Vault KV ${location}` });
     edge({ from: cid, to: tf(e.block.address), kind: 'implemented_by' });
-    if (vaultPolicy) edge({ from: cid, to: vaultPolicyId, kind: 'governed_by' });
+    if (byGateway.has(location) && item) edge({ from: cid, to: gatewayPolicyId, kind: 'governed_by' });
+    else if (vaultPolicy) edge({ from: cid, to: vaultPolicyId, kind: 'governed_by' });
   }
-  for (const s of secretsManagerSecretsOf(view, agent.name).filter((x) => x.secret !== 'vault-login')) {
+  for (const s of credentialSecretsOf(view, agent.name)) {
     const cid = `credential:${key}/sm:${s.name}`;
     kvIds.set(`secretsmanager:${s.name}`, cid);
     node({ id: cid, kind: 'credential', layer: 'logical', label: `Secrets Manager ${s.name}` });
     edge({ from: cid, to: tf(s.block.address), kind: 'implemented_by' });
-    for (const pid of iamPolicyIds) edge({ from: cid, to: pid, kind: 'governed_by' });
+    if (byGateway.has(s.name) && item) edge({ from: cid, to: gatewayPolicyId, kind: 'governed_by' });
+    else for (const pid of iamPolicyIds) edge({ from: cid, to: pid, kind: 'governed_by' });
   }
 
   // Scopes, and the credential each is held in.
@@ -173,10 +193,18 @@ function logicalLayer(
     if (held.length === 0 && scope.vault.length > 0 && vaultRole) held.push(tokenId);
     if (held.length === 0 && scope.iam.length > 0 && iamRole) held.push(sessionId);
     for (const cid of held) edge({ from: sid, to: cid, kind: 'held_in' });
+    for (const e of scope.gateway) {
+      const eid = `endpoint:${key}/${e.api} ${e.method} ${e.path}`;
+      node({ id: eid, kind: 'endpoint', layer: 'logical', label: `${e.method} ${e.path} on ${e.api}` });
+      edge({ from: agentId, to: eid, kind: 'calls' });
+      edge({ from: sid, to: eid, kind: 'grants' });
+      for (const cid of held) edge({ from: eid, to: cid, kind: 'injects' });
+      if (item) edge({ from: eid, to: gatewayPolicyId, kind: 'governed_by' });
+    }
   }
 
   // Alarms: the revoking ones empty the agent's policies when they fire (the orphan alarm only with orphanAction: revoke).
-  const policyIds = [...(vaultPolicy ? [vaultPolicyId] : []), ...iamPolicyIds];
+  const policyIds = [...(vaultPolicy ? [vaultPolicyId] : []), ...iamPolicyIds, ...(item && agent.gateway ? [gatewayPolicyId] : [])];
   for (const a of alarmsOf(view, agent.name)) {
     const aid = `alarm:${key}/${a.kind}`;
     node({ id: aid, kind: 'alarm', layer: 'logical', label: `alarm ${agent.name}/${a.kind}` });

@@ -46,6 +46,13 @@ function grantRows(agent: AgentAccess): string[][] {
     rows.push([cell(label), `IAM ${iamGrantText(grant)}`]);
   }
   for (const policy of agent.identity.managedPolicies) rows.push(['(managed policy)', `IAM managed policy ${cellCode(policy)}`]);
+  for (const e of agent.gateway?.endpoints ?? []) {
+    const scopes = agent.scopes.filter((s) => s.gateway.some((g) => g.api === e.api && g.method === e.method && g.path === e.path)).map((s) => s.name);
+    rows.push([
+      cell(scopes.length > 0 ? scopes.join(', ') : '(gateway)'),
+      `Gateway ${cellCode(`${e.method} ${e.path}`)} on ${cell(e.api)} (${cellCode(e.baseUrl)})`,
+    ]);
+  }
   return rows;
 }
 
@@ -88,7 +95,19 @@ function agentSection(agent: AgentAccess, multiStack: boolean): string {
       s.store === 'vault'
         ? `Vault KV ${cellCode(s.location)}`
         : `Secrets Manager ${cellCode(s.location)}${s.rotation ? `, rotation ${cellCode(s.rotation)}` : ', no rotation rule'}`;
-    lines.push(`- **Secret** ${cellCode(s.credential)} in ${where}${s.scopes.length > 0 ? ` (scopes ${text(s.scopes.join(', '))})` : ''}`);
+    lines.push(
+      `- **Secret** ${cellCode(s.credential)} in ${where}${s.scopes.length > 0 ? ` (scopes ${text(s.scopes.join(', '))})` : ''}${s.readBy === 'gateway' ? ', read by the gateway only' : ''}`,
+    );
+  }
+  if (agent.gateway) {
+    lines.push(
+      `- **Gateway** its calls go through the fleet's gateway (${agent.gateway.auth}), at most ${agent.gateway.maxCallsPerMinute} a minute, to ${agent.gateway.endpoints.length} endpoint${agent.gateway.endpoints.length === 1 ? '' : 's'}`,
+    );
+  }
+  if (agent.direct.length > 0) {
+    lines.push(
+      `- **Direct** it holds ${agent.direct.map(cellCode).join(', ')} itself and calls ${agent.direct.length === 1 ? 'that provider' : 'those providers'} directly: no gateway checks, limits or logs those calls`,
+    );
   }
   if (agent.logGroup) {
     lines.push(
@@ -131,8 +150,9 @@ export function renderMatrixMarkdown(matrix: AccessMatrix): string {
     `${ttlText(a.ttl.tokenTtl)} / ${ttlText(a.ttl.tokenMaxTtl)}`,
     rotationText(a),
     cell(a.alarms.map((x) => x.kind).join(', ') || 'none'),
+    a.direct.length > 0 ? `**direct** (${a.direct.map(cellCode).join(', ')})` : a.gateway ? `gateway (${a.gateway.endpoints.length})` : '-',
   ]);
-  out.push(table(['agent', 'owner', 'platform', 'scopes', 'token TTL / max', 'rotation', 'alarms'], summary), '');
+  out.push(table(['agent', 'owner', 'platform', 'scopes', 'token TTL / max', 'rotation', 'alarms', 'SaaS calls'], summary), '');
   for (const agent of matrix.agents) out.push(agentSection(agent, multiStack));
   if (matrix.infrastructure.length > 0) {
     out.push('## Fleet infrastructure (not agents)', '');

@@ -160,13 +160,21 @@ export class StackView {
     return this.byAddress.get(address);
   }
 
+  /** The stack's outputs, by name (sorted), each with its `value` and other arguments. */
+  public outputs(): { readonly name: string; readonly address: string; readonly body: Readonly<Record<string, unknown>> }[] {
+    const outputs = (this.stack.json as { output?: Record<string, Record<string, unknown>> }).output ?? {};
+    return Object.keys(outputs)
+      .sort()
+      .map((name) => ({ name, address: `output.${name}`, body: withoutMetadata(outputs[name]) }));
+  }
+
   /** Names of the stack's variables, sorted. */
   public variables(): string[] {
     return Object.keys(this.stack.json.variable ?? {}).sort();
   }
 
   /** Every reference written in a block: `${…}` expressions and `depends_on`. */
-  public references(block: TerraformBlock): TerraformReference[] {
+  public references(block: Pick<TerraformBlock, 'address' | 'body'>): TerraformReference[] {
     const out: TerraformReference[] = [];
     for (const { path, text } of stringsIn(block.body)) {
       if (/^depends_on\[\d+\]$/.test(path) && !text.includes('${')) {

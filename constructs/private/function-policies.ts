@@ -93,6 +93,8 @@ export interface RotateRefs extends RuntimeRefs {
   readonly schedulerRoleArn: string;
   /** CloudWatch namespace of the rotation metrics. */
   readonly metricNamespace: string;
+  /** The gateway's table, where it writes the hashes of the gateway keys it rotates; absent without a gateway. */
+  readonly gatewayTableArn?: string;
 }
 
 /**
@@ -120,6 +122,18 @@ export function rotateFunctionPolicy(refs: RotateRefs): FleetPolicyDocument {
       Resource: ['*'],
       Condition: { StringEquals: { 'cloudwatch:namespace': refs.metricNamespace } },
     },
+    ...(refs.gatewayTableArn
+      ? [
+          {
+            // Only the items of gateway keys: the agents' items are Terraform's, the counters the gateway's.
+            Sid: 'WriteGatewayKeyHashes',
+            Effect: 'Allow' as const,
+            Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Resource: [refs.gatewayTableArn],
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['key#*'] } },
+          },
+        ]
+      : []),
   ]);
 }
 
@@ -192,4 +206,53 @@ export function serviceTrust(service: string, sourceAccount?: string, sourceArn?
       },
     ],
   };
+}
+
+/** What the gateway touches besides its runtime. */
+export interface GatewayRefs extends RuntimeRefs {
+  readonly loginSecretArn: string;
+  /** Its table: agents' items and key hashes read, rate counters updated. */
+  readonly tableArn: string;
+  /**
+   * Each log group it writes call-log lines to (`arn:…:log-group:<name>`):
+   * its agents' call logs and its own group. In a sharded fleet its own only;
+   * each shard grants its agents' (`gatewayShardPolicy`).
+   */
+  readonly callLogGroupArns: readonly string[];
+  /** The Secrets Manager secrets of credentials it injects (its agents' kept in AWS). */
+  readonly credentialSecretArns: readonly string[];
+}
+
+/** The gateway's grants over some agents: their call logs, and their credentials kept in Secrets Manager. */
+export function gatewayAgentStatements(callLogGroupArns: readonly string[], credentialSecretArns: readonly string[]): PolicyStatement[] {
+  return [
+    ...(callLogGroupArns.length > 0
+      ? [
+          {
+            Sid: 'WriteCallLogs',
+            Effect: 'Allow' as const,
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: callLogGroupArns.map((a) => `${a}:log-stream:*`),
+          },
+        ]
+      : []),
+    ...(credentialSecretArns.length > 0
+      ? [{ Sid: 'ReadInjectedCredentials', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: credentialSecretArns }]
+      : []),
+  ];
+}
+
+/**
+ * The gateway: reads its own Vault login, its agents' items and key hashes,
+ * counts calls in its table, writes its agents' call logs, reads the
+ * credentials it injects that live in Secrets Manager. Nothing of any agent
+ * it does not serve.
+ */
+export function gatewayFunctionPolicy(refs: GatewayRefs): FleetPolicyDocument {
+  return policyOf([
+    ...runtime(refs),
+    { Sid: 'ReadItsVaultLogin', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [refs.loginSecretArn] },
+    { Sid: 'ReadAgentsAndCountCalls', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: [refs.tableArn] },
+    ...gatewayAgentStatements(refs.callLogGroupArns, refs.credentialSecretArns),
+  ]);
 }

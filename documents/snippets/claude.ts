@@ -9,8 +9,10 @@ export function secretTemplate(ref: Pick<SecretReference, 'name'>): string {
 /**
  * The environment of the agent as the platform's secret store serves it: each
  * plain setting as its value (or, when only known at deploy time, a secret of
- * that name), each credential and the Vault login as `{{secrets.NAME}}`.
- * Ordered: settings, Vault login, credentials.
+ * that name), each credential and the Vault login as `{{secrets.NAME}}`,
+ * and, for an agent calling through the gateway, the gateway's URL, each
+ * API's base URL under it and its gateway key. Ordered: settings, Vault
+ * login, credentials, gateway.
  */
 export function environmentOf(delivery: AgentDelivery): Record<string, string> {
   const env: Record<string, string> = {};
@@ -22,6 +24,14 @@ export function environmentOf(delivery: AgentDelivery): Record<string, string> {
     }
   }
   for (const c of delivery.credentials) env[c.env] = secretTemplate(c);
+  const gateway = delivery.gateway;
+  if (gateway) {
+    // Its SaaS calls go to the gateway: one base URL an API, and its gateway key; the provider keys stay with the gateway.
+    const url = gateway.url.value ?? secretTemplate({ name: gateway.url.env });
+    env[gateway.url.env] = url;
+    for (const api of gateway.apis) env[api.env] = `${url}${api.path}`;
+    if (gateway.key) env[gateway.key.env] = secretTemplate(gateway.key);
+  }
   return env;
 }
 

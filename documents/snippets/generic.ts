@@ -40,6 +40,14 @@ export function genericSnippet(agent: Agent, delivery: AgentDelivery, settings: 
     ...(delivery.aws === 'own-principal' ? [`# AWS: it runs as ${agent.awsPrincipal}, which assumes its IAM role ${role} (sts:AssumeRole).`] : []),
     ...inAws.map((c) => `${c.env}_SECRET_ID=${c.source.store === 'secrets-manager' ? c.source.name : ''}`),
     ...(vaultScopes.length > 0 ? [`VAULT_AGENT_ADDR=http://${AGENT_PROXY}`] : []),
+    ...(delivery.gateway
+      ? [
+          "# Its SaaS calls go to the fleet's gateway, which holds the provider keys; send its Vault token as X-Vault-Token.",
+          `${delivery.gateway.url.env}=${delivery.gateway.url.value ?? '<gateway_url>'}  # the stack output gateway_url`,
+          ...delivery.gateway.apis.map((a) => `${a.env}=\${${delivery.gateway!.url.env}}${a.path}`),
+          `SCOPED_AGENTS_VAULT_TOKEN_FILE=${runDir}/vault-token`,
+        ]
+      : []),
     '',
   ];
 
@@ -65,6 +73,18 @@ export function genericSnippet(agent: Agent, delivery: AgentDelivery, settings: 
     '      remove_secret_id_file_after_reading = false',
     '    }',
     '  }',
+    ...(delivery.gateway
+      ? [
+          '',
+          '  # Its token, for the gateway (X-Vault-Token): the gateway looks it up with the token itself.',
+          '  sink "file" {',
+          '    config = {',
+          `      path = ${hclString(`${runDir}/vault-token`)}`,
+          '      mode = 0600',
+          '    }',
+          '  }',
+        ]
+      : []),
     '}',
   ];
   for (const c of inVault) {

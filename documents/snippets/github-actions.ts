@@ -81,6 +81,20 @@ export function githubActionsSnippet(agent: Agent, delivery: AgentDelivery): Sni
       );
     }
   }
+  if (delivery.gateway) {
+    // Its SaaS calls go to the gateway with the job's Vault token (exported by the Vault step); the provider keys stay there.
+    lines.push(
+      `      - name: Call its APIs through the fleet's gateway, with its Vault token`,
+      '        env:',
+      `          ${delivery.gateway.url.env}: \${{ vars.${delivery.gateway.url.env} }}`,
+    );
+    for (const api of delivery.gateway.apis) lines.push(`          ${api.env}: \${{ vars.${delivery.gateway.url.env} }}${api.path}`);
+    lines.push(
+      '        run: |',
+      `          # e.g. curl -H "X-Vault-Token: $VAULT_TOKEN" "$${delivery.gateway.apis[0].env}${delivery.gateway.apis[0].endpoints[0].split(' ')[1].replace(/\*\*?/g, '…')}"`,
+      '          echo "call your tool here"',
+    );
+  }
   lines.push('');
   return [{ name: 'snippet.yml', content: lines.join('\n') }];
 }

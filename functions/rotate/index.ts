@@ -30,7 +30,7 @@ export interface RotateContext {
   readonly settings: Omit<RotateSettings, 'functionArn'> & { readonly functionArn?: string };
   /** Logs in lazily (a Secrets Manager step other than createSecret needs no Vault). */
   readonly login: () => Promise<Vault>;
-  readonly aws: Pick<AwsClients, 'secrets' | 'scheduler' | 'cloudwatch'>;
+  readonly aws: Pick<AwsClients, 'secrets' | 'scheduler' | 'cloudwatch'> & Partial<Pick<AwsClients, 'dynamodb'>>;
   readonly fetch: Fetch;
   readonly now: () => Date;
   readonly log: Logger;
@@ -99,6 +99,7 @@ export async function handleRotateEvent(event: unknown, ctx: RotateContext, invo
     if (rotation.failures > 0) {
       const failed = [
         ...(rotation.secretIdError ? [`secret-id: ${rotation.secretIdError}`] : []),
+        ...(rotation.gatewayKeyError ? [`gateway key: ${rotation.gatewayKeyError}`] : []),
         ...rotation.credentials.filter((c) => c.outcome === 'failed').map((c) => `${c.name}: ${c.error}`),
         ...(rotation.metricsError ? [`metrics: ${rotation.metricsError}`] : []),
       ];
@@ -116,7 +117,7 @@ export function rotateContextFrom(env: Readonly<Record<string, string | undefine
   const e = readEnv(
     env,
     ['FLEET', 'VAULT_ADDR', 'KV_MOUNT', 'APPROLE_MOUNT', 'VAULT_LOGIN_SECRET_ARN', 'SCHEDULE_GROUP', 'SCHEDULER_ROLE_ARN'],
-    ['ROTATION_GRACE_SECONDS', 'FUNCTION_ARN', 'CREDENTIALS', 'SENDGRID_API_URL'],
+    ['ROTATION_GRACE_SECONDS', 'FUNCTION_ARN', 'CREDENTIALS', 'SENDGRID_API_URL', 'GATEWAY_TABLE'],
   );
   const aws = awsClients(env);
   const now = (): Date => new Date();
@@ -130,6 +131,7 @@ export function rotateContextFrom(env: Readonly<Record<string, string | undefine
       schedulerRoleArn: e.SCHEDULER_ROLE_ARN,
       functionArn: e.FUNCTION_ARN,
       credentials: credentialsFrom(e.CREDENTIALS),
+      ...(e.GATEWAY_TABLE ? { gatewayTable: e.GATEWAY_TABLE } : {}),
     },
     login: () => loginFromSecret(aws.secrets, e.VAULT_LOGIN_SECRET_ARN, e.VAULT_ADDR, e.APPROLE_MOUNT, fetchFn, log),
     aws,

@@ -4,6 +4,7 @@
  * new value for each of its SaaS credentials kept in KV v2.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AGENT_PREFIX } from '../../model/fleet';
@@ -14,6 +15,7 @@ import { destroySecretId } from '../shared/approle';
 import { errorMessage, Logger } from '../shared/log';
 import { Fetch, Vault } from '../shared/vault';
 import { CredentialConfig } from './credentials';
+import { GatewayKeyRotation, hasGatewayKey, rotateGatewayKey } from './gateway-key';
 import { putRotationMetrics } from './metrics';
 import { CredentialValue, Rotator } from './rotators/rotator';
 
@@ -32,6 +34,8 @@ export interface RotateSettings {
   readonly functionArn: string;
   /** Every SaaS credential of the fleet, by name. */
   readonly credentials: Readonly<Record<string, CredentialConfig>>;
+  /** The gateway's table, where gateway-key hashes go; absent without a gateway. */
+  readonly gatewayTable?: string;
 }
 
 /** What the rotation needs from the world. */
@@ -41,6 +45,8 @@ export interface RotateDeps {
   readonly secrets: SecretsManagerClient;
   readonly scheduler: SchedulerClient;
   readonly cloudwatch: CloudWatchClient;
+  /** The gateway's table (gateway keys); needed only for an agent with one. */
+  readonly dynamodb?: DynamoDBClient;
   readonly fetch: Fetch;
   readonly now: () => Date;
   readonly log: Logger;
@@ -71,6 +77,9 @@ export interface AgentRotation {
   /** The new secret-id's accessor and its expiry schedule; absent when the agent has no AppRole role, or it failed. */
   readonly secretId?: { readonly accessor: string; readonly expirySchedule: string; readonly expiresPreviousAt: string };
   readonly secretIdError?: string;
+  /** Its new gateway key (an identifier, never the key), for an agent of a hosted platform calling through the gateway. */
+  readonly gatewayKey?: GatewayKeyRotation;
+  readonly gatewayKeyError?: string;
   /** Why the metrics could not be published (counted as a failure). */
   readonly metricsError?: string;
   readonly credentials: readonly CredentialOutcome[];
@@ -119,11 +128,14 @@ export function credentialValueFrom(data: unknown): CredentialValue {
  *    have started meanwhile), delivers `{ role_id, secret_id }` to the agent's
  *    Secrets Manager secret, and schedules the expiry of the previous ones
  *    after the grace period (one-shot schedule, deleted after it runs);
- * 3. rotates each of its KV v2 SaaS credentials through its rotator, writing
+ * 3. for an agent that presents a gateway key (its secret exists), issues a new one (its hash in
+ *    the gateway's table, the key in its Secrets Manager secret; the previous
+ *    one works for the grace period);
+ * 4. rotates each of its KV v2 SaaS credentials through its rotator, writing
  *    with check-and-set on the version it read, so the version advances by
  *    exactly one and earlier versions stay for rollback; a failure writes
  *    nothing and the other credentials still rotate;
- * 4. publishes RotationSuccesses / RotationFailures.
+ * 5. publishes RotationSuccesses / RotationFailures.
  *
  * Never throws for a failed step: the caller reads `failures`.
  */
@@ -156,6 +168,24 @@ export async function rotateAgent(deps: RotateDeps, settings: RotateSettings, ag
     log.error(`rotate ${agent}: the AppRole secret-id was not rotated`, { agent, error: secretIdError });
   }
 
+  let gatewayKey: GatewayKeyRotation | undefined;
+  let gatewayKeyError: string | undefined;
+  if (settings.gatewayTable && deps.dynamodb) {
+    try {
+      if (await hasGatewayKey(deps.secrets, settings.fleet, agent))
+        gatewayKey = await rotateGatewayKey(
+          { secrets: deps.secrets, dynamodb: deps.dynamodb, now: deps.now, log },
+          { fleet: settings.fleet, gatewayTable: settings.gatewayTable, graceSeconds: settings.graceSeconds },
+          agent,
+        );
+      if (gatewayKey) successes++;
+    } catch (e) {
+      failures++;
+      gatewayKeyError = errorMessage(e);
+      log.error(`rotate ${agent}: the gateway key was not rotated`, { agent, error: gatewayKeyError });
+    }
+  }
+
   const credentials: CredentialOutcome[] = [];
   for (const credential of Object.values(settings.credentials).sort((a, b) => a.name.localeCompare(b.name))) {
     const outcome = await rotateEntry(deps, settings, agent, credential);
@@ -173,7 +203,7 @@ export async function rotateAgent(deps: RotateDeps, settings: RotateSettings, ag
     metricsError = errorMessage(e);
     log.error(`rotate ${agent}: could not publish the rotation metrics`, { agent, error: metricsError });
   }
-  const rotation: AgentRotation = { agent, secretId, secretIdError, metricsError, credentials, successes, failures };
+  const rotation: AgentRotation = { agent, secretId, secretIdError, gatewayKey, gatewayKeyError, metricsError, credentials, successes, failures };
   log.info(`rotated agent ${agent}: ${successes} succeeded, ${failures} failed`, { ...rotation });
   return rotation;
 }

@@ -24,11 +24,25 @@ export interface AwsClients {
   readonly dynamodb: DynamoDBClient;
 }
 
-/** Client configuration from the environment: the region and, when set, `AWS_ENDPOINT_URL`. */
-export function awsClientConfig(env: Readonly<Record<string, string | undefined>>): { region?: string; endpoint?: string } {
+/**
+ * Client configuration from the environment: the region, when set
+ * `AWS_ENDPOINT_URL`, and the credentials in it (Lambda puts its role's
+ * session there), read from `env` at once rather than from `process.env` at
+ * each call: a gateway built from an environment keeps using it.
+ */
+export function awsClientConfig(env: Readonly<Record<string, string | undefined>>): {
+  region?: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+} {
   const endpoint = env.AWS_ENDPOINT_URL?.trim();
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim();
-  return { ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
+  const [accessKeyId, secretAccessKey, sessionToken] = [env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN].map((v) => v?.trim());
+  return {
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
+  };
 }
 
 /** Every client, configured from `env` (created lazily, so an unused one costs nothing). */

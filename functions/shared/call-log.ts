@@ -15,7 +15,9 @@ import { callLogGroupName } from '../../model/operations';
  */
 export async function lastCallTime(logs: CloudWatchLogsClient, fleet: string, agent: string): Promise<Date | null> {
   try {
-    const res = await logs.send(new DescribeLogStreamsCommand({ logGroupName: callLogGroupName(fleet, agent), orderBy: 'LastEventTime', descending: true, limit: 1 }));
+    const res = await logs.send(
+      new DescribeLogStreamsCommand({ logGroupName: callLogGroupName(fleet, agent), orderBy: 'LastEventTime', descending: true, limit: 1 }),
+    );
     const last = res.logStreams?.[0]?.lastEventTimestamp;
     return last === undefined ? null : new Date(last);
   } catch (e) {

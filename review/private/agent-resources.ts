@@ -1,4 +1,5 @@
 import { AGENT_PREFIX } from '../../model/fleet';
+import { GATEWAY_ITEMS, GatewayAgentConfig } from '../../model/gateway';
 import { AlarmKind, parseAlarmName } from '../../model/operations';
 import { StackView, TerraformBlock } from '../terraform';
 import { groupBy, memo } from './memo';
@@ -93,6 +94,14 @@ export function secretsManagerSecretsOf(view: StackView, agent: string): { block
   return (byAgent.get(agent) ?? []).map(({ block, secret, name }) => ({ block, secret, name }));
 }
 
+/** Secrets the rotation delivers to an agent (its Vault login, its gateway key): not SaaS credentials. */
+const DELIVERIES = new Set(['vault-login', 'gateway-key']);
+
+/** An agent's SaaS credentials kept in Secrets Manager: its secrets but the deliveries. */
+export function credentialSecretsOf(view: StackView, agent: string): { block: TerraformBlock; secret: string; name: string }[] {
+  return secretsManagerSecretsOf(view, agent).filter((s) => !DELIVERIES.has(s.secret));
+}
+
 /** The rotation rule of a Secrets Manager secret, as an expression. */
 export function secretRotationOf(view: StackView, secret: TerraformBlock): string | undefined {
   for (const rotation of view.resources('aws_secretsmanager_secret_rotation')) {
@@ -175,4 +184,33 @@ export function vaultBindings(body: Readonly<Record<string, unknown>>): string[]
     }
   }
   return out;
+}
+
+/**
+ * The agent's item in the fleet gateway's table (`pk = agent#<agent>`), its
+ * `config` parsed: how the gateway authenticates it, its endpoints and limit.
+ * Absent for an agent that calls its APIs directly, or when the item cannot be read.
+ */
+export function gatewayItemOf(view: StackView, agent: string): { block: TerraformBlock; config: GatewayAgentConfig } | undefined {
+  const byAgent = memo(view, 'gatewayItemOf', () => {
+    const items = view.resources('aws_dynamodb_table_item').flatMap((block) => {
+      try {
+        const item = JSON.parse(view.literal(block.body.item) ?? '') as Record<string, { S?: string }>;
+        const pk = item[GATEWAY_ITEMS.key]?.S ?? '';
+        if (!pk.startsWith(GATEWAY_ITEMS.agent(''))) return [];
+        const config = JSON.parse(item.config?.S ?? '') as GatewayAgentConfig;
+        return [{ agent: pk.slice(GATEWAY_ITEMS.agent('').length), block, config }];
+      } catch {
+        return [];
+      }
+    });
+    return groupBy(items, (i) => [i.agent]);
+  });
+  const hit = byAgent.get(agent)?.[0];
+  return hit ? { block: hit.block, config: hit.config } : undefined;
+}
+
+/** The `config` of {@link gatewayItemOf}. */
+export function gatewayConfigOf(view: StackView, agent: string): GatewayAgentConfig | undefined {
+  return gatewayItemOf(view, agent)?.config;
 }

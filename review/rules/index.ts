@@ -11,6 +11,7 @@ import { noWildcardAction } from './no-wildcard-action';
 import { noWildcardResource } from './no-wildcard-resource';
 import { oneCredentialSetPerAgent } from './one-credential-set-per-agent';
 import { rotationScheduled } from './rotation-scheduled';
+import { saasCallsThroughGateway } from './saas-calls-through-gateway';
 import { Rule } from './rule';
 import { tokenTtlWithinCeilings } from './token-ttl-within-ceilings';
 
@@ -28,6 +29,7 @@ export {
   noWildcardResource,
   oneCredentialSetPerAgent,
   rotationScheduled,
+  saasCallsThroughGateway,
   tokenTtlWithinCeilings,
 };
 
@@ -41,6 +43,7 @@ export const RULES: readonly Rule[] = [
   oneCredentialSetPerAgent,
   rotationScheduled,
   agentAlarms,
+  saasCallsThroughGateway,
   noLiteralSecret,
   encryptedLogsAndTopics,
 ];

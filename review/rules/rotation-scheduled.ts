@@ -1,5 +1,5 @@
 import { agentResourceName } from '../../model/fleet';
-import { agentNames, named, secretRotationOf, secretsManagerSecretsOf } from '../private/agent-resources';
+import { agentNames, credentialSecretsOf, named, secretRotationOf } from '../private/agent-resources';
 import { stackViews } from '../terraform';
 import { findingsFor } from './private/findings';
 import { Finding, Rule } from './rule';
@@ -62,7 +62,7 @@ export const rotationScheduled: Rule = {
               }),
             );
         }
-        for (const s of secretsManagerSecretsOf(view, agent).filter((x) => x.secret !== 'vault-login')) {
+        for (const s of credentialSecretsOf(view, agent)) {
           if (secretRotationOf(view, s.block) === undefined) {
             out.push(
               f.at(s.block, {

@@ -132,7 +132,14 @@ describe('scoped-agents synth', () => {
       Object.values(tf.resource.vault_policy as Record<string, { name: string }>)
         .map((p) => p.name)
         .sort(),
-    ).toEqual(['agent-email-notifier', 'agent-invoice-summarizer', 'agent-lead-enricher', 'scoped-agents-revoke', 'scoped-agents-rotate']);
+    ).toEqual([
+      'agent-email-notifier',
+      'agent-invoice-summarizer',
+      'agent-lead-enricher',
+      'scoped-agents-gateway',
+      'scoped-agents-revoke',
+      'scoped-agents-rotate',
+    ]);
   });
 
   test('keeps what Terraform wrote beside a stack (.terraform/, .terraform.lock.hcl) across synths; a stack that is gone loses its folder', async () => {
@@ -253,7 +260,7 @@ describe('the installed binary', () => {
     const tf = JSON.parse(readFileSync(stackFile(out), 'utf8'));
     const roles = Object.values(tf.resource.vault_approle_auth_backend_role as Record<string, { role_name: string }>).map((r) => r.role_name);
     expect(roles.filter((r) => r.startsWith('agent-'))).toHaveLength(3);
-    expect(roles.filter((r) => !r.startsWith('agent-')).sort()).toEqual(['scoped-agents-revoke', 'scoped-agents-rotate']);
+    expect(roles.filter((r) => !r.startsWith('agent-')).sort()).toEqual(['scoped-agents-gateway', 'scoped-agents-revoke', 'scoped-agents-rotate']);
   });
 
   function stackFile(out: string): string {

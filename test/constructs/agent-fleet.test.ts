@@ -40,8 +40,9 @@ describe('the seed fleet (agents.yaml)', () => {
         .sort(),
     ).toEqual(['agent-email-notifier', 'agent-invoice-summarizer', 'agent-lead-enricher']);
     const rules = (name: string) => parseVaultPolicy(String(policies[name].policy));
-    expect(rules('agent-lead-enricher')).toEqual([...SELF_SERVICE, { path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'] }]);
-    expect(rules('agent-email-notifier')).toEqual([...SELF_SERVICE, { path: 'kv/data/agents/email-notifier/sendgrid', capabilities: ['read'] }]);
+    // The gateway holds their SaaS credentials: their own policies only maintain their tokens.
+    expect(rules('agent-lead-enricher')).toEqual([...SELF_SERVICE]);
+    expect(rules('agent-email-notifier')).toEqual([...SELF_SERVICE]);
     expect(rules('agent-invoice-summarizer')).toEqual([...SELF_SERVICE, { path: 'aws/creds/agent-invoice-summarizer', capabilities: ['read'] }]);
   });
 

@@ -69,10 +69,12 @@ describe('the fleet key', () => {
             ArnLike: {
               'kms:EncryptionContext:aws:logs:arn': [
                 logGroup('/scoped-agents/scoped-agents/agents/*'),
+                logGroup('/aws/lambda/scoped-agents-gateway'),
                 logGroup('/aws/lambda/scoped-agents-notify'),
                 logGroup('/aws/lambda/scoped-agents-revoke'),
                 logGroup('/aws/lambda/scoped-agents-rotate'),
                 logGroup('/aws/lambda/scoped-agents-usage-summary'),
+                logGroup('/scoped-agents/scoped-agents/gateway'),
               ],
             },
           },
@@ -199,8 +201,15 @@ describe('the functions', () => {
       SCHEDULER_ROLE_ARN: ref(seedTf, 'aws_iam_role', 'scoped-agents-scheduler'),
       FUNCTION_ARN: arnIn(seedTf, 'lambda', 'function:scoped-agents-rotate'),
       CREDENTIALS: JSON.stringify({ hubspot: { rotator: 'manual', store: 'vault' }, sendgrid: { rotator: 'manual', store: 'vault' } }),
+      // Where it writes the hashes of the gateway keys it rotates.
+      GATEWAY_TABLE: 'scoped-agents-gateway',
     });
     expect(env('scoped-agents-notify')).toEqual({ FLEET: 'scoped-agents', WEBHOOK_SECRET_ARN: webhook });
+    expect(env('scoped-agents-gateway')).toEqual({
+      ...vault,
+      VAULT_LOGIN_SECRET_ARN: login('gateway'),
+      GATEWAY_TABLE: ref(seedTf, 'aws_dynamodb_table', 'scoped-agents-gateway', 'name'),
+    });
     // Environment keys are sorted in the JSON: one change, one line.
     expect(Object.keys(env('scoped-agents-rotate'))).toEqual(Object.keys(env('scoped-agents-rotate')).sort());
   });
@@ -321,6 +330,14 @@ describe('the functions', () => {
           Effect: 'Allow',
           Action: ['secretsmanager:GetSecretValue'],
           Resource: [ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/functions/rotate/vault-login')],
+        },
+        {
+          // Gateway-key hashes only: the agents' items are Terraform's, the rate counters the gateway's.
+          Sid: 'WriteGatewayKeyHashes',
+          Effect: 'Allow',
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          Resource: [arnIn(seedTf, 'dynamodb', 'table/scoped-agents-gateway')],
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['key#*'] } },
         },
         {
           Sid: 'ScheduleExpiryInFleetGroup',

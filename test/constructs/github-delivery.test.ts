@@ -199,6 +199,7 @@ describe.each([
         '## Who and where',
         '## What it may do, and why',
         '## How it logs in',
+        '## Calling through the gateway',
         '## Where its secrets live',
         '## Lifetimes',
         '## Rotation',

@@ -7,6 +7,7 @@
  */
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -44,6 +45,7 @@ export interface Aws {
   readonly scheduler: SchedulerClient;
   readonly cloudwatch: CloudWatchClient;
   readonly logs: CloudWatchLogsClient;
+  readonly dynamodb: DynamoDBClient;
 }
 
 /** A started world; `stop()` ends both servers. */
@@ -61,7 +63,7 @@ export interface World {
   /** The fleet's shards (`shardsOf`); empty without `fleet.shards`. */
   readonly shards: readonly Shard[];
   /** ARN of the Secrets Manager secret holding each function's own Vault login. */
-  readonly loginSecretArn: { readonly revoke: string; readonly rotate: string };
+  readonly loginSecretArn: { readonly revoke: string; readonly rotate: string; readonly gateway?: string };
   /** Where each function's Vault policy came from: the synthesized stack (as deployed), or model/operations.ts. */
   readonly functionPolicy: Readonly<Record<'revoke' | 'rotate', 'synthesized' | 'model'>>;
   stop(): Promise<void>;
@@ -117,10 +119,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       scheduler: new SchedulerClient(moto.clientConfig),
       cloudwatch: cloudWatchClient(moto.clientConfig),
       logs: new CloudWatchLogsClient(moto.clientConfig),
+      dynamodb: new DynamoDBClient(moto.clientConfig),
     };
     const settings = fleet.settings;
     const agents = fleet.agents.map((a) => a.name);
-    const loginSecretArn = { revoke: '', rotate: '' };
+    const loginSecretArn: { revoke: string; rotate: string; gateway?: string } = { revoke: '', rotate: '' };
     const functionPolicy = { revoke: 'model', rotate: 'model' } as Record<'revoke' | 'rotate', 'synthesized' | 'model'>;
     for (const role of ['revoke', 'rotate'] as const) {
       const name = functionVaultRole(role);
@@ -152,6 +155,19 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         }),
       );
       loginSecretArn[role] = created.ARN!;
+    }
+    // The gateway's login, when the fleet has one: its policy and role are only ever the synthesized ones.
+    if (Object.values(stack.json.resource?.vault_policy ?? {}).some((p) => p.name === functionVaultRole('gateway'))) {
+      const base = `auth/${settings.appRoleMount}/role/${functionVaultRole('gateway')}`;
+      const roleId = expectStatus(await root.request('GET', `${base}/role-id`), 200, 'read role-id').body.data.role_id;
+      const secretId = expectStatus(await root.request('POST', `${base}/secret-id`, { body: {} }), 200, 'mint secret-id').body.data.secret_id;
+      const created = await aws.secrets.send(
+        new CreateSecretCommand({
+          Name: SECRET_NAMES.functionLogin(settings.name, 'gateway'),
+          SecretString: JSON.stringify({ role_id: roleId, secret_id: secretId }),
+        }),
+      );
+      loginSecretArn.gateway = created.ARN!;
     }
 
     return {

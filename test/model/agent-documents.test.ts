@@ -91,16 +91,47 @@ describe('runbooks', () => {
     ]);
     expect(page).toContain('| owner | growth@acme.example |');
     expect(page).toContain(
-      '| Read contact info | `crm.contacts.read`: Read CRM contacts (HubSpot crm.objects.contacts.read) | Vault policy `agent-lead-enricher`: `read` on `kv/data/agents/lead-enricher/hubspot` (its own hubspot credential) |',
+      '| Read contact info | `crm.contacts.read`: Read CRM contacts (HubSpot crm.objects.contacts.read) | through the gateway, on hubspot: `GET /crm/v3/objects/contacts`, `GET /crm/v3/objects/contacts/*`, `POST /crm/v3/objects/contacts/search`; the gateway injects its own hubspot credential from KV v2 `kv/data/agents/lead-enricher/hubspot` (the agent never holds it) |',
     );
     expect(page).toContain(
-      '| hubspot | `crm.contacts.read`, `crm.tags.write` | Vault KV v2 `kv/agents/lead-enricher/hubspot` (metadata lists its scopes) | rotator `manual` |',
+      '| hubspot | `crm.contacts.read`, `crm.tags.write` | Vault KV v2 `kv/agents/lead-enricher/hubspot` (metadata lists its scopes) | the gateway only (`scoped-agents-gateway`) | rotator `manual` |',
     );
     expect(page).toContain('Secrets Manager `scoped-agents/scoped-agents/agents/lead-enricher/vault-login`');
     expect(page).toContain('| Vault token (`token_ttl`) | 15m (900 s) |');
     expect(page).toContain('| AppRole secret-id (`secret_id_ttl`) | 1d1h (90000 s) |');
     expect(page).toContain('Schedule `agent-lead-enricher` in group `scoped-agents` (EventBridge Scheduler, UTC): `cron(0 3 * * ? *)`.');
+    // The platform fills its gateway key and the gateway's URL, never the HubSpot key.
+    expect(page).toContain(
+      '| `SCOPED_AGENTS_KEY` | `{{secrets.LEAD_ENRICHER_GATEWAY_KEY}}` | Secrets Manager `scoped-agents/scoped-agents/agents/lead-enricher/gateway-key`, field `key` |',
+    );
+    expect(page).toContain(
+      '| `SCOPED_AGENTS_GATEWAY_URL` | `{{secrets.SCOPED_AGENTS_GATEWAY_URL}}` | the stack output `gateway_url` (not secret) | `terraform output -raw gateway_url` |',
+    );
+    expect(page).not.toContain('HUBSPOT_TOKEN');
+    expect(page).toContain(
+      '| hubspot | `<gateway_url>/hubspot` | `https://api.hubapi.com` | `GET /crm/v3/objects/contacts`, `GET /crm/v3/objects/contacts/*`, `PATCH /crm/v3/objects/contacts/*`, `POST /crm/v3/objects/contacts/search` |',
+    );
+    expect(page).toContain('It authenticates with its gateway key: header `X-Scoped-Agents-Key: <key>` (or `Authorization: Bearer <key>`).');
+    expect(page).toContain(
+      "- issues a new gateway key, writes its hash to the gateway's table and the key to `scoped-agents/scoped-agents/agents/lead-enricher/gateway-key`; the previous key works for 1h more;",
+    );
+    expect(RUNBOOK_SECTIONS.filter((h) => page.includes(`\n${h}\n`))).toEqual([...RUNBOOK_SECTIONS]);
+  });
+
+  test('lead-enricher left to call directly (gateway: false): it reads its HubSpot entry itself, and its runbook says its calls go unseen', () => {
+    const direct = { ...seed('lead-enricher'), gateway: false };
+    const page = runbookFor(direct, fleets['agents.yaml']);
+    expect(page).toContain(
+      '| Read contact info | `crm.contacts.read`: Read CRM contacts (HubSpot crm.objects.contacts.read) | Vault policy `agent-lead-enricher`: `read` on `kv/data/agents/lead-enricher/hubspot` (its own hubspot credential) |',
+    );
+    expect(page).toContain(
+      '| hubspot | `crm.contacts.read`, `crm.tags.write` | Vault KV v2 `kv/agents/lead-enricher/hubspot` (metadata lists its scopes) | the agent | rotator `manual` |',
+    );
     expect(page).toContain('| `HUBSPOT_TOKEN` | `{{secrets.LEAD_ENRICHER_HUBSPOT}}` | KV v2 `kv/agents/lead-enricher/hubspot`, field `token` |');
+    expect(page).toContain(
+      'It calls its APIs directly (`gateway: false` in the table): it holds its credentials, and no gateway checks, limits or logs its calls.',
+    );
+    expect(page).not.toContain('gateway key');
   });
 
   test('invoice-summarizer (seed, Vault-brokered AWS): its IAM grants, sessions, and the IAM steps of revocation', () => {
@@ -168,8 +199,21 @@ describe('snippets', () => {
     ]);
   });
 
-  test('claude: the environment block refers to its own secret by name, as the source material does', () => {
+  test('claude, through the gateway: the gateway URL, its HubSpot base URL under it and its gateway key, by name; no HubSpot key', () => {
     expect(snippetFilesFor(seed('lead-enricher'), fleets['agents.yaml'])).toEqual([
+      {
+        name: 'snippet.json',
+        content:
+          '{\n  "name": "lead-enricher",\n  "environment": {\n' +
+          '    "SCOPED_AGENTS_GATEWAY_URL": "{{secrets.SCOPED_AGENTS_GATEWAY_URL}}",\n' +
+          '    "HUBSPOT_BASE_URL": "{{secrets.SCOPED_AGENTS_GATEWAY_URL}}/hubspot",\n' +
+          '    "SCOPED_AGENTS_KEY": "{{secrets.LEAD_ENRICHER_GATEWAY_KEY}}"\n  }\n}\n',
+      },
+    ]);
+  });
+
+  test('claude, calling directly: the environment block refers to its own secret by name, as the source material does', () => {
+    expect(snippetFilesFor({ ...seed('lead-enricher'), gateway: false }, fleets['agents.yaml'])).toEqual([
       {
         name: 'snippet.json',
         content: '{\n  "name": "lead-enricher",\n  "environment": {\n    "HUBSPOT_TOKEN": "{{secrets.LEAD_ENRICHER_HUBSPOT}}"\n  }\n}\n',
@@ -194,8 +238,26 @@ describe('snippets', () => {
     });
   });
 
-  test('zapier: the dedicated-connection checklist names its app, scopes and where the value is, never the value', () => {
+  test('zapier, through the gateway: Webhooks by Zapier steps to its endpoints with its gateway key, never the app connection', () => {
     const [file] = snippetFilesFor(seed('email-notifier'), fleets['agents.yaml']);
+    expect(file.name).toBe('snippet.md');
+    expect(file.content).toContain('# Zapier checklist: email-notifier');
+    expect(file.content).toContain(
+      "Zapier's built-in app\nconnections (the sendgrid app) call their provider directly with a key of their own, so they cannot carry this agent's\ncalls: use a **Webhooks by Zapier** step (action **Custom Request**) for each call instead.",
+    );
+    expect(file.content).toContain(
+      '- [ ] Do not connect the sendgrid app for `email-notifier`: it would hold a key of its own and call the provider unlogged.',
+    );
+    expect(file.content).toContain('      - `POST <gateway_url>/sendgrid/v3/mail/send`\n');
+    expect(file.content).toContain(
+      '`aws secretsmanager get-secret-value --secret-id scoped-agents/scoped-agents/agents/email-notifier/gateway-key --query SecretString --output text | jq -r .key`',
+    );
+    expect(file.content).not.toContain('Create a Zapier connection');
+    expect(file.content).not.toContain('agents/email-notifier/sendgrid');
+  });
+
+  test('zapier, calling directly: the dedicated-connection checklist names its app, scopes and where the value is, never the value', () => {
+    const [file] = snippetFilesFor({ ...seed('email-notifier'), gateway: false }, fleets['agents.yaml']);
     expect(file.name).toBe('snippet.md');
     expect(file.content).toContain(
       '- [ ] Create a Zapier connection (account) used by `email-notifier` and nothing else, named `scoped-agents/email-notifier`.',

@@ -13,7 +13,8 @@ test('writes the documented line, key order included, with the token reduced to 
   const line = formatCallLogLine({ agent: 'lead-enricher', token, method: 'get', url: 'https://api.hubapi.com/crm/v3/objects/contacts', status: 200, at: AT });
   const hash = createHash('sha256').update(token).digest('hex').slice(0, 16);
   expect(line).toBe(
-    `{"agent":"lead-enricher","token":"sha256:${hash}","endpoint":"GET api.hubapi.com/crm/v3/objects/contacts","timestamp":"2026-11-27T18:01:00.123Z","outcome":"allowed","status":200}`,
+    `{"agent":"lead-enricher","token":"sha256:${hash}","api":"api.hubapi.com","method":"GET","path":"/crm/v3/objects/contacts","status":200,"outcome":"ok",` +
+      `"latencyMs":0,"bytesIn":0,"bytesOut":0,"requestId":"-","timestamp":"2026-11-27T18:01:00.123Z"}`,
   );
   expect(line).not.toContain(token);
   expect(line).not.toContain('hvs.');
@@ -31,10 +32,16 @@ test('writes a Vault accessor as is', () => {
   expect(entry).toEqual({
     agent: 'a',
     token: 'kXo3EAxl2RwDqKn7bGMOHc9R',
-    endpoint: 'POST vault.acme.example:8200/v1/kv/data/agents/a/x',
-    timestamp: AT,
-    outcome: 'denied',
+    api: 'vault.acme.example:8200',
+    method: 'POST',
+    path: '/v1/kv/data/agents/a/x',
     status: 403,
+    outcome: 'denied',
+    latencyMs: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    requestId: '-',
+    timestamp: AT,
   });
 });
 
@@ -46,7 +53,7 @@ test('keeps an identifier already reduced, and hashes anything else the same way
   expect(tokenIdentifier('sk-live-1')).toMatch(/^sha256:[0-9a-f]{16}$/);
 });
 
-test('drops the query string, fragment and user info from the endpoint (providers accept keys there)', () => {
+test('drops the query string, fragment and user info from the path (providers accept keys there)', () => {
   const entry = callLogEntry({
     agent: 'a',
     token: 't',
@@ -55,22 +62,24 @@ test('drops the query string, fragment and user info from the endpoint (provider
     status: 202,
     at: AT,
   });
-  expect(entry.endpoint).toBe('GET api.sendgrid.com/v3/mail/send');
+  expect([entry.api, entry.method, entry.path]).toEqual(['api.sendgrid.com', 'GET', '/v3/mail/send']);
   expect(JSON.stringify(entry)).not.toMatch(/secret|pass/);
-  expect(callLogEntry({ agent: 'a', token: 't', method: 'GET', url: 'api.hubapi.com/crm/v3/objects', status: 200, at: AT }).endpoint).toBe(
-    'GET api.hubapi.com/crm/v3/objects',
-  );
+  expect(callLogEntry({ agent: 'a', token: 't', method: 'GET', url: 'api.hubapi.com/crm/v3/objects', status: 200, at: AT })).toMatchObject({
+    api: 'api.hubapi.com',
+    path: '/crm/v3/objects',
+  });
 });
 
 test.each([
-  [200, 'allowed'],
-  [204, 'allowed'],
-  [302, 'allowed'],
+  [200, 'ok'],
+  [204, 'ok'],
+  [302, 'ok'],
   [401, 'denied'],
   [403, 'denied'],
-  [404, 'error'],
-  [429, 'error'],
-  [500, 'error'],
+  [404, 'ok'],
+  [429, 'rate-limited'],
+  [500, 'upstream-error'],
+  [503, 'upstream-error'],
 ] as const)('status %i is %s', (status, outcome) => {
   expect(callOutcome(status)).toBe(outcome);
   expect(callLogEntry({ agent: 'a', token: 't', method: 'GET', url: 'https://x.example/', status, at: AT }).outcome).toBe(outcome);

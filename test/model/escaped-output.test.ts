@@ -147,6 +147,7 @@ describe('every Markdown writer escapes line ends and HTML', () => {
         gateway: false,
       },
       credentials: {},
+      apis: {},
     };
     const page = runbookFor({ ...agent, scopes: [{ kind: 'secret', name: 'crm.contacts.read', secret: 'hubspot' }] }, fleet);
     expect(page).toContain('| description | &lt;img src=x onerror=alert(1)> &amp; co |');

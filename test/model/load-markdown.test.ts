@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { Fleet, iamPolicyFor, Problem, vaultPolicyRulesFor } from '../../model';
+import { Fleet, iamPolicyFor, Problem, secretEntriesFor, vaultPolicyRulesFor } from '../../model';
 import { loadFleet, TableError } from '../../table';
 import { writeFiles } from '../helpers';
 
@@ -58,13 +58,16 @@ describe('loadFleet: the seed Markdown table', () => {
     expect(grants(seed)).toEqual(grants(yaml));
   });
 
-  it('grants lead-enricher one HubSpot entry carrying both its scopes, and invoice-summarizer its two S3 statements', () => {
+  it('grants lead-enricher one HubSpot entry carrying both its scopes, read by the gateway, and invoice-summarizer its two S3 statements', () => {
     // Exact anchors, so that the comparison above cannot pass on two equally wrong fleets.
     const [, invoice, lead] = seed.agents;
+    expect(secretEntriesFor(lead, seed.settings).map((e) => [e.name, e.scopes, e.readBy, e.api])).toEqual([
+      ['agents/lead-enricher/hubspot', ['crm.contacts.read', 'crm.tags.write'], 'gateway', 'hubspot'],
+    ]);
+    // Its own policy does not reach the entry: only the gateway's does.
     expect(vaultPolicyRulesFor(lead, seed.settings)).toEqual([
       { path: 'auth/token/lookup-self', capabilities: ['read'], reason: 'token self-service' },
       { path: 'auth/token/renew-self', capabilities: ['update'], reason: 'token self-service' },
-      { path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'], reason: 'crm.contacts.read, crm.tags.write' },
     ]);
     expect(iamPolicyFor(lead)).toBeUndefined();
     expect(iamPolicyFor(invoice)).toEqual({

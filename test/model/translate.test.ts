@@ -44,6 +44,7 @@ describe('secretEntriesFor', () => {
         dataPath: 'kv/data/agents/lead-enricher/hubspot',
         secretsManagerName: 'scoped-agents/scoped-agents/agents/lead-enricher/hubspot',
         scopes: ['crm.contacts.read', 'crm.tags.write'],
+        readBy: 'agent',
       },
       {
         secret: 'slack',
@@ -54,6 +55,7 @@ describe('secretEntriesFor', () => {
         dataPath: 'kv/data/agents/lead-enricher/slack',
         secretsManagerName: 'scoped-agents/scoped-agents/agents/lead-enricher/slack',
         scopes: ['chat.post'],
+        readBy: 'agent',
       },
     ]);
   });

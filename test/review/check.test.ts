@@ -38,6 +38,9 @@ function breakEveryRule(json: TerraformJson): void {
   const lead = find(json, 'vault_policy', 'name', 'agent-lead-enricher').body;
   lead.policy = `${String(lead.policy)}\npath "sys/audit" {\n  capabilities = ["read", "sudo"]\n}\n\npath "kv/data/agents/*" {\n  capabilities = ["read"]\n}\n`;
   find(json, 'vault_approle_auth_backend_role', 'role_name', 'agent-email-notifier').body.token_ttl = 86400;
+  // email-notifier reads the SendGrid key the gateway should hold for it.
+  const mailer = find(json, 'vault_policy', 'name', 'agent-email-notifier').body;
+  mailer.policy = `${String(mailer.policy)}\npath "kv/data/agents/email-notifier/sendgrid" {\n  capabilities = ["read"]\n}\n`;
   const role = find(json, 'vault_approle_auth_backend_role', 'role_name', 'agent-lead-enricher').body;
   role.token_policies = [...(role.token_policies as string[]), ref(json, 'vault_policy', 'name', 'agent-email-notifier', 'name')];
   remove(json, 'aws_scheduler_schedule', 'name', 'agent-email-notifier');
@@ -59,7 +62,7 @@ describe('scoped-agents check on the seed fleet', () => {
     const r = await cli(['check', '--out', seed.outDir]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^scoped-agents check: 10 rules over .* \(scoped-agents\): 0 findings, \d+ accepted exceptions?\.\n/);
+    expect(r.out).toMatch(/^scoped-agents check: 11 rules over .* \(scoped-agents\): 0 findings, \d+ accepted exceptions?\.\n/);
     expect(r.out).not.toContain('Findings:');
     for (const rule of RULES) expect(r.out).toMatch(new RegExp(`\\n  (pass|accepted) +${rule.id} `));
   });

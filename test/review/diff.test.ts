@@ -56,7 +56,7 @@ describe('scoped-agents diff: every broadening class is flagged, naming the agen
       ),
       [
         '| broadening | report-bot | new agent | agent `report-bot`: Vault role `approle/agent-report-bot` |',
-        '| broadening | report-bot | new Vault path | `read` on `kv/data/agents/report-bot/sendgrid` |',
+        '| broadening | report-bot | new gateway endpoint | `POST /v3/mail/send` on sendgrid |',
       ],
     ],
     [
@@ -70,12 +70,32 @@ describe('scoped-agents diff: every broadening class is flagged, naming the agen
       ['| broadening | invoice-summarizer | new IAM resource | `s3:ListBucket` on `arn:aws:s3:::acme-archive` |'],
     ],
     [
-      'a new Vault path',
+      'a gateway endpoint on another API',
       tableHead(
         '      - { action: Write tag, scopes: [crm.tags.write] }\n',
         '      - { action: Write tag, scopes: [crm.tags.write] }\n      - { action: Email the lead, scopes: [mail.send] }\n',
       ),
-      ['| broadening | lead-enricher | new Vault path | `read` on `kv/data/agents/lead-enricher/sendgrid` |'],
+      ['| broadening | lead-enricher | new gateway endpoint | `POST /v3/mail/send` on sendgrid |'],
+    ],
+    [
+      'a new method on a gateway path',
+      tableHead('allow: [PATCH /crm/v3/objects/contacts/*]', 'allow: [PATCH /crm/v3/objects/contacts/*, DELETE /crm/v3/objects/contacts/*]'),
+      ['| broadening | lead-enricher | new gateway endpoint | `DELETE /crm/v3/objects/contacts/*` on hubspot |'],
+    ],
+    [
+      'a wider gateway path pattern',
+      tableHead('allow: [PATCH /crm/v3/objects/contacts/*]', 'allow: [PATCH /crm/v3/objects/contacts/**]'),
+      ['| broadening | lead-enricher | wider gateway endpoint | `PATCH /crm/v3/objects/contacts/**` on hubspot |'],
+    ],
+    [
+      'a gateway that forwards to another base URL',
+      tableHead('agents:\n', 'apis:\n  sendgrid: { baseUrl: "https://api.eu.sendgrid.com" }\n\nagents:\n'),
+      ['| broadening | email-notifier | gateway forwards elsewhere | sendgrid: `https://api.sendgrid.com` → `https://api.eu.sendgrid.com` |'],
+    ],
+    [
+      'a new Vault path (an agent taken off the gateway reads its credential itself)',
+      tableHead('    platform: claude\n', '    platform: claude\n    gateway: false\n'),
+      ['| broadening | lead-enricher | new Vault path | `read` on `kv/data/agents/lead-enricher/hubspot` |'],
     ],
     [
       'a new Vault capability',
@@ -231,23 +251,24 @@ describe('scoped-agents diff: narrowing is never flagged as broadening', () => {
         '| narrowing | lead-enricher | shorter TTL | Vault token TTL 15m → 10m |',
         '| narrowing | lead-enricher | rotation more frequent | schedule `agent-lead-enricher` `cron(0 3 * * ? *)` → `rate(12 hours)` |',
         '| narrowing | lead-enricher | alarm tightened | `call-rate`: Calls > 1000 per 1m → Calls > 500 per 1m |',
+        '| narrowing | lead-enricher | lower gateway rate | 1000 → 500 calls a minute |',
       ].sort(),
     );
-    expect(r.out).toContain('Only narrowing: 0 broadening changes and 5 narrowing changes across 3 agents.');
+    expect(r.out).toContain('Only narrowing: 0 broadening changes and 6 narrowing changes across 3 agents.');
   });
 
   test('reports broadened: false in JSON, with every change classed narrowing', async () => {
     const r = await cli(['diff', base.outDir, narrowed, '--format', 'json']);
     const json = JSON.parse(r.out);
     expect(json.broadened).toBe(false);
-    expect(json.summary).toEqual({ broadening: 0, narrowing: 5, agents: 3 });
+    expect(json.summary).toEqual({ broadening: 0, narrowing: 6, agents: 3 });
     expect(new Set(json.changes.map((c: { class: string }) => c.class))).toEqual(new Set(['narrowing']));
   });
 
   test('swapping base and head turns every narrowing into broadening', async () => {
     const forward = diffMatrices(accessMatrix(readOutput(base.outDir)), accessMatrix(readOutput(narrowed)));
     const backward = diffMatrices(accessMatrix(readOutput(narrowed)), accessMatrix(readOutput(base.outDir)));
-    expect(forward.summary.narrowing).toBe(5);
+    expect(forward.summary.narrowing).toBe(6);
     expect(backward.broadened).toBe(true);
     // The removed agent comes back with all its grants, each one broadening.
     expect(backward.changes.filter((c) => c.agent === 'email-notifier').every((c) => c.class === 'broadening')).toBe(true);
@@ -256,7 +277,15 @@ describe('scoped-agents diff: narrowing is never flagged as broadening', () => {
         .filter((c) => c.agent !== 'email-notifier')
         .map((c) => `${c.class} ${c.change}`)
         .sort(),
-    ).toEqual(['broadening alarm loosened', 'broadening longer TTL', 'broadening new IAM action', 'broadening rotation less frequent'].sort());
+    ).toEqual(
+      [
+        'broadening alarm loosened',
+        'broadening higher gateway rate',
+        'broadening longer TTL',
+        'broadening new IAM action',
+        'broadening rotation less frequent',
+      ].sort(),
+    );
   });
 });
 

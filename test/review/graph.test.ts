@@ -28,8 +28,10 @@ const VARIABLE = /\$\{var\.([A-Za-z0-9_-]+)\}/g;
 function rawReferences(file: string): Set<string> {
   const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
   const pairs = new Set<string>();
-  for (const kind of ['resource', 'data'] as const) {
-    for (const [type, blocks] of Object.entries(json[kind] ?? {})) {
+  for (const kind of ['resource', 'data', 'output'] as const) {
+    // Outputs are one level shallower: `output.<name>` holds the body.
+    const groups = kind === 'output' ? { output: json.output ?? {} } : (json[kind] ?? {});
+    for (const [type, blocks] of Object.entries(groups)) {
       for (const [name, body] of Object.entries(blocks as Record<string, unknown>)) {
         const from = kind === 'data' ? `data.${type}.${name}` : `${type}.${name}`;
         const text = JSON.stringify(body);

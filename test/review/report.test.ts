@@ -1,6 +1,9 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { accessMatrix, AgentAccess, readOutput } from '../../review';
 import { PROOF_TABLES, synthesizeTable } from '../support/synthesized';
-import { cli, Synthesized } from './support/review-fixtures';
+import { writeFiles } from '../helpers';
+import { cli, edit, ROOT, SEED, Synthesized, synthesizeYaml } from './support/review-fixtures';
 
 /**
  * `scoped-agents report`: the access matrix read back from synthesized
@@ -36,25 +39,41 @@ describe('the access matrix of the seed', () => {
     expect(infra.some((e) => e.includes('agent-'))).toBe(false);
   });
 
-  test('reads lead-enricher: owner and platform from its KV metadata, its scopes with their Vault grant, TTLs, rotation, alarms and secret', () => {
+  test('reads lead-enricher: owner and platform from its KV metadata, its scopes with their gateway endpoints, TTLs, rotation, alarms and secret', () => {
     const a = agent(seed, 'lead-enricher');
     expect({ owner: a.owner, platform: a.platform, fleet: a.fleet }).toEqual({ owner: 'growth@acme.example', platform: 'claude', fleet: 'scoped-agents' });
+    const hubspot = (method: string, path: string) => ({ api: 'hubspot', method, path });
+    // Its Vault policy reads no credential: the gateway holds it, and the scopes are its endpoints there.
     expect(a.scopes).toEqual([
       {
         name: 'crm.contacts.read',
         kind: 'secret',
-        vault: [{ path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'] }],
+        vault: [],
         iam: [],
         secrets: ['kv:kv/agents/lead-enricher/hubspot'],
+        gateway: [hubspot('GET', '/crm/v3/objects/contacts'), hubspot('GET', '/crm/v3/objects/contacts/*'), hubspot('POST', '/crm/v3/objects/contacts/search')],
       },
       {
         name: 'crm.tags.write',
         kind: 'secret',
-        vault: [{ path: 'kv/data/agents/lead-enricher/hubspot', capabilities: ['read'] }],
+        vault: [],
         iam: [],
         secrets: ['kv:kv/agents/lead-enricher/hubspot'],
+        gateway: [hubspot('PATCH', '/crm/v3/objects/contacts/*')],
       },
     ]);
+    expect(a.vault.map((v) => v.path)).toEqual(['auth/token/lookup-self', 'auth/token/renew-self']);
+    expect(a.gateway).toEqual({
+      auth: 'gateway-key',
+      maxCallsPerMinute: 1000,
+      endpoints: [
+        { ...hubspot('GET', '/crm/v3/objects/contacts'), baseUrl: 'https://api.hubapi.com' },
+        { ...hubspot('GET', '/crm/v3/objects/contacts/*'), baseUrl: 'https://api.hubapi.com' },
+        { ...hubspot('PATCH', '/crm/v3/objects/contacts/*'), baseUrl: 'https://api.hubapi.com' },
+        { ...hubspot('POST', '/crm/v3/objects/contacts/search'), baseUrl: 'https://api.hubapi.com' },
+      ],
+    });
+    expect(a.direct).toEqual([]);
     expect(a.ttl).toEqual({ tokenTtl: 900, tokenMaxTtl: 3600, tokenExplicitMaxTtl: 3600, secretIdTtl: 90000 });
     expect(a.rotation.schedule).toEqual({
       name: 'agent-lead-enricher',
@@ -64,7 +83,13 @@ describe('the access matrix of the seed', () => {
       targetAgent: 'lead-enricher',
     });
     expect(a.secrets).toEqual([
-      { store: 'vault', credential: 'hubspot', location: 'kv/agents/lead-enricher/hubspot', scopes: ['crm.contacts.read', 'crm.tags.write'] },
+      {
+        store: 'vault',
+        credential: 'hubspot',
+        location: 'kv/agents/lead-enricher/hubspot',
+        scopes: ['crm.contacts.read', 'crm.tags.write'],
+        readBy: 'gateway',
+      },
     ]);
     expect(a.alarms.map((x) => [x.kind, x.threshold, x.actions])).toEqual([
       ['call-rate', 1000, ['aws_sns_topic/scoped-agents-alarms']],
@@ -103,6 +128,7 @@ describe('the access matrix of the fixture', () => {
         location: 'scoped-agents/acme-agents/agents/deal-scorer/salesforce',
         scopes: ['crm.deals.read'],
         rotation: 'cron(0 3 * * ? *)',
+        readBy: 'agent',
       },
     ]);
     expect(a.scopes).toEqual([
@@ -117,8 +143,11 @@ describe('the access matrix of the fixture', () => {
           },
         ],
         secrets: ['secretsmanager:scoped-agents/acme-agents/agents/deal-scorer/salesforce'],
+        gateway: [],
       },
     ]);
+    // A fleet without http: grants has no gateway: its agents hold their credentials and call directly.
+    expect([a.gateway, a.direct]).toEqual([undefined, ['salesforce']]);
   });
 
   test('reads network bindings, an own runtime principal, a permissions boundary, overridden TTLs, rotation and alarms', () => {
@@ -147,14 +176,19 @@ describe('scoped-agents report', () => {
     const r = await cli(['report', '--out', seed.outDir]);
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
-    expect(r.out).toContain('| agent | owner | platform | scopes | token TTL / max | rotation | alarms |');
+    expect(r.out).toContain('| agent | owner | platform | scopes | token TTL / max | rotation | alarms | SaaS calls |');
     expect(r.out).toContain(
-      '| lead-enricher | growth@acme.example | claude | crm.contacts.read, crm.tags.write | 15m / 1h | `cron(0 3 * * ? *)` UTC | call-rate, denied-rate, orphan, rotation-failure |',
+      '| lead-enricher | growth@acme.example | claude | crm.contacts.read, crm.tags.write | 15m / 1h | `cron(0 3 * * ? *)` UTC | call-rate, denied-rate, orphan, rotation-failure | gateway (4) |',
     );
-    expect(r.out).toContain('| crm.contacts.read, crm.tags.write | Vault `read` on `kv/data/agents/lead-enricher/hubspot` |');
+    expect(r.out).toContain('| crm.contacts.read | Gateway `GET /crm/v3/objects/contacts/*` on hubspot (`https://api.hubapi.com`) |');
+    expect(r.out).toContain('| crm.tags.write | Gateway `PATCH /crm/v3/objects/contacts/*` on hubspot (`https://api.hubapi.com`) |');
+    expect(r.out).not.toContain('on `kv/data/agents/lead-enricher/hubspot`');
+    expect(r.out).toContain("- **Gateway** its calls go through the fleet's gateway (gateway-key), at most 1000 a minute, to 4 endpoints");
     expect(r.out).toContain('| StorageObjectsCreate | IAM Allow `s3:PutObject` on `arn:aws:s3:::acme-invoices/uploads/*` |');
     expect(r.out).toContain('| orphan | Calls &lt; 1 per 1h, 24 of 24 periods | `aws_sns_topic/scoped-agents-alarms` |');
-    expect(r.out).toContain('- **Secret** `hubspot` in Vault KV `kv/agents/lead-enricher/hubspot` (scopes crm.contacts.read, crm.tags.write)');
+    expect(r.out).toContain(
+      '- **Secret** `hubspot` in Vault KV `kv/agents/lead-enricher/hubspot` (scopes crm.contacts.read, crm.tags.write), read by the gateway only',
+    );
     expect(r.out).toContain('## Fleet infrastructure (not agents)');
   });
 
@@ -168,5 +202,51 @@ describe('scoped-agents report', () => {
     const r = await cli(['report', '--format', 'html']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('error: --format must be one of markdown, json (got "html")');
+  });
+});
+
+describe('an agent left to call directly (gateway: false)', () => {
+  let direct: Synthesized;
+  beforeAll(async () => {
+    direct = await synthesizeYaml(edit(SEED, '    platform: claude\n', '    platform: claude\n    gateway: false\n'));
+  });
+
+  test('report marks it direct, in the summary and in its section; the others stay on the gateway', async () => {
+    const r = await cli(['report', '--out', direct.outDir]);
+    expect(r.out).toContain(
+      '| lead-enricher | growth@acme.example | claude | crm.contacts.read, crm.tags.write | 15m / 1h | `cron(0 3 * * ? *)` UTC | call-rate, denied-rate, orphan, rotation-failure | **direct** (`hubspot`) |',
+    );
+    expect(r.out).toContain('- **Direct** it holds `hubspot` itself and calls that provider directly: no gateway checks, limits or logs those calls');
+    expect(r.out).toContain(
+      '| email-notifier | platform@acme.example | zapier | mail.send | 15m / 1h | `cron(0 3 * * ? *)` UTC | call-rate, denied-rate, orphan, rotation-failure | gateway (1) |',
+    );
+    const a = agent(direct, 'lead-enricher');
+    expect([a.gateway, a.direct, a.secrets.map((x) => x.readBy)]).toEqual([undefined, ['hubspot'], ['agent']]);
+    expect(a.vault.map((v) => v.path)).toContain('kv/data/agents/lead-enricher/hubspot');
+  });
+
+  test('check reports it as calling unseen, naming the credential and the fix, and a suppression with a reason accepts it', async () => {
+    const r = await cli(['check', '--out', direct.outDir, '--format', 'json']);
+    const json = JSON.parse(r.out);
+    expect(r.code).toBe(1);
+    expect(json.findings.filter((f: { rule: string }) => f.rule === 'saas-calls-through-gateway')).toEqual([
+      expect.objectContaining({
+        agent: 'lead-enricher',
+        resource: 'vault_kv_secret_v2/agents/lead-enricher/hubspot',
+        grant: 'hubspot credential',
+        message: 'agent lead-enricher holds its hubspot credential itself and calls that provider directly: no gateway checks, limits or logs those calls',
+        fix: 'give the scopes that name hubspot http: endpoints and remove gateway: false, or suppress this with the reason it must call directly',
+      }),
+    ]);
+    const root = readFileSync(join(ROOT, 'scoped-agents.suppressions.yaml'), 'utf8');
+    const dir = writeFiles({
+      'suppressions.yaml':
+        root +
+        '  - rule: saas-calls-through-gateway\n    resource: vault_kv_secret_v2/agents/lead-enricher/hubspot\n    grant: hubspot credential\n' +
+        '    reason: HubSpot workflows call back into this agent with the key; the vendor offers no proxy setting.\n',
+    });
+    const accepted = await cli(['check', '--out', direct.outDir, '--suppressions', join(dir, 'suppressions.yaml')]);
+    expect(accepted.code).toBe(0);
+    expect(accepted.out).toContain('accepted  saas-calls-through-gateway');
   });
 });

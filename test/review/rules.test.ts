@@ -60,6 +60,7 @@ describe('the pack', () => {
       'one-credential-set-per-agent',
       'rotation-scheduled',
       'agent-alarms',
+      'saas-calls-through-gateway',
       'no-literal-secret',
       'encrypted-logs-and-topics',
     ]);

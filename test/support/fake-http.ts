@@ -17,6 +17,8 @@ export interface FakeAnswer {
   /** JSON-encoded unless a string. */
   readonly body?: unknown;
   readonly contentType?: string;
+  /** Further headers of the answer. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A local HTTP server standing in for a provider's API. */
@@ -45,7 +47,12 @@ export async function startFakeHttp(route: (req: RecordedRequest) => FakeAnswer 
       }
       recorded.status = answer.status;
       const text = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-      res.writeHead(answer.status, { 'Content-Type': answer.contentType ?? (typeof answer.body === 'string' ? 'text/plain' : 'application/json') });
+      if (answer.status === 202 || answer.status === 204) res.writeHead(answer.status, { ...answer.headers });
+      else
+        res.writeHead(answer.status, {
+          'Content-Type': answer.contentType ?? (typeof answer.body === 'string' ? 'text/plain' : 'application/json'),
+          ...answer.headers,
+        });
       res.end(text);
     });
   });
