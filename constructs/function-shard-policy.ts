@@ -2,12 +2,17 @@ import { Policy } from '@cdktf/provider-vault/lib/policy';
 import { Construct } from 'constructs';
 import { FleetSettings } from '../model/fleet';
 import { functionShardPolicyName, revokerAgentRules, rotatorAgentRules } from '../model/operations';
-import { renderVaultPolicy } from '../model/vault-policy';
+import { renderVaultPolicy, VaultGrant } from '../model/vault-policy';
 
 /** Props of {@link FunctionShardPolicy}. */
 export interface FunctionShardPolicyProps {
   /** The function it grants. */
-  readonly role: 'revoke' | 'rotate';
+  readonly role: 'revoke' | 'rotate' | 'gateway';
+  /**
+   * The policy's rules.
+   * @default - what model/operations.ts grants the revoke or rotate function over `agents`
+   */
+  readonly rules?: readonly VaultGrant[];
   readonly settings: FleetSettings;
   /** The shard's stack name. */
   readonly shard: string;
@@ -16,7 +21,7 @@ export interface FunctionShardPolicyProps {
 }
 
 /**
- * What the revoke or rotate function may do to one shard's agents, as a Vault
+ * What the revoke, rotate or gateway function may do to one shard's agents, as a Vault
  * policy of the shard's own stack (`scoped-agents-<role>-<shard>`). The
  * function's AppRole role in the shared stack lists every shard's policy
  * name, so an agent added to a shard changes this policy and nothing shared.
@@ -31,7 +36,7 @@ export class FunctionShardPolicy extends Construct {
     const { role, settings } = props;
     this.policyName = functionShardPolicyName(role, props.shard);
     const agents = [...props.agents].sort();
-    const rules = role === 'revoke' ? revokerAgentRules(settings, agents) : rotatorAgentRules(settings, agents);
+    const rules = props.rules ?? (role === 'revoke' ? revokerAgentRules(settings, agents) : rotatorAgentRules(settings, agents));
     this.resource = new Policy(this, 'Resource', {
       name: this.policyName,
       policy: renderVaultPolicy(this.policyName, rules, `the ${role} function over the agents of shard ${props.shard} of fleet ${settings.name}`),

@@ -32,6 +32,7 @@ import {
   agentLogin,
   agentSession,
   alarmNotification,
+  captureLogs,
   DENIED_RATE_TRIGGER,
   functionEnv,
   mintAgentLogin,
@@ -47,6 +48,8 @@ const LEAD_HUBSPOT = { ...HUBSPOT_CLIENT, access_token: 'at-expired-lead-enriche
 const SYNC_HUBSPOT = { ...HUBSPOT_CLIENT, access_token: 'at-crm-sync-first-do-not-log', expires_at: '2099-01-01T00:00:00.000Z' };
 const SENDGRID_KEY = { api_key: 'SG.email-notifier.do-not-log', api_key_id: 'kid-0' };
 
+// What the rotate and revoke functions log goes to the capture, not the console.
+captureLogs();
 let world: World;
 let hubspot: FakeHubSpot;
 let sendgrid: FakeSendGrid;

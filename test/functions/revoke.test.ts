@@ -126,7 +126,8 @@ describe('a denied-rate alarm on lead-enricher', () => {
 
   test('its live token gets 403 within 5 s, on every path it had', async () => {
     expect(elapsed).toBeLessThan(5_000);
-    await revoked.tokenRefused(world, before.get('lead-enricher')!, 'lead-enricher', 'hubspot');
+    // Every path it had: its token's own (the gateway, not the agent, reads its HubSpot entry).
+    await revoked.tokenRefused(world, before.get('lead-enricher')!, 'lead-enricher');
   });
 
   test('its token is revoked, not only powerless: the accessor no longer exists', async () => {
@@ -163,7 +164,7 @@ describe('a denied-rate alarm on lead-enricher', () => {
       expect(policy).toBe(synthesized);
     }
     const { client } = before.get('email-notifier')!;
-    expect((await client.request('GET', `${kv()}/data/agents/email-notifier/sendgrid`)).status).toBe(200);
+    expect((await client.request('POST', 'auth/token/renew-self', { body: {} })).status).toBe(200);
   });
 
   test('a message names the agent and the alarm and says exactly how to re-enable it, accepted by the Slack webhook, link-free', () => {
@@ -220,7 +221,7 @@ describe('a denied-rate alarm on lead-enricher', () => {
 
     const delivered = await world.aws.secrets.send(new GetSecretValueCommand({ SecretId: SECRET_NAMES.agentLogin(fleetName(), 'lead-enricher') }));
     const session = await agentSession(world, JSON.parse(delivered.SecretString!));
-    expect((await session.request('GET', `${kv()}/data/agents/lead-enricher/hubspot`)).status).toBe(200);
+    expect((await session.request('POST', 'auth/token/renew-self', { body: {} })).status).toBe(200);
     expect((await before.get('lead-enricher')!.client.request('GET', 'auth/token/lookup-self')).status).toBe(403);
   });
 });

@@ -17,7 +17,7 @@ import { appRoleLogin } from '../../functions/shared/vault';
 import { FakeOAuth2, startFakeOAuth2 } from '../support/fake-oauth2';
 import { FakeSendGrid, startFakeSendGrid } from '../support/fake-sendgrid';
 import { expectStatus } from '../support/vault-client';
-import { captureLogs, agentLogin, agentSession, functionEnv, metricSum, mintAgentLogin, startWorld, withEnv, World } from './world';
+import { captureLogs, agentLogin, agentSession, functionEnv, functionLogin, metricSum, mintAgentLogin, startWorld, withEnv, World } from './world';
 
 const SCHEDULE_GROUP = 'scoped-agents-expiry';
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:scoped-agents-rotate';
@@ -199,9 +199,12 @@ describe('rotating lead-enricher (AppRole secret-id and an oauth2-refresh HubSpo
     expect(oauth.requests.map((r) => r.status)).toEqual([200]);
   });
 
-  test('the agent, logged in with its new secret-id, reads the new token', async () => {
+  test('the agent logs in with its new secret-id; the gateway, which injects its HubSpot token, reads the new one (the agent may not)', async () => {
     const session = await agentSession(world, await delivered('lead-enricher'));
-    const res = expectStatus(await session.request('GET', `${kv()}/data/agents/lead-enricher/hubspot`), 200, 'agent reads its entry');
+    expect((await session.request('GET', 'auth/token/lookup-self')).status).toBe(200);
+    expect((await session.request('GET', `${kv()}/data/agents/lead-enricher/hubspot`)).status).toBe(403);
+    const gateway = await appRoleLogin(world.bao.addr, 'approle', await functionLogin(world, 'gateway'));
+    const res = await gateway.call('GET', `${kv()}/data/agents/lead-enricher/hubspot`, undefined, [200], 'the gateway reads the entry');
     expect(res.body.data.data.access_token).toBe(oauth.issued[0]);
   });
 

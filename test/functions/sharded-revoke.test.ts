@@ -75,11 +75,11 @@ const rotate = <T = AgentRotation>(event: unknown): Promise<T> => withEnv(rotate
 
 /** The agents' sessions before any revocation: a live token each, and the secret-id it came from. */
 let before: Map<string, AgentSessionBefore>;
-const loginOf = (role: 'revoke' | 'rotate'): Promise<{ role_id: string; secret_id: string }> => functionLogin(world, role);
+const loginOf = (role: 'revoke' | 'rotate' | 'gateway'): Promise<{ role_id: string; secret_id: string }> => functionLogin(world, role);
 
 /** Logs in as the function, as the Lambda does (its stored role-id and secret-id); the login answer and a client with the token. */
 async function functionSession(
-  role: 'revoke' | 'rotate',
+  role: 'revoke' | 'rotate' | 'gateway',
 ): Promise<{ auth: { client_token: string; policies: string[]; token_policies: string[] }; client: VaultClient }> {
   const res = expectStatus(await vaultClient(world.bao.addr).request('POST', `auth/${mount()}/login`, { body: await loginOf(role) }), 200, `${role} login`);
   return { auth: res.body.auth, client: vaultClient(world.bao.addr, { token: res.body.auth.client_token }) };
@@ -217,6 +217,43 @@ describe("the revoke function's sharded login", () => {
   });
 });
 
+describe("the gateway's sharded login", () => {
+  test('its token carries scoped-agents-gateway and the four shard policy names; its own policy names no agent', async () => {
+    const { auth } = await functionSession('gateway');
+    expect(auth.token_policies).toEqual(['scoped-agents-gateway', ...ALL_SHARDS.map((s) => functionShardPolicyName('gateway', s))]);
+    expect(await rulesOnServer('scoped-agents-gateway')).toEqual([]);
+  });
+
+  test("each shard grants it exactly its own gateway agents' entries and markers: it reads lead-enricher's and email-notifier's, nothing of invoice-summarizer", async () => {
+    expect(await rulesOnServer(functionShardPolicyName('gateway', SHARD_03))).toEqual([
+      { path: `${kv()}/data/agents/lead-enricher/hubspot`, capabilities: ['read'] },
+      { path: `${kv()}/data/control/revoked/lead-enricher`, capabilities: ['read'] },
+    ]);
+    expect(await rulesOnServer(functionShardPolicyName('gateway', SHARD_01))).toEqual([
+      { path: `${kv()}/data/agents/email-notifier/sendgrid`, capabilities: ['read'] },
+      { path: `${kv()}/data/control/revoked/email-notifier`, capabilities: ['read'] },
+    ]);
+    const { client } = await functionSession('gateway');
+    expect((await client.request('GET', `${kv()}/data/agents/lead-enricher/hubspot`)).status).toBe(200);
+    expect((await client.request('GET', `${kv()}/data/agents/email-notifier/sendgrid`)).status).toBe(200);
+    expect((await client.request('GET', `${kv()}/data/control/revoked/invoice-summarizer`)).status).toBe(403);
+  });
+
+  test("each shard adds to the gateway's IAM role the call logs of its own gateway agents, by the role's name", () => {
+    const policies = (stack: string) =>
+      Object.values(world.stacks.find((s) => s.name === stack)!.json.resource?.aws_iam_role_policy ?? {}).filter((p) => p.role === 'scoped-agents-gateway');
+    const [shard03] = policies(SHARD_03);
+    expect(shard03.name).toBe('scoped-agents-gateway-03');
+    const statement = JSON.parse(String(shard03.policy)).Statement;
+    expect(statement.map((x: { Sid: string }) => x.Sid)).toEqual(['WriteCallLogs']);
+    expect(statement[0].Resource).toEqual([expect.stringMatching(/:log-group:\/scoped-agents\/scoped-agents\/agents\/lead-enricher:log-stream:\*$/)]);
+    expect(policies(SHARD_01).map((p) => p.name)).toEqual(['scoped-agents-gateway-01']);
+    // The shared stack's own policy of the role names no agent's call log.
+    const shared = Object.values(world.stacks.find((s) => s.name === 'scoped-agents')!.json.resource!.aws_iam_role_policy).find((p) => p.name === 'scoped-agents-gateway')!;
+    expect(String(shared.policy)).not.toContain('/agents/');
+  });
+});
+
 describe(`a denied-rate alarm on lead-enricher (${SHARD_03})`, () => {
   let result: { revoked: string[] };
   let elapsed: number;
@@ -227,7 +264,8 @@ describe(`a denied-rate alarm on lead-enricher (${SHARD_03})`, () => {
   test('the function revokes it, and its live token gets 403 within 5 s on every path it had', async () => {
     expect(result).toEqual({ revoked: ['lead-enricher'] });
     expect(elapsed).toBeLessThan(5_000);
-    await revoked.tokenRefused(world, before.get('lead-enricher')!, 'lead-enricher', 'hubspot');
+    // Every path it had: its token's own (the gateway, not the agent, reads its HubSpot entry).
+    await revoked.tokenRefused(world, before.get('lead-enricher')!, 'lead-enricher');
   });
 
   test('its token is revoked, not only powerless: the accessor no longer exists', async () => {
@@ -258,7 +296,7 @@ describe(`a denied-rate alarm on lead-enricher (${SHARD_03})`, () => {
   test(`email-notifier, in another shard (${SHARD_01}), is untouched: token, secret-id, policy and KV entry`, async () => {
     const { client, login } = before.get('email-notifier')!;
     expect((await client.request('GET', 'auth/token/lookup-self')).status).toBe(200);
-    expect((await client.request('GET', `${kv()}/data/agents/email-notifier/sendgrid`)).status).toBe(200);
+    expect((await client.request('POST', 'auth/token/renew-self', { body: {} })).status).toBe(200);
     expect((await agentLogin(world, login)).status).toBe(200);
     const policy = expectStatus(await world.root.request('GET', 'sys/policies/acl/agent-email-notifier'), 200, 'read policy').body.data.policy;
     expect(policy).toBe(synthesizedPolicy(SHARD_01, 'agent-email-notifier'));

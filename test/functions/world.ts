@@ -283,8 +283,10 @@ export async function openAgentSessions(world: World, agents: readonly string[])
 }
 
 /** A function's own AppRole login, as the Lambda reads it from Secrets Manager. */
-export async function functionLogin(world: World, role: 'revoke' | 'rotate'): Promise<{ role_id: string; secret_id: string }> {
-  const res = await world.aws.secrets.send(new GetSecretValueCommand({ SecretId: world.loginSecretArn[role] }));
+export async function functionLogin(world: World, role: 'revoke' | 'rotate' | 'gateway'): Promise<{ role_id: string; secret_id: string }> {
+  const arn = world.loginSecretArn[role];
+  if (arn === undefined) throw new Error(`the world's fleet has no ${role} function login`);
+  const res = await world.aws.secrets.send(new GetSecretValueCommand({ SecretId: arn }));
   return JSON.parse(res.SecretString!);
 }
 
@@ -303,10 +305,10 @@ export async function revokeAndWait<T>(session: AgentSessionBefore, revoke: () =
 /** What a revocation leaves of an agent's Vault access, each checked on the real server. */
 export const revoked = {
   /** Its live token answers 403 on lookup-self, renew-self and its KV entry `secret`. */
-  async tokenRefused(world: World, session: AgentSessionBefore, agent: string, secret: string): Promise<void> {
+  async tokenRefused(world: World, session: AgentSessionBefore, agent: string, secret?: string): Promise<void> {
     for (const [method, path] of [
       ['GET', 'auth/token/lookup-self'],
-      ['GET', `${world.fleet.settings.kvMount}/data/agents/${agent}/${secret}`],
+      ...(secret !== undefined ? [['GET', `${world.fleet.settings.kvMount}/data/agents/${agent}/${secret}`] as const] : []),
       ['POST', 'auth/token/renew-self'],
     ] as const) {
       expect({ path, status: (await session.client.request(method, path, method === 'POST' ? { body: {} } : {})).status }).toEqual({ path, status: 403 });
