@@ -249,7 +249,9 @@ describe("the gateway's sharded login", () => {
     expect(statement[0].Resource).toEqual([expect.stringMatching(/:log-group:\/scoped-agents\/scoped-agents\/agents\/lead-enricher:log-stream:\*$/)]);
     expect(policies(SHARD_01).map((p) => p.name)).toEqual(['scoped-agents-gateway-01']);
     // The shared stack's own policy of the role names no agent's call log.
-    const shared = Object.values(world.stacks.find((s) => s.name === 'scoped-agents')!.json.resource!.aws_iam_role_policy).find((p) => p.name === 'scoped-agents-gateway')!;
+    const shared = Object.values(world.stacks.find((s) => s.name === 'scoped-agents')!.json.resource!.aws_iam_role_policy).find(
+      (p) => p.name === 'scoped-agents-gateway',
+    )!;
     expect(String(shared.policy)).not.toContain('/agents/');
   });
 });

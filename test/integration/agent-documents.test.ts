@@ -148,12 +148,13 @@ describe.each(TABLES.map((t, i) => [t.label, t, FLEETS[i]] as const))('%s', (_la
     expect(files.filter((f) => f.startsWith('agents/')).length).toBeGreaterThanOrEqual(2 * fleet.agents.length);
   });
 
-  test("a snippet refers only to the agent's own platform secrets ({{secrets.<AGENT>_…}}) or the fleet's Vault address", () => {
+  test("a snippet refers only to the agent's own platform secrets ({{secrets.<AGENT>_…}}), the fleet's Vault address or its gateway's URL", () => {
     for (const agent of fleet.agents) {
       const prefix = agent.name.toUpperCase().replace(/-/g, '_');
       for (const f of files.filter((x) => x.startsWith(`agents/${agent.name}/snippet`))) {
         const refs = [...readFileSync(join(out, f), 'utf8').matchAll(/\{\{secrets\.([A-Z0-9_]+)\}\}/g)].map((m) => m[1]);
-        expect(refs.filter((r) => !r.startsWith(`${prefix}_`) && r !== 'VAULT_ADDR')).toEqual([]);
+        // The fleet-wide, non-secret settings known only once deployed: Vault's address and the gateway's URL.
+        expect(refs.filter((r) => !r.startsWith(`${prefix}_`) && r !== 'VAULT_ADDR' && r !== 'SCOPED_AGENTS_GATEWAY_URL')).toEqual([]);
       }
     }
   });

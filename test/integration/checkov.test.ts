@@ -53,7 +53,7 @@ const SKIPPED_CHECKS: Readonly<Record<string, string>> = {
     '(a cdktf asset) that esbuild builds from this repository at synth time, pinned by source_code_hash.',
   CKV2_AWS_57:
     'Secrets Manager rotation rule on every secret: the secrets it flags are rotated, but not by Secrets Manager. ' +
-    "Each agent's delivery secret is rewritten by the rotate function on the agent's schedule; the functions' Vault logins " +
+    "Each agent's delivery secret and gateway key is rewritten by the rotate function on the agent's schedule; the functions' Vault logins " +
     'and the webhook URL are written by the operator. Credentials kept in AWS do carry a rotation rule: ' +
     '"every other Secrets Manager secret has a rotation rule" below checks it in place of this check.',
   CKV_AWS_18:
@@ -64,6 +64,10 @@ const SKIPPED_CHECKS: Readonly<Record<string, string>> = {
     'the trail is multi-region already, and an organization trail is the place for a second copy.',
   CKV2_AWS_62:
     "S3 event notifications on the trail's bucket: nothing reacts to a new log file; the fleet reads its trail through CloudWatch Logs (the per-agent metric filters).",
+  CKV_AWS_258:
+    "Lambda Function URL with AuthType NONE: the gateway's URL must be reachable by hosted platforms (Claude, OpenAI, Zapier) that cannot sign " +
+    'requests with SigV4. The gateway authenticates every request itself before anything else (a gateway key it knows only by hash, or the ' +
+    "agent's Vault token looked up with that token) and answers 401, logged, to anything else; it is the only Function URL the fleet deploys.",
   CKV_AWS_252:
     'an SNS topic for CloudTrail log file deliveries: nobody subscribes to them; the trail is read through CloudWatch Logs, and a topic would only add a publisher to the fleet key.',
 };
@@ -85,6 +89,7 @@ const REQUIRED_PASSES: Record<string, readonly string[]> = {
   aws_cloudwatch_metric_alarm: ['CKV_AWS_319'],
   aws_lambda_function: ['CKV_AWS_45', 'CKV_AWS_50', 'CKV_AWS_115', 'CKV_AWS_116', 'CKV_AWS_173', 'CKV_AWS_363'],
   aws_lambda_permission: ['CKV_AWS_301', 'CKV_AWS_364'],
+  aws_dynamodb_table: ['CKV_AWS_28', 'CKV_AWS_119'],
   aws_secretsmanager_secret: ['CKV_AWS_149'],
   aws_secretsmanager_secret_rotation: ['CKV_AWS_304'],
   aws_scheduler_schedule: ['CKV_AWS_297'],
@@ -238,8 +243,9 @@ describe.each(TABLES.map((t) => t.label))('checkov over the synthesized %s', (la
   });
 
   test('every other Secrets Manager secret has a rotation rule (in place of the skipped CKV2_AWS_57)', () => {
-    // Rotated elsewhere, by design: the agents' delivered logins, the functions' logins, the webhook.
-    const elsewhere = /^scoped-agents\/[a-z0-9-]+\/(agents\/[a-z0-9-]+\/vault-login|functions\/(revoke|rotate)\/vault-login|notify-webhook)$/;
+    // Rotated elsewhere, by design: the agents' delivered logins and gateway keys, the functions' logins, the webhook.
+    const elsewhere =
+      /^scoped-agents\/[a-z0-9-]+\/(agents\/[a-z0-9-]+\/(vault-login|gateway-key)|functions\/(revoke|rotate|gateway)\/vault-login|notify-webhook)$/;
     for (const stack of scan().stacks) {
       const resources = stack.json.resource ?? {};
       const rotated = new Set(Object.values(resources.aws_secretsmanager_secret_rotation ?? {}).map((r) => String(r.secret_id)));

@@ -39,6 +39,21 @@ const PROOFS: Record<string, readonly string[]> = {
   'resource aws_sns_topic_subscription': ['unit assertions'],
   'resource aws_chatbot_slack_channel_configuration': ['unit assertions (channel, topic, deny-all guardrail)', 'IAM simulation (its role may do nothing)'],
   'resource aws_lambda_function': ['checkov (CKV_AWS_45, CKV_AWS_50, CKV_AWS_115, CKV_AWS_116, CKV_AWS_173)', 'unit assertions (environment, code hash)'],
+  'resource aws_lambda_function_url': [
+    'unit assertions (authorization NONE, RESPONSE_STREAM, the gateway_url output)',
+    'checkov (CKV_AWS_258 skipped, with its reason)',
+    'the same handler behind a loopback HTTP server, end to end on OpenBao, moto and local HubSpot and SendGrid',
+  ],
+  'resource aws_dynamodb_table': [
+    "moto (replayed: the gateway's items, key hashes and rate counters on it)",
+    'checkov (CKV_AWS_28, CKV_AWS_119)',
+    'IAM simulation (the gateway reads and counts, the rotation writes only key hashes, no agent reaches it)',
+    'unit assertions',
+  ],
+  'resource aws_dynamodb_table_item': [
+    'moto (replayed; the gateway acts on the items as synthesized)',
+    "unit assertions (each item is the model's gatewayAgentConfig)",
+  ],
   'resource aws_lambda_permission': ['checkov (CKV_AWS_301, CKV_AWS_364)', 'unit assertions'],
   'resource aws_sqs_queue': ['checkov (CKV_AWS_27)', 'IAM simulation (only its function sends)'],
   'resource aws_cloudwatch_log_group': ['checkov (CKV_AWS_158, CKV_AWS_338)', 'unit assertions'],
@@ -74,7 +89,7 @@ const PROOFS: Record<string, readonly string[]> = {
     'OpenBao replay of the joined shards (sharded revoke proof)',
     'checkov',
   ],
-  'output (cross-stack references of a sharded fleet)': ['unit assertions (every read output exists)', 'checkov'],
+  'output (the gateway URL; cross-stack references of a sharded fleet)': ['unit assertions (gateway_url, every read output exists)', 'checkov'],
   'provider vault': ['unit assertions'],
   'provider github': ['unit assertions (empty: GITHUB_TOKEN, GITHUB_OWNER from the environment)'],
   'provider aws': ['checkov (CKV_AWS_41: no literal keys)', 'unit assertions'],
@@ -100,7 +115,7 @@ function blockTypes(json: Record<string, unknown>): string[] {
   }
   for (const provider of Object.keys((json.provider as Record<string, unknown>) ?? {})) types.push(`provider ${provider}`);
   if (json.variable) types.push('variable (seed__*, vault_aws_broker_principal_arn, vault_addr)');
-  if (json.output) types.push('output (cross-stack references of a sharded fleet)');
+  if (json.output) types.push('output (the gateway URL; cross-stack references of a sharded fleet)');
   return types;
 }
 

@@ -45,7 +45,7 @@ interface PolicyDocument {
   readonly Statement: readonly Record<string, unknown>[];
 }
 
-type Component = 'revoke' | 'rotate' | 'notify' | 'usage-summary' | 'scheduler' | 'chatbot' | 'cloudtrail';
+type Component = 'revoke' | 'rotate' | 'notify' | 'usage-summary' | 'gateway' | 'scheduler' | 'chatbot' | 'cloudtrail';
 
 /** One of the fleet's roles, as synthesized. */
 interface FleetRole {
@@ -78,7 +78,7 @@ const loaded = callAll(
   ]),
 );
 
-const COMPONENTS: readonly Component[] = ['revoke', 'rotate', 'notify', 'usage-summary', 'scheduler', 'chatbot', 'cloudtrail'];
+const COMPONENTS: readonly Component[] = ['revoke', 'rotate', 'notify', 'usage-summary', 'gateway', 'scheduler', 'chatbot', 'cloudtrail'];
 
 function tableOf(label: string, stack: SynthesizedStack, fleet: Fleet): ProofTable {
   const resources = stack.json.resource ?? {};
@@ -139,7 +139,8 @@ const arn = (service: string, resource: string): string =>
 function resourcesOf(table: ProofTable) {
   const fleet = table.fleet.settings.name;
   const webhook = table.fleet.settings.notify === undefined;
-  const functions = (['revoke', 'rotate', 'usage-summary', ...(webhook ? ['notify'] : [])] as const).map((role) => ({
+  const gateway = table.fleet.settings.gateway;
+  const functions = (['revoke', 'rotate', 'usage-summary', ...(webhook ? ['notify'] : []), ...(gateway ? ['gateway'] : [])] as const).map((role) => ({
     role,
     name: `${fleet}-${role}`,
     arn: arn('lambda', `function:${fleet}-${role}`),
@@ -152,16 +153,38 @@ function resourcesOf(table: ProofTable) {
       secretArn(`scoped-agents/${fleet}/agents/${a.name}/${secret}`),
     ),
   );
+  const served = table.fleet.agents.filter((a) => a.gateway);
+  const injectedFromAws = served.flatMap((a) =>
+    [...new Set(a.scopes.flatMap((s) => (s.kind === 'secret' && s.http && table.fleet.credentials[s.secret]?.store === 'aws' ? [s.secret] : [])))].map(
+      (secret) => secretArn(`scoped-agents/${fleet}/agents/${a.name}/${secret}`),
+    ),
+  );
+  const direct = table.fleet.agents.find((a) => !a.gateway);
   return {
     fleet,
     webhook,
+    gateway,
     functions,
+    // The gateway's table, and one of the same account that is not it.
+    gatewayTable: arn('dynamodb', `table/${fleet}-gateway`),
+    otherTable: arn('dynamodb', `table/${fleet}-other`),
+    // Where the gateway writes: its agents' call logs, and its own group.
+    gatewayCallLogs: [
+      ...served.map((a) => arn('logs', `log-group:/scoped-agents/${fleet}/agents/${a.name}:log-stream:*`)),
+      arn('logs', `log-group:/scoped-agents/${fleet}/gateway:log-stream:*`),
+    ],
+    gatewayStream: arn('logs', `log-group:/scoped-agents/${fleet}/gateway:log-stream:gateway/2026-12-04/x`),
+    // The call log of an agent the gateway does not serve.
+    directCallLogStream: direct ? arn('logs', `log-group:/scoped-agents/${fleet}/agents/${direct.name}:log-stream:s`) : undefined,
+    injectedFromAws,
+    gatewayKeys: served.map((a) => secretArn(`scoped-agents/${fleet}/agents/${a.name}/gateway-key`)),
     fn: (role: string) => functions.find((f) => f.role === role),
     key: table.key.arn,
     otherKey: arn('kms', 'key/00000000-0000-4000-8000-000000000000'),
     logins: {
       revoke: secretArn(`scoped-agents/${fleet}/functions/revoke/vault-login`),
       rotate: secretArn(`scoped-agents/${fleet}/functions/rotate/vault-login`),
+      gateway: secretArn(`scoped-agents/${fleet}/functions/gateway/vault-login`),
     },
     // The webhook's secret exists in every fleet: the daily summary posts there even when alarms go through Chatbot.
     webhookSecret: secretArn(`scoped-agents/${fleet}/notify-webhook`),
@@ -218,6 +241,15 @@ function entitlementsOf(role: FleetRole, table: ProofTable): Entitlement[] {
         ),
         ...grant(['scheduler:CreateSchedule'], [arn('scheduler', `schedule/${fleet}/*`)]),
         ...grant(['iam:PassRole'], [r.schedulerRole]),
+        // Gateway-key hashes (the condition on the leading key is asked by hand below).
+        ...(r.gateway ? grant(['dynamodb:PutItem', 'dynamodb:UpdateItem'], [r.gatewayTable]) : []),
+      ];
+    case 'gateway':
+      return [
+        ...runtime('gateway'),
+        ...grant(['secretsmanager:GetSecretValue'], [r.logins.gateway, ...r.injectedFromAws]),
+        ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [r.gatewayTable]),
+        ...grant(['logs:CreateLogStream', 'logs:PutLogEvents'], r.gatewayCallLogs),
       ];
     case 'notify':
       return [...runtime('notify'), ...grant(['secretsmanager:GetSecretValue'], [r.webhookSecret])];
@@ -255,6 +287,13 @@ function targetsOf(table: ProofTable): Target[] {
     ...r.fleetRoles.map((resource) => ({ resource, why: "one of the fleet's own roles" })),
     { resource: r.logins.revoke, why: "revoke's Vault login" },
     { resource: r.logins.rotate, why: "rotate's Vault login" },
+    { resource: r.logins.gateway, why: "the gateway's Vault login" },
+    { resource: r.gatewayTable, why: "the gateway's table" },
+    { resource: r.otherTable, why: 'another table of the account' },
+    { resource: r.gatewayStream, why: "a stream of the gateway's own log group" },
+    ...(r.directCallLogStream ? [{ resource: r.directCallLogStream, why: 'a stream of the call log of an agent the gateway does not serve' }] : []),
+    ...r.gatewayKeys.map((resource) => ({ resource, why: "an agent's gateway key" })),
+    ...r.injectedFromAws.map((resource) => ({ resource, why: 'a credential the gateway injects, kept in AWS' })),
     { resource: r.webhookSecret, why: 'the webhook' },
     { resource: r.trailStream, why: "a stream of the trail's log group" },
     { resource: r.callLogStream, why: "a stream of an agent's call log" },
@@ -286,8 +325,8 @@ const APPLICABLE: ReadonlyMap<string, readonly string[]> = (() => {
 
 /** Actions that take only `*` as their resource, with the request context they are asked with. */
 const STAR_CASES: readonly { action: string; context?: Record<string, string>; entitledFor: readonly Component[]; why: string }[] = [
-  { action: 'xray:PutTraceSegments', entitledFor: ['revoke', 'rotate', 'notify', 'usage-summary'], why: 'tracing' },
-  { action: 'xray:PutTelemetryRecords', entitledFor: ['revoke', 'rotate', 'notify', 'usage-summary'], why: 'tracing' },
+  { action: 'xray:PutTraceSegments', entitledFor: ['revoke', 'rotate', 'notify', 'usage-summary', 'gateway'], why: 'tracing' },
+  { action: 'xray:PutTelemetryRecords', entitledFor: ['revoke', 'rotate', 'notify', 'usage-summary', 'gateway'], why: 'tracing' },
   { action: 'cloudwatch:GetMetricData', entitledFor: ['usage-summary'], why: "reading the agents' metrics" },
   { action: 'cloudwatch:ListMetrics', entitledFor: [], why: 'listing metrics' },
   { action: 'cloudwatch:DescribeAlarms', entitledFor: [], why: 'listing alarms' },
@@ -321,6 +360,7 @@ describe.each(TABLES.map((t) => [t.label, t] as const))('%s', (_label, table) =>
     'scheduler',
     table.fleet.settings.notify ? 'chatbot' : 'notify',
     ...(table.fleet.settings.cloudTrail ? (['cloudtrail'] as const) : []),
+    ...(table.fleet.settings.gateway ? (['gateway'] as const) : []),
   ];
 
   test("every IAM role is an agent's or one of the fleet's, and every policy resolves and attaches to one", () => {
@@ -343,6 +383,7 @@ describe.each(TABLES.map((t) => [t.label, t] as const))('%s', (_label, table) =>
       rotate: 'lambda',
       notify: 'lambda',
       'usage-summary': 'lambda',
+      gateway: 'lambda',
       scheduler: 'scheduler',
       chatbot: 'chatbot',
       cloudtrail: 'cloudtrail',
@@ -416,6 +457,26 @@ describe.each(TABLES.map((t) => [t.label, t] as const))('%s', (_label, table) =>
     { who: 'usage-summary', action: 'secretsmanager:GetSecretValue', resource: r.deliveries[0], expected: 'ImplicitlyDenied' },
     { who: 'usage-summary', action: 'logs:PutLogEvents', resource: r.callLogStream, expected: 'ImplicitlyDenied' },
     { who: 'revoke', action: 'secretsmanager:GetSecretValue', resource: r.webhookSecret, expected: r.webhook ? 'Allowed' : 'ImplicitlyDenied' },
+    ...(r.gateway
+      ? [
+          { who: 'gateway' as const, action: 'dynamodb:GetItem', resource: r.gatewayTable, expected: 'Allowed' as const },
+          { who: 'gateway' as const, action: 'dynamodb:PutItem', resource: r.gatewayTable, expected: 'ImplicitlyDenied' as const },
+          { who: 'gateway' as const, action: 'dynamodb:DeleteItem', resource: r.gatewayTable, expected: 'ImplicitlyDenied' as const },
+          { who: 'gateway' as const, action: 'dynamodb:Scan', resource: r.gatewayTable, expected: 'ImplicitlyDenied' as const },
+          { who: 'gateway' as const, action: 'secretsmanager:GetSecretValue', resource: r.deliveries[0], expected: 'ImplicitlyDenied' as const },
+          { who: 'gateway' as const, action: 'secretsmanager:GetSecretValue', resource: r.logins.revoke, expected: 'ImplicitlyDenied' as const },
+          ...r.gatewayKeys.map((k) => ({
+            who: 'gateway' as const,
+            action: 'secretsmanager:GetSecretValue',
+            resource: k,
+            expected: 'ImplicitlyDenied' as const,
+          })),
+          ...(r.directCallLogStream
+            ? [{ who: 'gateway' as const, action: 'logs:PutLogEvents', resource: r.directCallLogStream, expected: 'ImplicitlyDenied' as const }]
+            : []),
+          { who: 'usage-summary' as const, action: 'dynamodb:GetItem', resource: r.gatewayTable, expected: 'ImplicitlyDenied' as const },
+        ]
+      : []),
     ...(table.fleet.settings.cloudTrail
       ? [
           { who: 'cloudtrail' as const, action: 'logs:PutLogEvents', resource: r.trailStream, expected: 'Allowed' as const },
@@ -440,4 +501,17 @@ describe.each(TABLES.map((t) => [t.label, t] as const))('%s', (_label, table) =>
     const role = table.roles.find((x) => x.component === c.who)!;
     expect(await asRole(role, table, c.action, c.resource)).toBe(c.expected);
   });
+
+  if (table.fleet.settings.gateway) {
+    // DynamoDB sets dynamodb:LeadingKeys to the item's partition key on every item write.
+    test.each([
+      ['dynamodb:PutItem', 'key#0123abcd', 'Allowed'],
+      ['dynamodb:UpdateItem', 'key#0123abcd', 'Allowed'],
+      ['dynamodb:PutItem', 'agent#lead-enricher', 'ImplicitlyDenied'],
+      ['dynamodb:UpdateItem', 'rate#lead-enricher#29000000', 'ImplicitlyDenied'],
+    ] as const)("rotate: %s of the item %s in the gateway's table is %s", async (action, key, expected) => {
+      const role = table.roles.find((x) => x.component === 'rotate')!;
+      expect(await asRole(role, table, action, r.gatewayTable, { 'dynamodb:LeadingKeys': key })).toBe(expected);
+    });
+  }
 });

@@ -233,7 +233,7 @@ function rolesOf(table: ProofTable): { roles: ProvenRole[]; problems: string[] }
   return { roles, problems };
 }
 /** The fleet's own roles, proven in iam-simulation-fleet.test.ts. */
-const FLEET_COMPONENTS = ['revoke', 'rotate', 'notify', 'usage-summary', 'scheduler', 'chatbot', 'cloudtrail'];
+const FLEET_COMPONENTS = ['revoke', 'rotate', 'notify', 'usage-summary', 'gateway', 'scheduler', 'chatbot', 'cloudtrail'];
 const WIRING = new Map(TABLES.map((t) => [t.label, rolesOf(t)]));
 const ROLES: readonly ProvenRole[] = [...WIRING.values()].flatMap((w) => w.roles);
 const ALL_AGENTS: readonly { table: string; agent: Agent }[] = TABLES.flatMap((t) => t.fleet.agents.map((agent) => ({ table: t.label, agent })));
@@ -665,5 +665,27 @@ describe('seed: invoice-summarizer, exactly', () => {
       for (const action of applicable(resource)) if ((await asAgent(role!, { action, resource })) === 'Allowed') allowed.push(`${action} ${resource}`);
     }
     expect(allowed).toEqual(['s3:ListBucket arn:aws:s3:::acme-invoices', 's3:PutObject arn:aws:s3:::acme-invoices/uploads/2026/inv-1.pdf']);
+  });
+});
+
+describe("the gateway's resources are no agent's", () => {
+  // The gateway holds the credentials of the agents it serves: no agent role may read its table, its login or a gateway key.
+  const cases = ROLES.flatMap((role) => {
+    const table = TABLES.find((t) => t.label === role.table)!;
+    const fleet = table.fleet.settings.name;
+    const gatewayTable = `arn:aws:dynamodb:eu-west-1:${PROOF_ACCOUNT}:table/${fleet}-gateway`;
+    return [
+      { role, action: 'dynamodb:GetItem', resource: gatewayTable },
+      { role, action: 'dynamodb:UpdateItem', resource: gatewayTable },
+      { role, action: 'secretsmanager:GetSecretValue', resource: secretArn(`scoped-agents/${fleet}/functions/gateway/vault-login`) },
+      ...table.fleet.agents.map((a) => ({
+        role,
+        action: 'secretsmanager:GetSecretValue',
+        resource: secretArn(`scoped-agents/${fleet}/agents/${a.name}/gateway-key`),
+      })),
+    ];
+  });
+  test.each(cases.map((c) => [`${c.role.agent.name} (${c.role.table}): ${c.action} on ${c.resource}`, c] as const))('%s is denied', async (_name, c) => {
+    expect(await asAgent(c.role, { action: c.action, resource: c.resource })).toBe('ImplicitlyDenied');
   });
 });

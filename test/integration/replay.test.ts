@@ -86,9 +86,9 @@ describe('replayVault', () => {
       vault_auth_backend: 1,
       vault_aws_secret_backend: 1,
       vault_aws_secret_backend_role: 1,
-      // Three agents' policies and AppRole roles, and those of the revoke and rotate functions.
-      vault_policy: 5,
-      vault_approle_auth_backend_role: 5,
+      // Three agents' policies and AppRole roles, and those of the revoke and rotate functions and the gateway.
+      vault_policy: 6,
+      vault_approle_auth_backend_role: 6,
       vault_kv_secret_v2: 2,
     });
     expect(summary.standIns).toHaveLength(2);

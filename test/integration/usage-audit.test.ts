@@ -138,7 +138,7 @@ test('counts exactly what each agent sent, flags idle as an orphan and burster a
   expect(burster.peakMinute).toBeGreaterThanOrEqual(23);
   expect(burster.reasons).toEqual([`spike: ${burster.peakMinute} calls in one minute, above its limit of 20`]);
   expect(report.agents.find((a) => a.agent === 'idle')!.reasons).toEqual(['orphan: no calls in 24 h']);
-  expect(report.totals).toEqual({ agents: 3, calls: 62, denied: 5, orphans: 1, spikes: 1 });
+  expect(report.totals).toEqual({ agents: 3, calls: 62, denied: 5, neverUsed: 0, orphans: 1, spikes: 1 });
   // The root token's requests (the replay, minting secret-ids) are nobody's.
   expect(report.unknownRoles).toEqual({});
   expect(report.notes).toEqual([expect.stringMatching(/^the audit log starts at .* inside the window/)]);
@@ -171,7 +171,7 @@ test('a window that ends before the traffic sees none of it', async () => {
     '1h',
   ]);
   const report = JSON.parse(r.out) as UsageReportJson;
-  expect(report.totals).toEqual({ agents: 3, calls: 0, denied: 0, orphans: 3, spikes: 0 });
+  expect(report.totals).toEqual({ agents: 3, calls: 0, denied: 0, neverUsed: 0, orphans: 3, spikes: 0 });
   expect(report.notes).toEqual([expect.stringMatching(/^the audit log starts at .*, after the window: nothing in it falls in the window\.$/)]);
 });
 

@@ -99,7 +99,7 @@ interface EntryView {
 
 /** One of the fleet's functions as the synthesized JSON describes its Vault login. */
 interface FunctionView {
-  readonly role: 'revoke' | 'rotate';
+  readonly role: 'revoke' | 'rotate' | 'gateway';
   readonly roleName: string;
   readonly policyName: string;
   readonly policy: string;
@@ -121,7 +121,7 @@ interface StackView {
 }
 
 /** The functions' AppRole role names, by function. */
-const FUNCTION_ROLES = { 'scoped-agents-revoke': 'revoke', 'scoped-agents-rotate': 'rotate' } as const;
+const FUNCTION_ROLES = { 'scoped-agents-revoke': 'revoke', 'scoped-agents-rotate': 'rotate', 'scoped-agents-gateway': 'gateway' } as const;
 
 function viewOf(stack: SynthesizedStack): StackView {
   const policies = resourcesOf(stack, 'vault_policy');
@@ -263,11 +263,14 @@ function tableRules(agent: Agent, fleet: Fleet): Rule[] {
   ];
   // A credential kept in AWS is read with an AWS session from Vault's AWS engine, not from KV.
   const inAws = (secret: string): boolean => credentials[secret]?.store === 'aws';
+  // A credential the gateway injects for an agent calling through it (every scope naming it grants endpoints) is not the agent's to read.
+  const viaGateway = (secret: string): boolean =>
+    agent.gateway && agent.scopes.filter((s) => s.kind === 'secret' && s.secret === secret).every((s) => s.kind === 'secret' && s.http !== undefined);
   for (const scope of agent.scopes) {
-    if (scope.kind === 'secret' && !inAws(scope.secret))
+    if (scope.kind === 'secret' && !inAws(scope.secret) && !viaGateway(scope.secret))
       rules.push({ path: `${settings.kvMount}/data/agents/${agent.name}/${scope.secret}`, capabilities: ['read'] });
     if (scope.kind === 'vault') rules.push({ path: scope.path, capabilities: scope.capabilities });
-    const needsAws = scope.kind === 'aws' || (scope.kind === 'secret' && inAws(scope.secret));
+    const needsAws = scope.kind === 'aws' || (scope.kind === 'secret' && inAws(scope.secret) && !viaGateway(scope.secret));
     // A github-actions agent reaches AWS with its workflow's OIDC token, not through Vault.
     if (needsAws && agent.awsPrincipal === undefined && agent.platform !== 'github-actions')
       rules.push({ path: `${settings.awsMount}/creds/${AGENT_PREFIX}${agent.name}`, capabilities: ['read'] });
@@ -470,11 +473,28 @@ const TOKEN_ACCESSOR_PATHS = ['auth/token/accessors', 'auth/token/lookup-accesso
  * read its role-id, issue, list, look up and destroy its secret-ids. Neither
  * may touch an agent's role configuration (its policies, its role-id) nor any
  * role or policy that is not an agent's. Revoke records revocations; rotate
- * reads them, and writes the agents' KV entries.
+ * reads them, and writes the agents' KV entries. The gateway reads, for each
+ * agent calling through it, the entry of each credential every scope of which
+ * grants endpoints (the agent no longer reads it), and that agent's marker.
  */
-function functionRules(role: 'revoke' | 'rotate', fleet: Fleet): Rule[] {
+function functionRules(role: 'revoke' | 'rotate' | 'gateway', fleet: Fleet): Rule[] {
   const { appRoleMount: m, kvMount: kv } = fleet.settings;
   const agents = fleet.agents.map((a) => `${AGENT_PREFIX}${a.name}`);
+  if (role === 'gateway') {
+    return fleet.agents
+      .filter((a) => a.gateway)
+      .flatMap((a) => {
+        const secretScopes = a.scopes.flatMap((sc) => (sc.kind === 'secret' ? [sc] : []));
+        const injected = [...new Set(secretScopes.map((sc) => sc.secret))].filter((secret) =>
+          secretScopes.filter((sc) => sc.secret === secret).every((sc) => sc.http !== undefined),
+        );
+        return [
+          ...injected.map((secret) => ({ path: `${kv}/data/agents/${a.name}/${secret}`, capabilities: ['read'] })),
+          { path: `${kv}/data/control/revoked/${a.name}`, capabilities: ['read'] },
+        ];
+      })
+      .sort((x, y) => x.path.localeCompare(y.path));
+  }
   const rules: Rule[] =
     role === 'revoke'
       ? [
@@ -509,6 +529,8 @@ function agentsPath(path: string, fleet: Fleet): string | undefined {
   if (agent) return `agent ${agent.name}`;
   if (path === `${kv}/data/agents/*` || path === `${kv}/metadata/agents/*`) return "the agents' KV entries";
   if (path === `${kv}/data/control/revoked/*`) return 'revocation markers';
+  const own = fleet.agents.find((a) => path === `${kv}/data/control/revoked/${a.name}` || path.startsWith(`${kv}/data/agents/${a.name}/`));
+  if (own) return `agent ${own.name}'s entry or marker`;
   if (TOKEN_ACCESSOR_PATHS.includes(path)) return 'token accessors (not scopable to an owner)';
   return undefined;
 }
@@ -520,7 +542,13 @@ function agentsPath(path: string, fleet: Fleet): string | undefined {
 /** A few exact assertions, written by hand, that do not depend on the generator. */
 const EXACT: Record<string, readonly { title: string; agent: string; method: VaultMethod; path: string; status: number }[]> = {
   'seed (agents.yaml)': [
-    { title: 'lead-enricher reads its hubspot entry', agent: 'lead-enricher', method: 'GET', path: 'kv/data/agents/lead-enricher/hubspot', status: 200 },
+    {
+      title: 'lead-enricher is denied its own hubspot entry: the gateway holds it',
+      agent: 'lead-enricher',
+      method: 'GET',
+      path: 'kv/data/agents/lead-enricher/hubspot',
+      status: 403,
+    },
     {
       title: "email-notifier is denied lead-enricher's hubspot entry",
       agent: 'email-notifier',
@@ -868,7 +896,23 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
     });
 
     /** The calls the function makes at run time, each allowed. */
-    const grants: Record<'revoke' | 'rotate', { title: string; run: (c: VaultClient) => Promise<void> }[]> = {
+    const injected = functionRules('gateway', fleet).find((r) => r.path.startsWith(`${kv}/data/agents/`))?.path;
+    const grants: Record<'revoke' | 'rotate' | 'gateway', { title: string; run: (c: VaultClient) => Promise<void> }[]> = {
+      gateway: injected
+        ? [
+            {
+              title: `reads the entry it injects, ${injected}, and that agent's revocation marker`,
+              run: async (c) => {
+                expectStatus(await c.request('GET', injected), 200, 'read the entry');
+                const owner = injected.split('/')[3];
+                const marker = `${kv}/data/control/revoked/${owner}`;
+                expectStatus(await root.request('POST', marker, { body: { data: { by: 'proof' } } }), 200, 'write as root');
+                expectStatus(await c.request('GET', marker), 200, 'read the marker');
+                expectStatus(await root.request('DELETE', `${kv}/metadata/control/revoked/${owner}`), 204, 'delete as root');
+              },
+            },
+          ]
+        : [],
       revoke: [
         {
           title: `lists and destroys the secret-ids of ${agent}`,
@@ -990,19 +1034,31 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
       { method: 'DELETE', path: `${kv}/metadata/agents/zz-probe/x` },
       { method: 'POST', path: `${kv}/destroy/agents/zz-probe/x` },
       { method: 'GET', path: `${USER_KV_MOUNT}/data/zz-probe` },
-      ...(role === 'revoke'
+      ...(role === 'gateway'
         ? [
-            { method: 'POST' as VaultMethod, path: `auth/${m}/role/${agent}/secret-id` },
-            { method: 'GET' as VaultMethod, path: `auth/${m}/role/${agent}/role-id` },
+            // Nothing but what it injects: no other entry, no write, no marker of another, no token lookups.
             { method: 'GET' as VaultMethod, path: `${kv}/data/agents/zz-probe/x` },
-          ]
-        : [
-            { method: 'GET' as VaultMethod, path: `sys/policies/acl/${agent}` },
-            { method: 'PUT' as VaultMethod, path: `sys/policies/acl/${agent}` },
-            { method: 'POST' as VaultMethod, path: `${kv}/data/control/revoked/zz-probe` },
+            ...(injected ? [{ method: 'POST' as VaultMethod, path: injected }] : []),
+            { method: 'GET' as VaultMethod, path: `${kv}/data/control/revoked/zz-probe` },
+            { method: 'LIST' as VaultMethod, path: `${kv}/metadata/agents` },
+            { method: 'POST' as VaultMethod, path: 'auth/token/lookup' },
             { method: 'LIST' as VaultMethod, path: 'auth/token/accessors' },
-            { method: 'POST' as VaultMethod, path: 'auth/token/revoke-accessor' },
-          ]),
+            { method: 'GET' as VaultMethod, path: `sys/policies/acl/${agent}` },
+            { method: 'POST' as VaultMethod, path: `auth/${m}/role/${agent}/secret-id` },
+          ]
+        : role === 'revoke'
+          ? [
+              { method: 'POST' as VaultMethod, path: `auth/${m}/role/${agent}/secret-id` },
+              { method: 'GET' as VaultMethod, path: `auth/${m}/role/${agent}/role-id` },
+              { method: 'GET' as VaultMethod, path: `${kv}/data/agents/zz-probe/x` },
+            ]
+          : [
+              { method: 'GET' as VaultMethod, path: `sys/policies/acl/${agent}` },
+              { method: 'PUT' as VaultMethod, path: `sys/policies/acl/${agent}` },
+              { method: 'POST' as VaultMethod, path: `${kv}/data/control/revoked/zz-probe` },
+              { method: 'LIST' as VaultMethod, path: 'auth/token/accessors' },
+              { method: 'POST' as VaultMethod, path: 'auth/token/revoke-accessor' },
+            ]),
     ];
     test.each(denials)(`${role} is denied $method $path`, async ({ method, path }) => {
       const res = await (await session()).request(method, path, { body: bodyFor(method, path) });

@@ -82,7 +82,10 @@ function valueOf(stack: SynthesizedStack, expression: string, variables: Record<
       return lit('function_name');
     case 'aws_scheduler_schedule_group.name':
     case 'aws_cloudwatch_log_group.name':
+    case 'aws_dynamodb_table.name':
       return lit('name');
+    case 'aws_dynamodb_table.arn':
+      return `arn:aws:dynamodb:${PROOF_REGION}:${PROOF_ACCOUNT}:table/${lit('name')}`;
     default:
       throw new Error(`\${${expression}}: the proof does not know what AWS assigns to ${type}.${attribute}`);
   }
