@@ -89,6 +89,31 @@ export class Gateway {
 
   /** Serves one request. Never throws: every failure is an answer and a line. */
   public async handle(req: GatewayRequest): Promise<GatewayResponse> {
+    try {
+      return await this.serve(req);
+    } catch (e) {
+      // What nothing below expected (a caller gone in the middle of its body): still an answer and a line.
+      this.deps.log.error('the request failed', { requestId: req.requestId, error: errorMessage(e) });
+      const line: CallLogLine = {
+        agent: '-',
+        token: '-',
+        api: parseTarget(req.target).target?.api ?? '-',
+        method: req.method.toUpperCase(),
+        path: parseTarget(req.target).target?.path ?? '-',
+        status: 500,
+        outcome: 'upstream-error',
+        latencyMs: 0,
+        bytesIn: 0,
+        bytesOut: 0,
+        requestId: req.requestId,
+        timestamp: new Date(this.now()).toISOString(),
+        reason: 'the gateway failed on this request',
+      };
+      return this.refuse(GATEWAY.logGroupName(this.deps.fleet), line, req);
+    }
+  }
+
+  private async serve(req: GatewayRequest): Promise<GatewayResponse> {
     const started = this.now();
     const method = req.method.toUpperCase();
     const parsed = parseTarget(req.target);
@@ -160,7 +185,12 @@ export class Gateway {
       });
     }
 
-    const body = await readBody(req.body, this.deps.limits.maxBodyBytes);
+    let body: Buffer | undefined;
+    try {
+      body = await readBody(req.body, this.deps.limits.maxBodyBytes);
+    } catch {
+      return refuse({ status: 400, outcome: 'upstream-error', reason: 'the caller went away while sending the body' });
+    }
     if (body === undefined) return refuse({ status: 413, outcome: 'denied', reason: `the body is larger than ${this.deps.limits.maxBodyBytes} bytes` });
 
     const url = upstreamUrl(api.baseUrl, target);
