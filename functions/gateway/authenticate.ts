@@ -7,7 +7,6 @@
  * Results are reused for at most `GATEWAY.authCacheMs`; a refusal for a second.
  */
 import { createHash } from 'crypto';
-import { tokenIdentifier } from '../../model/call-log';
 import { AGENT_PREFIX } from '../../model/fleet';
 import { GATEWAY } from '../../model/gateway';
 import { Fetch, vaultClient } from '../shared/vault';
@@ -57,18 +56,19 @@ export class Authenticator {
   public async identify(headers: IncomingHeaders): Promise<Identity> {
     const p = presented(headers);
     if ('problem' in p) return { refused: p.problem };
-    const token = tokenIdentifier(p.value);
+    // One hash serves the cache key, the key's item and the line's token identifier (its first 16 hex digits).
     const cacheKey = gatewayKeyHash(p.value);
+    const token = `sha256:${cacheKey.slice(0, 16)}`;
     const hit = this.cache.get(cacheKey);
     if (hit && hit.until > this.now()) return hit.identity;
-    const identity = p.kind === 'gateway-key' ? await this.byKey(p.value, token) : await this.byVaultToken(p.value, token);
+    const identity = p.kind === 'gateway-key' ? await this.byKey(cacheKey, token) : await this.byVaultToken(p.value, token);
     this.cache.set(cacheKey, { identity, until: this.now() + (identity.refused === undefined ? GATEWAY.authCacheMs : REFUSAL_CACHE_MS) });
     if (this.cache.size > 10_000) this.prune();
     return identity;
   }
 
-  private async byKey(key: string, token: string): Promise<Identity> {
-    const item = await this.store.gatewayKey(gatewayKeyHash(key));
+  private async byKey(keyHash: string, token: string): Promise<Identity> {
+    const item = await this.store.gatewayKey(keyHash);
     if (!item) return { token, refused: 'the gateway key is not one of any agent (rotated away, or never issued)' };
     if (item.expiresAt !== undefined && item.expiresAt * 1000 <= this.now())
       return { token, refused: 'the gateway key was replaced and its grace period is over' };

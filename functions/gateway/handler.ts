@@ -187,7 +187,7 @@ export class Gateway {
 
     let body: Buffer | undefined;
     try {
-      body = await readBody(req.body, this.deps.limits.maxBodyBytes);
+      body = await readBody(req.body, this.deps.limits.maxBodyBytes, req.headers);
     } catch {
       return refuse({ status: 400, outcome: 'upstream-error', reason: 'the caller went away while sending the body' });
     }
@@ -281,9 +281,13 @@ export class Gateway {
   private async forward(api: GatewayApi, url: URL, target: GatewayTarget, method: string, req: GatewayRequest, body: Buffer): Promise<UpstreamResponse> {
     const attempt = async (fresh: boolean): Promise<UpstreamResponse> => {
       const credential = await this.deps.credentials.get(api.credential, fresh);
-      const withQuery = new URL(url);
-      withQuery.search = upstreamQuery(target.query, api.placement, credential);
-      return sendUpstream(withQuery, method, upstreamHeaders(req.headers, api.placement, credential, body.length), body, this.deps.limits, req.signal);
+      const query = upstreamQuery(target.query, api.placement, credential);
+      let to = url;
+      if (query !== '') {
+        to = new URL(url);
+        to.search = query;
+      }
+      return sendUpstream(to, method, upstreamHeaders(req.headers, api.placement, credential, body.length), body, this.deps.limits, req.signal);
     };
     const first = await attempt(false);
     if (first.status !== 401) return first;
@@ -305,9 +309,15 @@ export class Gateway {
   }
 }
 
+const bases = new Map<string, URL>();
+
 /** `base` + the target's path, checked to stay on the base's origin and under its path. */
 export function upstreamUrl(baseUrl: string, target: GatewayTarget): URL | undefined {
-  const base = new URL(baseUrl);
+  let base = bases.get(baseUrl);
+  if (!base) {
+    base = new URL(baseUrl);
+    bases.set(baseUrl, base);
+  }
   const basePath = base.pathname.replace(/\/+$/, '');
   let url: URL;
   try {
@@ -320,9 +330,12 @@ export function upstreamUrl(baseUrl: string, target: GatewayTarget): URL | undef
   return url;
 }
 
-/** The whole body, or `undefined` once it passes `max` bytes. */
-async function readBody(body: Buffer | AsyncIterable<Uint8Array>, max: number): Promise<Buffer | undefined> {
+const EMPTY = Buffer.alloc(0);
+
+/** The whole body, or `undefined` once it passes `max` bytes. A request that announces none (no length, not chunked) has none. */
+async function readBody(body: Buffer | AsyncIterable<Uint8Array>, max: number, headers: IncomingHeaders): Promise<Buffer | undefined> {
   if (Buffer.isBuffer(body)) return body.length > max ? undefined : body;
+  if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return EMPTY;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

@@ -24,6 +24,10 @@ const OWN = new Set([
   'x-real-ip',
   'via',
 ]);
+/** Never forwarded to the provider, whatever the request. */
+const NEVER_UP = new Set([...HOP_BY_HOP, ...CREDENTIALS, ...OWN]);
+/** Never passed back to the caller. */
+const NEVER_DOWN = new Set([...HOP_BY_HOP, 'set-cookie', 'set-cookie2', 'proxy-authenticate']);
 /** A caller's `Connection` may not name these: it would ask the gateway to drop what authenticates or frames the call. */
 const MAY_NOT_BE_NAMED = new Set(['authorization', 'x-scoped-agents-key', 'x-vault-token', 'host', 'content-length', 'transfer-encoding', 'content-type']);
 
@@ -59,12 +63,14 @@ export function headersProblem(headers: IncomingHeaders, placement: CredentialPl
  * forwards.
  */
 export function upstreamHeaders(headers: IncomingHeaders, placement: CredentialPlacement, credential: string, bodyLength: number): Record<string, string> {
-  const dropped = new Set([...HOP_BY_HOP, ...CREDENTIALS, ...OWN, ...connectionNames(headers)]);
-  if (placement.type === 'header') dropped.add(placement.name.toLowerCase());
+  const named = headers.connection === undefined ? [] : connectionNames(headers);
+  const placed = placement.type === 'header' ? placement.name.toLowerCase() : undefined;
   const out: Record<string, string> = {};
   for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (NEVER_UP.has(lower) || lower === placed || named.includes(lower)) continue;
     const value = headerValue(headers, name);
-    if (value !== undefined && !dropped.has(name.toLowerCase())) out[name.toLowerCase()] = value;
+    if (value !== undefined) out[lower] = value;
   }
   if (bodyLength > 0) out['content-length'] = String(bodyLength);
   // The credential last: nothing above can replace it.
@@ -91,10 +97,11 @@ function decodeName(name: string): string {
 
 /** The provider's answer headers as the caller gets them: no hop-by-hop header, no header its `Connection` names, no cookie. */
 export function downstreamHeaders(headers: IncomingHeaders): Record<string, string | string[]> {
-  const dropped = new Set([...HOP_BY_HOP, ...connectionNames(headers), 'set-cookie', 'set-cookie2', 'proxy-authenticate']);
+  const named = headers.connection === undefined ? [] : connectionNames(headers);
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || dropped.has(name.toLowerCase())) continue;
+    const lower = name.toLowerCase();
+    if (value === undefined || NEVER_DOWN.has(lower) || named.includes(lower)) continue;
     out[name.toLowerCase()] = typeof value === 'string' ? value : [...value];
   }
   return out;

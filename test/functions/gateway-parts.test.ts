@@ -243,7 +243,7 @@ describe('the handler on failures of the caller', () => {
     const answer = await gateway.handle({
       method: 'POST',
       target: '/crm/v1/items',
-      headers: { 'x-scoped-agents-key': key },
+      headers: { 'x-scoped-agents-key': key, 'transfer-encoding': 'chunked' },
       body: broken(),
       requestId: 'r',
       signal: new AbortController().signal,
