@@ -9,6 +9,7 @@ import { DEFAULT_SUPPRESSIONS_FILE, parseSuppressions, Suppression } from '../..
 import { flag, parseArgs } from '../private/args';
 import { Command, CommandIO } from '../private/io';
 import { choice, outArg, readOutputAt, withInputErrors } from '../private/review-input';
+import { packageVersion } from '../../constructs/private/package-root';
 
 /** The suppressions of `--suppressions F`, else of `scoped-agents.suppressions.yaml` when it exists. */
 function suppressionsOf(path: string | undefined, io: CommandIO): Suppression[] {
@@ -50,7 +51,7 @@ export const checkCommand: Command = {
     return withInputErrors(io, async () => {
       const suppressions = suppressionsOf(flag(args, 'suppressions'), io);
       const result = await runChecks(readOutputAt(outArg(args), io), suppressions);
-      const version = (JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+      const version = packageVersion();
       const render = {
         text: checkToText,
         json: checkToJson,

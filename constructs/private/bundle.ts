@@ -1,14 +1,33 @@
-import { buildSync, version as ESBUILD_VERSION } from 'esbuild';
+import type * as Esbuild from 'esbuild';
 import { createHash, randomBytes } from 'crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'fs';
-import { isAbsolute, join, posix, resolve } from 'path';
+import { isAbsolute, join, posix, sep } from 'path';
 import { FunctionRole } from '../../model/operations';
+import { packageRoot } from './package-root';
 import { zip } from './zip';
 
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = packageRoot();
 
-/** Where bundles (and their archives) are kept unless a caller says otherwise. */
-const DEFAULT_CACHE_DIR = join(ROOT, '.gen', 'functions');
+/** The functions' bundles as the package ships them (`npm pack` builds them): `dist/functions/<role>.zip`. */
+export const PREBUILT_DIR = join(ROOT, 'dist', 'functions');
+
+/**
+ * Where bundles built from the sources (and their archives) are kept unless a caller says
+ * otherwise: `SCOPED_AGENTS_CACHE_DIR`, else `<repository>/.gen/functions` in a checkout of
+ * the repository, else `.scoped-agents/functions` in the working directory — never inside
+ * `node_modules`, which may be read-only.
+ */
+function defaultCacheDir(): string {
+  const configured = process.env.SCOPED_AGENTS_CACHE_DIR?.trim();
+  if (configured) return configured;
+  if (!ROOT.split(sep).includes('node_modules')) return join(ROOT, '.gen', 'functions');
+  return join(process.cwd(), '.scoped-agents', 'functions');
+}
+
+/** esbuild, loaded only to build from the sources: an installed package ships its bundles built. */
+function esbuild(): typeof Esbuild {
+  return require('esbuild') as typeof Esbuild;
+}
 
 /** Everything passed to esbuild besides the entry point and where it runs. */
 const OPTIONS = {
@@ -45,13 +64,14 @@ const RACE_WINDOW_MS = 2000;
  * in every tracked path and the bundle still in place returns that bundle
  * without building. See {@link tracked} for what is tracked.
  *
- * @param cacheDir where bundles are kept @default `<project>/.gen/functions`
+ * @param cacheDir where bundles are kept @default - see {@link defaultCacheDir}
  */
-export function bundleFunction(role: FunctionRole, cacheDir = DEFAULT_CACHE_DIR): string {
+export function bundleFunction(role: FunctionRole, cacheDir = defaultCacheDir()): string {
   const manifestPath = join(cacheDir, `${role}.inputs.json`);
   const entry = posix.join('functions', role, 'index.ts');
   const options = sha256(JSON.stringify({ ...OPTIONS, entry }));
-  const cached = cachedBundle(manifestPath, role, options, cacheDir);
+  const { buildSync, version } = esbuild();
+  const cached = cachedBundle(manifestPath, role, options, cacheDir, version);
   if (cached) return cached;
 
   const started = Date.now();
@@ -79,7 +99,7 @@ export function bundleFunction(role: FunctionRole, cacheDir = DEFAULT_CACHE_DIR)
       rmSync(staging, { recursive: true, force: true });
     }
   }
-  writeManifest(manifestPath, { format: CACHE_FORMAT, esbuild: ESBUILD_VERSION, options, dir: name }, Object.keys(result.metafile.inputs), started);
+  writeManifest(manifestPath, { format: CACHE_FORMAT, esbuild: version, options, dir: name }, Object.keys(result.metafile.inputs), started);
   return dir;
 }
 
@@ -99,9 +119,15 @@ const ARCHIVE_FORMAT = 1;
  * (the bundle holds `index.js` alone), written by {@link zip}: the same bundle always gives the
  * same bytes, and so the same asset hash.
  *
- * @param cacheDir where bundles are kept @default `<project>/.gen/functions`
+ * @param cacheDir where bundles are kept @default - the shipped `dist/functions/<role>.zip` in an installed package, else see {@link defaultCacheDir}
  */
-export function bundleArchive(role: FunctionRole, cacheDir = DEFAULT_CACHE_DIR): string {
+export function bundleArchive(role: FunctionRole, cacheDir?: string): string {
+  // An installed package has no sources to build from: it ships each archive, built by `npm pack`.
+  if (cacheDir === undefined && !existsSync(join(ROOT, 'functions', role, 'index.ts'))) {
+    const prebuilt = join(PREBUILT_DIR, `${role}.zip`);
+    if (!existsSync(prebuilt)) throw new Error(`scoped-agents: the ${role} function's bundle ${prebuilt} is missing from the package, and its sources are not there to build it`);
+    return prebuilt;
+  }
   const dir = bundleFunction(role, cacheDir);
   const archiveDir = `${dir}.archive-${ARCHIVE_FORMAT}`;
   const archive = join(archiveDir, 'archive.zip');
@@ -140,10 +166,10 @@ interface Manifest {
 type Fingerprint = { size: number; sha256: string } | { entries: string } | null;
 
 /** The bundle the manifest names, if the manifest is intact and nothing it tracks changed; never throws. */
-function cachedBundle(manifestPath: string, role: FunctionRole, options: string, cacheDir: string): string | undefined {
+function cachedBundle(manifestPath: string, role: FunctionRole, options: string, cacheDir: string, esbuildVersion: string): string | undefined {
   try {
     const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-    if (m.format !== CACHE_FORMAT || m.esbuild !== ESBUILD_VERSION || m.options !== options) return undefined;
+    if (m.format !== CACHE_FORMAT || m.esbuild !== esbuildVersion || m.options !== options) return undefined;
     if (typeof m.dir !== 'string' || !new RegExp(`^${role}-[0-9a-f]{16}$`).test(m.dir)) return undefined;
     const paths = typeof m.inputs === 'object' && m.inputs !== null ? Object.keys(m.inputs) : [];
     if (paths.length === 0) return undefined;

@@ -1,6 +1,7 @@
 import { RULES } from '.';
 import { Finding, Rule } from './rule';
 import { SynthOutput } from '../synth-output';
+import { builtinExceptionsOf } from './builtin-exceptions';
 import { Suppression } from './suppressions';
 import { byCodeUnit } from '../private/order';
 
@@ -54,8 +55,11 @@ export function suppresses(s: Suppression, f: Finding): boolean {
  * @param rules the pack to run
  * @default rules - {@link RULES}
  */
-export async function runChecks(output: SynthOutput, suppressions: readonly Suppression[] = [], rules: readonly Rule[] = RULES): Promise<CheckResult> {
+export async function runChecks(output: SynthOutput, given: readonly Suppression[] = [], rules: readonly Rule[] = RULES): Promise<CheckResult> {
   const all = await Promise.all(rules.map(async (rule) => ({ rule, findings: [...(await rule.evaluate(output))] })));
+  // The library's own exceptions come after the user's: a user's suppression of the same finding is the one shown (and used).
+  const builtin = builtinExceptionsOf(output);
+  const suppressions = [...given, ...builtin];
   const order = (f: Finding): string => [f.stack, f.resource, f.grant ?? '', f.message].join('\u0000');
   const used = new Set<Suppression>();
   const findings: Finding[] = [];
@@ -93,6 +97,6 @@ export async function runChecks(output: SynthOutput, suppressions: readonly Supp
     rules: outcomes,
     findings,
     accepted,
-    unusedSuppressions: suppressions.filter((s) => !used.has(s)),
+    unusedSuppressions: given.filter((s) => !used.has(s)),
   };
 }

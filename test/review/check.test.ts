@@ -1,7 +1,8 @@
 import '@microsoft/jest-sarif';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { DEFAULT_SUPPRESSIONS_FILE } from '../../review/rules';
+import { DEFAULT_SUPPRESSIONS_FILE, parseSuppressions } from '../../review/rules';
+import { BUILT_IN } from '../../review/rules/builtin-exceptions';
 import { TerraformJson } from '../../review/synth-output';
 import { RULES } from '../../review/rules';
 import { tempDir, writeFiles } from '../helpers';
@@ -67,35 +68,32 @@ describe('scoped-agents check on the seed fleet', () => {
     for (const rule of RULES) expect(r.out).toMatch(new RegExp(`\\n  (pass|accepted) +${rule.id} `));
   });
 
-  test(`uses ${DEFAULT_SUPPRESSIONS_FILE} at the repository root, every entry of which still matches a finding`, async () => {
+  test("accepts the library's own exceptions for the fleet functions, built in, with their reasons; none is an agent's", async () => {
     const json = JSON.parse((await cli(['check', '--out', seed.outDir, '--format', 'json'])).out);
     expect(json.passed).toBe(true);
     expect(json.findings).toEqual([]);
     expect(json.unusedSuppressions).toEqual([]);
+    expect(json.accepted.map((a: { finding: { resource: string } }) => a.finding.resource).sort()).toEqual([
+      'aws_iam_role_policy/scoped-agents-revoke',
+      'aws_iam_role_policy/scoped-agents-revoke',
+      'aws_iam_role_policy/scoped-agents-rotate',
+      'aws_iam_role_policy/scoped-agents-rotate',
+      'aws_iam_role_policy/scoped-agents-usage-summary',
+      'aws_iam_role_policy/scoped-agents-usage-summary',
+    ]);
     for (const a of json.accepted) {
       expect(a.finding.agent).toBeUndefined(); // exceptions are the fleet's own functions, never an agent
       expect(a.suppression.reason.length).toBeGreaterThanOrEqual(10);
-      expect(a.suppression.file).toBe(DEFAULT_SUPPRESSIONS_FILE);
+      expect(a.suppression.file).toBe(BUILT_IN);
     }
   });
 
-  test("without suppressions, only the fleet functions' accepted exceptions surface, none of them an agent's", async () => {
-    const empty = writeFiles({ 'none.yaml': 'suppressions: []\n' });
-    const r = await cli(['check', '--out', seed.outDir, '--format', 'json', '--suppressions', join(empty, 'none.yaml')]);
-    const json = JSON.parse(r.out);
-    expect(r.code).toBe(json.findings.length > 0 ? 1 : 0);
-    for (const f of json.findings) {
-      expect(f.agent).toBeUndefined();
-      expect(f.rule).toBe('no-wildcard-resource');
-    }
+  test(`the repository's ${DEFAULT_SUPPRESSIONS_FILE} holds none of them: a user's fleet needs no file for the library's exceptions`, () => {
+    expect(parseSuppressions(DEFAULT_SUPPRESSIONS_FILE, readFileSync(join(ROOT, DEFAULT_SUPPRESSIONS_FILE), 'utf8'), RULES.map((r) => r.id))).toEqual([]);
   });
 
-  test('passes the fixture with the same exceptions for its fleet name', async () => {
-    const text = readFileSync(join(ROOT, DEFAULT_SUPPRESSIONS_FILE), 'utf8')
-      .replace(/resource: aws_iam_role_policy\/scoped-agents-/g, 'resource: aws_iam_role_policy/acme-agents-')
-      .replace(/secret:scoped-agents\/scoped-agents\//g, 'secret:scoped-agents/acme-agents/')
-      .replace(/log-group:\/scoped-agents\/scoped-agents\//g, 'log-group:/scoped-agents/acme-agents/');
-    const dir = writeFiles({ 'fixture.suppressions.yaml': text });
+  test('passes the fixture, whose fleet has another name, with the same built-in exceptions and no suppressions file', async () => {
+    const dir = writeFiles({ 'fixture.suppressions.yaml': 'suppressions: []\n' });
     const r = await cli(['check', '--out', fixture.outDir, '--suppressions', join(dir, 'fixture.suppressions.yaml')]);
     expect(r.out).not.toContain('Findings:');
     expect(r.code).toBe(0);
@@ -133,18 +131,20 @@ describe('scoped-agents check on a deliberately broken output', () => {
     const text = await cli(['check', '--out', broken, '--suppressions', file]);
     expect(text.code).toBe(1);
     expect(text.out).toContain('  accepted  encrypted-logs-and-topics ');
-    expect(text.out).toContain(
-      'Accepted exceptions (suppressed with a reason):\n  [encrypted-logs-and-topics] aws_sns_topic/scoped-agents-alarms sets no kms_master_key_id',
-    );
+    expect(text.out).toContain('Accepted exceptions (suppressed with a reason):\n');
+    expect(text.out).toContain('  [encrypted-logs-and-topics] aws_sns_topic/scoped-agents-alarms sets no kms_master_key_id');
     expect(text.out).toContain(`      reason: The topic carries alarm names only; accepted by security on 2024-05-01. (${file}:2)`);
     const json = JSON.parse((await cli(['check', '--out', broken, '--suppressions', file, '--format', 'json'])).out);
-    expect(json.accepted.map((a: { finding: { rule: string } }) => a.finding.rule)).toEqual(['encrypted-logs-and-topics']);
+    expect(json.accepted.filter((a: { suppression: { file: string } }) => a.suppression.file !== BUILT_IN).map((a: { finding: { rule: string } }) => a.finding.rule)).toEqual([
+      'encrypted-logs-and-topics',
+    ]);
     expect(json.findings.some((f: { rule: string }) => f.rule === 'encrypted-logs-and-topics')).toBe(false);
     const sarif = JSON.parse((await cli(['check', '--out', broken, '--suppressions', file, '--format', 'sarif'])).out);
     const suppressed = sarif.runs[0].results.filter((x: { suppressions?: unknown[] }) => x.suppressions);
-    expect(suppressed).toHaveLength(1);
-    expect(suppressed[0].suppressions).toEqual([
-      { kind: 'external', status: 'accepted', justification: 'The topic carries alarm names only; accepted by security on 2024-05-01.' },
+    // The user's one, and the library's six built-in ones.
+    expect(suppressed).toHaveLength(7);
+    expect(suppressed.filter((x: { ruleId: string }) => x.ruleId === 'encrypted-logs-and-topics').map((x: { suppressions: unknown }) => x.suppressions)).toEqual([
+      [{ kind: 'external', status: 'accepted', justification: 'The topic carries alarm names only; accepted by security on 2024-05-01.' }],
     ]);
   });
 });

@@ -1,9 +1,8 @@
-import { readFileSync } from 'fs';
 import { join } from 'path';
 import { accessMatrix, AgentAccess, readOutput } from '../../review';
 import { PROOF_TABLES, synthesizeTable } from '../support/synthesized';
 import { writeFiles } from '../helpers';
-import { cli, edit, ROOT, SEED, Synthesized, synthesizeYaml } from './support/review-fixtures';
+import { cli, edit, SEED, Synthesized, synthesizeYaml } from './support/review-fixtures';
 
 /**
  * `scoped-agents report`: the access matrix read back from synthesized
@@ -238,10 +237,9 @@ describe('an agent left to call directly (gateway: false)', () => {
         fix: 'give the scopes that name hubspot http: endpoints and remove gateway: false, or suppress this with the reason it must call directly',
       }),
     ]);
-    const root = readFileSync(join(ROOT, 'scoped-agents.suppressions.yaml'), 'utf8');
     const dir = writeFiles({
       'suppressions.yaml':
-        root +
+        'suppressions:\n' +
         '  - rule: saas-calls-through-gateway\n    resource: vault_kv_secret_v2/agents/lead-enricher/hubspot\n    grant: hubspot credential\n' +
         '    reason: HubSpot workflows call back into this agent with the key; the vendor offers no proxy setting.\n',
     });

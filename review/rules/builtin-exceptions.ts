@@ -1,0 +1,75 @@
+/**
+ * The exceptions the library itself accepts, for every fleet whatever its
+ * name: the wildcard resources of the fleet functions' own policies, which
+ * are the library's design, not the user's choice. They are accepted with
+ * their reasons in every check, and never listed as unused: a fleet without a
+ * gateway, say, simply has no finding for them to match.
+ */
+import { SynthOutput } from '../synth-output';
+import { stackViews } from '../terraform';
+import { Suppression } from './suppressions';
+
+/** Where a built-in exception says it was written. */
+export const BUILT_IN = 'built in (the fleet functions’ own policies)';
+
+const ARN = (service: string, resource: string): string =>
+  `arn:\${data.aws_partition.partition}:${service}:${service === 'iam' ? '' : '${data.aws_region.region}'}:\${data.aws_caller_identity.account_id}:${resource}`;
+
+/** The library's exceptions for the fleet `fleet`. */
+export function builtinExceptions(fleet: string): Suppression[] {
+  const policy = (fn: string): string => `aws_iam_role_policy/${fleet}-${fn}`;
+  const callLogs = `logs:DescribeLogStreams on ${ARN('logs', `log-group:/scoped-agents/${fleet}/agents/*`)}`;
+  const entry = (fn: string, grant: string, reason: string): Suppression => ({
+    rule: 'no-wildcard-resource',
+    resource: policy(fn),
+    grant,
+    reason,
+    file: BUILT_IN,
+  });
+  return [
+    entry(
+      'revoke',
+      `iam:GetRole, iam:PutRolePolicy on ${ARN('iam', 'role/agent-*')}`,
+      "The revoke function cuts off whichever agent an alarm names by writing a deny-all inline policy on that agent's IAM role. Every agent role is named agent-<name>, " +
+        'so the prefix reaches the fleet’s agents and no function or operator role; the function can only read roles and write inline policies on them.',
+    ),
+    entry(
+      'rotate',
+      'cloudwatch:PutMetricData on *',
+      "PutMetricData cannot be narrowed to a namespace by resource ARN; the statement's condition (cloudwatch:namespace = ScopedAgents) limits the rotate function to the fleet's own rotation metrics.",
+    ),
+    entry(
+      'usage-summary',
+      'cloudwatch:GetMetricData on *',
+      "CloudWatch does not authorize GetMetricData per metric or namespace; the usage summary's queries read only the ScopedAgents namespace, and the action is read-only.",
+    ),
+    entry(
+      'rotate',
+      `secretsmanager:DescribeSecret, secretsmanager:GetSecretValue, secretsmanager:PutSecretValue, secretsmanager:UpdateSecretVersionStage on ${ARN('secretsmanager', `secret:scoped-agents/${fleet}/agents/*`)}`,
+      "The rotate function delivers each agent's Vault login and gateway key and rotates the credentials agents keep in AWS; every one of them lives under scoped-agents/<fleet>/agents/, " +
+        "a prefix that holds only the fleet's agents' secrets (validation refuses a table grant that reaches scoped-agents/). The shared stack of a sharded fleet names no agent, so the prefix cannot be a list of names.",
+    ),
+    entry(
+      'revoke',
+      callLogs,
+      "Before revoking on an orphan alarm, the revoke function asks whether the agent ever made a call (the newest stream of its call log): an agent never used is not revoked. The prefix holds only the fleet's agents' call logs, and DescribeLogStreams reads stream names and times, never a log event.",
+    ),
+    entry(
+      'usage-summary',
+      callLogs,
+      "The daily summary reports an idle agent whose call log never held a call as never used rather than as an orphan. The prefix holds only the fleet's agents' call logs, and DescribeLogStreams reads stream names and times, never a log event.",
+    ),
+  ];
+}
+
+/** The library's exceptions for every fleet of an output (the `fleet` tag of its roles). */
+export function builtinExceptionsOf(output: SynthOutput): Suppression[] {
+  const fleets = new Set<string>();
+  for (const view of stackViews(output)) {
+    for (const role of view.resources('aws_iam_role')) {
+      const tags = role.body.tags as Record<string, string> | undefined;
+      if (tags?.fleet && tags.component && tags.agent === undefined) fleets.add(tags.fleet);
+    }
+  }
+  return [...fleets].sort().flatMap(builtinExceptions);
+}
