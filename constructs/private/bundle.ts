@@ -26,6 +26,7 @@ function defaultCacheDir(): string {
 
 /** esbuild, loaded only to build from the sources: an installed package ships its bundles built. */
 function esbuild(): typeof Esbuild {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first build only, so a plain synth never pays for it
   return require('esbuild') as typeof Esbuild;
 }
 
@@ -125,7 +126,8 @@ export function bundleArchive(role: FunctionRole, cacheDir?: string): string {
   // An installed package has no sources to build from: it ships each archive, built by `npm pack`.
   if (cacheDir === undefined && !existsSync(join(ROOT, 'functions', role, 'index.ts'))) {
     const prebuilt = join(PREBUILT_DIR, `${role}.zip`);
-    if (!existsSync(prebuilt)) throw new Error(`scoped-agents: the ${role} function's bundle ${prebuilt} is missing from the package, and its sources are not there to build it`);
+    if (!existsSync(prebuilt))
+      throw new Error(`scoped-agents: the ${role} function's bundle ${prebuilt} is missing from the package, and its sources are not there to build it`);
     return prebuilt;
   }
   const dir = bundleFunction(role, cacheDir);

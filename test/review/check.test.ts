@@ -89,7 +89,13 @@ describe('scoped-agents check on the seed fleet', () => {
   });
 
   test(`the repository's ${DEFAULT_SUPPRESSIONS_FILE} holds none of them: a user's fleet needs no file for the library's exceptions`, () => {
-    expect(parseSuppressions(DEFAULT_SUPPRESSIONS_FILE, readFileSync(join(ROOT, DEFAULT_SUPPRESSIONS_FILE), 'utf8'), RULES.map((r) => r.id))).toEqual([]);
+    expect(
+      parseSuppressions(
+        DEFAULT_SUPPRESSIONS_FILE,
+        readFileSync(join(ROOT, DEFAULT_SUPPRESSIONS_FILE), 'utf8'),
+        RULES.map((r) => r.id),
+      ),
+    ).toEqual([]);
   });
 
   test('passes the fixture, whose fleet has another name, with the same built-in exceptions and no suppressions file', async () => {
@@ -135,17 +141,16 @@ describe('scoped-agents check on a deliberately broken output', () => {
     expect(text.out).toContain('  [encrypted-logs-and-topics] aws_sns_topic/scoped-agents-alarms sets no kms_master_key_id');
     expect(text.out).toContain(`      reason: The topic carries alarm names only; accepted by security on 2024-05-01. (${file}:2)`);
     const json = JSON.parse((await cli(['check', '--out', broken, '--suppressions', file, '--format', 'json'])).out);
-    expect(json.accepted.filter((a: { suppression: { file: string } }) => a.suppression.file !== BUILT_IN).map((a: { finding: { rule: string } }) => a.finding.rule)).toEqual([
-      'encrypted-logs-and-topics',
-    ]);
+    const fromFile = json.accepted.filter((a: { suppression: { file: string } }) => a.suppression.file !== BUILT_IN);
+    expect(fromFile.map((a: { finding: { rule: string } }) => a.finding.rule)).toEqual(['encrypted-logs-and-topics']);
     expect(json.findings.some((f: { rule: string }) => f.rule === 'encrypted-logs-and-topics')).toBe(false);
     const sarif = JSON.parse((await cli(['check', '--out', broken, '--suppressions', file, '--format', 'sarif'])).out);
     const suppressed = sarif.runs[0].results.filter((x: { suppressions?: unknown[] }) => x.suppressions);
     // The user's one, and the library's six built-in ones.
     expect(suppressed).toHaveLength(7);
-    expect(suppressed.filter((x: { ruleId: string }) => x.ruleId === 'encrypted-logs-and-topics').map((x: { suppressions: unknown }) => x.suppressions)).toEqual([
-      [{ kind: 'external', status: 'accepted', justification: 'The topic carries alarm names only; accepted by security on 2024-05-01.' }],
-    ]);
+    expect(
+      suppressed.filter((x: { ruleId: string }) => x.ruleId === 'encrypted-logs-and-topics').map((x: { suppressions: unknown }) => x.suppressions),
+    ).toEqual([[{ kind: 'external', status: 'accepted', justification: 'The topic carries alarm names only; accepted by security on 2024-05-01.' }]]);
   });
 });
 
