@@ -1,17 +1,11 @@
 import { TableError } from '../table/table-error';
-import { checkCommand } from './commands/check';
-import { diffCommand } from './commands/diff';
-import { graphCommand } from './commands/graph';
-import { reportCommand } from './commands/report';
-import { synthCommand } from './commands/synth';
-import { usageCommand } from './commands/usage';
-import { validateCommand } from './commands/validate';
-import { UsageError } from './private/args';
-import { Command, CommandIO } from './private/io';
+import { packageVersion } from '../constructs/private/package-root';
+import { Command, commandHelp, COMMANDS } from './catalog';
+import { parseArgs, UsageError } from './private/args';
+import { CommandIO } from './private/io';
 import { printTableError } from './private/report-problems';
 
-/** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [validateCommand, synthCommand, reportCommand, diffCommand, graphCommand, usageCommand, checkCommand];
+export { COMMANDS } from './catalog';
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -22,10 +16,19 @@ function help(): string {
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `scoped-agents <command> --help` for its options.',
+    'Run `scoped-agents help <command>` (or `<command> --help`) for its options and examples;',
+    '`scoped-agents --version` for the version.',
     'Exit codes: 0 success, 1 invalid input or a finding, 2 wrong usage.',
     '',
   ].join('\n');
+}
+
+/** Parses a command's arguments against its options, then loads and runs it. */
+async function runCommand(command: Command, argv: readonly string[], io: CommandIO): Promise<number> {
+  const valued = command.options.filter((o) => o.value !== undefined).map((o) => o.name);
+  const switches = command.options.filter((o) => o.value === undefined).map((o) => o.name);
+  const args = parseArgs(argv, valued, switches, command.positionals?.length ?? 0);
+  return (await command.load())(args, io);
 }
 
 /**
@@ -34,6 +37,19 @@ function help(): string {
  */
 export async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v') {
+    io.out(`scoped-agents ${packageVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help' && rest.length > 0) {
+    const named = COMMANDS.find((c) => c.name === rest[0]);
+    if (!named || rest.length > 1) {
+      io.err(`error: ${named ? `unexpected argument "${rest.slice(1).join(' ')}"` : `unknown command "${rest[0]}"`}\n\n${help()}`);
+      return 2;
+    }
+    io.out(commandHelp(named));
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.err : io.out)(help());
     return name === undefined ? 2 : 0;
@@ -44,11 +60,11 @@ export async function run(argv: readonly string[], io: CommandIO): Promise<numbe
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(`Usage: ${command.usage}\n`);
+    io.out(commandHelp(command));
     return 0;
   }
   try {
-    return await command.run(rest, io);
+    return await runCommand(command, rest, io);
   } catch (e) {
     if (e instanceof TableError) return printTableError(e, io, command.writes);
     if (e instanceof UsageError) {
@@ -70,6 +86,8 @@ export function processIO(): CommandIO {
     err: (t) => process.stderr.write(t),
     cwd: process.cwd(),
     env: process.env,
+    errIsTTY: process.stderr.isTTY === true,
+    now: () => performance.now(),
   };
 }
 

@@ -12,7 +12,14 @@ export interface FleetAppOptions {
    * @default - the working directory (the project root)
    */
   readonly stateDir?: string;
+  /** Told as each stack is built and written, and when the runbooks are; for a progress line. */
+  readonly onProgress?: (progress: SynthProgress) => void;
 }
+
+/** How far a synth is: a stack built (its constructs), a stack written (its JSON), the agents' documents written. */
+export type SynthProgress =
+  | { readonly step: 'built' | 'written'; readonly stack: string; readonly done: number; readonly total: number }
+  | { readonly step: 'documents'; readonly agents: number };
 
 /** What {@link buildFleetApp} built. */
 export interface FleetApp {
@@ -40,13 +47,19 @@ export function buildFleetApp(fleet: Fleet, outdir: string, options: FleetAppOpt
   const stateDir = resolve(options.stateDir ?? process.cwd());
   const localStatePath = (stack: string): string => relative(join(resolve(outdir), 'stacks', stack), join(stateDir, `terraform.${stack}.tfstate`));
   const name = fleet.settings.name;
+  const built = <T extends TerraformStack>(stack: T, done: number, total: number): T => {
+    options.onProgress?.({ step: 'built', stack: stack.node.id, done, total });
+    return stack;
+  };
   if (!fleet.settings.shards) {
-    const stack = new FleetStack(app, name, { fleet, localStatePath: localStatePath(name) });
+    const stack = built(new FleetStack(app, name, { fleet, localStatePath: localStatePath(name) }), 1, 1);
     return { app, stack, shards: [], stacks: [stack] };
   }
-  const shared = new FleetSharedStack(app, name, { fleet, localStatePath: localStatePath(name) });
-  const shards = shardsOf(fleet).map(
-    (shard) => new AgentShardStack(app, shard.stack, { fleet, shard, core: shared.core, localStatePath: localStatePath(shard.stack) }),
+  const parts = shardsOf(fleet);
+  const total = parts.length + 1;
+  const shared = built(new FleetSharedStack(app, name, { fleet, localStatePath: localStatePath(name) }), 1, total);
+  const shards = parts.map((shard, i) =>
+    built(new AgentShardStack(app, shard.stack, { fleet, shard, core: shared.core, localStatePath: localStatePath(shard.stack) }), i + 2, total),
   );
   return { app, stack: shared, shards, stacks: [shared, ...shards] };
 }

@@ -2,16 +2,11 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'fs';
 import { basename, dirname, join, resolve } from 'path';
 import { Fleet } from '../model/fleet';
 import { writeAgentDocuments } from './agent-documents';
-import { buildFleetApp, FleetApp } from './fleet-app';
+import { buildFleetApp, FleetApp, FleetAppOptions } from './fleet-app';
 import { outputFolderProblem, ProtectedPaths, recoverLeftovers } from './output-folder';
 
 /** Options of {@link synthesizeFleet}. */
-export interface SynthesizeFleetOptions {
-  /**
-   * Directory the local state files live in (without `fleet.state`).
-   * @default - the working directory (the project root)
-   */
-  readonly stateDir?: string;
+export interface SynthesizeFleetOptions extends FleetAppOptions {
   /**
    * Keep the folders of stacks the fleet no longer has, for the cdktf CLI:
    * when it runs the app it removes them itself after the synth, and fails
@@ -72,9 +67,24 @@ export function synthesizeFleet(fleet: Fleet, outdir: string, options: Synthesiz
   try {
     // The staging directory sits beside `out`, so paths relative to it hold for `out`.
     const built = buildFleetApp(fleet, staged, options);
+    const report = options.onProgress;
+    if (report) {
+      // cdktf writes the stacks one after another through each stack's synthesizer.
+      let written = 0;
+      for (const stack of built.stacks) {
+        const synthesizer = stack.synthesizer;
+        stack.synthesizer = {
+          synthesize: (session) => {
+            synthesizer.synthesize(session);
+            report({ step: 'written', stack: stack.node.id, done: ++written, total: built.stacks.length });
+          },
+        };
+      }
+    }
     built.app.synth();
     // Runbooks and snippets go into the staging directory too: the swap publishes them with the stacks.
     writeAgentDocuments(fleet, staged);
+    report?.({ step: 'documents', agents: fleet.agents.length });
     publish(staged, out, options.keepStaleStacks ?? false);
     return built;
   } finally {

@@ -6,8 +6,8 @@ import { OutputError } from '../../review/synth-output';
 import { RULES } from '../../review/rules';
 import { Finding } from '../../review/rules/rule';
 import { DEFAULT_SUPPRESSIONS_FILE, parseSuppressions, Suppression } from '../../review/rules/suppressions';
-import { flag, parseArgs } from '../private/args';
-import { Command, CommandIO } from '../private/io';
+import { flag, ParsedArgs } from '../private/args';
+import { CommandIO } from '../private/io';
 import { choice, outArg, readOutputAt, withInputErrors } from '../private/review-input';
 import { packageVersion } from '../../constructs/private/package-root';
 
@@ -40,31 +40,24 @@ function lineFinder(io: CommandIO): (f: Finding) => number | undefined {
 }
 
 /** `scoped-agents check`: guard rails over a synthesized output. */
-export const checkCommand: Command = {
-  name: 'check',
-  summary: 'guard rails over the synthesized output, each rule mapped to SOC 2, ISO 27001 and NIST 800-53 controls',
-  usage: 'scoped-agents check [--out cdktf.out] [--format text|json|sarif|csv] [--suppressions scoped-agents.suppressions.yaml]',
-  writes: false,
-  run(argv, io) {
-    const args = parseArgs(argv, ['out', 'format', 'suppressions']);
-    const format = choice(args, 'format', CHECK_FORMATS, 'text');
-    return withInputErrors(io, async () => {
-      const suppressions = suppressionsOf(flag(args, 'suppressions'), io);
-      const result = await runChecks(readOutputAt(outArg(args), io), suppressions);
-      const version = packageVersion();
-      const render = {
-        text: checkToText,
-        json: checkToJson,
-        csv: checkToCsv,
-        sarif: (r: typeof result) => checkToSarif(r, { lineOf: lineFinder(io), version }),
-      }[format];
-      io.out(render(result));
-      if (!result.passed) {
-        const n = result.findings.length;
-        io.err(`error: ${n} unsuppressed finding${n === 1 ? '' : 's'} in ${result.dir}\n`);
-        return 1;
-      }
-      return 0;
-    });
-  },
-};
+export function check(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const format = choice(args, 'format', CHECK_FORMATS, 'text');
+  return withInputErrors(io, async () => {
+    const suppressions = suppressionsOf(flag(args, 'suppressions'), io);
+    const result = await runChecks(readOutputAt(outArg(args), io), suppressions);
+    const version = packageVersion();
+    const render = {
+      text: checkToText,
+      json: checkToJson,
+      csv: checkToCsv,
+      sarif: (r: typeof result) => checkToSarif(r, { lineOf: lineFinder(io), version }),
+    }[format];
+    io.out(render(result));
+    if (!result.passed) {
+      const n = result.findings.length;
+      io.err(`error: ${n} unsuppressed finding${n === 1 ? '' : 's'} in ${result.dir}\n`);
+      return 1;
+    }
+    return 0;
+  });
+}

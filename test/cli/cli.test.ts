@@ -228,12 +228,10 @@ describe('usage', () => {
     expect(r.err).toContain(message);
   });
 
-  test("prints a command's usage with --help and exits 0", async () => {
-    expect(await cli(['synth', '--help'])).toEqual({
-      code: 0,
-      out: 'Usage: scoped-agents synth [--table agents.yaml] [--catalog scopes.yaml] [--out cdktf.out]\n',
-      err: '',
-    });
+  test("prints a command's help with --help and exits 0", async () => {
+    const r = await cli(['synth', '--help']);
+    expect(r).toEqual({ code: 0, out: expect.stringContaining('\nOptions:\n') as string, err: '' });
+    expect(r.out.startsWith('Usage: scoped-agents synth [--table agents.yaml] [--catalog scopes.yaml] [--out cdktf.out]\n')).toBe(true);
   });
 });
 
