@@ -18,7 +18,7 @@ const SHIPPED = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdktf.out/**', '.venv/**', '.gen/**', 'lib/**', 'bench/out/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'cdktf.out/**', '.venv/**', '.gen/**', 'lib/**', 'dist/**', '.scoped-agents/**', 'bench/out/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

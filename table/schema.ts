@@ -254,6 +254,8 @@ export const AgentSchema = z.strictObject({
 
 /** The top level; agents and scopes are checked one by one with the schemas above. */
 export const TableSchema = z.strictObject({
+  /** The JSON Schema an editor checks the file with (`schema/agents.schema.json` of the package); ignored by the validation. */
+  $schema: text.optional(),
   version: z.literal(1, { error: 'expected version: 1' }),
   fleet: z.unknown().optional(),
   defaults: z.unknown().optional(),

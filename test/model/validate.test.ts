@@ -309,7 +309,7 @@ describe('validateTable: failing tables', () => {
         1,
         undefined,
         'colour',
-        'agents, apis, credentials, defaults, fleet, scopes, version',
+        '$schema, agents, apis, credentials, defaults, fleet, scopes, version',
       ],
       ['in defaults', `version: 1\ndefaults:\n  ttl: 15m\n${BASE_SCOPES}agents:\n${agent('lead-enricher')}`, 3, 3, undefined, 'ttl', DEFAULTS_KEYS],
       [
