@@ -1,7 +1,7 @@
 /**
  * What `npm pack` (and `npm publish`) runs before packing: the compiled
  * library in `lib/` (JS, declarations, source maps), every function's bundle
- * as the archive the constructs deploy (`dist/functions/<role>.zip`, built
+ * as the archive the constructs deploy (`dist/functions/<role>/archive.zip`, built
  * from the sources with the same esbuild options a synth from the repository
  * uses, so the asset hashes are the same), and the table's JSON Schema.
  *
@@ -22,7 +22,10 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', joi
 
 const out = join(ROOT, 'dist', 'functions');
 mkdirSync(out, { recursive: true });
-for (const role of FUNCTIONS) copyFileSync(bundleArchive(role, join(ROOT, '.gen', 'functions')), join(out, `${role}.zip`));
+for (const role of FUNCTIONS) {
+  mkdirSync(join(out, role));
+  copyFileSync(bundleArchive(role, join(ROOT, '.gen', 'functions')), join(out, role, 'archive.zip'));
+}
 
 writeFileSync(join(ROOT, JSON_SCHEMA_PATH), `${JSON.stringify(tableJsonSchema(), null, 2)}\n`);
-process.stdout.write(`prepack: lib/, ${FUNCTIONS.length} function bundles in dist/functions/, ${JSON_SCHEMA_PATH}\n`);
+process.stderr.write(`prepack: lib/, ${FUNCTIONS.length} function bundles in dist/functions/, ${JSON_SCHEMA_PATH}\n`);

@@ -8,7 +8,10 @@ import { zip } from './zip';
 
 const ROOT = packageRoot();
 
-/** The functions' bundles as the package ships them (`npm pack` builds them): `dist/functions/<role>.zip`. */
+/**
+ * The functions' bundles as the package ships them (`npm pack` builds them): `dist/functions/<role>/archive.zip`,
+ * the file name a build from the sources gives them, so the synthesized asset paths are the same.
+ */
 export const PREBUILT_DIR = join(ROOT, 'dist', 'functions');
 
 /**
@@ -120,12 +123,12 @@ const ARCHIVE_FORMAT = 1;
  * (the bundle holds `index.js` alone), written by {@link zip}: the same bundle always gives the
  * same bytes, and so the same asset hash.
  *
- * @param cacheDir where bundles are kept @default - the shipped `dist/functions/<role>.zip` in an installed package, else see {@link defaultCacheDir}
+ * @param cacheDir where bundles are kept @default - the shipped `dist/functions/<role>/archive.zip` in an installed package, else see {@link defaultCacheDir}
  */
 export function bundleArchive(role: FunctionRole, cacheDir?: string): string {
   // An installed package has no sources to build from: it ships each archive, built by `npm pack`.
   if (cacheDir === undefined && !existsSync(join(ROOT, 'functions', role, 'index.ts'))) {
-    const prebuilt = join(PREBUILT_DIR, `${role}.zip`);
+    const prebuilt = join(PREBUILT_DIR, role, 'archive.zip');
     if (!existsSync(prebuilt))
       throw new Error(`scoped-agents: the ${role} function's bundle ${prebuilt} is missing from the package, and its sources are not there to build it`);
     return prebuilt;
