@@ -11,10 +11,10 @@ export function diff(args: ParsedArgs, io: CommandIO): Promise<number> {
   const format = choice(args, 'format', ['markdown', 'json'] as const, 'markdown');
   const [basePath, headPath] = args.positional;
   return withInputErrors(io, async () => {
-    const diff = diffMatrices(accessMatrix(readOutputAt(basePath, io)), accessMatrix(readOutputAt(headPath, io)));
-    io.out(format === 'json' ? renderDiffJson(diff) : renderDiffMarkdown(diff));
-    if (diff.broadened && args.flags['fail-on-escalation'] === true) {
-      const n = diff.summary.broadening;
+    const changes = diffMatrices(accessMatrix(readOutputAt(basePath, io)), accessMatrix(readOutputAt(headPath, io)));
+    io.out(format === 'json' ? renderDiffJson(changes) : renderDiffMarkdown(changes));
+    if (changes.broadened && args.flags['fail-on-escalation'] === true) {
+      const n = changes.summary.broadening;
       io.err(`error: privilege escalation: ${n} broadening change${n === 1 ? '' : 's'} from ${basePath} to ${headPath} (--fail-on-escalation)\n`);
       return 1;
     }
