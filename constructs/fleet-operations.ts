@@ -2,7 +2,16 @@ import { TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { AGENT_PREFIX, Fleet } from '../model/fleet';
 import { needsIamRole } from '../model/iam-policy';
-import { callLogGroupName, CLOUD_TRAIL, FunctionEnvironment, functionName, FUNCTIONS, functionShardPolicyName, METRICS } from '../model/operations';
+import {
+  callLogGroupName,
+  CLOUD_TRAIL,
+  credentialsEnvironment,
+  FunctionEnvironment,
+  functionName,
+  FUNCTIONS,
+  functionShardPolicyName,
+  METRICS,
+} from '../model/operations';
 import { deployedFunctions, FLEET_RESOURCE_NAMES } from '../model/resource-names';
 import { FleetCloudTrail, trailArnOf } from './fleet-cloud-trail';
 import { FleetFunction } from './fleet-function';
@@ -142,7 +151,11 @@ export class FleetOperations extends Construct {
       VAULT_LOGIN_SECRET_ARN: this.vaultLogins[role].secretArn,
     });
 
-    const revokeEnvironment: FunctionEnvironment = { ...vaultEnvironment('revoke'), ...(webhookSecretArn ? { WEBHOOK_SECRET_ARN: webhookSecretArn } : {}) };
+    const revokeEnvironment: FunctionEnvironment = {
+      ...vaultEnvironment('revoke'),
+      CREDENTIALS: credentialsEnvironment(props.fleet),
+      ...(webhookSecretArn ? { WEBHOOK_SECRET_ARN: webhookSecretArn } : {}),
+    };
     const revoke = new FleetFunction(this, 'Revoke', {
       role: 'revoke',
       settings,
@@ -163,14 +176,6 @@ export class FleetOperations extends Construct {
     });
 
     const rotateName = functionName(settings.name, 'rotate');
-    const credentialsJson = Object.fromEntries(
-      Object.keys(credentials)
-        .sort()
-        .map((name) => {
-          const c = credentials[name];
-          return [name, { rotator: c.rotator, ...(c.tokenUrl ? { tokenUrl: c.tokenUrl } : {}), store: c.store }];
-        }),
-    );
     const rotateEnvironment: FunctionEnvironment = {
       ...vaultEnvironment('rotate'),
       ROTATION_GRACE_SECONDS: String(settings.rotationGrace),
@@ -178,7 +183,7 @@ export class FleetOperations extends Construct {
       SCHEDULER_ROLE_ARN: this.scheduler.roleArn,
       // Built from its name: a function cannot reference its own ARN attribute.
       FUNCTION_ARN: arnOf(ctx, 'lambda', `function:${rotateName}`),
-      CREDENTIALS: JSON.stringify(credentialsJson),
+      CREDENTIALS: credentialsEnvironment(props.fleet),
       ...(settings.gateway ? { GATEWAY_TABLE: GATEWAY.tableName(settings.name) } : {}),
     };
     const rotate = new FleetFunction(this, 'Rotate', {

@@ -33,6 +33,7 @@ import { endpointText } from '../model/http-grants';
 import { readCommand } from './snippets/read-command';
 import { FLEET_RESOURCE_NAMES } from '../model/resource-names';
 import { secretEntriesFor } from '../model/secret-entries';
+import { PROVIDER_FACTS } from '../model/providers';
 
 /** The headings every runbook has, in order. */
 export const RUNBOOK_SECTIONS = [
@@ -64,6 +65,14 @@ export function reEnableStepsFor(agent: Agent, fleet: Pick<Fleet, 'settings' | '
     kvMount: fleet.settings.kvMount,
     appRole: loginMethodOf(agent) === 'approle',
     awsRole: awsAccessOf(agent, fleet.credentials) !== 'none',
+    providerCredentials: secretEntriesFor(agent, fleet.settings, fleet.credentials).map((e) => {
+      const c = fleet.credentials[e.secret];
+      return {
+        credential: e.secret,
+        provider: c?.provider ? PROVIDER_FACTS[c.provider].title : e.secret,
+        revoked: e.store === 'vault' && c?.revoker !== undefined,
+      };
+    }),
   });
 }
 

@@ -1,16 +1,16 @@
 import { ApiDefinition } from './apis';
 import { HttpEndpoint } from './http-grants';
 import { Problem } from './problem';
+import { RotatorName, ROTATORS } from './providers';
+import type { ProviderName, RevokerName } from './providers';
 
 /** The platforms an agent can run on; each gets its own delivery of credentials. */
 export const PLATFORMS = ['claude', 'openai', 'zapier', 'github-actions', 'generic'] as const;
 /** One of {@link PLATFORMS}. */
 export type Platform = (typeof PLATFORMS)[number];
 
-/** The rotators the rotation function knows, one per provider API contract. */
-export const ROTATORS = ['manual', 'oauth2-refresh', 'sendgrid-api-key'] as const;
-/** One of {@link ROTATORS}. */
-export type RotatorName = (typeof ROTATORS)[number];
+export { ROTATORS };
+export type { RotatorName };
 
 /** A catalog scope that unlocks a SaaS credential kept in the agent's own KV v2 entry. */
 export interface SecretScope {
@@ -168,8 +168,23 @@ export interface Credential {
   readonly rotator: RotatorName;
   /** Token endpoint of an oauth2-refresh provider. */
   readonly tokenUrl?: string;
+  /** RFC 7009 revocation endpoint of an oauth2-refresh provider (the `oauth2-rfc7009` revoker). */
+  readonly revocationUrl?: string;
   /** Each agent's copy: a KV v2 entry (`vault`) or a Secrets Manager secret (`aws`). */
   readonly store: 'vault' | 'aws';
+  /** The built-in provider it belongs to; absent for a provider of the table's own. */
+  readonly provider?: ProviderName;
+  /** How it is revoked at the provider when an agent is cut off; absent: by hand, at the provider's console. */
+  readonly revoker?: RevokerName;
+  /**
+   * The management credential its rotator or revoker uses for key-management
+   * calls (a secret name: the fleet-level entry `<kv>/management/<name>`, read
+   * by the rotate and revoke functions only), so the agent's own key carries
+   * exactly its table scopes.
+   */
+  readonly management?: string;
+  /** Whether the table wrote the rotator (`manual` written out is a decision; a default `manual` is a gap `check` reports). */
+  readonly rotatorWritten?: boolean;
 }
 
 /** A whole validated table: the input every construct and report renders. */

@@ -4,7 +4,9 @@
  * the Vault policies the functions themselves carry. One place, so the
  * constructs and the Lambdas cannot drift apart. Pure: no cdktf, no AWS SDK.
  */
-import { AGENT_PREFIX, FleetSettings, OrphanAction } from './fleet';
+import { BUILTIN_APIS } from './apis';
+import { AGENT_PREFIX, Fleet, FleetSettings, OrphanAction } from './fleet';
+import { PROVIDER_FACTS } from './providers';
 import { VaultGrant } from './vault-policy';
 
 /** The kinds of alarm every agent has. */
@@ -186,7 +188,7 @@ export interface FunctionEnvironment {
   readonly SCHEDULER_ROLE_ARN?: string;
   /** rotate: its own ARN, the target of that schedule. */
   readonly FUNCTION_ARN?: string;
-  /** rotate: JSON map of credential name → { rotator, tokenUrl?, store }. */
+  /** rotate, revoke: JSON map of credential name → { rotator, tokenUrl?, store, revoker?, baseUrl?, management?, … } (`credentialsEnvironment`). */
   readonly CREDENTIALS?: string;
   /** rotate: base URL of SendGrid's API for the sendgrid-api-key rotator (EU subusers: https://api.eu.sendgrid.com). @default https://api.sendgrid.com */
   readonly SENDGRID_API_URL?: string;
@@ -261,6 +263,8 @@ export function revokerVaultPolicy(settings: FleetSettings, agents: readonly str
     { path: 'auth/token/lookup-accessor', capabilities: ['update'], reason: 'find live agent tokens' },
     { path: 'auth/token/revoke-accessor', capabilities: ['update'], reason: 'revoke live agent tokens' },
     { path: `${settings.kvMount}/data/control/revoked/*`, capabilities: ['create', 'read', 'update'], reason: 'record the revocation' },
+    { path: `${settings.kvMount}/data/agents/*`, capabilities: ['read'], reason: "read the agents' SaaS credentials, to revoke them at the provider" },
+    { path: `${settings.kvMount}/data/management/*`, capabilities: ['read'], reason: 'revoke credentials at the provider with its management credential' },
   ].sort((a, b) => a.path.localeCompare(b.path));
 }
 
@@ -286,6 +290,7 @@ export function rotatorVaultPolicy(settings: FleetSettings, agents: readonly str
     { path: `${settings.kvMount}/data/agents/*`, capabilities: ['create', 'read', 'update'], reason: 'write rotated SaaS credentials (check-and-set)' },
     { path: `${settings.kvMount}/metadata/agents/*`, capabilities: ['read'], reason: 'read versions for check-and-set' },
     { path: `${settings.kvMount}/data/control/revoked/*`, capabilities: ['read'], reason: 'refuse to rotate a revoked agent' },
+    { path: `${settings.kvMount}/data/management/*`, capabilities: ['read'], reason: 'mint new provider keys with the management credential' },
   ].sort((a, b) => a.path.localeCompare(b.path));
 }
 
@@ -305,6 +310,8 @@ export interface ReEnableFacts {
   readonly awsRole: boolean;
   /** When it was revoked (ISO 8601), when known: the revocation message names the time, the runbook cannot. */
   readonly revokedAt?: string;
+  /** Its SaaS credentials at their providers: each is replaced after a revocation, whether it was revoked there automatically or must be by hand. */
+  readonly providerCredentials?: readonly { readonly credential: string; readonly provider: string; readonly revoked: boolean }[];
 }
 
 /** One step to re-enable a revoked agent: what and why, and the command that does it. */
@@ -330,6 +337,13 @@ export function reEnableSteps(f: ReEnableFacts): ReEnableStep[] {
       command: `vault kv metadata delete -mount=${f.kvMount} ${revocationMarker(f.agent)}`,
     },
     { what: `Restore the agent's generated Vault policy ${role}`, command: 'cdktf deploy' },
+    // Before the rotation: it renews a credential from the current one, which must be alive.
+    ...(f.providerCredentials ?? []).map((p) => ({
+      what: p.revoked
+        ? `Mint a new ${p.credential} credential at ${p.provider} (the old one was revoked there) and write it to the agent's entry`
+        : `Revoke the old ${p.credential} credential at ${p.provider} by hand if not done yet, mint a new one and write it to the agent's entry`,
+      command: `vault kv put -mount=${f.kvMount} agents/${f.agent}/${p.credential} @${p.credential}.json`,
+    })),
     {
       what: f.appRole
         ? 'Issue a new secret-id and deliver it to the agent'
@@ -344,4 +358,34 @@ export function reEnableSteps(f: ReEnableFacts): ReEnableStep[] {
     });
   }
   return steps;
+}
+
+/**
+ * `CREDENTIALS` of the rotate and revoke functions: each credential of the
+ * fleet with how it rotates, how it is revoked at its provider (and the API's
+ * base URL there), its management credential, and the provider's console for
+ * a person to revoke it by hand. No secret: names and URLs only.
+ */
+export function credentialsEnvironment(fleet: Pick<Fleet, 'credentials' | 'apis'>): string {
+  const entries = Object.keys(fleet.credentials)
+    .sort()
+    .map((name) => {
+      const c = fleet.credentials[name];
+      const facts = c.provider ? PROVIDER_FACTS[c.provider] : undefined;
+      const baseUrl = c.provider ? (fleet.apis[c.provider]?.baseUrl ?? BUILTIN_APIS[c.provider]?.baseUrl) : undefined;
+      return [
+        name,
+        {
+          rotator: c.rotator,
+          ...(c.tokenUrl ? { tokenUrl: c.tokenUrl } : {}),
+          store: c.store,
+          ...(c.revoker ? { revoker: c.revoker } : {}),
+          ...(c.revocationUrl ? { revocationUrl: c.revocationUrl } : {}),
+          ...(c.revoker && baseUrl ? { baseUrl } : {}),
+          ...(c.management ? { management: c.management } : {}),
+          ...(facts ? { provider: facts.title, console: facts.console } : {}),
+        },
+      ];
+    });
+  return JSON.stringify(Object.fromEntries(entries));
 }

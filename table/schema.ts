@@ -173,8 +173,12 @@ export const FleetSettingsSchema = z.strictObject({
 export const CredentialSchema = z.strictObject({
   /** Which provider API rotates it. @default "manual" */
   rotator: z.enum(ROTATORS, { error: `expected one of ${ROTATORS.join(', ')}` }).optional(),
-  /** The provider's token endpoint, for oauth2-refresh (https://…). */
+  /** The provider's token endpoint, for oauth2-refresh (https://…); built-in providers have theirs. */
   tokenUrl: text.optional(),
+  /** The provider's RFC 7009 token revocation endpoint, for oauth2-refresh (https://…). */
+  revocationUrl: text.optional(),
+  /** The management credential (a secret name) key-management calls use, apart from the agents' keys. @default "<name>-management" where needed */
+  management: text.optional(),
   /** Where each agent's copy lives: its own KV v2 entry, or its own AWS Secrets Manager secret. @default "vault" */
   store: z.enum(['vault', 'aws'], { error: 'expected vault or aws' }).optional(),
   description: text.optional(),

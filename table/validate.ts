@@ -29,7 +29,7 @@ export async function validateTable(source: TableSource): Promise<Fleet> {
   // The gateway is on by default as soon as a scope grants endpoints through it.
   const endpoints = [...catalog.scopes.values()].flatMap((s) => (s.kind === 'secret' && s.http ? [s.http.api] : []));
   const settings = { ...fleetSettings.settings, gateway: fleetSettings.gateway ?? endpoints.length > 0 };
-  const credentials = checkCredentials(source, catalog.scopes);
+  const credentials = checkCredentials(source, catalog.scopes, apis.apis.known);
   const checked = checkAgents(source, {
     gateway: settings.gateway,
     defaults: defaults.defaults,

@@ -10,6 +10,7 @@ import { AlarmKind, deployedAlarmRevokes, parseAlarmName } from '../../model/ope
 import { lastCallTime } from '../shared/call-log';
 import { alarmsFromSnsEvent, AlarmNotification, isoTime } from '../shared/alarm';
 import { awsClients, loginFromSecret } from '../shared/aws';
+import { credentialsFrom } from '../shared/credentials';
 import { readEnv } from '../shared/env';
 import { errorMessage, jsonLogger, Logger } from '../shared/log';
 import { postToWebhook, webhookUrlFrom } from '../shared/slack';
@@ -88,7 +89,7 @@ export async function handleRevokeEvent(event: unknown, ctx: RevokeContext): Pro
   const revocations: Revocation[] = [];
   for (const { agent, alarm, kind } of revoke) {
     const cause = { alarm: alarm.AlarmName, kind, reason: alarm.NewStateReason, alarmTime: isoTime(alarm.StateChangeTime) };
-    const revocation = await revokeAgent({ vault, iam: ctx.iam, now: ctx.now, log: ctx.log }, ctx.settings, agent, cause);
+    const revocation = await revokeAgent({ vault, iam: ctx.iam, now: ctx.now, log: ctx.log, fetch: ctx.fetch }, ctx.settings, agent, cause);
     revocations.push(revocation);
     const message = revocationMessage(revocation, ctx.settings.kvMount);
     ctx.log.info(revocationText(revocation, ctx.settings.kvMount), { agent, alarm: alarm.AlarmName, notice: 'revocation' });
@@ -109,10 +110,10 @@ export async function handleRevokeEvent(event: unknown, ctx: RevokeContext): Pro
 
 /** Builds the context from the function's environment (`FunctionEnvironment`). */
 export function revokeContextFrom(env: Readonly<Record<string, string | undefined>>, fetchFn: Fetch = fetch, log: Logger = jsonLogger()): RevokeContext {
-  const e = readEnv(env, ['FLEET', 'VAULT_ADDR', 'KV_MOUNT', 'APPROLE_MOUNT', 'VAULT_LOGIN_SECRET_ARN'], ['WEBHOOK_SECRET_ARN']);
+  const e = readEnv(env, ['FLEET', 'VAULT_ADDR', 'KV_MOUNT', 'APPROLE_MOUNT', 'VAULT_LOGIN_SECRET_ARN'], ['WEBHOOK_SECRET_ARN', 'CREDENTIALS']);
   const aws = awsClients(env);
   return {
-    settings: { fleet: e.FLEET, kvMount: e.KV_MOUNT, appRoleMount: e.APPROLE_MOUNT },
+    settings: { fleet: e.FLEET, kvMount: e.KV_MOUNT, appRoleMount: e.APPROLE_MOUNT, credentials: credentialsFrom(e.CREDENTIALS) },
     login: () => loginFromSecret(aws.secrets, e.VAULT_LOGIN_SECRET_ARN, e.VAULT_ADDR, e.APPROLE_MOUNT, fetchFn, log),
     iam: aws.iam,
     lastCall: (agent) => lastCallTime(aws.logs, e.FLEET, agent),

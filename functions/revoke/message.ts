@@ -16,6 +16,27 @@ export function reEnableStepsOf(r: Revocation, kvMount: string): ReEnableStep[] 
     appRole: r.appRole === 'present',
     awsRole: r.awsRole === 'denied-older-sessions',
     revokedAt: r.revokedAt,
+    providerCredentials: r.providers.map((p) => ({
+      credential: p.credential,
+      provider: p.provider,
+      revoked: p.outcome !== 'by-hand' && p.outcome !== 'failed',
+    })),
+  });
+}
+
+/** How each SaaS credential fared at its provider, one line each. */
+function providerLines(r: Revocation): string[] {
+  return r.providers.map((p) => {
+    switch (p.outcome) {
+      case 'revoked':
+        return `${p.credential}: revoked at ${p.provider} (${p.detail})`;
+      case 'nothing-to-revoke':
+        return `${p.credential}: nothing to revoke at ${p.provider} (${p.detail})`;
+      case 'failed':
+        return `${p.credential}: FAILED at ${p.provider}${p.status !== undefined ? ` (HTTP ${p.status})` : ''}: ${p.detail}`;
+      case 'by-hand':
+        return `${p.credential}: ${p.detail}`;
+    }
   });
 }
 
@@ -47,6 +68,7 @@ export function revocationText(r: Revocation, kvMount: string): string {
     `Alarm time: ${r.cause.alarmTime}; revoked at ${r.revokedAt}.`,
     'Done:',
     ...doneLines(r).map((l) => `- ${l}`),
+    ...(r.providers.length > 0 ? ['At the providers:', ...providerLines(r).map((l) => `- ${l}`)] : []),
     ...(r.problems.length > 0 ? ['FAILED:', ...r.problems.map((p) => `- ${p}`)] : []),
     'To re-enable the agent once the cause is understood:',
     ...reEnableStepsOf(r, kvMount).map((s, i) => `${i + 1}. ${s.what}: ${s.command}`),
@@ -89,6 +111,22 @@ export function revocationMessage(r: Revocation, kvMount: string): SlackMessage 
         ),
       },
     },
+    ...(r.providers.length > 0
+      ? [
+          {
+            type: 'section' as const,
+            text: {
+              type: 'mrkdwn' as const,
+              text: clip(
+                `*At the providers*\n${providerLines(r)
+                  .map((l) => `• ${mrkdwnEscape(l)}`)
+                  .join('\n')}`,
+                3000,
+              ),
+            },
+          },
+        ]
+      : []),
     ...(r.problems.length > 0
       ? [
           {

@@ -7,16 +7,21 @@ import { IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk
 import { AGENT_PREFIX } from '../../model/fleet';
 import type { AlarmKind } from '../../model/operations';
 import { revocationMarker, revokedSessionsPolicyName } from '../../model/operations';
+import { managementEntry } from '../../model/providers';
 import { destroySecretId, secretIdAccessors } from '../shared/approle';
+import { CredentialConfig, credentialValueFrom } from '../shared/credentials';
 import { errorMessage, Logger } from '../shared/log';
 import { mapWithLimit } from '../shared/parallel';
-import { Vault, VaultError } from '../shared/vault';
+import { Fetch, Vault, VaultError } from '../shared/vault';
+import { ProviderError, REVOKER_IMPLEMENTATIONS, RETRY_DELAYS_MS, withRetry } from './revokers';
 
 /** Where the fleet's backends are mounted. */
 export interface RevokeSettings {
   readonly fleet: string;
   readonly kvMount: string;
   readonly appRoleMount: string;
+  /** Every SaaS credential of the fleet, with its revoker at the provider (`CREDENTIALS`). */
+  readonly credentials?: Readonly<Record<string, CredentialConfig>>;
 }
 
 /** What the revocation needs from the world. */
@@ -26,6 +31,29 @@ export interface RevokeDeps {
   readonly iam: IAMClient;
   readonly now: () => Date;
   readonly log: Logger;
+  /** For the providers' revocation endpoints. @default the global fetch */
+  readonly fetch?: Fetch;
+  /** Backoff between attempts at a provider. @default RETRY_DELAYS_MS */
+  readonly retryDelays?: readonly number[];
+}
+
+/**
+ * How one of the agent's SaaS credentials fared at its provider:
+ * `revoked` there, `nothing-to-revoke` (revoked already, or unknown there),
+ * `failed` (with the provider's status), or `by-hand` (no revoker: a person
+ * revokes it at the provider's console).
+ */
+export interface ProviderRevocation {
+  readonly credential: string;
+  /** The provider's name (`SendGrid`), or the credential's own when it is not a built-in one. */
+  readonly provider: string;
+  readonly outcome: 'revoked' | 'nothing-to-revoke' | 'failed' | 'by-hand';
+  /** The call and its answer, the error, or why it is by hand. */
+  readonly detail: string;
+  /** The provider's HTTP status, when it answered with a failure. */
+  readonly status?: number;
+  /** Where a person revokes or replaces it by hand. */
+  readonly console?: string;
 }
 
 /** The alarm that caused the revocation. */
@@ -54,6 +82,8 @@ export interface Revocation {
   readonly awsRole: 'denied-older-sessions' | 'absent';
   /** Name of the inline deny policy on the IAM role. */
   readonly denyPolicyName: string;
+  /** Each of the agent's SaaS credentials at its provider, by credential name. */
+  readonly providers: readonly ProviderRevocation[];
   /** Steps that failed, each with why; the others still ran. Empty when the revocation is complete. */
   readonly problems: readonly string[];
 }
@@ -103,7 +133,10 @@ function revocationTime(now: Date): string {
  * 3. destroy every secret-id of its AppRole role: no new login;
  * 4. revoke its live tokens (found by the login's `role_name` metadata or its
  *    policy), after step 3 so no login can slip in between;
- * 5. deny its IAM role every action for sessions issued before now.
+ * 5. deny its IAM role every action for sessions issued before now;
+ * 6. revoke each of its SaaS credentials at the provider, through the
+ *    credential's revoker (one failing provider does not stop the others),
+ *    and record how each fared at the marker.
  *
  * Each step runs even when an earlier one failed; failures are returned in
  * `problems`. Every step is idempotent: running it twice is harmless.
@@ -124,25 +157,20 @@ export async function revokeAgent(deps: RevokeDeps, settings: RevokeSettings, ag
     }
   };
 
-  await step('record the revocation marker', undefined, async () => {
-    await vault.call(
-      'POST',
-      `${settings.kvMount}/data/${revocationMarker(agent)}`,
-      {
-        data: {
-          agent,
-          alarm: cause.alarm,
-          kind: cause.kind,
-          reason: cause.reason,
-          alarmTime: cause.alarmTime,
-          revokedAt,
-          revokedBy: 'scoped-agents revoke function',
-        },
-      },
-      [200],
-      'record the revocation marker',
-    );
-  });
+  const marker = {
+    agent,
+    alarm: cause.alarm,
+    kind: cause.kind,
+    reason: cause.reason,
+    alarmTime: cause.alarmTime,
+    revokedAt,
+    revokedBy: 'scoped-agents revoke function',
+  };
+  const writeMarker = (data: object, what: string): Promise<void> =>
+    step(what, undefined, async () => {
+      await vault.call('POST', `${settings.kvMount}/data/${revocationMarker(agent)}`, { data }, [200], what);
+    });
+  await writeMarker(marker, 'record the revocation marker');
 
   const policy = await step<'emptied' | 'absent'>('empty the Vault policy', 'absent', async () => {
     const path = `sys/policies/acl/${name}`;
@@ -182,6 +210,13 @@ export async function revokeAgent(deps: RevokeDeps, settings: RevokeSettings, ag
     }
   });
 
+  const providers = await revokeAtProviders(deps, settings, agent);
+  for (const p of providers) if (p.outcome === 'failed') problems.push(`revoke ${p.credential} at ${p.provider}: ${p.detail}`);
+  if (providers.length > 0) {
+    const atProviders = providers.map((p) => ({ credential: p.credential, provider: p.provider, outcome: p.outcome, detail: p.detail }));
+    await writeMarker({ ...marker, providers: atProviders }, 'record at the marker how each credential fared at its provider');
+  }
+
   const revocation: Revocation = {
     agent,
     fleet: settings.fleet,
@@ -193,6 +228,7 @@ export async function revokeAgent(deps: RevokeDeps, settings: RevokeSettings, ag
     tokensRevoked,
     awsRole,
     denyPolicyName,
+    providers,
     problems,
   };
   log.info(`revoked agent ${agent}`, { ...revocation, cause: undefined, alarm: cause.alarm, kind: cause.kind });
@@ -221,4 +257,60 @@ async function revokeTokens(vault: Vault, name: string): Promise<number> {
     revoked++;
   }
   return revoked;
+}
+
+/**
+ * Step 6 of {@link revokeAgent}: each credential of the fleet the agent has
+ * an entry of, revoked at its provider with its revoker (retried with
+ * backoff), or named for a person to revoke by hand.
+ */
+async function revokeAtProviders(deps: RevokeDeps, settings: RevokeSettings, agent: string): Promise<ProviderRevocation[]> {
+  const out: ProviderRevocation[] = [];
+  const credentials = Object.values(settings.credentials ?? {}).sort((a, b) => a.name.localeCompare(b.name));
+  for (const c of credentials) {
+    const provider = c.provider ?? c.name;
+    const console = c.console;
+    const byHand = (why: string): ProviderRevocation => ({
+      credential: c.name,
+      provider,
+      outcome: 'by-hand',
+      detail: `${why}; revoke by hand at ${provider}, here: ${console ?? `${provider}'s console`}`,
+      ...(console ? { console } : {}),
+    });
+    if (c.store === 'aws') {
+      out.push(byHand('kept in Secrets Manager, which the revoke function does not read'));
+      continue;
+    }
+    try {
+      const entry = await deps.vault.call('GET', `${settings.kvMount}/data/agents/${agent}/${c.name}`, undefined, [200, 404], `read ${c.name} of ${agent}`);
+      // No entry: the agent has no such credential.
+      if (entry.status === 404) continue;
+      const revoker = c.revoker ? REVOKER_IMPLEMENTATIONS[c.revoker] : undefined;
+      if (!revoker) {
+        out.push(byHand(`${provider} has no revocation endpoint scoped-agents calls`));
+        continue;
+      }
+      const value = credentialValueFrom(entry.body?.data?.data);
+      let management: Record<string, string> | undefined;
+      if (c.management) {
+        const m = await deps.vault.call('GET', `${settings.kvMount}/data/${managementEntry(c.management)}`, undefined, [200, 404], `read ${c.management}`);
+        management = m.status === 200 ? credentialValueFrom(m.body?.data?.data) : undefined;
+      }
+      const result = await withRetry(() => revoker(value, management, c, deps.fetch ?? fetch), deps.retryDelays ?? RETRY_DELAYS_MS);
+      out.push({ credential: c.name, provider, outcome: result.outcome, detail: result.detail, ...(console ? { console } : {}) });
+      deps.log.info(`revoke ${agent}: ${c.name} ${result.outcome} at ${provider}`, { agent, credential: c.name, outcome: result.outcome });
+    } catch (e) {
+      const status = e instanceof ProviderError ? e.status : undefined;
+      out.push({
+        credential: c.name,
+        provider,
+        outcome: 'failed',
+        detail: `${errorMessage(e)}; revoke by hand at ${provider}, here: ${console ?? `${provider}'s console`}`,
+        ...(status !== undefined ? { status } : {}),
+        ...(console ? { console } : {}),
+      });
+      deps.log.error(`revoke ${agent}: ${c.name} not revoked at ${provider}`, { agent, credential: c.name, error: errorMessage(e) });
+    }
+  }
+  return out;
 }

@@ -16,7 +16,7 @@ import { awsClients, AwsClients, loginFromSecret } from '../shared/aws';
 import { readEnv, secondsFrom } from '../shared/env';
 import { errorMessage, jsonLogger, Logger } from '../shared/log';
 import { Fetch, Vault } from '../shared/vault';
-import { credentialsFrom } from './credentials';
+import { credentialsFrom } from '../shared/credentials';
 import { expirePrevious, Expiry } from './expire-previous';
 import { putRotationMetrics } from './metrics';
 import { AgentRotation, isRevoked, rotateAgent, RotateSettings } from './rotate-agent';

@@ -10,11 +10,14 @@ import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { AGENT_PREFIX } from '../../model/fleet';
 import type { RotateEvent } from '../../model/operations';
 import { revocationMarker, SECRET_NAMES } from '../../model/operations';
+import { managementEntry } from '../../model/providers';
 import type { RotatorName } from '../../model/fleet';
 import { destroySecretId } from '../shared/approle';
 import { errorMessage, Logger } from '../shared/log';
 import { Fetch, Vault } from '../shared/vault';
-import { CredentialConfig } from './credentials';
+import { CredentialConfig, credentialValueFrom } from '../shared/credentials';
+
+export { credentialValueFrom };
 import { GatewayKeyRotation, hasGatewayKey, rotateGatewayKey } from './gateway-key';
 import { putRotationMetrics } from './metrics';
 import { CredentialValue, Rotator } from './rotators/rotator';
@@ -106,19 +109,6 @@ export function expiryScheduleName(agent: string, keepAccessor: string): string 
 /** EventBridge Scheduler's one-time expression for `at` (UTC; a time on a whole second, as rotateAgent makes it). */
 export function atExpression(at: Date): string {
   return `at(${at.toISOString().slice(0, 19)})`;
-}
-
-/** KV data as the rotators see it: string fields (numbers and booleans as text). */
-export function credentialValueFrom(data: unknown): CredentialValue {
-  const out: CredentialValue = {};
-  if (data && typeof data === 'object' && !Array.isArray(data)) {
-    for (const [k, v] of Object.entries(data)) {
-      if (typeof v === 'string') out[k] = v;
-      else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
-      else if (v !== null && v !== undefined) out[k] = JSON.stringify(v);
-    }
-  }
-  return out;
 }
 
 /**
@@ -303,7 +293,8 @@ async function rotateEntry(deps: RotateDeps, settings: RotateSettings, agent: st
     fromVersion = Number(meta.body.data.current_version);
     const read = await vault.call('GET', `${settings.kvMount}/data/${entry}?version=${fromVersion}`, undefined, [200], `read ${entry} version ${fromVersion}`);
     const current = credentialValueFrom(read.body.data.data);
-    const next = await rotator.rotate(current, credential, deps.fetch);
+    const management = await managementValue(vault, settings.kvMount, credential);
+    const next = await rotator.rotate(current, credential, deps.fetch, management);
     let toVersion: number;
     try {
       // Check-and-set on the version read: a concurrent writer makes this fail instead of being overwritten.
@@ -317,12 +308,12 @@ async function rotateEntry(deps: RotateDeps, settings: RotateSettings, agent: st
       toVersion = Number(written.body.data.version);
     } catch (e) {
       // Not stored: take the new credential back where the provider allows it (retiring it with the current one).
-      await rotator.retire?.(next, current, credential, deps.fetch).catch(() => undefined);
+      await rotator.retire?.(next, current, credential, deps.fetch, management).catch(() => undefined);
       throw new Error(`${errorMessage(e)}; the provider's new credential was not stored${rotator.retire ? ' and was revoked again' : ''}`, { cause: e });
     }
     if (rotator.retire) {
       try {
-        await rotator.retire(current, next, credential, deps.fetch);
+        await rotator.retire(current, next, credential, deps.fetch, management);
       } catch (e) {
         const error = `the new value is stored (version ${toVersion}) but the previous credential is still valid at the provider: ${errorMessage(e)}; revoke it there`;
         log.error(`rotate ${agent}: ${name}: ${error}`, { agent, credential: name });
@@ -336,4 +327,17 @@ async function rotateEntry(deps: RotateDeps, settings: RotateSettings, agent: st
     log.error(`rotate ${agent}: ${name} not rotated; the current value (version ${fromVersion ?? '?'}) is kept`, { agent, credential: name, error });
     return { name, outcome: 'failed', fromVersion, error };
   }
+}
+
+/**
+ * The management credential a rotator makes its key-management calls with
+ * (`<kv>/management/<name>`), when the credential names one; `undefined`
+ * when it names none. Not seeded: an error saying where to write it.
+ */
+async function managementValue(vault: Vault, kvMount: string, credential: CredentialConfig): Promise<CredentialValue | undefined> {
+  if (!credential.management) return undefined;
+  const entry = managementEntry(credential.management);
+  const res = await vault.call('GET', `${kvMount}/data/${entry}`, undefined, [200, 404], `read the management credential ${entry}`);
+  if (res.status === 404) throw new Error(`the management credential ${kvMount}/${entry} is not seeded; write the provider's key-management credential there`);
+  return credentialValueFrom(res.body.data.data);
 }

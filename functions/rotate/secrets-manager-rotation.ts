@@ -15,7 +15,7 @@ import {
 import type { RotatorName } from '../../model/fleet';
 import { errorMessage, Logger } from '../shared/log';
 import { Fetch } from '../shared/vault';
-import { CredentialConfig } from './credentials';
+import { CredentialConfig } from '../shared/credentials';
 import { putRotationMetrics } from './metrics';
 import { credentialValueFrom } from './rotate-agent';
 import { CredentialValue, Rotator } from './rotators/rotator';

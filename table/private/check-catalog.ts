@@ -4,7 +4,7 @@ import { ApiDefinition } from '../../model/apis';
 import { ApiSchema, CredentialSchema, ScopeSchema } from '../schema';
 import { TableSource } from '../table-source';
 import { asRecord, located } from './located';
-import { defaultCredential, resolveCredential } from './resolve-fleet';
+import { credentialContext, defaultCredential, resolveCredential } from './resolve-credential';
 import { resolveApi } from './resolve-apis';
 import { ApiCatalog, resolveScope } from './resolve-scope';
 import { BUILTIN_APIS } from '../../model/apis';
@@ -74,17 +74,20 @@ export async function checkScopes(source: TableSource, settings: FleetSettings, 
 export function checkCredentials(
   source: TableSource,
   scopes: ReadonlyMap<string, Scope>,
+  apis: ReadonlyMap<string, ApiDefinition> = new Map(),
 ): { credentials: Record<string, Credential>; problems: Problem[]; warnings: Problem[] } {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
   const secretNames = new Set([...scopes.values()].flatMap((s) => (s.kind === 'secret' ? [s.secret] : [])));
+  const called = (secret: string): string[] => [...scopes.values()].flatMap((s) => (s.kind === 'secret' && s.secret === secret && s.http ? [s.http.api] : []));
+  const context = (secret: string) => credentialContext(secret, called(secret), apis);
   const credentials: Record<string, Credential> = {};
-  for (const name of [...secretNames].sort()) credentials[name] = defaultCredential(name);
+  for (const name of [...secretNames].sort()) credentials[name] = defaultCredential(name, context(name));
   for (const [name, value] of Object.entries(asRecord(asRecord(source.data).credentials))) {
     const parsed = parseWithProblems(CredentialSchema, value, ['credentials', name], source);
     problems.push(...parsed.problems);
     if (!parsed.data) continue;
-    const resolved = resolveCredential(name, parsed.data, secretNames.has(name));
+    const resolved = resolveCredential(name, parsed.data, secretNames.has(name), context(name));
     problems.push(...resolved.problems.map((p) => located(source, p)));
     if (resolved.unused) {
       warnings.push({

@@ -2,7 +2,6 @@ import { parseDuration } from '../../model/duration';
 import {
   AGENT_PREFIX,
   BUILTIN_FLEET_SETTINGS,
-  Credential,
   defaultVaultAuditFile,
   FleetSettings,
   LIMITS,
@@ -11,7 +10,7 @@ import {
   StateSettings,
 } from '../../model/fleet';
 import { SAFE_NAME } from '../../model/names';
-import { CredentialInput, FleetSettingsInput } from '../schema';
+import { FleetSettingsInput } from '../schema';
 import { urlProblem } from './checks';
 import { SettingProblem } from './inherit';
 import { resolveRunbooks } from './resolve-runbooks';
@@ -302,50 +301,4 @@ function resolveState(input: FleetSettingsInput['state'], problems: SettingProbl
     });
   }
   return problems.length > before ? undefined : { s3: { bucket, region, keyPrefix, kmsKeyId } };
-}
-
-/** Checks one entry of `credentials:` and resolves it. */
-export function resolveCredential(
-  name: string,
-  input: CredentialInput,
-  used: boolean,
-): { credential: Credential; problems: SettingProblem[]; unused: boolean } {
-  const problems: SettingProblem[] = [];
-  const at = ['credentials', name];
-  const rotator = input.rotator ?? 'manual';
-  if (rotator === 'oauth2-refresh' && input.tokenUrl === undefined) {
-    problems.push({
-      rule: 'missing-key',
-      path: at,
-      message: "an oauth2-refresh credential needs the provider's token endpoint",
-      fix: 'add tokenUrl, e.g. https://api.hubapi.com/oauth/v1/token',
-    });
-  }
-  if (input.tokenUrl !== undefined) {
-    if (rotator !== 'oauth2-refresh') {
-      problems.push({
-        rule: 'unused-setting',
-        path: [...at, 'tokenUrl'],
-        value: input.tokenUrl,
-        message: `tokenUrl applies only to rotator oauth2-refresh, not ${rotator}`,
-        fix: 'remove tokenUrl, or set rotator: oauth2-refresh',
-      });
-    } else {
-      const why = urlProblem(input.tokenUrl);
-      if (why)
-        problems.push({
-          rule: 'invalid-value',
-          path: [...at, 'tokenUrl'],
-          value: input.tokenUrl,
-          message: `tokenUrl ${why}`,
-          fix: "write the provider's token endpoint, e.g. https://api.hubapi.com/oauth/v1/token",
-        });
-    }
-  }
-  return { credential: { name, rotator, tokenUrl: input.tokenUrl, store: input.store ?? 'vault' }, problems, unused: !used };
-}
-
-/** The settings of a credential the table does not configure. */
-export function defaultCredential(name: string): Credential {
-  return { name, rotator: 'manual', store: 'vault' };
 }

@@ -131,7 +131,14 @@ describe('the seed (its scopes grant HubSpot and SendGrid endpoints)', () => {
         hubspot: {
           baseUrl: 'https://api.hubapi.com',
           placement: { type: 'bearer' },
-          credential: { secret: 'hubspot', store: 'vault', location: 'kv/data/agents/lead-enricher/hubspot', field: 'token', rotator: 'manual' },
+          credential: {
+            secret: 'hubspot',
+            store: 'vault',
+            location: 'kv/data/agents/lead-enricher/hubspot',
+            field: 'access_token',
+            rotator: 'oauth2-refresh',
+            tokenUrl: 'https://api.hubapi.com/oauth/v1/token',
+          },
           endpoints: [
             'GET /crm/v3/objects/contacts',
             'GET /crm/v3/objects/contacts/*',
@@ -203,8 +210,8 @@ describe('a credential the gateway injects from Secrets Manager', () => {
       secret: 'sendgrid',
       store: 'aws',
       location: 'scoped-agents/scoped-agents/agents/email-notifier/sendgrid',
-      field: 'token',
-      rotator: 'manual',
+      field: 'api_key',
+      rotator: 'sendgrid-api-key',
     });
   });
 });

@@ -192,7 +192,28 @@ describe('the functions', () => {
     const login = (role: string) => ref(seedTf, 'aws_secretsmanager_secret', `scoped-agents/scoped-agents/functions/${role}/vault-login`);
     const webhook = ref(seedTf, 'aws_secretsmanager_secret', 'scoped-agents/scoped-agents/notify-webhook');
     const vault = { FLEET: 'scoped-agents', VAULT_ADDR: '${var.vault_addr}', KV_MOUNT: 'kv', APPROLE_MOUNT: 'approle' };
-    expect(env('scoped-agents-revoke')).toEqual({ ...vault, VAULT_LOGIN_SECRET_ARN: login('revoke'), WEBHOOK_SECRET_ARN: webhook });
+    // The same credentials for both: rotate rotates them, revoke revokes them at the provider.
+    const credentials = JSON.stringify({
+      hubspot: {
+        rotator: 'oauth2-refresh',
+        tokenUrl: 'https://api.hubapi.com/oauth/v1/token',
+        store: 'vault',
+        revoker: 'hubspot-refresh-token',
+        baseUrl: 'https://api.hubapi.com',
+        provider: 'HubSpot',
+        console: 'https://app.hubspot.com (Settings → Integrations → Private Apps, or Connected Apps)',
+      },
+      sendgrid: {
+        rotator: 'sendgrid-api-key',
+        store: 'vault',
+        revoker: 'sendgrid-api-key',
+        baseUrl: 'https://api.sendgrid.com',
+        management: 'sendgrid-management',
+        provider: 'SendGrid',
+        console: 'https://app.sendgrid.com/settings/api_keys',
+      },
+    });
+    expect(env('scoped-agents-revoke')).toEqual({ ...vault, VAULT_LOGIN_SECRET_ARN: login('revoke'), WEBHOOK_SECRET_ARN: webhook, CREDENTIALS: credentials });
     expect(env('scoped-agents-rotate')).toEqual({
       ...vault,
       VAULT_LOGIN_SECRET_ARN: login('rotate'),
@@ -200,7 +221,7 @@ describe('the functions', () => {
       SCHEDULE_GROUP: ref(seedTf, 'aws_scheduler_schedule_group', 'scoped-agents', 'name'),
       SCHEDULER_ROLE_ARN: ref(seedTf, 'aws_iam_role', 'scoped-agents-scheduler'),
       FUNCTION_ARN: arnIn(seedTf, 'lambda', 'function:scoped-agents-rotate'),
-      CREDENTIALS: JSON.stringify({ hubspot: { rotator: 'manual', store: 'vault' }, sendgrid: { rotator: 'manual', store: 'vault' } }),
+      CREDENTIALS: credentials,
       // Where it writes the hashes of the gateway keys it rotates.
       GATEWAY_TABLE: 'scoped-agents-gateway',
     });
@@ -225,7 +246,16 @@ describe('the functions', () => {
       CREDENTIALS: JSON.stringify({
         jira: { rotator: 'oauth2-refresh', tokenUrl: 'https://auth.atlassian.com/oauth/token', store: 'vault' },
         salesforce: { rotator: 'oauth2-refresh', tokenUrl: 'https://login.salesforce.com/services/oauth2/token', store: 'aws' },
-        slack: { rotator: 'manual', store: 'vault' },
+        // Slack documents token rotation (oauth.v2.access) and auth.revoke: rotated and revocable by default.
+        slack: {
+          rotator: 'oauth2-refresh',
+          tokenUrl: 'https://slack.com/api/oauth.v2.access',
+          store: 'vault',
+          revoker: 'slack-auth-revoke',
+          baseUrl: 'https://slack.com/api',
+          provider: 'Slack',
+          console: 'https://api.slack.com/apps (your app → OAuth & Permissions)',
+        },
       }),
     });
     expect(fixtureTf.variable).not.toHaveProperty('vault_addr');

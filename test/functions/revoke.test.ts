@@ -112,7 +112,9 @@ test('the function logs in with its own AppRole role, carrying exactly the polic
   // The agent-* globs do not reach the functions' own policies or roles.
   expect((await vault.request('PUT', 'sys/policies/acl/scoped-agents-rotate', { policy: '' })).status).toBe(403);
   expect((await vault.request('LIST', 'auth/approle/role/scoped-agents-rotate/secret-id')).status).toBe(403);
-  expect((await vault.request('GET', `${kv()}/data/agents/lead-enricher/hubspot`)).status).toBe(403);
+  // It reads agents' credentials (to revoke them at the provider), and never writes one.
+  expect((await vault.request('POST', `${kv()}/data/agents/lead-enricher/hubspot`, { data: { token: 'x' } })).status).toBe(403);
+  expect((await vault.request('GET', `${kv()}/metadata/agents/lead-enricher/hubspot`)).status).toBe(403);
 });
 
 describe('a denied-rate alarm on lead-enricher', () => {

@@ -3,7 +3,7 @@
  * request shapes: an OAuth 2.0 token endpoint (RFC 6749 §6) and SendGrid's v3
  * API keys API.
  */
-import { credentialsFrom } from '../../functions/rotate/credentials';
+import { credentialsFrom } from '../../functions/shared/credentials';
 import { rotators } from '../../functions/rotate/rotators';
 import { RotationError } from '../../functions/rotate/rotators/rotator';
 import { oauth2RefreshRotator } from '../../functions/rotate/rotators/oauth2-refresh';
@@ -106,6 +106,31 @@ describe('sendgrid-api-key', () => {
       'POST /v3/api_keys Bearer SG.key-0 201',
       `DELETE /v3/api_keys/kid-0 Bearer ${next.api_key} 204`,
     ]);
+  });
+
+  test('with a management key: the agent key holds only mail.send; reading, minting and retiring use the management key', async () => {
+    await server.stop();
+    server = await startFakeSendGrid([
+      { id: 'kid-agent', key: 'SG.agent', name: 'mailer', scopes: ['mail.send'] },
+      // SendGrid grants a new key only scopes the creating key holds: the management key carries mail.send too.
+      { id: 'kid-mgmt', key: 'SG.mgmt', name: 'management', scopes: [...MANAGE, 'mail.send'] },
+    ]);
+    base = sendgridApiKeyRotator(server.url, () => NOW);
+    const current = { api_key: 'SG.agent', api_key_id: 'kid-agent' };
+    const managed = { ...credential, management: 'sendgrid-management' };
+    const next = await base.rotate(current, managed, fetch, { api_key: 'SG.mgmt' });
+    expect(JSON.parse(server.requests[1]!.body)).toEqual({ name: 'mailer (rotated 2026-11-27T03:00:00Z)', scopes: ['mail.send'] });
+    expect(server.keys.get(next.api_key_id!)!.scopes).toEqual(['mail.send', '2fa_required']);
+    await base.retire!(current, next, managed, fetch, { api_key: 'SG.mgmt' });
+    expect(server.requests.map((r) => `${r.method} ${r.path} ${r.headers.authorization} ${r.status}`)).toEqual([
+      'GET /v3/api_keys/kid-agent Bearer SG.mgmt 200',
+      'POST /v3/api_keys Bearer SG.mgmt 201',
+      'DELETE /v3/api_keys/kid-agent Bearer SG.mgmt 204',
+    ]);
+    // Without the management key the agent's own key cannot even read itself.
+    await expect(base.rotate({ api_key: next.api_key!, api_key_id: next.api_key_id! }, credential, fetch)).rejects.toThrow(
+      'sendgrid: SendGrid GET /v3/api_keys/{id} answered HTTP 403: access forbidden',
+    );
   });
 
   test("takes the new key back and fails when SendGrid grants other scopes than the current key's", async () => {

@@ -175,12 +175,14 @@ describe("the revoke function's sharded login", () => {
     expect(looked.meta).toEqual({ role_name: 'scoped-agents-revoke' });
   });
 
-  test('its own policy (shared stack) names no agent: only the token and revocation-marker paths', async () => {
+  test('its own policy (shared stack) names no agent: only the token and revocation-marker paths, and reading credentials to revoke at the provider', async () => {
     expect(await rulesOnServer('scoped-agents-revoke')).toEqual([
       { path: 'auth/token/accessors', capabilities: ['list', 'sudo'] },
       { path: 'auth/token/lookup-accessor', capabilities: ['update'] },
       { path: 'auth/token/revoke-accessor', capabilities: ['update'] },
+      { path: `${kv()}/data/agents/*`, capabilities: ['read'] },
       { path: `${kv()}/data/control/revoked/*`, capabilities: ['create', 'read', 'update'] },
+      { path: `${kv()}/data/management/*`, capabilities: ['read'] },
     ]);
   });
 

@@ -507,6 +507,9 @@ function functionRules(role: 'revoke' | 'rotate' | 'gateway', fleet: Fleet): Rul
           { path: 'auth/token/lookup-accessor', capabilities: ['update'] },
           { path: 'auth/token/revoke-accessor', capabilities: ['update'] },
           { path: `${kv}/data/control/revoked/*`, capabilities: ['create', 'read', 'update'] },
+          // To revoke them at the provider: the agents' credentials, and the management credentials some providers need.
+          { path: `${kv}/data/agents/*`, capabilities: ['read'] },
+          { path: `${kv}/data/management/*`, capabilities: ['read'] },
         ]
       : [
           ...agents.flatMap((a) => [
@@ -518,6 +521,7 @@ function functionRules(role: 'revoke' | 'rotate' | 'gateway', fleet: Fleet): Rul
           { path: `${kv}/data/agents/*`, capabilities: ['create', 'read', 'update'] },
           { path: `${kv}/metadata/agents/*`, capabilities: ['read'] },
           { path: `${kv}/data/control/revoked/*`, capabilities: ['read'] },
+          { path: `${kv}/data/management/*`, capabilities: ['read'] },
         ];
   return rules.sort((a, b) => a.path.localeCompare(b.path));
 }
@@ -529,6 +533,7 @@ function agentsPath(path: string, fleet: Fleet): string | undefined {
   if (agent) return `agent ${agent.name}`;
   if (path === `${kv}/data/agents/*` || path === `${kv}/metadata/agents/*`) return "the agents' KV entries";
   if (path === `${kv}/data/control/revoked/*`) return 'revocation markers';
+  if (path === `${kv}/data/management/*`) return "the fleet's management credentials (never an agent's)";
   const own = fleet.agents.find((a) => path === `${kv}/data/control/revoked/${a.name}` || path.startsWith(`${kv}/data/agents/${a.name}/`));
   if (own) return `agent ${own.name}'s entry or marker`;
   if (TOKEN_ACCESSOR_PATHS.includes(path)) return 'token accessors (not scopable to an owner)';
@@ -956,6 +961,15 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
             expectStatus(await c.request('GET', `${kv}/data/control/revoked/zz-probe`), 200, 'read');
           },
         },
+        {
+          title: "reads an agent's credential and a management credential, to revoke it at the provider",
+          run: async (c) => {
+            expectStatus(await root.request('POST', `${kv}/data/agents/zz-probe/x`, { body: { data: { token: 'probe' } } }), 200, 'write as root');
+            expectStatus(await root.request('POST', `${kv}/data/management/zz-probe`, { body: { data: { api_key: 'probe' } } }), 200, 'write as root');
+            expectStatus(await c.request('GET', `${kv}/data/agents/zz-probe/x`), 200, 'read');
+            expectStatus(await c.request('GET', `${kv}/data/management/zz-probe`), 200, 'read');
+          },
+        },
       ],
       rotate: [
         {
@@ -1050,7 +1064,10 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
           ? [
               { method: 'POST' as VaultMethod, path: `auth/${m}/role/${agent}/secret-id` },
               { method: 'GET' as VaultMethod, path: `auth/${m}/role/${agent}/role-id` },
-              { method: 'GET' as VaultMethod, path: `${kv}/data/agents/zz-probe/x` },
+              // It reads credentials to revoke them; it never writes one, nor reads their versions.
+              { method: 'POST' as VaultMethod, path: `${kv}/data/agents/zz-probe/x` },
+              { method: 'GET' as VaultMethod, path: `${kv}/metadata/agents/zz-probe/x` },
+              { method: 'POST' as VaultMethod, path: `${kv}/data/management/zz-probe` },
             ]
           : [
               { method: 'GET' as VaultMethod, path: `sys/policies/acl/${agent}` },
@@ -1058,6 +1075,7 @@ describe.each(PROOFS)('$label on a real OpenBao', (proof) => {
               { method: 'POST' as VaultMethod, path: `${kv}/data/control/revoked/zz-probe` },
               { method: 'LIST' as VaultMethod, path: 'auth/token/accessors' },
               { method: 'POST' as VaultMethod, path: 'auth/token/revoke-accessor' },
+              { method: 'POST' as VaultMethod, path: `${kv}/data/management/zz-probe` },
             ]),
     ];
     test.each(denials)(`${role} is denied $method $path`, async ({ method, path }) => {

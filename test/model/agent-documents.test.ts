@@ -3,6 +3,8 @@ import { reEnableStepsOf } from '../../functions/revoke/message';
 import { Revocation } from '../../functions/revoke/revoke-agent';
 import { agentDocumentsFor, reEnableStepsFor, RUNBOOK_SECTIONS, runbookFor, snippetFilesFor } from '../../documents';
 import { Agent, awsAccessOf, Fleet, loginMethodOf, rotateCommand } from '../../model';
+import { PROVIDER_FACTS } from '../../model/providers';
+import { secretEntriesFor } from '../../model/secret-entries';
 import { loadFleet } from '../../table';
 import { fleetFromYaml } from '../helpers';
 
@@ -46,7 +48,17 @@ describe('runbooks', () => {
         appRole: loginMethodOf(agent) === 'approle' ? 'present' : 'absent',
         awsRole: awsAccessOf(agent, fleet.credentials) === 'none' ? 'absent' : 'denied-older-sessions',
         denyPolicyName: `agent-${agent.name}-revoked`,
-      } as Revocation;
+        // Each of its credentials: revoked at the provider where it has a revoker, else by hand.
+        providers: secretEntriesFor(agent, fleet.settings, fleet.credentials).map((e) => {
+          const c = fleet.credentials[e.secret]!;
+          return {
+            credential: e.secret,
+            provider: c.provider ? PROVIDER_FACTS[c.provider].title : e.secret,
+            outcome: e.store === 'vault' && c.revoker ? 'revoked' : 'by-hand',
+            detail: '',
+          };
+        }),
+      } as unknown as Revocation;
       const message = reEnableStepsOf(revocation, fleet.settings.kvMount);
       // The message names the time of the revocation; the runbook, written before it, cannot.
       expect(reEnableStepsFor(agent, fleet).map((s) => s.what)).toEqual(
@@ -78,7 +90,6 @@ describe('runbooks', () => {
     const page = runbookFor(seed('lead-enricher'), fleets['agents.yaml']);
     expect(commandsIn(page)).toEqual([
       `aws lambda invoke --function-name scoped-agents-rotate --cli-binary-format raw-in-base64-out --payload '{"action":"rotate","agent":"lead-enricher"}' /dev/stdout`,
-      'vault kv put -mount=kv agents/lead-enricher/hubspot token=-',
       'vault kv rollback -mount=kv -version=<n> agents/lead-enricher/hubspot',
       'aws cloudwatch set-alarm-state --alarm-name scoped-agents/scoped-agents/lead-enricher/denied-rate --state-value ALARM --state-reason "revoked by hand"',
       'vault kv put -mount=kv control/revoked/lead-enricher agent=lead-enricher reason="revoked by hand"',
@@ -87,6 +98,7 @@ describe('runbooks', () => {
       'vault write auth/approle/role/agent-lead-enricher/secret-id-accessor/destroy secret_id_accessor=<each accessor listed>',
       'vault kv metadata delete -mount=kv control/revoked/lead-enricher',
       'cdktf deploy',
+      'vault kv put -mount=kv agents/lead-enricher/hubspot @hubspot.json',
       `aws lambda invoke --function-name scoped-agents-rotate --cli-binary-format raw-in-base64-out --payload '{"action":"rotate","agent":"lead-enricher"}' /dev/stdout`,
     ]);
     expect(page).toContain('| owner | growth@acme.example |');
@@ -94,7 +106,7 @@ describe('runbooks', () => {
       '| Read contact info | `crm.contacts.read`: Read CRM contacts (HubSpot crm.objects.contacts.read) | through the gateway, on hubspot: `GET /crm/v3/objects/contacts`, `GET /crm/v3/objects/contacts/*`, `POST /crm/v3/objects/contacts/search`; the gateway injects its own hubspot credential from KV v2 `kv/data/agents/lead-enricher/hubspot` (the agent never holds it) |',
     );
     expect(page).toContain(
-      '| hubspot | `crm.contacts.read`, `crm.tags.write` | Vault KV v2 `kv/agents/lead-enricher/hubspot` (metadata lists its scopes) | the gateway only (`scoped-agents-gateway`) | rotator `manual` |',
+      '| hubspot | `crm.contacts.read`, `crm.tags.write` | Vault KV v2 `kv/agents/lead-enricher/hubspot` (metadata lists its scopes) | the gateway only (`scoped-agents-gateway`) | rotator `oauth2-refresh` |',
     );
     expect(page).toContain('Secrets Manager `scoped-agents/scoped-agents/agents/lead-enricher/vault-login`');
     expect(page).toContain('| Vault token (`token_ttl`) | 15m (900 s) |');
@@ -125,9 +137,9 @@ describe('runbooks', () => {
       '| Read contact info | `crm.contacts.read`: Read CRM contacts (HubSpot crm.objects.contacts.read) | Vault policy `agent-lead-enricher`: `read` on `kv/data/agents/lead-enricher/hubspot` (its own hubspot credential) |',
     );
     expect(page).toContain(
-      '| hubspot | `crm.contacts.read`, `crm.tags.write` | Vault KV v2 `kv/agents/lead-enricher/hubspot` (metadata lists its scopes) | the agent | rotator `manual` |',
+      '| hubspot | `crm.contacts.read`, `crm.tags.write` | Vault KV v2 `kv/agents/lead-enricher/hubspot` (metadata lists its scopes) | the agent | rotator `oauth2-refresh` |',
     );
-    expect(page).toContain('| `HUBSPOT_TOKEN` | `{{secrets.LEAD_ENRICHER_HUBSPOT}}` | KV v2 `kv/agents/lead-enricher/hubspot`, field `token` |');
+    expect(page).toContain('| `HUBSPOT_ACCESS_TOKEN` | `{{secrets.LEAD_ENRICHER_HUBSPOT}}` | KV v2 `kv/agents/lead-enricher/hubspot`, field `access_token` |');
     expect(page).toContain(
       'It calls its APIs directly (`gateway: false` in the table): it holds its credentials, and no gateway checks, limits or logs its calls.',
     );
@@ -216,7 +228,7 @@ describe('snippets', () => {
     expect(snippetFilesFor({ ...seed('lead-enricher'), gateway: false }, fleets['agents.yaml'])).toEqual([
       {
         name: 'snippet.json',
-        content: '{\n  "name": "lead-enricher",\n  "environment": {\n    "HUBSPOT_TOKEN": "{{secrets.LEAD_ENRICHER_HUBSPOT}}"\n  }\n}\n',
+        content: '{\n  "name": "lead-enricher",\n  "environment": {\n    "HUBSPOT_ACCESS_TOKEN": "{{secrets.LEAD_ENRICHER_HUBSPOT}}"\n  }\n}\n',
       },
     ]);
   });
@@ -263,7 +275,7 @@ describe('snippets', () => {
       '- [ ] Create a Zapier connection (account) used by `email-notifier` and nothing else, named `scoped-agents/email-notifier`.',
     );
     expect(file.content).toContain('**sendgrid credential (mail.send)**');
-    expect(file.content).toContain('`vault kv get -mount=kv -field=token agents/email-notifier/sendgrid`');
+    expect(file.content).toContain('`vault kv get -mount=kv -field=api_key agents/email-notifier/sendgrid`');
     expect(file.content).toContain(
       '- [ ] In the Zap editor, select this connection in every step of `email-notifier` that needs it, and in no step of another agent.',
     );
@@ -274,7 +286,7 @@ describe('snippets', () => {
     expect(env.name).toBe('snippet.env');
     expect(env.content.split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([
       'VAULT_ADDR=https://vault.acme.example:8200',
-      'SLACK_TOKEN_FILE=/run/scoped-agents/report-writer/slack-token',
+      'SLACK_ACCESS_TOKEN_FILE=/run/scoped-agents/report-writer/slack-access-token',
       'VAULT_AGENT_ADDR=http://127.0.0.1:8100',
     ]);
     expect(hcl.name).toBe('snippet.vault-agent.hcl');
@@ -283,7 +295,7 @@ describe('snippets', () => {
       '      role_id_file_path   = "/etc/scoped-agents/report-writer/role_id"\n      secret_id_file_path = "/etc/scoped-agents/report-writer/secret_id"',
     );
     expect(hcl.content).toContain(
-      '  contents    = "{{ with secret \\"agent-secrets/data/agents/report-writer/slack\\" }}{{ .Data.data.token }}{{ end }}"\n  destination = "/run/scoped-agents/report-writer/slack-token"',
+      '  contents    = "{{ with secret \\"agent-secrets/data/agents/report-writer/slack\\" }}{{ .Data.data.access_token }}{{ end }}"\n  destination = "/run/scoped-agents/report-writer/slack-access-token"',
     );
     expect(hcl.content).toContain('api_proxy {\n  use_auto_auth_token = "force"\n}');
   });
@@ -335,6 +347,6 @@ agents:
   test('github-actions with a SaaS credential: the workflow reads it from Vault by path, into an environment variable', () => {
     const release = fleets['test/fixtures/github-agents.yaml'].agents.find((a) => a.name === 'release-bot')!;
     const [file] = snippetFilesFor(release, fleets['test/fixtures/github-agents.yaml']);
-    expect(file.content).toContain('          secrets: |\n            kv/data/agents/release-bot/slack token | SLACK_TOKEN\n');
+    expect(file.content).toContain('          secrets: |\n            kv/data/agents/release-bot/slack access_token | SLACK_ACCESS_TOKEN\n');
   });
 });

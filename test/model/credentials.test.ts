@@ -9,27 +9,92 @@ const AGENTS = `agents:
 `;
 
 describe('credentials:', () => {
-  test('gives every secret a store and a rotator, manual and in Vault unless the table says otherwise', async () => {
+  test('gives every secret a store and a rotator: what the table writes, its provider revoker and, where needed, its management credential', async () => {
     const fleet = await fleetFromYaml(`version: 1
 credentials:
   hubspot: { rotator: oauth2-refresh, tokenUrl: "https://api.hubapi.com/oauth/v1/token" }
-  sendgrid: { rotator: sendgrid-api-key, store: aws }
+  sendgrid: { rotator: sendgrid-api-key, store: aws, management: mail-admin }
 ${BASE_SCOPES}${AGENTS}`);
     expect(fleet.credentials).toEqual({
-      hubspot: { name: 'hubspot', rotator: 'oauth2-refresh', tokenUrl: 'https://api.hubapi.com/oauth/v1/token', store: 'vault' },
-      sendgrid: { name: 'sendgrid', rotator: 'sendgrid-api-key', tokenUrl: undefined, store: 'aws' },
+      hubspot: {
+        name: 'hubspot',
+        rotator: 'oauth2-refresh',
+        tokenUrl: 'https://api.hubapi.com/oauth/v1/token',
+        store: 'vault',
+        rotatorWritten: true,
+        provider: 'hubspot',
+        revoker: 'hubspot-refresh-token',
+      },
+      sendgrid: {
+        name: 'sendgrid',
+        rotator: 'sendgrid-api-key',
+        store: 'aws',
+        rotatorWritten: true,
+        provider: 'sendgrid',
+        revoker: 'sendgrid-api-key',
+        management: 'mail-admin',
+      },
     });
   });
 
-  test('fails when an oauth2-refresh credential has no token endpoint, or a plain-http one', async () => {
+  test('rotates by default where the provider documents a rotation; manual written out stays manual; other providers stay manual', async () => {
+    const fleet = await fleetFromYaml(`version: 1
+credentials:
+  slack: { rotator: manual }
+scopes:
+  crm.contacts.read: { secret: hubspot }
+  mail.send: { secret: sendgrid }
+  chat.post: { secret: slack }
+  code.read: { secret: github }
+  tickets.read: { secret: jira }
+agents:
+  - name: lead-enricher
+    owner: growth@acme.example
+    actions:
+      - { action: All of it, scopes: [crm.contacts.read, mail.send, chat.post, code.read, tickets.read] }
+`);
+    expect(fleet.credentials).toEqual({
+      github: { name: 'github', rotator: 'manual', store: 'vault', provider: 'github', revoker: 'github-credentials-revoke' },
+      hubspot: {
+        name: 'hubspot',
+        rotator: 'oauth2-refresh',
+        tokenUrl: 'https://api.hubapi.com/oauth/v1/token',
+        store: 'vault',
+        provider: 'hubspot',
+        revoker: 'hubspot-refresh-token',
+      },
+      jira: { name: 'jira', rotator: 'manual', store: 'vault' },
+      sendgrid: {
+        name: 'sendgrid',
+        rotator: 'sendgrid-api-key',
+        store: 'vault',
+        provider: 'sendgrid',
+        revoker: 'sendgrid-api-key',
+        management: 'sendgrid-management',
+      },
+      slack: { name: 'slack', rotator: 'manual', store: 'vault', rotatorWritten: true, provider: 'slack', revoker: 'slack-auth-revoke' },
+    });
+  });
+
+  test('fails when an oauth2-refresh credential of an unknown provider has no token endpoint, or a plain-http one; a bad management name', async () => {
     const problems = await problemsOf(`version: 1
 credentials:
-  hubspot: { rotator: oauth2-refresh }
-  sendgrid: { rotator: oauth2-refresh, tokenUrl: "http://example.com/token" }
-${BASE_SCOPES}${AGENTS}`);
+  jira: { rotator: oauth2-refresh }
+  sendgrid: { rotator: oauth2-refresh, tokenUrl: "http://example.com/token", revocationUrl: "http://example.com/revoke", management: Admin_Key }
+scopes:
+  tickets.read: { secret: jira }
+  mail.send: { secret: sendgrid }
+agents:
+  - name: lead-enricher
+    owner: growth@acme.example
+    actions:
+      - { action: Both, scopes: [tickets.read, mail.send] }
+`);
     expect(problems.map((p) => [p.rule, p.line, p.value, p.message])).toEqual([
       ['missing-key', 3, undefined, "an oauth2-refresh credential needs the provider's token endpoint"],
       ['invalid-value', 4, 'http://example.com/token', 'tokenUrl is not an https:// URL'],
+      ['invalid-value', 4, 'http://example.com/revoke', 'revocationUrl is not an https:// URL'],
+      ['invalid-name', 4, 'Admin_Key', 'management must name a secret: lowercase letters, digits and single dashes'],
     ]);
   });
 
@@ -205,7 +270,7 @@ describe('operations contract', () => {
     const paths = [...revokerVaultPolicy(BUILTIN_FLEET_SETTINGS, agents), ...rotatorVaultPolicy(BUILTIN_FLEET_SETTINGS, agents)].map((r) => r.path);
     for (const path of paths) {
       expect(path).toMatch(
-        /^(auth\/approle\/role\/agent-(lead-enricher|email-notifier)\/(role-id|secret-id|secret-id-accessor\/(destroy|lookup))|sys\/policies\/acl\/agent-(lead-enricher|email-notifier)|auth\/token\/(accessors|lookup-accessor|revoke-accessor)|kv\/(data|metadata)\/(agents|control\/revoked)\/\*)$/,
+        /^(auth\/approle\/role\/agent-(lead-enricher|email-notifier)\/(role-id|secret-id|secret-id-accessor\/(destroy|lookup))|sys\/policies\/acl\/agent-(lead-enricher|email-notifier)|auth\/token\/(accessors|lookup-accessor|revoke-accessor)|kv\/(data|metadata)\/(agents|control\/revoked|management)\/\*)$/,
       );
     }
     expect(paths.filter((p) => p.includes('*') && !p.startsWith('kv/'))).toEqual([]);

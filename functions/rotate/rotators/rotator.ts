@@ -1,5 +1,5 @@
 import { Fetch } from '../../shared/vault';
-import { CredentialConfig } from '../credentials';
+import { CredentialConfig } from '../../shared/credentials';
 
 /** A credential's value: the fields of its KV v2 entry or Secrets Manager secret. */
 export type CredentialValue = Record<string, string>;
@@ -16,9 +16,10 @@ export type CredentialValue = Record<string, string>;
 export interface Rotator {
   /** `false` for credentials rotated by hand: the job only reports them. */
   readonly automatic: boolean;
-  rotate(current: CredentialValue, credential: CredentialConfig, fetch: Fetch): Promise<CredentialValue>;
+  /** `management`: the credential's management credential (`credentials.<name>.management`), for key-management calls. */
+  rotate(current: CredentialValue, credential: CredentialConfig, fetch: Fetch, management?: CredentialValue): Promise<CredentialValue>;
   /** Invalidates `previous` at the provider, once `next` is stored. */
-  retire?(previous: CredentialValue, next: CredentialValue, credential: CredentialConfig, fetch: Fetch): Promise<void>;
+  retire?(previous: CredentialValue, next: CredentialValue, credential: CredentialConfig, fetch: Fetch, management?: CredentialValue): Promise<void>;
 }
 
 /** A provider refused or answered unexpectedly. The message names the call and status, never a secret. */

@@ -15,8 +15,10 @@ const IMPLICIT_SCOPES = new Set(['2fa_exempt', '2fa_required']);
  *    and the rotation fails, never widening or narrowing the agent's grant;
  * 3. once the new value is stored, `retire`: `DELETE /v3/api_keys/{old id}`.
  *
- * Every call authenticates with `Authorization: Bearer <key>` — the agent's
- * own key, so that key must also hold `api_keys.*` scopes.
+ * Every call authenticates with `Authorization: Bearer <key>`: the management
+ * key (`credentials.sendgrid.management`, holding `api_keys.*`) when there is
+ * one, so the agent's own key carries only its table scopes (`mail.send`);
+ * without one, the agent's own key, which must then hold `api_keys.*` too.
  *
  * The value holds `api_key` and `api_key_id` (and `name`, refreshed).
  *
@@ -49,11 +51,12 @@ export function sendgridApiKeyRotator(baseUrl: string = SENDGRID_API, now: () =>
 
   return {
     automatic: true,
-    async rotate(current, credential, fetchFn) {
+    async rotate(current, credential, fetchFn, management) {
       const missing = missingFields(current, ['api_key', 'api_key_id']);
       if (missing.length > 0) throw new RotationError(`${credential.name}: the current value lacks ${missing.join(', ')}; seed the entry with them`);
+      const admin = keyOf(management, current, credential.name);
 
-      const read = await call(fetchFn, current.api_key, 'GET', `/v3/api_keys/${encodeURIComponent(current.api_key_id)}`);
+      const read = await call(fetchFn, admin, 'GET', `/v3/api_keys/${encodeURIComponent(current.api_key_id)}`);
       if (read.status !== 200) throw failure(credential.name, 'GET /v3/api_keys/{id}', read);
       // Documented as { result: [{ name, api_key_id, scopes }] }; some accounts answer the object itself.
       const key = (Array.isArray(read.body?.result) ? read.body!.result[0] : read.body) as { name?: unknown; scopes?: unknown } | undefined;
@@ -66,7 +69,7 @@ export function sendgridApiKeyRotator(baseUrl: string = SENDGRID_API, now: () =>
 
       const baseName = (typeof key?.name === 'string' ? key.name : credential.name).replace(/ \(rotated [^)]*\)$/, '');
       const name = `${baseName} (rotated ${now().toISOString().slice(0, 19)}Z)`;
-      const created = await call(fetchFn, current.api_key, 'POST', '/v3/api_keys', { name, scopes });
+      const created = await call(fetchFn, admin, 'POST', '/v3/api_keys', { name, scopes });
       if (created.status !== 201 && created.status !== 200) throw failure(credential.name, 'POST /v3/api_keys', created);
       const apiKey = created.body?.api_key;
       const apiKeyId = created.body?.api_key_id;
@@ -76,7 +79,7 @@ export function sendgridApiKeyRotator(baseUrl: string = SENDGRID_API, now: () =>
       const granted = Array.isArray(created.body?.scopes) ? requested((created.body!.scopes as unknown[]).map(String)) : scopes;
       if (granted.join(',') !== scopes.join(',')) {
         // Not the same grant: take the new key back, keep the current one.
-        await call(fetchFn, current.api_key, 'DELETE', `/v3/api_keys/${encodeURIComponent(apiKeyId)}`);
+        await call(fetchFn, admin, 'DELETE', `/v3/api_keys/${encodeURIComponent(apiKeyId)}`);
         throw new RotationError(
           `${credential.name}: SendGrid minted the new key with scopes [${granted.join(', ')}] instead of [${scopes.join(', ')}]; it was deleted, the current key is kept`,
         );
@@ -84,11 +87,18 @@ export function sendgridApiKeyRotator(baseUrl: string = SENDGRID_API, now: () =>
       const next: CredentialValue = { ...current, api_key: apiKey, api_key_id: apiKeyId, name };
       return next;
     },
-    async retire(previous, next, credential, fetchFn) {
+    async retire(previous, next, credential, fetchFn, management) {
       if (previous.api_key_id === next.api_key_id) return;
-      const res = await call(fetchFn, next.api_key, 'DELETE', `/v3/api_keys/${encodeURIComponent(previous.api_key_id)}`);
+      const res = await call(fetchFn, keyOf(management, next, credential.name), 'DELETE', `/v3/api_keys/${encodeURIComponent(previous.api_key_id)}`);
       // 404: deleted already (a retry); the old key is gone either way.
       if (res.status !== 204 && res.status !== 200 && res.status !== 404) throw failure(credential.name, 'DELETE /v3/api_keys/{old id}', res);
     },
   };
+}
+
+/** The key the key-management calls authenticate with: the management key, else the agent's own. */
+function keyOf(management: CredentialValue | undefined, own: CredentialValue, name: string): string {
+  if (management === undefined) return own.api_key!;
+  if (!management.api_key) throw new RotationError(`${name}: the management credential holds no api_key`);
+  return management.api_key;
 }
