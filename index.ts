@@ -115,6 +115,7 @@ export {
   noWildcardResource,
   oneCredentialSetPerAgent,
   rotationScheduled,
+  rotationManual,
   RULES,
   saasCallsThroughGateway,
   tokenTtlWithinCeilings,

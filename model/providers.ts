@@ -85,7 +85,7 @@ export const PROVIDER_FACTS: Readonly<Record<ProviderName, ProviderFacts>> = {
     console: 'https://api.slack.com/apps (your app → OAuth & Permissions)',
     rotation: { rotator: 'oauth2-refresh', tokenUrl: () => 'https://slack.com/api/oauth.v2.access' },
     revoker: 'slack-auth-revoke',
-    keyManagement: ['* /oauth.*', '* /auth.revoke', '* /apps.*'],
+    keyManagement: ['* /oauth.access', '* /oauth.v2.access', '* /oauth.v2.exchange', '* /auth.revoke', '* /apps.uninstall', '* /apps.manifest.**'],
   },
   // https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_tokens/: refresh at /oauth/tokens; DELETE /api/v2/oauth/tokens/{id}.json.
   zendesk: {
@@ -110,6 +110,26 @@ export const PROVIDER_FACTS: Readonly<Record<ProviderName, ProviderFacts>> = {
     keyManagement: ['* /v1/organization/**'],
   },
 };
+
+/**
+ * The key-management endpoints of `provider` that `endpoint` (`METHOD`, a
+ * path pattern of the gateway's syntax) could reach: those it covers or that
+ * cover it, for the same or any method.
+ */
+export function keyManagementReached(
+  provider: ProviderName,
+  endpoint: { readonly method: string; readonly path: string },
+  covers: (wide: string, narrow: string) => boolean,
+): string[] {
+  return PROVIDER_FACTS[provider].keyManagement.filter((km) => {
+    const [method, path] = km.split(' ') as [string, string];
+    const sameMethod = method === '*' || endpoint.method === '*' || method === endpoint.method;
+    return sameMethod && (covers(path, endpoint.path) || covers(endpoint.path, path));
+  });
+}
+
+/** How long the reason of a `keyManagement:` scope must be, at least (as a suppression's). */
+export const KEY_MANAGEMENT_REASON_LENGTH = 10;
 
 /** Whether `name` is a built-in provider. */
 export function isProvider(name: string | undefined): name is ProviderName {

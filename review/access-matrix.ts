@@ -7,6 +7,7 @@ import { agentResourceName } from '../model/fleet';
 import {
   agentNames,
   alarmsOf,
+  credentialRotators,
   credentialSecretsOf,
   gatewayConfigOf,
   kvEntriesOf,
@@ -53,6 +54,8 @@ export interface ScopeAccess {
 export interface SecretLocation extends CredentialLocation {
   /** Secrets Manager rotation rule, when the secret has one. */
   readonly rotation?: string;
+  /** For a credential kept in Vault: the rotator the rotate function runs on it (`manual`: nobody rotates it). */
+  readonly rotator?: string;
 }
 
 /** One alarm watching an agent. */
@@ -186,18 +189,19 @@ export function accessMatrix(output: SynthOutput): AccessMatrix {
   const cached = matrices.get(output);
   if (cached) return cached;
   const views = stackViews(output);
+  const rotators = credentialRotators(views);
   const matrix: AccessMatrix = {
     dir: output.dir,
     stacks: views.map((v) => v.name),
     shardedStacks: Object.fromEntries(views.flatMap((v) => (v.stack.parts ? [[v.name, v.stack.parts]] : []))),
-    agents: views.flatMap((v) => agentNames(v).map((name) => agentAccess(v, name))),
+    agents: views.flatMap((v) => agentNames(v).map((name) => agentAccess(v, name, rotators))),
     infrastructure: views.flatMap(infrastructureOf),
   };
   matrices.set(output, matrix);
   return matrix;
 }
 
-function agentAccess(view: StackView, name: string): AgentAccess {
+function agentAccess(view: StackView, name: string, rotators: ReadonlyMap<string, string>): AgentAccess {
   const resourceName = agentResourceName({ name });
   const policyBlock = named(view, 'vault_policy', 'name', resourceName);
   const vaultPolicy = policyBlock ? readVaultPolicy(policyBlock.body.policy) : undefined;
@@ -303,6 +307,7 @@ function agentAccess(view: StackView, name: string): AgentAccess {
       location: e.location,
       scopes: strings(e.metadata.scopes?.split(',')).filter(Boolean).sort(),
       readBy: readBy(e.dataPath),
+      rotator: rotators.get(e.secret) ?? 'manual',
     })),
     ...smCredentials.map((s): SecretLocation => ({
       store: 'aws',

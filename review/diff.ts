@@ -45,7 +45,7 @@ const caps = (cs: Iterable<string>): string => [...cs].map(cellCode).join(', ');
  * resource, managed policy or token policy; a gateway endpoint that no earlier
  * one of the same API and method covers (a new method, a wider path pattern),
  * another provider base URL, a higher gateway rate; a longer TTL; an alarm or rotation
- * removed, disabled or loosened; a wider trust policy or network binding) or
+ * removed, disabled or loosened, a credential's rotation made manual; a wider trust policy or network binding) or
  * narrowing (the reverse). Changes nobody can judge (a rotation expression
  * this cannot compare, a changed condition) count as broadening.
  */
@@ -327,6 +327,16 @@ function diffRotation(b: AgentAccess, h: AgentAccess, emit: Emit): void {
   for (const [secret, expression] of now) {
     if (expression !== undefined && was.has(secret) && was.get(secret) === undefined)
       emit('narrowing', 'rotation', 'new rotation', `Secrets Manager rotation of ${cellCode(secret)} (${cellCode(expression)})`);
+  }
+  // A credential kept in Vault that nobody rotates any more lives until someone remembers it.
+  const rotatorWas = new Map(b.secrets.flatMap((s) => (s.store === 'vault' && s.rotator ? [[s.credential, s.rotator] as const] : [])));
+  for (const s of h.secrets) {
+    const before = rotatorWas.get(s.credential);
+    if (s.store !== 'vault' || s.rotator === undefined || before === undefined || before === s.rotator) continue;
+    const grant = `${cellCode(s.credential)} rotator ${cellCode(before)} → ${cellCode(s.rotator)}`;
+    if (s.rotator === 'manual') emit('broadening', 'rotation', 'rotation made manual', grant);
+    else if (before === 'manual') emit('narrowing', 'rotation', 'rotation automated', grant);
+    else emit('broadening', 'rotation', 'rotator changed', grant);
   }
 }
 

@@ -207,6 +207,8 @@ export const HttpGrantSchema = z.strictObject({
 /** One entry of the scope catalog: exactly one of `secret` (optionally with `http`), `http`, `aws`, `vault`. */
 export const ScopeSchema = z.strictObject({
   description: text.optional(),
+  /** Why this scope's http: endpoints may manage the provider's keys (mint, read or revoke them), which the agent's key otherwise must not. */
+  keyManagement: text.optional(),
   secret: text.optional(),
   http: HttpGrantSchema.optional(),
   aws: AwsGrantSchema.optional(),

@@ -64,6 +64,7 @@ const VALUES = [
   'renderMatrixJson',
   'renderMatrixMarkdown',
   'resourceGraph',
+  'rotationManual',
   'rotationScheduled',
   'runChecks',
   'runbookFor',

@@ -214,3 +214,28 @@ export function gatewayItemOf(view: StackView, agent: string): { block: Terrafor
 export function gatewayConfigOf(view: StackView, agent: string): GatewayAgentConfig | undefined {
   return gatewayItemOf(view, agent)?.config;
 }
+
+/**
+ * How each SaaS credential of the fleet rotates, as the rotate function is
+ * told (`CREDENTIALS` of the `<fleet>-rotate` function, in whichever stack
+ * holds it): credential name → rotator. A credential it does not list is
+ * rotated by hand.
+ */
+export function credentialRotators(views: readonly StackView[]): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const view of views) {
+    for (const fn of view.resources('aws_lambda_function')) {
+      if (!String(view.literal(fn.body.function_name) ?? '').endsWith('-rotate')) continue;
+      const text = view.literal((fn.body.environment as { variables?: Record<string, unknown> } | undefined)?.variables?.CREDENTIALS);
+      if (text === undefined) continue;
+      try {
+        for (const [name, c] of Object.entries(JSON.parse(text) as Record<string, { rotator?: unknown }>)) {
+          out.set(name, typeof c?.rotator === 'string' ? c.rotator : 'manual');
+        }
+      } catch {
+        // Not JSON: nothing known; every credential reads as manual.
+      }
+    }
+  }
+  return out;
+}

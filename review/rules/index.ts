@@ -10,6 +10,7 @@ import { noVaultSudoOrSys } from './no-vault-sudo-or-sys';
 import { noWildcardAction } from './no-wildcard-action';
 import { noWildcardResource } from './no-wildcard-resource';
 import { oneCredentialSetPerAgent } from './one-credential-set-per-agent';
+import { rotationManual } from './rotation-manual';
 import { rotationScheduled } from './rotation-scheduled';
 import { saasCallsThroughGateway } from './saas-calls-through-gateway';
 import { Rule } from './rule';
@@ -28,6 +29,7 @@ export {
   noWildcardAction,
   noWildcardResource,
   oneCredentialSetPerAgent,
+  rotationManual,
   rotationScheduled,
   saasCallsThroughGateway,
   tokenTtlWithinCeilings,
@@ -42,6 +44,7 @@ export const RULES: readonly Rule[] = [
   tokenTtlWithinCeilings,
   oneCredentialSetPerAgent,
   rotationScheduled,
+  rotationManual,
   agentAlarms,
   saasCallsThroughGateway,
   noLiteralSecret,

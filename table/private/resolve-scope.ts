@@ -8,7 +8,8 @@ import { canonicalIamAction } from './iam-actions';
 import { SettingProblem } from './inherit';
 import { fleetResourceProblem } from '../../model/resource-names';
 import { ApiDefinition, BUILTIN_APIS } from '../../model/apis';
-import { endpointText, HttpEndpoint, parseEndpoint } from '../../model/http-grants';
+import { endpointText, HttpEndpoint, parseEndpoint, patternCovers } from '../../model/http-grants';
+import { isProvider, KEY_MANAGEMENT_REASON_LENGTH, keyManagementReached, PROVIDER_FACTS } from '../../model/providers';
 import { closest } from '../../model/names';
 import { resolveApi } from './resolve-apis';
 
@@ -103,6 +104,24 @@ export async function resolveScope(
         value: input.secret,
         message: `the gateway calls ${http.api} with the credential ${api.credential}, not ${input.secret}`,
         fix: `write secret: ${api.credential}, or leave secret: out (the API names its credential); or set apis: { ${http.api}: { credential: ${input.secret} } }`,
+      });
+    }
+    // Managing keys is the rotate and revoke functions' job, with the management credential: not an agent's, unless the table says why.
+    const provider = isProvider(http.api) ? http.api : undefined;
+    if (provider && (input.keyManagement ?? '').trim().length < KEY_MANAGEMENT_REASON_LENGTH) {
+      http.allow.forEach((text, i) => {
+        const endpoint = parseEndpoint(http.api, text).endpoint;
+        const reached = endpoint ? keyManagementReached(provider, endpoint, patternCovers) : [];
+        if (reached.length === 0) return;
+        problems.push({
+          rule: 'key-management-scope',
+          path: [...at, 'http', 'allow', i],
+          value: text,
+          message: `endpoint reaches ${PROVIDER_FACTS[provider].title}'s key management (${reached.join(', ')}): the agent's key would manage keys, not only use one`,
+          fix:
+            `remove it (rotation and revocation use the management credential, credentials.<name>.management, never the agent's key), ` +
+            `or say why with keyManagement: "<a reason of at least ${KEY_MANAGEMENT_REASON_LENGTH} characters>"`,
+        });
       });
     }
     if (problems.length > 0 || !api || secret === undefined) return { problems };

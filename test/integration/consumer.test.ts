@@ -185,7 +185,7 @@ describe('once compiled', () => {
       internal: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
       constructs: ['function', 'function', 'function'],
       policy: 'agent-lead-enricher',
-      rules: 11,
+      rules: 12,
     });
   });
 
@@ -203,7 +203,7 @@ describe('once compiled', () => {
     );
     const check = run(bin, ['check', '--out', 'cli.out']);
     expect([check.status, check.stderr]).toEqual([0, '']);
-    expect(check.stdout).toMatch(new RegExp(`^scoped-agents check: 11 rules over cli\\.out \\(${FLEET}\\): 0 findings, \\d+ accepted exceptions\\.\\n`));
+    expect(check.stdout).toMatch(new RegExp(`^scoped-agents check: 12 rules over cli\\.out \\(${FLEET}\\): 0 findings, \\d+ accepted exceptions\\.\\n`));
     expect(existsSync(join(project, 'scoped-agents.suppressions.yaml'))).toBe(false);
   });
 

@@ -273,3 +273,52 @@ describe('validateTable: http grants', () => {
     ]);
   });
 });
+
+describe('key-management endpoints of a built-in provider', () => {
+  const table = (allow: string, extra = ''): string => `version: 1
+scopes:
+  mail.send:
+    secret: sendgrid${extra}
+    http: { api: sendgrid, allow: [${allow}] }
+agents:
+  - name: email-notifier
+    owner: platform@acme.example
+    actions:
+      - { action: Send email, scopes: [mail.send] }
+`;
+
+  test('fails for each endpoint that reaches them, naming what it reaches, when the scope says not why', async () => {
+    const problems = await problemsOf(table('POST /v3/mail/send, POST /v3/api_keys, DELETE /v3/api_keys/*, GET /v3/**'));
+    expect(problems.map((p) => [p.rule, p.line, p.value, p.message])).toEqual([
+      [
+        'key-management-scope',
+        5,
+        'POST /v3/api_keys',
+        "endpoint reaches SendGrid's key management (* /v3/api_keys): the agent's key would manage keys, not only use one",
+      ],
+      [
+        'key-management-scope',
+        5,
+        'DELETE /v3/api_keys/*',
+        "endpoint reaches SendGrid's key management (* /v3/api_keys/**): the agent's key would manage keys, not only use one",
+      ],
+      [
+        'key-management-scope',
+        5,
+        'GET /v3/**',
+        "endpoint reaches SendGrid's key management (* /v3/api_keys, * /v3/api_keys/**): the agent's key would manage keys, not only use one",
+      ],
+    ]);
+    expect(problems[0]!.fix).toBe(
+      'remove it (rotation and revocation use the management credential, credentials.<name>.management, never the agent\'s key), or say why with keyManagement: "<a reason of at least 10 characters>"',
+    );
+  });
+
+  test('passes with keyManagement: and a reason, and for endpoints that only use the key', async () => {
+    const allowed = await fleetFromYaml(table('POST /v3/api_keys', '\n    keyManagement: "the onboarding agent mints a key per new tenant"'));
+    expect(allowed.agents[0]!.scopes.map((s) => s.name)).toEqual(['mail.send']);
+    expect((await fleetFromYaml(table('POST /v3/mail/send, GET /v3/templates/*'))).agents).toHaveLength(1);
+    // Too short to be a reason.
+    expect((await problemsOf(table('POST /v3/api_keys', '\n    keyManagement: "ok"'))).map((p) => p.rule)).toEqual(['key-management-scope']);
+  });
+});

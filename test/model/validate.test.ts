@@ -338,7 +338,7 @@ describe('validateTable: failing tables', () => {
         5,
         undefined,
         'descripton',
-        'aws, description, http, secret, vault',
+        'aws, description, http, keyManagement, secret, vault',
       ],
       [
         'in an aws: grant',

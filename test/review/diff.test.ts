@@ -151,6 +151,11 @@ describe('scoped-agents diff: every broadening class is flagged, naming the agen
       ['| broadening | lead-enricher | rotation less frequent | schedule `agent-lead-enricher` `cron(0 3 * * ? *)` → `rate(7 days)` |'],
     ],
     [
+      'a credential whose rotation is made manual (written out in the table)',
+      tableHead('\nagents:\n', '\ncredentials:\n  sendgrid: { rotator: manual }\n\nagents:\n'),
+      ['| broadening | email-notifier | rotation made manual | `sendgrid` rotator `sendgrid-api-key` → `manual` |'],
+    ],
+    [
       'a changed trust principal',
       tableHead('  - name: invoice-summarizer\n', '  - name: invoice-summarizer\n    awsPrincipal: arn:aws:iam::123456789012:role/invoice-runtime\n'),
       [

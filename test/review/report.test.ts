@@ -88,6 +88,8 @@ describe('the access matrix of the seed', () => {
         location: 'kv/agents/lead-enricher/hubspot',
         scopes: ['crm.contacts.read', 'crm.tags.write'],
         readBy: 'gateway',
+        // As the rotate function is told: HubSpot's OAuth2 refresh, on by default.
+        rotator: 'oauth2-refresh',
       },
     ]);
     expect(a.alarms.map((x) => [x.kind, x.threshold, x.actions])).toEqual([

@@ -9,6 +9,7 @@ import {
   noWildcardAction,
   noWildcardResource,
   oneCredentialSetPerAgent,
+  rotationManual,
   rotationScheduled,
   tokenTtlWithinCeilings,
 } from '../../review/rules';
@@ -59,6 +60,7 @@ describe('the pack', () => {
       'token-ttl-within-ceilings',
       'one-credential-set-per-agent',
       'rotation-scheduled',
+      'rotation-manual',
       'agent-alarms',
       'saas-calls-through-gateway',
       'no-literal-secret',
@@ -327,6 +329,60 @@ describe('rotation-scheduled', () => {
         },
       ]),
     );
+  });
+});
+
+describe('rotation-manual', () => {
+  /** The seed with the rotate function told `rotator` for `credential`. */
+  const withRotator = (credential: string, rotator: string): SynthOutput =>
+    variant((json) => {
+      const fn = find(json, 'aws_lambda_function', 'function_name', 'scoped-agents-rotate').body as { environment: { variables: Record<string, string> } };
+      const credentials = JSON.parse(fn.environment.variables.CREDENTIALS!) as Record<string, { rotator: string }>;
+      credentials[credential]!.rotator = rotator;
+      fn.environment.variables.CREDENTIALS = JSON.stringify(credentials);
+    });
+
+  test('passes on the seed and the fixture: their credentials rotate by default (HubSpot, SendGrid, Slack) or by the table', async () => {
+    expect(
+      await findings(
+        rotationManual,
+        variant(() => undefined),
+      ),
+    ).toEqual([]);
+    expect(
+      await findings(
+        rotationManual,
+        variant(
+          () => undefined,
+          () => fixture,
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  test('fails for each agent holding a credential rotated by hand, naming the credential', async () => {
+    expect(await findings(rotationManual, withRotator('sendgrid', 'manual'))).toEqual([
+      { resource: 'agent/email-notifier', agent: 'email-notifier', grant: 'credential sendgrid' },
+    ]);
+    const both = variant((json) => {
+      const fn = find(json, 'aws_lambda_function', 'function_name', 'scoped-agents-rotate').body as { environment: { variables: Record<string, string> } };
+      // A credential the rotate function is not told about is rotated by nobody.
+      fn.environment.variables.CREDENTIALS = '{}';
+    });
+    expect(await findings(rotationManual, both)).toEqual(
+      sorted([
+        { resource: 'agent/email-notifier', agent: 'email-notifier', grant: 'credential sendgrid' },
+        { resource: 'agent/lead-enricher', agent: 'lead-enricher', grant: 'credential hubspot' },
+      ]),
+    );
+  });
+
+  test('its message says where the credential is and what to do', async () => {
+    const [f] = await rotationManual.evaluate(withRotator('hubspot', 'manual'));
+    expect([f!.message, f!.fix]).toEqual([
+      'credential hubspot of agent lead-enricher (kv/agents/lead-enricher/hubspot) is rotated by hand: nothing rotates it',
+      'give credentials.hubspot a rotator (oauth2-refresh, sendgrid-api-key), or accept it with a suppression saying why',
+    ]);
   });
 });
 
