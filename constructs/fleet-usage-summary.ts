@@ -122,6 +122,7 @@ function usageSummarySchedule(
     action: 'summarize',
     ...(shard ? { shard: shard.stack } : {}),
     agents: Object.fromEntries(agents.map((a) => [a.name, { maxCallsPerMinute: a.alarms.maxCallsPerMinute }])),
+    ...(settings.cloudTrail ? { cloudTrail: true as const } : {}),
   };
   const resource = new SchedulerSchedule(scope, id, {
     // Schedule names stop at 64 characters: the key (at most 40), not the stack name.

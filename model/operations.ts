@@ -137,6 +137,8 @@ export interface UsageSummaryEvent {
   readonly shard?: string;
   /** ISO 8601: summarize the 24 hours before this time (a re-run for a past day). @default - the last full hour */
   readonly end?: string;
+  /** The fleet has its own CloudTrail trail: count each agent's AWS calls (`AwsCalls`, `AwsDeniedCalls` by role) beside its gateway calls. */
+  readonly cloudTrail?: true;
 }
 
 /** The fleet's functions, by role. */

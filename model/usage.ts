@@ -31,6 +31,10 @@ export interface AgentUsageCounts {
   readonly peakMinute: number;
   /** The agent's limit: its call-rate alarm's threshold. */
   readonly maxCallsPerMinute: number;
+  /** AWS API calls its IAM role made in the window, from the fleet's CloudTrail trail; absent without a trail. */
+  readonly awsCalls?: number;
+  /** Those of them AWS refused. */
+  readonly awsDenied?: number;
   /**
    * The source knows the agent has never made a call (its call log never held
    * one): an idle agent is then "never used", not an orphan.
@@ -91,10 +95,12 @@ export function judgeUsage(counts: AgentUsageCounts, windowText: string): AgentU
   const hasHistory = counts.history.length > 0;
   const m = hasHistory ? median(counts.history) : undefined;
   const changePercent = m !== undefined && m > 0 ? Math.round(((counts.calls - m) / m) * 100) : undefined;
-  if (counts.calls === 0 && counts.neverUsed === true) {
+  // An agent that only calls AWS (its IAM role, seen by the trail) is not idle.
+  const idle = counts.calls === 0 && (counts.awsCalls ?? 0) === 0;
+  if (idle && counts.neverUsed === true) {
     flags.add('never-used');
     reasons.push('never used: no call since it was deployed');
-  } else if (counts.calls === 0) {
+  } else if (idle) {
     flags.add('orphan');
     reasons.push(`orphan: no calls in ${windowText}`);
   }
@@ -156,6 +162,9 @@ export interface UsageReportJson {
     readonly changePercent: number | null;
     readonly peakMinute: number;
     readonly maxCallsPerMinute: number;
+    /** From the fleet's CloudTrail trail; present only when the source counted AWS calls. */
+    readonly awsCalls?: number;
+    readonly awsDenied?: number;
     readonly neverUsed: boolean;
     readonly orphan: boolean;
     readonly spike: boolean;
@@ -213,17 +222,20 @@ export class UsageReport {
   public rulesText(): string {
     return (
       `Orphan: no call in the window. Never used: no call in the window, and its call log never held one. Spike: more calls in one minute than the agent's maxCallsPerMinute, or more than ` +
-      `${SPIKE_RULE.factor} × the median of the earlier windows and more than ${SPIKE_RULE.minCalls} calls.`
+      `${SPIKE_RULE.factor} × the median of the earlier windows and more than ${SPIKE_RULE.minCalls} calls.` +
+      (this.agents.some((a) => a.awsCalls !== undefined) ? ' AWS calls (the fleet trail) count as calls: an agent that only calls AWS is not idle.' : '')
     );
   }
 
   /** The summary as Markdown (what `scoped-agents usage` prints). */
   public toMarkdown(): string {
     const { input } = this;
-    const header = `| agent | calls | denied | trend vs median of earlier ${this.windowText} | peak per minute (limit) | flags |`;
+    // AWS calls (from the fleet's trail) beside the gateway's, when the source counted them.
+    const aws = this.agents.some((a) => a.awsCalls !== undefined);
+    const header = `| agent | calls | denied${aws ? ' | AWS calls | AWS denied' : ''} | trend vs median of earlier ${this.windowText} | peak per minute (limit) | flags |`;
     const rows = this.agents.map(
       (a) =>
-        `| ${cell(a.agent)} | ${a.calls} | ${a.denied} | ${trendText(a)} | ${a.peakMinute} (${a.maxCallsPerMinute}) | ${a.reasons.map((r) => cell(r).replace(/^([\w ]+):/, '**$1**:')).join('; ')} |`,
+        `| ${cell(a.agent)} | ${a.calls} | ${a.denied}${aws ? ` | ${a.awsCalls ?? 0} | ${a.awsDenied ?? 0}` : ''} | ${trendText(a)} | ${a.peakMinute} (${a.maxCallsPerMinute}) | ${a.reasons.map((r) => cell(r).replace(/^([\w ]+):/, '**$1**:')).join('; ')} |`,
     );
     const unknown = Object.entries(input.unknownRoles ?? {}).sort(([a], [b]) => a.localeCompare(b));
     return [
@@ -233,7 +245,7 @@ export class UsageReport {
       `${this.windowText} from ${utcText(input.start)} to ${utcText(input.end)}; source: ${text(input.source)}.`,
       '',
       header,
-      '|---|--:|--:|---|--:|---|',
+      `|---|--:|--:|${aws ? '--:|--:|' : ''}---|--:|---|`,
       ...rows,
       '',
       text(this.summaryLine()),
@@ -263,6 +275,7 @@ export class UsageReport {
         changePercent: a.changePercent ?? null,
         peakMinute: a.peakMinute,
         maxCallsPerMinute: a.maxCallsPerMinute,
+        ...(a.awsCalls !== undefined ? { awsCalls: a.awsCalls, awsDenied: a.awsDenied ?? 0 } : {}),
         neverUsed: a.flags.includes('never-used'),
         orphan: a.flags.includes('orphan'),
         spike: a.flags.includes('spike'),

@@ -54,6 +54,7 @@ export function parseUsageSummaryEvent(event: unknown): UsageSummaryEvent {
   }
   if (e.shard !== undefined && (typeof e.shard !== 'string' || e.shard === ''))
     problems.push(`shard must be the shard's stack name, got ${JSON.stringify(e.shard)}`);
+  if (e.cloudTrail !== undefined && e.cloudTrail !== true) problems.push(`cloudTrail must be true or absent, got ${JSON.stringify(e.cloudTrail)}`);
   if (e.end !== undefined && (typeof e.end !== 'string' || Number.isNaN(Date.parse(e.end))))
     problems.push(`end must be an ISO 8601 time, got ${JSON.stringify(e.end)}`);
   if (problems.length > 0) throw new Error(`the usage-summary event is not usable:\n- ${problems.join('\n- ')}`);
@@ -69,13 +70,15 @@ export function parseUsageSummaryEvent(event: unknown): UsageSummaryEvent {
 export async function handleUsageSummary(event: unknown, ctx: UsageSummaryContext): Promise<UsageReportJson> {
   const e = parseUsageSummaryEvent(event);
   const window = summaryWindow(ctx.now(), USAGE_SUMMARY.windowHours, e.end);
-  const counted = await fetchAgentUsage(ctx.cloudwatch, e.agents, window, USAGE_SUMMARY.historyWindows);
-  const agents = await mapWithLimit(counted, 5, async (a) => (a.calls === 0 ? { ...a, neverUsed: (await ctx.lastCall(a.agent)) === null } : a));
+  const counted = await fetchAgentUsage(ctx.cloudwatch, e.agents, window, USAGE_SUMMARY.historyWindows, e.cloudTrail === true);
+  const agents = await mapWithLimit(counted, 5, async (a) =>
+    a.calls === 0 && (a.awsCalls ?? 0) === 0 ? { ...a, neverUsed: (await ctx.lastCall(a.agent)) === null } : a,
+  );
   const report = summarizeUsage({
     fleet: e.shard ? `${ctx.fleet} (shard ${e.shard})` : ctx.fleet,
     start: window.start,
     end: window.end,
-    source: `CloudWatch ${METRICS.namespace}/${METRICS.calls} and ${METRICS.deniedCalls}`,
+    source: `CloudWatch ${METRICS.namespace}/${METRICS.calls} and ${METRICS.deniedCalls}${e.cloudTrail ? `, ${METRICS.awsCalls} and ${METRICS.awsDeniedCalls}` : ''}`,
     agents,
   });
   const json = report.toJson();

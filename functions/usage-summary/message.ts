@@ -12,7 +12,8 @@ const SECTION_CHARS = 3000;
 
 /** One agent's line: `*lead-enricher*: 1234 calls, 3 denied, +12 % (median 1100), peak 40/min (limit 1000)`, then its reasons. */
 export function agentLine(row: AgentUsage): string {
-  const head = `*${mrkdwnEscape(row.agent)}*: ${row.calls} calls, ${row.denied} denied, trend ${trendText(row)}, peak ${row.peakMinute}/min (limit ${row.maxCallsPerMinute})`;
+  const aws = row.awsCalls !== undefined ? `, ${row.awsCalls} AWS calls (${row.awsDenied ?? 0} denied)` : '';
+  const head = `*${mrkdwnEscape(row.agent)}*: ${row.calls} calls, ${row.denied} denied${aws}, trend ${trendText(row)}, peak ${row.peakMinute}/min (limit ${row.maxCallsPerMinute})`;
   return [head, ...row.reasons.map((r) => `    • ${mrkdwnEscape(r)}`)].join('\n');
 }
 

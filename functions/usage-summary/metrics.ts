@@ -5,6 +5,7 @@
  * over the window for the peak minute.
  */
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { AGENT_PREFIX } from '../../model/fleet';
 import { METRICS } from '../../model/operations';
 import { AgentUsageCounts } from '../../model/usage';
 
@@ -63,10 +64,13 @@ async function getMetricData(
 }
 
 function query(id: string, metric: string, agent: string, period: number): MetricDataQuery {
+  // The trail's metrics are by IAM role (`agent-<name>`), the call log's by agent.
+  const byRole = metric === METRICS.awsCalls || metric === METRICS.awsDeniedCalls;
+  const dimension = byRole ? { Name: METRICS.roleDimension, Value: `${AGENT_PREFIX}${agent}` } : { Name: METRICS.dimension, Value: agent };
   return {
     Id: id,
     MetricStat: {
-      Metric: { Namespace: METRICS.namespace, MetricName: metric, Dimensions: [{ Name: METRICS.dimension, Value: agent }] },
+      Metric: { Namespace: METRICS.namespace, MetricName: metric, Dimensions: [dimension] },
       Period: period,
       Stat: 'Sum',
     },
@@ -87,6 +91,8 @@ export async function fetchAgentUsage(
   agents: Readonly<Record<string, { readonly maxCallsPerMinute: number }>>,
   window: UsageWindow,
   historyWindows: number,
+  /** Also count each agent's AWS calls (the fleet has a trail). */
+  awsCalls = false,
 ): Promise<AgentUsageCounts[]> {
   const names = Object.keys(agents).sort();
   const start = window.start.getTime();
@@ -96,7 +102,11 @@ export async function fetchAgentUsage(
 
   const hourly = await getMetricData(
     cloudwatch,
-    names.flatMap((agent, i) => [query(`calls${i}`, METRICS.calls, agent, 3600), query(`denied${i}`, METRICS.deniedCalls, agent, 3600)]),
+    names.flatMap((agent, i) => [
+      query(`calls${i}`, METRICS.calls, agent, 3600),
+      query(`denied${i}`, METRICS.deniedCalls, agent, 3600),
+      ...(awsCalls ? [query(`aws${i}`, METRICS.awsCalls, agent, 3600), query(`awsDenied${i}`, METRICS.awsDeniedCalls, agent, 3600)] : []),
+    ]),
     historyStart,
     window.end,
     hours,
@@ -120,6 +130,15 @@ export async function fetchAgentUsage(
     for (const { t, v } of hourly.get(`denied${i}`) ?? []) if (t >= start && t < window.end.getTime()) denied += v;
     const first = history.findIndex((n) => n > 0);
     const peakMinute = Math.max(0, ...(minutes.get(`minute${i}`) ?? []).filter(({ t }) => t >= start && t < window.end.getTime()).map(({ v }) => v));
-    return { agent, calls, denied, history: first === -1 ? [] : history.slice(first), peakMinute, maxCallsPerMinute: agents[agent].maxCallsPerMinute };
+    const inWindow = (id: string): number => (hourly.get(id) ?? []).filter(({ t }) => t >= start && t < window.end.getTime()).reduce((n, { v }) => n + v, 0);
+    return {
+      agent,
+      calls,
+      denied,
+      history: first === -1 ? [] : history.slice(first),
+      peakMinute,
+      maxCallsPerMinute: agents[agent].maxCallsPerMinute,
+      ...(awsCalls ? { awsCalls: inWindow(`aws${i}`), awsDenied: inWindow(`awsDenied${i}`) } : {}),
+    };
   });
 }

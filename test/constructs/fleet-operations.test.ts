@@ -501,3 +501,12 @@ describe('FleetOperations', () => {
     );
   });
 });
+
+test('the daily summary of a fleet with its own trail counts AWS calls too: its schedule says cloudTrail; the seed (no trail) does not', () => {
+  const input = (tf: typeof seedTf): Record<string, unknown> => {
+    const schedule = Object.values(byName(tf, 'aws_scheduler_schedule')).find((s) => String(s.name).startsWith('usage-summary'))!;
+    return JSON.parse(String((schedule.target as { input: string }).input));
+  };
+  expect(input(fixtureTf)).toMatchObject({ action: 'summarize', cloudTrail: true });
+  expect(input(seedTf)).not.toHaveProperty('cloudTrail');
+});

@@ -308,3 +308,51 @@ test('the window ends at the last full hour, or where the event says', () => {
     end: new Date('2026-11-01T00:00:00Z'),
   });
 });
+
+describe('with the fleet trail (cloudTrail: true in the event)', () => {
+  const byRole = (agent: string, metric: string, at: number, value: number) => ({
+    MetricName: metric,
+    Dimensions: [{ Name: METRICS.roleDimension, Value: `agent-${agent}` }],
+    Timestamp: new Date(at),
+    Value: value,
+    Unit: 'Count' as const,
+  });
+  beforeAll(async () => {
+    // email-notifier made no gateway call today, but its IAM role called AWS 12 times (2 refused).
+    await cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: METRICS.namespace,
+        MetricData: [
+          byRole('email-notifier', METRICS.awsCalls, END - 4 * H, 12),
+          byRole('email-notifier', METRICS.awsDeniedCalls, END - 4 * H, 2),
+          // Outside the window: not counted.
+          byRole('email-notifier', METRICS.awsCalls, END + 60_000, 500),
+        ],
+      }),
+    );
+  });
+
+  test("reads each agent's AWS calls by its role beside its gateway calls", async () => {
+    const usage = await fetchAgentUsage(cloudwatch, event.agents, summaryWindow(new Date(END + 600_000), 24), 7, true);
+    expect(usage.map((u) => [u.agent, u.calls, u.awsCalls, u.awsDenied])).toEqual([
+      ['email-notifier', 0, 12, 2],
+      ['invoice-summarizer', 1800, 0, 0],
+      ['lead-enricher', 120, 0, 0],
+    ]);
+  });
+
+  test('an agent with AWS calls and no gateway calls is not an orphan; the summary shows its AWS calls', async () => {
+    const json = await handleUsageSummary({ ...event, cloudTrail: true }, context());
+    expect(json.totals).toEqual({ agents: 3, calls: 1920, denied: 4, neverUsed: 0, orphans: 0, spikes: 1 });
+    expect(json.agents.find((a) => a.agent === 'email-notifier')).toMatchObject({ calls: 0, awsCalls: 12, awsDenied: 2, orphan: false, neverUsed: false });
+    expect(json.source).toBe('CloudWatch ScopedAgents/Calls and DeniedCalls, AwsCalls and AwsDeniedCalls');
+    expect(slack.accepted.at(-1)!.text).toContain('1 spike (invoice-summarizer)');
+    expect(JSON.stringify(slack.accepted.at(-1)!.blocks)).toContain('*email-notifier*: 0 calls, 0 denied, 12 AWS calls (2 denied), trend -100 % (median 5)');
+  });
+
+  test('without the trail the summary is as before: no AWS columns, the idle agent an orphan', async () => {
+    const json = await handleUsageSummary(event, context());
+    expect(json.totals.orphans).toBe(1);
+    expect(json.agents.every((a) => a.awsCalls === undefined)).toBe(true);
+  });
+});
