@@ -65,6 +65,8 @@ export class AgentFleet extends Construct {
    * `fleet.vaultAudit: false` (the server's configuration declares its devices).
    */
   public readonly vaultAudit?: Audit;
+  /** The `socket` audit device beside the file device, with `fleet.vaultAuditSocket`. */
+  public readonly vaultAuditSocket?: Audit;
   /** The fleet's CloudWatch dashboard. */
   public readonly dashboard: FleetDashboard;
   /** The JWT backend for GitHub Actions' OIDC tokens (and AWS's OIDC provider), when a `github-actions` agent exists. */
@@ -78,6 +80,7 @@ export class AgentFleet extends Construct {
     this.kvMount = core.kvMount;
     this.appRole = core.appRole;
     this.vaultAudit = core.vaultAudit;
+    this.vaultAuditSocket = core.vaultAuditSocket;
     this.awsSecrets = core.awsSecrets;
     this.operations = core.operations;
     this.githubActions = core.githubActions;

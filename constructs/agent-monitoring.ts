@@ -1,9 +1,11 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchLogSubscriptionFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-subscription-filter';
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { Construct } from 'constructs';
 import { Agent, FleetSettings } from '../model/fleet';
 import { AlarmKind, callLogFilterPatterns, callLogGroupName, METRICS } from '../model/operations';
+import { forwardLogGroup, LogForwardingTarget } from './fleet-log-forwarding';
 import { alarmSpecsFor } from './private/alarm-specs';
 
 /** Props of {@link AgentMonitoring}. */
@@ -14,6 +16,11 @@ export interface AgentMonitoringProps {
   readonly keyArn: string;
   /** The fleet's alarm topic: every alarm notifies it. */
   readonly topicArn: string;
+  /**
+   * The fleet's log forwarding stream: the call log gets a subscription filter to it.
+   * @default - the call log is not forwarded
+   */
+  readonly logForwarding?: LogForwardingTarget;
 }
 
 /**
@@ -30,6 +37,8 @@ export class AgentMonitoring extends Construct {
   public readonly alarms: Record<AlarmKind, CloudwatchMetricAlarm>;
   /** `/scoped-agents/<fleet>/agents/<agent>`. */
   public readonly logGroupName: string;
+  /** The subscription filter to the fleet's log forwarding, with `fleet.logForwarding`. */
+  public readonly forwarding?: CloudwatchLogSubscriptionFilter;
 
   constructor(scope: Construct, id: string, props: AgentMonitoringProps) {
     super(scope, id);
@@ -55,6 +64,7 @@ export class AgentMonitoring extends Construct {
       });
     filter('CallsFilter', 'calls', patterns.calls, METRICS.calls);
     filter('DeniedFilter', 'denied-calls', patterns.denied, METRICS.deniedCalls);
+    if (props.logForwarding) this.forwarding = forwardLogGroup(this, 'Forwarding', this.resource.name, props.logForwarding);
 
     const alarms: Partial<Record<AlarmKind, CloudwatchMetricAlarm>> = {};
     for (const spec of alarmSpecsFor(settings.name, agent)) {

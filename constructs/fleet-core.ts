@@ -39,6 +39,8 @@ export class FleetCore extends Construct implements FleetCoreParts {
   public readonly kvMount: Mount;
   public readonly appRole: AuthBackend;
   public readonly vaultAudit?: Audit;
+  /** The `socket` audit device beside the file device, with `fleet.vaultAuditSocket`. */
+  public readonly vaultAuditSocket?: Audit;
   public readonly awsSecrets?: AwsSecretBackend;
   public readonly brokerPrincipalArn?: string;
   public readonly operations: FleetOperations;
@@ -54,6 +56,7 @@ export class FleetCore extends Construct implements FleetCoreParts {
     this.kvMount = core.kvMount;
     this.appRole = core.appRole;
     this.vaultAudit = core.vaultAudit;
+    this.vaultAuditSocket = core.vaultAuditSocket;
     this.awsSecrets = core.awsSecrets;
     this.brokerPrincipalArn = core.brokerPrincipalArn;
     this.operations = core.operations;

@@ -18,6 +18,7 @@ import { FleetFunction } from './fleet-function';
 import { FleetGateway } from './fleet-gateway';
 import { GATEWAY } from '../model/gateway';
 import { FleetKey } from './fleet-key';
+import { FleetLogForwarding, LogForwardingTarget } from './fleet-log-forwarding';
 import { FleetNotifications } from './fleet-notifications';
 import { FleetScheduler } from './fleet-scheduler';
 import { FleetUsageSummary } from './fleet-usage-summary';
@@ -45,6 +46,8 @@ export interface AgentOperations {
   readonly gatewayTable?: string;
   /** The gateway's URL; absent without a gateway. */
   readonly gatewayUrl?: string;
+  /** Where the call log is forwarded to; absent without `fleet.logForwarding`. */
+  readonly logForwarding?: LogForwardingTarget;
 }
 
 /** Props of {@link FleetOperations}. */
@@ -91,6 +94,8 @@ export class FleetOperations extends Construct {
   public readonly cloudTrail?: FleetCloudTrail;
   /** The fleet's gateway, when a scope grants `http:` endpoints (or `fleet.gateway` says so). */
   public readonly gateway?: FleetGateway;
+  /** The fleet's log forwarding to the team's SIEM, with `fleet.logForwarding`. */
+  public readonly logForwarding?: FleetLogForwarding;
   /** Vault's address as the functions reach it: the table's `vaultAddr`, or the `vault_addr` variable. */
   public readonly vaultAddr: string;
   /** What each agent's resources attach to. */
@@ -257,6 +262,25 @@ export class FleetOperations extends Construct {
       this.functions.gateway = this.gateway.function;
     }
 
+    if (settings.logForwarding) {
+      this.logForwarding = new FleetLogForwarding(this, 'LogForwarding', {
+        settings,
+        forwarding: settings.logForwarding,
+        context: ctx,
+        keyArn,
+        callLogPrefix: callLogGroupName(settings.name, ''),
+        logGroups: [
+          ...deployed.map((r) => FLEET_RESOURCE_NAMES.functionLogGroup(settings.name, r)),
+          ...(this.cloudTrail ? [CLOUD_TRAIL.logGroupName(settings.name)] : []),
+          ...(this.gateway ? [GATEWAY.logGroupName(settings.name)] : []),
+        ],
+      });
+      for (const role of Object.keys(this.functions).sort() as (keyof typeof this.functions)[])
+        this.logForwarding.forward(`Function-${role}`, this.functions[role]!.logGroup.name);
+      if (this.gateway) this.logForwarding.forward('Gateway', this.gateway.logGroup.name);
+      if (this.cloudTrail) this.logForwarding.forward('CloudTrail', this.cloudTrail.logGroup.name);
+    }
+
     this.agentOperations = {
       topicArn: this.notifications.topicArn,
       keyArn,
@@ -265,6 +289,7 @@ export class FleetOperations extends Construct {
       scheduleGroup: this.scheduler.groupName,
       schedulerRoleArn: this.scheduler.roleArn,
       ...(this.gateway ? { gatewayTable: this.gateway.table.name, gatewayUrl: this.gateway.url } : {}),
+      ...(this.logForwarding ? { logForwarding: this.logForwarding.target } : {}),
     };
   }
 

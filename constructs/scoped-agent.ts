@@ -163,7 +163,13 @@ export class ScopedAgent extends Construct {
       }
     }
 
-    this.monitoring = new AgentMonitoring(this, 'Monitoring', { agent, settings, keyArn: ops.keyArn, topicArn: ops.topicArn });
+    this.monitoring = new AgentMonitoring(this, 'Monitoring', {
+      agent,
+      settings,
+      keyArn: ops.keyArn,
+      topicArn: ops.topicArn,
+      logForwarding: ops.logForwarding,
+    });
     this.rotation = new AgentRotation(this, 'Rotation', {
       agent,
       settings,

@@ -123,8 +123,12 @@ export interface FleetSettings {
   readonly vaultAudit: boolean;
   /** Path, on the Vault server, of the file the fleet's Vault audit device writes. */
   readonly vaultAuditFile: string;
+  /** A `socket` audit device beside the file device; absent → none. */
+  readonly vaultAuditSocket?: VaultAuditSocket;
   /** Whether the fleet has its own CloudTrail trail, attributing AWS calls to agents by role name. */
   readonly cloudTrail: boolean;
+  /** Where the fleet's log groups are forwarded to (one Firehose delivery stream); absent → nowhere. */
+  readonly logForwarding?: LogForwarding;
   /** How the fleet splits into shard stacks; absent → one stack. */
   readonly shards?: ShardSettings;
   /** Where the stacks keep their state; absent → local files. */
@@ -132,6 +136,31 @@ export interface FleetSettings {
   /** Whether the fleet deploys its gateway, through which every `http:` grant is called. */
   readonly gateway: boolean;
 }
+
+/** `fleet.vaultAuditSocket` in the table: a Vault audit device of type `socket`. */
+export interface VaultAuditSocket {
+  /** `host:port` (tcp, udp) or an absolute socket path (unix). */
+  readonly address: string;
+  readonly socketType: 'tcp' | 'udp' | 'unix';
+  /** Seconds Vault waits for one write to the socket. */
+  readonly writeTimeout: number;
+}
+
+/** `fleet.logForwarding` in the table: the SIEM the fleet's log groups are forwarded to. */
+export type LogForwarding =
+  | {
+      /** An HTTPS endpoint that takes Firehose's HTTP delivery (Datadog, New Relic, a generic collector). */
+      readonly destination: 'http_endpoint';
+      readonly url: string;
+      /** The name Firehose gives the endpoint. */
+      readonly name: string;
+    }
+  | {
+      /** Splunk's HTTP Event Collector. */
+      readonly destination: 'splunk';
+      readonly url: string;
+      readonly hecEndpointType: 'Raw' | 'Event';
+    };
 
 /** `fleet.shards` in the table: see `model/shards.ts`. */
 export type ShardSettings =

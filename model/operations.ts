@@ -112,6 +112,11 @@ export function vaultAuditPath(fleet: string): string {
   return fleet;
 }
 
+/** The path (in Vault's `sys/audit`) of the fleet's `socket` audit device, beside the file device. */
+export function vaultAuditSocketPath(fleet: string): string {
+  return `${fleet}-socket`;
+}
+
 /** Name of the fleet's CloudWatch dashboard. */
 export function dashboardName(fleet: string): string {
   return fleet;

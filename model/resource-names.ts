@@ -47,6 +47,19 @@ export const FLEET_RESOURCE_NAMES = {
   trailDeliveryRole: (fleet: string) => `${fleet}-cloudtrail`,
   /** What the trail bucket's name starts with (AWS appends a unique suffix; at most 37 characters). */
   trailBucketPrefix: (fleet: string) => `${fleet.slice(0, 30).replace(/-+$/, '')}-trail-`,
+  /**
+   * Log forwarding (`fleet.logForwarding`): the Firehose delivery stream, the
+   * role Firehose delivers as, the role CloudWatch Logs sends to the stream
+   * as, the endpoint's access key (filled by the operator), what the backup
+   * bucket's name starts with (at most 35 characters), and the name of every
+   * subscription filter.
+   */
+  siemStream: (fleet: string) => `${fleet}-siem`,
+  siemFirehoseRole: (fleet: string) => `${fleet}-siem-firehose`,
+  siemLogsRole: (fleet: string) => `${fleet}-siem-logs`,
+  siemAccessKey: (fleet: string) => `scoped-agents/${fleet}/siem-access-key`,
+  siemBucketPrefix: (fleet: string) => `${fleet.slice(0, 30).replace(/-+$/, '')}-siem-`,
+  siemSubscriptionFilter: () => 'scoped-agents-siem',
   /** A function's log group and its dead-letter queue. */
   functionLogGroup: (fleet: string, role: FunctionRole) => `/aws/lambda/${functionName(fleet, role)}`,
   deadLetterQueue: (fleet: string, role: FunctionRole) => `${functionName(fleet, role)}-dead-letters`,
@@ -99,6 +112,12 @@ export function generatedNames(fleet: Fleet, agentAt: (agent: string) => TablePa
   if (settings.cloudTrail) {
     add('IAM role', FLEET_RESOURCE_NAMES.trailDeliveryRole(fleetName), `the CloudTrail delivery role of fleet ${fleetName}`, fleetAt, true);
     add('CloudWatch log group', CLOUD_TRAIL.logGroupName(fleetName), `the trail of fleet ${fleetName}`, fleetAt);
+  }
+  if (settings.logForwarding) {
+    add('IAM role', FLEET_RESOURCE_NAMES.siemFirehoseRole(fleetName), `the log forwarding (Firehose) role of fleet ${fleetName}`, fleetAt, true);
+    add('IAM role', FLEET_RESOURCE_NAMES.siemLogsRole(fleetName), `the log forwarding (CloudWatch Logs) role of fleet ${fleetName}`, fleetAt, true);
+    add('Firehose delivery stream', FLEET_RESOURCE_NAMES.siemStream(fleetName), `the log forwarding of fleet ${fleetName}`, fleetAt);
+    add('Secrets Manager secret', FLEET_RESOURCE_NAMES.siemAccessKey(fleetName), `the SIEM access key of fleet ${fleetName}`, fleetAt);
   }
   for (const role of settings.gateway ? (['revoke', 'rotate', 'gateway'] as const) : (['revoke', 'rotate'] as const)) {
     add('Vault policy', functionVaultRole(role), fn(role), fleetAt, true);
@@ -220,6 +239,8 @@ export function fleetResourceProblem(arn: string, settings: FleetSettings): stri
     FLEET_RESOURCE_NAMES.schedulerRole(fleet),
     FLEET_RESOURCE_NAMES.chatbotRole(fleet),
     FLEET_RESOURCE_NAMES.trailDeliveryRole(fleet),
+    FLEET_RESOURCE_NAMES.siemFirehoseRole(fleet),
+    FLEET_RESOURCE_NAMES.siemLogsRole(fleet),
   ].map((r) => r.toLowerCase());
   const group = FLEET_RESOURCE_NAMES.scheduleGroup(fleet);
   const reaches = (what: string): string => `reaches ${what}, which only the fleet itself may touch`;
@@ -265,6 +286,8 @@ export function fleetResourceProblem(arn: string, settings: FleetSettings): stri
       return resource === `schedule-group/${group}` || resource.startsWith(`schedule/${group}/`)
         ? reaches(`the fleet's schedules (group ${group})`)
         : undefined;
+    case 'firehose':
+      return resource === `deliverystream/${FLEET_RESOURCE_NAMES.siemStream(fleet)}` ? reaches(`the fleet's log forwarding stream ${resource}`) : undefined;
     case 'cloudtrail':
       return resource === `trail/${CLOUD_TRAIL.trailName(fleet)}` ? reaches(`the fleet trail ${CLOUD_TRAIL.trailName(fleet)}`) : undefined;
     case 'cloudwatch':
@@ -273,6 +296,8 @@ export function fleetResourceProblem(arn: string, settings: FleetSettings): stri
     case 's3': {
       const bucket = resource.split('/')[0];
       if (settings.state?.s3 && bucket === settings.state.s3.bucket) return reaches(`the state bucket ${bucket}, which holds every stack's state`);
+      if (settings.logForwarding && bucket.startsWith(FLEET_RESOURCE_NAMES.siemBucketPrefix(fleet)))
+        return reaches(`the log forwarding backup bucket (${bucket})`);
       return settings.cloudTrail && bucket.startsWith(FLEET_RESOURCE_NAMES.trailBucketPrefix(fleet))
         ? reaches(`the fleet trail's bucket (${bucket})`)
         : undefined;

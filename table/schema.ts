@@ -109,12 +109,49 @@ export const FleetSettingsSchema = z.strictObject({
    */
   vaultAudit: z.boolean({ error: 'expected true or false' }).optional(),
   /**
+   * A second audit device of type `socket` beside the file device, streaming
+   * the same JSON lines to a collector (the team's SIEM agent). Vault waits up
+   * to `writeTimeout` for the socket on every request, and refuses requests
+   * when no device can write: keep the file device on (docs/operations.md).
+   * @default - no socket device
+   */
+  vaultAuditSocket: z
+    .strictObject({
+      /** `host:port` for tcp and udp, an absolute socket path for unix. */
+      address: text,
+      /** @default "tcp" */
+      socketType: z.enum(['tcp', 'udp', 'unix'], { error: 'expected tcp, udp or unix' }).optional(),
+      /** How long Vault waits for one write to the socket. @default "2s" */
+      writeTimeout: duration.optional(),
+    })
+    .optional(),
+  /**
    * Gives the fleet its own multi-region CloudTrail trail (KMS-encrypted with
    * the fleet key, log file validation on, delivered to CloudWatch Logs), whose
    * events are counted per agent role into `ScopedAgents/AwsCalls` and `AwsDeniedCalls`.
    * @default false
    */
   cloudTrail: z.boolean({ error: 'expected true or false' }).optional(),
+  /**
+   * Forwards every log group of the fleet (the agents' call logs, the
+   * gateway's and the functions' logs, the trail's) through one KMS-encrypted
+   * Kinesis Data Firehose delivery stream to the team's SIEM; records Firehose
+   * cannot deliver are kept in an encrypted S3 bucket. The endpoint's access
+   * key (or Splunk's HEC token) goes into a Secrets Manager secret the operator fills.
+   * @default - nothing is forwarded
+   */
+  logForwarding: z
+    .strictObject({
+      /** `http_endpoint` (Datadog, New Relic, a generic collector) or `splunk` (Splunk's HTTP Event Collector). */
+      destination: z.enum(['http_endpoint', 'splunk'], { error: 'expected http_endpoint or splunk' }),
+      /** The endpoint's https:// URL: the collector's Firehose intake, or Splunk's HEC endpoint. */
+      url: text,
+      /** With http_endpoint: the name Firehose gives the endpoint. @default - the URL's host */
+      name: text.optional(),
+      /** With splunk: the HEC endpoint type. @default "Raw" */
+      hecEndpointType: z.enum(['Raw', 'Event'], { error: 'expected Raw or Event' }).optional(),
+    })
+    .optional(),
   /**
    * Splits the fleet into one shared stack and shard stacks of at most
    * `maxAgents` agents each, keyed by the agent's own row only (its name's

@@ -6,7 +6,7 @@ import { TerraformLocal, TerraformProvider, TerraformVariable, Token } from 'cdk
 import { Construct } from 'constructs';
 import { awsAccessOf, loginMethodOf } from '../../model/agent-login';
 import { Agent, Fleet } from '../../model/fleet';
-import { ALARM_KINDS, vaultAuditPath } from '../../model/operations';
+import { ALARM_KINDS, vaultAuditPath, vaultAuditSocketPath } from '../../model/operations';
 import { FleetDashboard } from '../fleet-dashboard';
 import { AgentOperations, FleetOperations } from '../fleet-operations';
 import { FleetRunbooks } from '../fleet-runbooks';
@@ -24,6 +24,8 @@ export interface FleetCoreParts {
   readonly kvMount: Mount;
   readonly appRole: AuthBackend;
   readonly vaultAudit?: Audit;
+  /** The `socket` audit device, with `fleet.vaultAuditSocket`. */
+  readonly vaultAuditSocket?: Audit;
   readonly awsSecrets?: AwsSecretBackend;
   /** The broker's ARN (a literal, or a reference to the `vault_aws_broker_principal_arn` variable), when Vault brokers AWS sessions. */
   readonly brokerPrincipalArn?: string;
@@ -70,6 +72,16 @@ export function addFleetCore(scope: Construct, props: FleetCoreInput): FleetCore
         options: { file_path: settings.vaultAuditFile, format: 'json', mode: '0600' },
       })
     : undefined;
+  const socket = settings.vaultAudit ? settings.vaultAuditSocket : undefined;
+  const vaultAuditSocket = socket
+    ? new Audit(scope, 'VaultAuditSocket', {
+        type: 'socket',
+        path: vaultAuditSocketPath(settings.name),
+        description: `Every request, streamed to the SIEM of fleet ${settings.name} (scoped-agents)`,
+        // Vault waits up to write_timeout for the socket on every request; the file device keeps requests answered when it is down.
+        options: { address: socket.address, socket_type: socket.socketType, format: 'json', write_timeout: `${socket.writeTimeout}s` },
+      })
+    : undefined;
 
   const brokered = fleet.agents.some((a) => awsAccessOf(a, fleet.credentials) === 'vault-broker');
   let brokerPrincipalArn = props.brokerPrincipalArn;
@@ -107,7 +119,7 @@ export function addFleetCore(scope: Construct, props: FleetCoreInput): FleetCore
         })
       : undefined;
 
-  return { kvMount, appRole, vaultAudit, awsSecrets, brokerPrincipalArn, operations, githubActions };
+  return { kvMount, appRole, vaultAudit, vaultAuditSocket, awsSecrets, brokerPrincipalArn, operations, githubActions };
 }
 
 /**
@@ -177,6 +189,14 @@ export function localReferences(scope: Construct, refs: FleetReferences): FleetR
       schedulerRoleArn: local('scheduler_role_arn', ops.schedulerRoleArn),
       ...(ops.gatewayTable !== undefined ? { gatewayTable: local('gateway_table', ops.gatewayTable) } : {}),
       ...(ops.gatewayUrl !== undefined ? { gatewayUrl: local('gateway_url', ops.gatewayUrl) } : {}),
+      ...(ops.logForwarding !== undefined
+        ? {
+            logForwarding: {
+              streamArn: local('siem_stream_arn', ops.logForwarding.streamArn),
+              roleArn: local('siem_logs_role_arn', ops.logForwarding.roleArn),
+            },
+          }
+        : {}),
     },
     vaultAddr: local('vault_addr', refs.vaultAddr),
     region: local('region', refs.region),

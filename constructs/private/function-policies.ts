@@ -256,3 +256,40 @@ export function gatewayFunctionPolicy(refs: GatewayRefs): FleetPolicyDocument {
     ...gatewayAgentStatements(refs.callLogGroupArns, refs.credentialSecretArns),
   ]);
 }
+
+/** What Firehose touches for the fleet's log forwarding besides the endpoint. */
+export interface SiemFirehoseRefs {
+  /** The backup bucket: records the endpoint did not take. */
+  readonly bucketArn: string;
+  /** The endpoint's access key (or Splunk's HEC token), which the operator fills. */
+  readonly accessKeySecretArn: string;
+  /** The fleet key, which encrypts the bucket's objects and the secret. */
+  readonly keyArn: string;
+  readonly region: string;
+}
+
+/**
+ * The log forwarding stream's role: write (never delete) objects of its
+ * backup bucket, read the endpoint's access key, and use the fleet key only
+ * through S3 and Secrets Manager (AWS's documented S3 grant for Firehose,
+ * without `s3:GetObject`: Firehose never reads a backup back).
+ */
+export function siemFirehosePolicy(refs: SiemFirehoseRefs): FleetPolicyDocument {
+  return policyOf([
+    { Sid: 'BackupBucket', Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: [refs.bucketArn] },
+    { Sid: 'BackupObjects', Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:PutObject'], Resource: [`${refs.bucketArn}/*`] },
+    { Sid: 'ReadAccessKey', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [refs.accessKeySecretArn] },
+    {
+      Sid: 'FleetKeyThroughS3AndSecretsManager',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: [refs.keyArn],
+      Condition: { StringEquals: { 'kms:ViaService': [`s3.${refs.region}.amazonaws.com`, `secretsmanager.${refs.region}.amazonaws.com`] } },
+    },
+  ]);
+}
+
+/** The role CloudWatch Logs sends the fleet's log events to its stream as: those two actions, on that one stream. */
+export function siemLogsPolicy(refs: { readonly streamArn: string }): FleetPolicyDocument {
+  return policyOf([{ Sid: 'SendToSiemStream', Effect: 'Allow', Action: ['firehose:PutRecord', 'firehose:PutRecordBatch'], Resource: [refs.streamArn] }]);
+}

@@ -62,14 +62,36 @@ export function builtinExceptions(fleet: string): Suppression[] {
   ];
 }
 
+/**
+ * The exception of a fleet's log forwarding: Firehose writes objects of its
+ * backup bucket. The bucket's name is AWS's (a prefix and a unique suffix), so
+ * the grant names the bucket by its Terraform reference, followed by `/*`.
+ */
+export function logForwardingException(fleet: string, bucketAddress: string): Suppression {
+  return {
+    rule: 'no-wildcard-resource',
+    resource: `aws_iam_role_policy/${fleet}-siem-firehose`,
+    grant: `s3:AbortMultipartUpload, s3:PutObject on \${${bucketAddress}.arn}/*`,
+    reason:
+      "Firehose writes the records the SIEM did not take as objects of the stream's own backup bucket, under keys it chooses (failed/<date>/…); " +
+      'the bucket is named by its reference, holds nothing else, and the role may neither read nor delete an object.',
+    file: BUILT_IN,
+  };
+}
+
 /** The library's exceptions for every fleet of an output (the `fleet` tag of its roles). */
 export function builtinExceptionsOf(output: SynthOutput): Suppression[] {
   const fleets = new Set<string>();
+  const backups: Suppression[] = [];
   for (const view of stackViews(output)) {
     for (const role of view.resources('aws_iam_role')) {
       const tags = role.body.tags as Record<string, string> | undefined;
       if (tags?.fleet && tags.component && tags.agent === undefined) fleets.add(tags.fleet);
     }
+    for (const bucket of view.resources('aws_s3_bucket')) {
+      const tags = bucket.body.tags as Record<string, string> | undefined;
+      if (tags?.fleet && tags.component === 'log-forwarding') backups.push(logForwardingException(tags.fleet, bucket.address));
+    }
   }
-  return [...fleets].sort().flatMap(builtinExceptions);
+  return [...[...fleets].sort().flatMap(builtinExceptions), ...backups];
 }

@@ -13,6 +13,7 @@ import { SAFE_NAME } from '../../model/names';
 import { FleetSettingsInput } from '../schema';
 import { urlProblem } from './checks';
 import { SettingProblem } from './inherit';
+import { resolveLogForwarding, resolveVaultAuditSocket } from './resolve-forwarding';
 import { resolveRunbooks } from './resolve-runbooks';
 
 /** Secrets-engine paths Vault refuses to mount at (OpenBao 2.7 answers `cannot mount "sys/"`, and so on). */
@@ -162,9 +163,15 @@ export function resolveFleetSettings(input: FleetSettingsInput): { settings: Fle
   }
   const shards = resolveShards(input.shards, problems);
   const state = resolveState(input.state, problems);
+  const logForwarding = resolveLogForwarding(input.logForwarding, problems);
+  const vaultAuditSocket = resolveVaultAuditSocket(input, problems);
+  const resolvedApart = ['notify', 'rotationGrace', 'runbooks', 'shards', 'state', 'logForwarding', 'vaultAuditSocket'];
   const settings: FleetSettings = {
     ...BUILTIN_FLEET_SETTINGS,
-    ...Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && !['notify', 'rotationGrace', 'runbooks', 'shards', 'state'].includes(k))),
+    ...Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== undefined && !resolvedApart.includes(k))),
+    // Only when set: a table without them keeps the settings it always had.
+    ...(logForwarding ? { logForwarding } : {}),
+    ...(vaultAuditSocket ? { vaultAuditSocket } : {}),
     runbooks: runbooks.runbooks,
     shards,
     state,

@@ -1,6 +1,7 @@
 import { execFile } from 'child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
+import { writeFiles } from '../helpers';
 import { PROOF_TABLES, SynthesizedStack, synthesizeTable } from '../support/synthesized';
 
 /**
@@ -57,13 +58,15 @@ const SKIPPED_CHECKS: Readonly<Record<string, string>> = {
     'and the webhook URL are written by the operator. Credentials kept in AWS do carry a rotation rule: ' +
     '"every other Secrets Manager secret has a rotation rule" below checks it in place of this check.',
   CKV_AWS_18:
-    "S3 access logging on the trail's bucket: an access-log bucket would need access logging of its own (checkov flags it in turn); " +
-    "the bucket holds only the trail's log files, which log file validation proves untouched, and changes to the bucket are management events the trail records.",
+    "S3 access logging on the trail's bucket and the log forwarding backup bucket: an access-log bucket would need access logging of its own (checkov flags it in turn); " +
+    "the trail's bucket holds only the trail's log files, which log file validation proves untouched, the backup bucket only what Firehose could not deliver, " +
+    'and changes to either bucket are management events the trail records.',
   CKV_AWS_144:
-    "S3 cross-region replication of the trail's bucket: it needs a second bucket in another region and a second AWS provider; " +
-    'the trail is multi-region already, and an organization trail is the place for a second copy.',
+    "S3 cross-region replication of the trail's bucket and the log forwarding backup bucket: it needs a second bucket in another region and a second AWS provider; " +
+    'the trail is multi-region already, an organization trail is the place for a second copy, and the backup holds copies of logs CloudWatch Logs still keeps.',
   CKV2_AWS_62:
-    "S3 event notifications on the trail's bucket: nothing reacts to a new log file; the fleet reads its trail through CloudWatch Logs (the per-agent metric filters).",
+    "S3 event notifications on the trail's bucket and the log forwarding backup bucket: nothing reacts to a new log file; the fleet reads its trail through CloudWatch Logs " +
+    "(the per-agent metric filters), and the backup is replayed by hand once the SIEM's endpoint is back.",
   CKV_AWS_258:
     "Lambda Function URL with AuthType NONE: the gateway's URL must be reachable by hosted platforms (Claude, OpenAI, Zapier) that cannot sign " +
     'requests with SigV4. The gateway authenticates every request itself before anything else (a gateway key it knows only by hash, or the ' +
@@ -99,6 +102,7 @@ const REQUIRED_PASSES: Record<string, readonly string[]> = {
   aws_s3_bucket_ownership_controls: ['CKV2_AWS_65'],
   aws_s3_bucket_policy: ['CKV_AWS_70'],
   aws_s3_bucket_public_access_block: ['CKV_AWS_53', 'CKV_AWS_54', 'CKV_AWS_55', 'CKV_AWS_56'],
+  aws_kinesis_firehose_delivery_stream: ['CKV_AWS_240', 'CKV_AWS_241'],
 };
 
 /** One finding of checkov's JSON report. */
@@ -188,8 +192,23 @@ interface TableScan {
   readonly seconds: number;
 }
 
-/** The proof tables, and a sharded fleet: shared and shard stacks, S3 backends, remote-state reads. */
-const TABLES = [...PROOF_TABLES, { label: 'sharded fleet (test/fixtures/sharded.yaml)', files: { table: 'test/fixtures/sharded.yaml' } }];
+/** The log forwarding fixture sent to Splunk instead, and sharded: the stream in the shared stack, the call logs' filters in the shards. */
+const SPLUNK_SHARDED = join(
+  writeFiles({
+    'agents.yaml': readFileSync(join(ROOT, 'test/fixtures/log-forwarding.yaml'), 'utf8')
+      .replace(/ {2}logForwarding:\n(?: {4}.*\n)+/, '  logForwarding: { destination: splunk, url: "https://http-inputs-firehose-acme.splunkcloud.com:443" }\n')
+      .replace('fleet:\n', 'fleet:\n  shards: { by: name, count: 2 }\n'),
+  }),
+  'agents.yaml',
+);
+
+/** The proof tables, a sharded fleet (shared and shard stacks, S3 backends, remote-state reads), and log forwarding to both destinations. */
+const TABLES = [
+  ...PROOF_TABLES,
+  { label: 'sharded fleet (test/fixtures/sharded.yaml)', files: { table: 'test/fixtures/sharded.yaml' } },
+  { label: 'log forwarding to an HTTPS endpoint (test/fixtures/log-forwarding.yaml)', files: { table: 'test/fixtures/log-forwarding.yaml' } },
+  { label: 'log forwarding to Splunk, sharded by name', files: { table: SPLUNK_SHARDED } },
+];
 
 let scans: TableScan[];
 let raw: CheckovReport;
@@ -245,7 +264,7 @@ describe.each(TABLES.map((t) => t.label))('checkov over the synthesized %s', (la
   test('every other Secrets Manager secret has a rotation rule (in place of the skipped CKV2_AWS_57)', () => {
     // Rotated elsewhere, by design: the agents' delivered logins and gateway keys, the functions' logins, the webhook.
     const elsewhere =
-      /^scoped-agents\/[a-z0-9-]+\/(agents\/[a-z0-9-]+\/(vault-login|gateway-key)|functions\/(revoke|rotate|gateway)\/vault-login|notify-webhook)$/;
+      /^scoped-agents\/[a-z0-9-]+\/(agents\/[a-z0-9-]+\/(vault-login|gateway-key)|functions\/(revoke|rotate|gateway)\/vault-login|notify-webhook|siem-access-key)$/;
     for (const stack of scan().stacks) {
       const resources = stack.json.resource ?? {};
       const rotated = new Set(Object.values(resources.aws_secretsmanager_secret_rotation ?? {}).map((r) => String(r.secret_id)));
@@ -256,12 +275,19 @@ describe.each(TABLES.map((t) => t.label))('checkov over the synthesized %s', (la
     }
   });
 
-  test("the S3 and CloudTrail skips hide nothing else: every bucket is a fleet trail's, and every trail the fleet's", () => {
+  test("the S3 and CloudTrail skips hide nothing else: every bucket is a fleet trail's or its log forwarding backup, and every trail the fleet's", () => {
     for (const stack of scan().stacks) {
       const resources = stack.json.resource ?? {};
       const trails = Object.entries(resources.aws_cloudtrail ?? {});
       expect(trails.map(([, t]) => t.name)).toEqual(trails.length > 0 ? [`${stack.name}-trail`] : []);
+      const streams = Object.values(resources.aws_kinesis_firehose_delivery_stream ?? {});
       for (const [id, bucket] of Object.entries(resources.aws_s3_bucket ?? {})) {
+        const of = `\${aws_s3_bucket.${id}.arn}`;
+        const backup = streams.filter((f) => JSON.stringify(f).includes(`"bucket_arn":"${of}"`));
+        if (backup.length > 0) {
+          expect([id, bucket.bucket_prefix, backup.length]).toEqual([id, `${stack.name.slice(0, 30)}-siem-`, 1]);
+          continue;
+        }
         expect([id, bucket.bucket_prefix]).toEqual([id, `${stack.name.slice(0, 30)}-trail-`]);
         expect(trails.map(([, t]) => t.s3_bucket_name)).toEqual([`\${aws_s3_bucket.${id}.id}`]);
       }

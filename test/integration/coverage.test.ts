@@ -80,6 +80,17 @@ const PROOFS: Record<string, readonly string[]> = {
   'resource aws_s3_bucket_public_access_block': ['checkov (CKV_AWS_53, CKV_AWS_54, CKV_AWS_55, CKV_AWS_56)', 'unit assertions'],
   'resource aws_s3_bucket_server_side_encryption_configuration': ['checkov (CKV_AWS_145 through the bucket)', 'unit assertions'],
   'resource aws_s3_bucket_versioning': ['checkov (CKV_AWS_21 through the bucket)', 'unit assertions'],
+  'resource aws_kinesis_firehose_delivery_stream': [
+    'checkov (CKV_AWS_240, CKV_AWS_241)',
+    'IAM simulation (its role writes only its backup bucket and reads only the access key)',
+    "moto (the gateway's call-log lines through the synthesized filter into a stream: the records decode to every field)",
+    'unit assertions (one a fleet, destination, no key in Terraform)',
+  ],
+  'resource aws_cloudwatch_log_subscription_filter': [
+    'unit assertions (one on every log group of the fleet, sharded too)',
+    "IAM simulation (CloudWatch Logs' role puts records to the one stream, for the fleet's groups only)",
+    "moto (the synthesized filter delivers the gateway's call-log lines)",
+  ],
   'data aws_caller_identity': ['IAM simulation (resolved to the proof account)', 'unit assertions'],
   'data aws_partition': ['IAM simulation (resolved to aws)', 'unit assertions'],
   'data aws_region': ['IAM simulation (resolved to the proof region)', 'unit assertions'],
@@ -129,8 +140,8 @@ let emitted: string[];
 
 beforeAll(async () => {
   const all = new Set<string>();
-  // The proof tables, and a sharded fleet (its shared stack's outputs and the shards' remote-state reads).
-  for (const { files } of [...PROOF_TABLES, { files: { table: 'test/fixtures/sharded.yaml' } }]) {
+  // The proof tables, a sharded fleet (its shared stack's outputs and the shards' remote-state reads), and log forwarding.
+  for (const { files } of [...PROOF_TABLES, { files: { table: 'test/fixtures/sharded.yaml' } }, { files: { table: 'test/fixtures/log-forwarding.yaml' } }]) {
     const { stacks } = await synthesizeTable(files);
     for (const stack of stacks) blockTypes(stack.json).forEach((t) => all.add(t));
   }

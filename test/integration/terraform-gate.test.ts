@@ -57,6 +57,22 @@ const TABLES: readonly { readonly label: string; readonly files: () => TableFile
     label: 'fleet.yaml sharded by name into 4, HCP Terraform workspaces',
     files: () => inline(fleetFixtureWith('shards: { by: name, count: 4 }', 'state: { hcp: { organization: acme, workspacePrefix: agents- } }')),
   },
+  {
+    label: 'log-forwarding.yaml (an HTTPS endpoint, the socket audit device, a gateway and a trail)',
+    files: () => ({ table: fixture('log-forwarding.yaml') }),
+  },
+  {
+    label: 'log-forwarding.yaml to Splunk, sharded by name into 2',
+    files: () =>
+      inline(
+        readFileSync(join(FIXTURES, 'log-forwarding.yaml'), 'utf8')
+          .replace(
+            / {2}logForwarding:\n(?: {4}.*\n)+/,
+            '  logForwarding: { destination: splunk, url: "https://http-inputs-firehose-acme.splunkcloud.com:443" }\n',
+          )
+          .replace('fleet:\n', 'fleet:\n  shards: { by: name, count: 2 }\n'),
+      ),
+  },
   { label: 'the bench generator, 300 agents in one stack', files: () => inline(generateTable(300)) },
   { label: 'the bench generator, 400 agents sharded by name into 3', files: () => inline(generateTable(400, { shards: 3 })) },
 ];
@@ -117,6 +133,9 @@ test('loads every stack of every table, sharded ones included', () => {
     ...['acme', 'acme-finance-acme-example', 'acme-growth-acme-example', 'acme-support-acme-example'],
     ...['acme-agents', 'acme-agents-shard-00', 'acme-agents-shard-01'],
     ...['acme-agents', 'acme-agents-shard-00', 'acme-agents-shard-01'],
+    'siem-demo',
+    // The three agents' names all hash into the second of two shards.
+    ...['siem-demo', 'siem-demo-shard-01'],
     'bench-300',
     ...['bench-400', 'bench-400-shard-00', 'bench-400-shard-01', 'bench-400-shard-02'],
   ]);

@@ -14,7 +14,13 @@ import { fleetFromYaml } from '../helpers';
  */
 
 const ROOT = resolve(__dirname, '..', '..');
-const TABLES = ['agents.yaml', 'test/fixtures/fleet.yaml', 'test/fixtures/github-agents.yaml', 'test/fixtures/sharded.yaml'];
+const TABLES = [
+  'agents.yaml',
+  'test/fixtures/fleet.yaml',
+  'test/fixtures/github-agents.yaml',
+  'test/fixtures/sharded.yaml',
+  'test/fixtures/log-forwarding.yaml',
+];
 
 const schema = JSON.parse(readFileSync(join(ROOT, JSON_SCHEMA_PATH), 'utf8')) as Record<string, unknown>;
 const check = new Ajv({ allErrors: true }).compile(schema);

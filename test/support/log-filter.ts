@@ -85,8 +85,9 @@ function evaluate(node: Node, event: unknown): boolean {
   return { '=': v === n, '!=': v !== n, '<': v < n, '>': v > n, '<=': v <= n, '>=': v >= n }[node.op as '='];
 }
 
-/** Whether the log event `message` matches `pattern`. */
+/** Whether the log event `message` matches `pattern`; an empty pattern matches every event, as CloudWatch Logs documents. */
 export function filterMatches(pattern: string, message: string): boolean {
+  if (pattern.trim() === '') return true;
   const tree = parse(pattern);
   let event: unknown;
   try {

@@ -19,6 +19,8 @@ export const SECRET_SUFFIX = '-Pr00f1';
 
 /** ARN of a Secrets Manager secret of that name, as deployed in the proofs. */
 export const secretArn = (name: string): string => `arn:aws:secretsmanager:${PROOF_REGION}:${PROOF_ACCOUNT}:secret:${name}${SECRET_SUFFIX}`;
+/** The name AWS gives a bucket created with `bucket_prefix`: the prefix and a 26-digit suffix. */
+export const bucketName = (prefix: string): string => `${prefix}20261204000000000000000001`;
 /** ARN of the KMS key of a resource address, as deployed in the proofs (a stable UUID per key). */
 export function keyArn(resourceName: string): string {
   const h = createHash('sha256').update(resourceName).digest('hex');
@@ -84,6 +86,12 @@ function valueOf(stack: SynthesizedStack, expression: string, variables: Record<
     case 'aws_cloudwatch_log_group.name':
     case 'aws_dynamodb_table.name':
       return lit('name');
+    case 'aws_s3_bucket.arn':
+      return `arn:aws:s3:::${bucketName(lit('bucket_prefix'))}`;
+    case 'aws_s3_bucket.id':
+      return bucketName(lit('bucket_prefix'));
+    case 'aws_kinesis_firehose_delivery_stream.arn':
+      return `arn:aws:firehose:${PROOF_REGION}:${PROOF_ACCOUNT}:deliverystream/${lit('name')}`;
     case 'aws_dynamodb_table.arn':
       return `arn:aws:dynamodb:${PROOF_REGION}:${PROOF_ACCOUNT}:table/${lit('name')}`;
     default:
