@@ -440,6 +440,8 @@ describe('the daily usage summary', () => {
     expect(JSON.parse(String((byName(auditedTf, 'aws_scheduler_schedule')['usage-summary'].target as { input: string }).input))).toEqual({
       action: 'summarize',
       agents: { loader: { maxCallsPerMinute: 60 }, writer: { maxCallsPerMinute: 1000 } },
+      // This fleet has its own trail: the summary counts AWS calls too.
+      cloudTrail: true,
     });
   });
 
