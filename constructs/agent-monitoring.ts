@@ -1,9 +1,9 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchLogSubscriptionFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-subscription-filter';
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { Construct } from 'constructs';
-import { Agent, FleetSettings } from '../model/fleet';
+import { Agent, agentResourceName, FleetSettings } from '../model/fleet';
 import { AlarmKind, callLogFilterPatterns, callLogGroupName, METRICS } from '../model/operations';
 import { forwardLogGroup, LogForwardingTarget } from './fleet-log-forwarding';
 import { alarmSpecsFor } from './private/alarm-specs';
@@ -21,6 +21,8 @@ export interface AgentMonitoringProps {
    * @default - the call log is not forwarded
    */
   readonly logForwarding?: LogForwardingTarget;
+  /** The agent has an IAM role: with the fleet's trail, AWS's refusals of it count in its denied-rate alarm. @default false */
+  readonly awsRole?: boolean;
 }
 
 /**
@@ -67,15 +69,47 @@ export class AgentMonitoring extends Construct {
     if (props.logForwarding) this.forwarding = forwardLogGroup(this, 'Forwarding', this.resource.name, props.logForwarding);
 
     const alarms: Partial<Record<AlarmKind, CloudwatchMetricAlarm>> = {};
-    for (const spec of alarmSpecsFor(settings.name, agent)) {
+    for (const spec of alarmSpecsFor(settings.name, agent, { awsDenied: settings.cloudTrail && props.awsRole === true })) {
+      // Two metrics (the call log's and the trail's) are added by metric math; one is watched directly.
+      const metric: Partial<CloudwatchMetricAlarmConfig> = spec.awsMetricName
+        ? {
+            metricQuery: [
+              {
+                id: 'calls',
+                returnData: false,
+                metric: {
+                  namespace: METRICS.namespace,
+                  metricName: spec.metricName,
+                  dimensions: { [METRICS.dimension]: agent.name },
+                  period: spec.period,
+                  stat: spec.statistic,
+                },
+              },
+              {
+                id: 'aws',
+                returnData: false,
+                metric: {
+                  namespace: METRICS.namespace,
+                  metricName: spec.awsMetricName,
+                  dimensions: { [METRICS.roleDimension]: agentResourceName(agent) },
+                  period: spec.period,
+                  stat: spec.statistic,
+                },
+              },
+              { id: 'total', expression: 'FILL(calls, 0) + FILL(aws, 0)', label: `${spec.metricName} + ${spec.awsMetricName}`, returnData: true },
+            ],
+          }
+        : {
+            namespace: METRICS.namespace,
+            metricName: spec.metricName,
+            dimensions: { [METRICS.dimension]: agent.name },
+            statistic: spec.statistic,
+            period: spec.period,
+          };
       alarms[spec.kind] = new CloudwatchMetricAlarm(this, `Alarm-${spec.kind}`, {
         alarmName: spec.name,
         alarmDescription: spec.description,
-        namespace: METRICS.namespace,
-        metricName: spec.metricName,
-        dimensions: { [METRICS.dimension]: agent.name },
-        statistic: spec.statistic,
-        period: spec.period,
+        ...metric,
         evaluationPeriods: spec.evaluationPeriods,
         datapointsToAlarm: spec.datapointsToAlarm,
         threshold: spec.threshold,

@@ -169,6 +169,7 @@ export class ScopedAgent extends Construct {
       keyArn: ops.keyArn,
       topicArn: ops.topicArn,
       logForwarding: ops.logForwarding,
+      awsRole: this.aws !== undefined,
     });
     this.rotation = new AgentRotation(this, 'Rotation', {
       agent,

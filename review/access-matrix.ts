@@ -6,6 +6,7 @@ import { VaultGrant } from '../model/vault-policy';
 import { agentResourceName } from '../model/fleet';
 import {
   agentNames,
+  alarmMetricOf,
   alarmsOf,
   credentialRotators,
   credentialSecretsOf,
@@ -375,17 +376,17 @@ function agentAccess(view: StackView, name: string, rotators: ReadonlyMap<string
       .map(({ block, kind, name: alarmName }): AlarmAccess => ({
         kind,
         name: alarmName,
-        metric: view.literal(block.body.metric_name),
+        metric: alarmMetricOf(view, block.body).metric,
         comparison: view.literal(block.body.comparison_operator),
         threshold: typeof block.body.threshold === 'number' ? block.body.threshold : num(block.body.threshold),
-        period: num(block.body.period),
+        period: alarmMetricOf(view, block.body).period,
         evaluationPeriods: num(block.body.evaluation_periods),
         datapointsToAlarm: num(block.body.datapoints_to_alarm),
         actionsEnabled: block.body.actions_enabled !== false,
         actions: strings(block.body.alarm_actions)
           .map((a) => shown(view, a))
           .sort(),
-        watches: (block.body.dimensions as Record<string, string> | undefined)?.Agent,
+        watches: alarmMetricOf(view, block.body).watches,
       }))
       .sort((a, b) => byCodeUnit(a.kind, b.kind)),
     secrets,

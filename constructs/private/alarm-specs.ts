@@ -7,6 +7,11 @@ export interface AlarmSpec {
   readonly name: string;
   readonly description: string;
   readonly metricName: string;
+  /**
+   * A second metric added to `metricName` (dimension `Role`, the agent's IAM role): for the
+   * denied-rate alarm of an agent with an IAM role in a fleet with its own trail, AWS's refusals.
+   */
+  readonly awsMetricName?: string;
   readonly statistic: 'Sum';
   /** Seconds per datapoint. */
   readonly period: number;
@@ -22,14 +27,16 @@ export interface AlarmSpec {
  * defaults and overrides applied), in {@link ALARM_KINDS} order.
  *
  * - call-rate: more than `maxCallsPerMinute` calls in a minute;
- * - denied-rate: more than `maxDeniedPerMinute` denied calls in a minute;
+ * - denied-rate: more than `maxDeniedPerMinute` denied calls in a minute; with
+ *   `options.awsDenied` (an IAM role, the fleet's trail) AWS's refusals of its
+ *   role (`AwsDeniedCalls`) count too, added by metric math;
  * - orphan: fewer than one call in each of `orphanAfterHours` hours; an hour
  *   without data counts as an hour without calls (the call-log metric filter
  *   writes nothing when nothing is logged). It notifies; with `orphanAction:
  *   revoke` its description says so, and the revoke function acts on it;
  * - rotation-failure: any failed rotation in five minutes; no data is no failure.
  */
-export function alarmSpecsFor(fleet: string, agent: Agent): AlarmSpec[] {
+export function alarmSpecsFor(fleet: string, agent: Agent, options: { readonly awsDenied?: boolean } = {}): AlarmSpec[] {
   const { maxCallsPerMinute, maxDeniedPerMinute, orphanAfterHours, orphanAction } = agent.alarms;
   const consequence = (kind: AlarmKind): string =>
     kind === 'orphan'
@@ -57,8 +64,11 @@ export function alarmSpecsFor(fleet: string, agent: Agent): AlarmSpec[] {
     }),
     spec({
       kind: 'denied-rate',
-      what: `${agent.name} had more than ${maxDeniedPerMinute} calls denied in one minute: it is trying what its scopes do not allow (a prompt-injection signal).`,
+      what:
+        `${agent.name} had more than ${maxDeniedPerMinute} calls denied in one minute: it is trying what its scopes do not allow (a prompt-injection signal).` +
+        (options.awsDenied ? ' Calls AWS refused its IAM role count too (from the fleet trail, which delivers them minutes late).' : ''),
       metricName: METRICS.deniedCalls,
+      ...(options.awsDenied ? { awsMetricName: METRICS.awsDeniedCalls } : {}),
       period: 60,
       evaluationPeriods: 1,
       datapointsToAlarm: 1,

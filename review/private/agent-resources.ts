@@ -239,3 +239,23 @@ export function credentialRotators(views: readonly StackView[]): ReadonlyMap<str
   }
   return out;
 }
+
+/**
+ * What an alarm watches: its metric and the agent (`Agent` dimension), read
+ * from the alarm itself or, for one of metric math, from its metric queries
+ * (the metrics joined with ` + `, the agent of the call-log metric).
+ */
+export function alarmMetricOf(view: StackView, body: Readonly<Record<string, unknown>>): { metric?: string; watches?: string; period?: number } {
+  if (body.metric_name !== undefined) {
+    return { metric: view.literal(body.metric_name), watches: (body.dimensions as Record<string, string> | undefined)?.Agent, period: num(body.period) };
+  }
+  const queries = (Array.isArray(body.metric_query) ? body.metric_query : []) as { metric?: Record<string, unknown> | Record<string, unknown>[] }[];
+  const metrics = queries.map((q) => (Array.isArray(q.metric) ? q.metric[0] : q.metric)).filter((m): m is Record<string, unknown> => m !== undefined);
+  const names = metrics.map((m) => view.literal(m.metric_name)).filter((n): n is string => n !== undefined);
+  const byAgent = metrics.find((m) => (m.dimensions as Record<string, unknown> | undefined)?.Agent !== undefined);
+  return {
+    ...(names.length > 0 ? { metric: names.join(' + ') } : {}),
+    ...(byAgent ? { watches: String((byAgent.dimensions as Record<string, unknown>).Agent) } : {}),
+    ...(metrics[0] ? { period: num(metrics[0].period) } : {}),
+  };
+}

@@ -1,5 +1,5 @@
 import { USE_ALARMS } from '../../model/operations';
-import { agentNames, alarmsOf, strings } from '../private/agent-resources';
+import { agentNames, alarmMetricOf, alarmsOf, strings } from '../private/agent-resources';
 import { stackViews } from '../terraform';
 import { findingsFor } from './private/findings';
 import { Finding, Rule } from './rule';
@@ -45,7 +45,7 @@ export const agentAlarms: Rule = {
                   fix: "notify the fleet's alarm topic, which the revoke function subscribes to",
                 }),
               );
-            const watches = (block.body.dimensions as Record<string, unknown> | undefined)?.Agent;
+            const watches = alarmMetricOf(view, block.body).watches;
             if (watches !== agent)
               out.push(
                 f.at(block, {

@@ -510,3 +510,28 @@ test('the daily summary of a fleet with its own trail counts AWS calls too: its 
   expect(input(fixtureTf)).toMatchObject({ action: 'summarize', cloudTrail: true });
   expect(input(seedTf)).not.toHaveProperty('cloudTrail');
 });
+
+test("with the fleet trail, the denied-rate alarm of an agent with an IAM role adds AWS's refusals of its role by metric math; agents without one watch their call log alone", () => {
+  const alarm = (agent: string) => byName(fixtureTf, 'aws_cloudwatch_metric_alarm', 'alarm_name')[`scoped-agents/acme-agents/${agent}/denied-rate`]!;
+  const withRole = alarm('data-loader');
+  expect(withRole).not.toHaveProperty('metric_name');
+  expect(withRole.metric_query).toEqual([
+    {
+      id: 'calls',
+      return_data: false,
+      metric: { namespace: 'ScopedAgents', metric_name: 'DeniedCalls', dimensions: { Agent: 'data-loader' }, period: 60, stat: 'Sum' },
+    },
+    {
+      id: 'aws',
+      return_data: false,
+      metric: { namespace: 'ScopedAgents', metric_name: 'AwsDeniedCalls', dimensions: { Role: 'agent-data-loader' }, period: 60, stat: 'Sum' },
+    },
+    { id: 'total', expression: 'FILL(calls, 0) + FILL(aws, 0)', label: 'DeniedCalls + AwsDeniedCalls', return_data: true },
+  ]);
+  expect([withRole.threshold, withRole.comparison_operator, withRole.evaluation_periods]).toEqual([20, 'GreaterThanThreshold', 1]);
+  expect(withRole.alarm_description).toContain('Calls AWS refused its IAM role count too (from the fleet trail, which delivers them minutes late).');
+  // report-writer has no IAM role: its alarm is as without a trail.
+  expect(alarm('report-writer')).toMatchObject({ metric_name: 'DeniedCalls', dimensions: { Agent: 'report-writer' }, period: 60 });
+  // The seed has no trail: no metric math anywhere.
+  expect(Object.values(byName(seedTf, 'aws_cloudwatch_metric_alarm', 'alarm_name')).filter((a) => a.metric_query !== undefined)).toEqual([]);
+});

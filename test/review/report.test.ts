@@ -120,6 +120,11 @@ describe('the access matrix of the seed', () => {
 });
 
 describe('the access matrix of the fixture', () => {
+  test("reads a metric-math alarm: data-loader's denied-rate adds AWS's refusals (the fleet trail) to its call log's", () => {
+    const denied = agent(fixture, 'data-loader').alarms.find((a) => a.kind === 'denied-rate')!;
+    expect([denied.metric, denied.watches, denied.period, denied.threshold]).toEqual(['DeniedCalls + AwsDeniedCalls', 'data-loader', 60, 20]);
+  });
+
   test('reads a credential kept in Secrets Manager with its rotation rule, its IAM grant written without logical ids', () => {
     const a = agent(fixture, 'deal-scorer');
     expect(a.secrets).toEqual([

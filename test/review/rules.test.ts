@@ -387,6 +387,28 @@ describe('rotation-manual', () => {
 });
 
 describe('agent-alarms', () => {
+  test('reads the agent a metric-math alarm watches from its queries (fixture)', async () => {
+    expect(
+      await findings(
+        agentAlarms,
+        variant(
+          () => undefined,
+          () => fixture,
+        ),
+      ),
+    ).toEqual([]);
+    const out = variant(
+      (json) => {
+        const body = find(json, 'aws_cloudwatch_metric_alarm', 'alarm_name', 'scoped-agents/acme-agents/data-loader/denied-rate').body;
+        (body.metric_query as { metric?: { dimensions: Record<string, string> } }[])[0]!.metric!.dimensions = { Agent: 'deal-scorer' };
+      },
+      () => fixture,
+    );
+    expect(await findings(agentAlarms, out)).toEqual([
+      { resource: 'aws_cloudwatch_metric_alarm/scoped-agents/acme-agents/data-loader/denied-rate', agent: 'data-loader', grant: 'denied-rate alarm' },
+    ]);
+  });
+
   test('fails when an alarm is missing, has no action, has actions disabled, or watches another agent', async () => {
     const out = variant((json) => {
       const alarm = (agent: string, kind: string) =>
