@@ -12,11 +12,25 @@ import { Suppression } from './suppressions';
 /** Where a built-in exception says it was written. */
 export const BUILT_IN = 'built in (the fleet functions’ own policies)';
 
-const ARN = (service: string, resource: string): string =>
-  `arn:\${data.aws_partition.partition}:${service}:${service === 'iam' ? '' : '${data.aws_region.region}'}:\${data.aws_caller_identity.account_id}:${resource}`;
+/**
+ * The references a stack's function policies build their ARNs from, as
+ * findings show them: `data.aws_partition.partition` where the stack has one
+ * data source of each type (the review shortens the reference), the full
+ * `data.aws_partition.<id>.partition` where a view has several (the shared
+ * stack and the shards of a sharded fleet, read as one).
+ */
+export interface ArnSources {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+}
 
-/** The library's exceptions for the fleet `fleet`. */
-export function builtinExceptions(fleet: string): Suppression[] {
+const SHORT: ArnSources = { partition: 'data.aws_partition.partition', region: 'data.aws_region.region', account: 'data.aws_caller_identity.account_id' };
+
+/** The library's exceptions for the fleet `fleet`, whose policies name ARNs through `sources`. */
+export function builtinExceptions(fleet: string, sources: ArnSources = SHORT): Suppression[] {
+  const ARN = (service: string, resource: string): string =>
+    `arn:\${${sources.partition}}:${service}:${service === 'iam' ? '' : `\${${sources.region}}`}:\${${sources.account}}:${resource}`;
   const policy = (fn: string): string => `aws_iam_role_policy/${fleet}-${fn}`;
   const callLogs = `logs:DescribeLogStreams on ${ARN('logs', `log-group:/scoped-agents/${fleet}/agents/*`)}`;
   const entry = (fn: string, grant: string, reason: string): Suppression => ({
@@ -81,17 +95,32 @@ export function logForwardingException(fleet: string, bucketAddress: string): Su
 
 /** The library's exceptions for every fleet of an output (the `fleet` tag of its roles). */
 export function builtinExceptionsOf(output: SynthOutput): Suppression[] {
-  const fleets = new Set<string>();
+  const fleets = new Map<string, ArnSources[]>();
   const backups: Suppression[] = [];
   for (const view of stackViews(output)) {
+    // Each of the view's data sources, in full, besides the short form.
+    const ids = (type: string): string[] => view.blocks().flatMap((b) => (b.kind === 'data' && b.type === type ? [b.name] : []));
+    const full = ids('aws_partition').flatMap((p) =>
+      ids('aws_region').flatMap((r) =>
+        ids('aws_caller_identity').map((a) => ({
+          partition: `data.aws_partition.${p}.partition`,
+          region: `data.aws_region.${r}.region`,
+          account: `data.aws_caller_identity.${a}.account_id`,
+        })),
+      ),
+    );
     for (const role of view.resources('aws_iam_role')) {
       const tags = role.body.tags as Record<string, string> | undefined;
-      if (tags?.fleet && tags.component && tags.agent === undefined) fleets.add(tags.fleet);
+      if (tags?.fleet && tags.component && tags.agent === undefined) fleets.set(tags.fleet, [...(fleets.get(tags.fleet) ?? [SHORT]), ...full]);
     }
     for (const bucket of view.resources('aws_s3_bucket')) {
       const tags = bucket.body.tags as Record<string, string> | undefined;
       if (tags?.fleet && tags.component === 'log-forwarding') backups.push(logForwardingException(tags.fleet, bucket.address));
     }
   }
-  return [...[...fleets].sort().flatMap(builtinExceptions), ...backups];
+  const seen = new Set<string>();
+  const unique = (s: Suppression): boolean => !seen.has(`${s.resource}\u0000${s.grant}`) && Boolean(seen.add(`${s.resource}\u0000${s.grant}`));
+  return [...[...fleets.keys()].sort().flatMap((fleet) => fleets.get(fleet)!.flatMap((sources) => builtinExceptions(fleet, sources))), ...backups].filter(
+    unique,
+  );
 }

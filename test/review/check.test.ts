@@ -323,3 +323,21 @@ describe('unreadable output', () => {
     });
   });
 });
+
+test('a sharded fleet with a gateway (the seed in 4 shards) is clean too: the built-in exceptions match its shared stack’s own data sources', async () => {
+  const table = join(tempDir(), 'agents.yaml');
+  writeFileSync(table, readFileSync(join(ROOT, 'agents.yaml'), 'utf8').replace(/^version: 1$/m, 'version: 1\nfleet:\n  shards: { by: name, count: 4 }'));
+  const sharded = await synthesizeTable({ table });
+  const r = await cli(['check', '--out', sharded.outDir, '--format', 'json']);
+  const json = JSON.parse(r.out);
+  expect([r.code, json.findings]).toEqual([0, []]);
+  expect(json.accepted.map((a: { finding: { resource: string } }) => a.finding.resource).sort()).toEqual([
+    'aws_iam_role_policy/scoped-agents-revoke',
+    'aws_iam_role_policy/scoped-agents-revoke',
+    'aws_iam_role_policy/scoped-agents-rotate',
+    'aws_iam_role_policy/scoped-agents-rotate',
+    'aws_iam_role_policy/scoped-agents-usage-summary',
+    'aws_iam_role_policy/scoped-agents-usage-summary',
+  ]);
+  expect(json.accepted.every((a: { suppression: { file: string } }) => a.suppression.file === BUILT_IN)).toBe(true);
+});
