@@ -6,7 +6,7 @@
  * (which revoker), the runbook and the reviews.
  */
 /** The rotators a credential can have, by the name the table uses (each in functions/rotate/rotators/). */
-export const ROTATORS = ['manual', 'oauth2-refresh', 'sendgrid-api-key'] as const;
+export const ROTATORS = ['manual', 'oauth2-refresh', 'sendgrid-api-key', 'openai-service-account'] as const;
 /** One of {@link ROTATORS}. */
 export type RotatorName = (typeof ROTATORS)[number];
 
@@ -41,7 +41,7 @@ export type RevokerName = (typeof REVOKERS)[number];
 export const REVOKERS_NEEDING_MANAGEMENT: readonly RevokerName[] = ['sendgrid-api-key', 'openai-project-key'];
 
 /** Rotators that need the management credential: minting a key takes key-management rights the agent's key must not hold. */
-export const ROTATORS_NEEDING_MANAGEMENT: readonly RotatorName[] = ['sendgrid-api-key'];
+export const ROTATORS_NEEDING_MANAGEMENT: readonly RotatorName[] = ['sendgrid-api-key', 'openai-service-account'];
 
 /** What one provider documents. */
 export interface ProviderFacts {
@@ -102,10 +102,12 @@ export const PROVIDER_FACTS: Readonly<Record<ProviderName, ProviderFacts>> = {
     revoker: 'github-credentials-revoke',
     keyManagement: ['* /credentials/**', '* /authorizations/**', '* /applications/**', '* /app/**'],
   },
-  // https://platform.openai.com/docs/api-reference/project-api-keys: DELETE …/projects/{project_id}/api_keys/{key_id} with an admin key.
+  // https://platform.openai.com/docs/api-reference/project-service-accounts: a service account a rotation period, created and deleted with an admin key;
+  // https://platform.openai.com/docs/api-reference/project-api-keys: DELETE …/projects/{project_id}/api_keys/{key_id}.
   openai: {
     title: 'OpenAI',
     console: 'https://platform.openai.com/api-keys',
+    rotation: { rotator: 'openai-service-account' },
     revoker: 'openai-project-key',
     keyManagement: ['* /v1/organization/**'],
   },

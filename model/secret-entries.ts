@@ -6,6 +6,7 @@ export const CREDENTIAL_FIELDS: Readonly<Record<RotatorName, string>> = {
   manual: 'token',
   'oauth2-refresh': 'access_token',
   'sendgrid-api-key': 'api_key',
+  'openai-service-account': 'api_key',
 };
 
 /** One SaaS credential of one agent: its own copy, never shared. */

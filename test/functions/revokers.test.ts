@@ -6,6 +6,7 @@
  * credential.
  */
 import { ProviderError, REVOKER_IMPLEMENTATIONS, withRetry } from '../../functions/revoke/revokers';
+import { openaiServiceAccountRotator } from '../../functions/rotate/rotators/openai-service-account';
 import { CredentialConfig } from '../../functions/shared/credentials';
 import { FakeProviders, OPENAI_ADMIN, RFC7009_CLIENT, startFakeProviders, ZENDESK_ADMIN } from '../support/fake-providers';
 import { FakeSendGrid, startFakeSendGrid } from '../support/fake-sendgrid';
@@ -204,4 +205,51 @@ test('an unreachable provider is retried, then named without the credential', as
   ).catch((e: unknown) => e)) as Error;
   expect(error.message).toBe('HubSpot DELETE /oauth/v1/refresh-tokens/{refresh_token}: 127.0.0.1:9 unreachable (TypeError)');
   expect(error.message).not.toContain('secret-refresh');
+});
+
+describe('the OpenAI service-account rotator, against the same server', () => {
+  test('creates a service account with the admin key, stores its key, then deletes the old account; the revoker then deletes the new key', async () => {
+    const rotator = openaiServiceAccountRotator(fake.url, () => new Date('2026-11-27T03:00:00Z'));
+    const c = config('openai', { rotator: 'openai-service-account', management: 'openai-management' });
+    const first = await rotator.rotate({ project_id: 'proj_9', name: 'report-writer' }, c, fetch, { api_key: OPENAI_ADMIN });
+    expect(first).toEqual({
+      project_id: 'proj_9',
+      name: 'report-writer (rotated 2026-11-27T03:00:00Z)',
+      api_key: expect.stringMatching(/^sk-svcacct-\d+$/),
+      key_id: expect.stringMatching(/^key_\d+$/),
+      service_account_id: expect.stringMatching(/^svc_acct_\d+$/),
+    });
+    const second = await rotator.rotate(first, c, fetch, { api_key: OPENAI_ADMIN });
+    expect(second.name).toBe('report-writer (rotated 2026-11-27T03:00:00Z)');
+    expect(fake.live.has(`proj_9/${first.key_id}`)).toBe(true); // not retired before the new value is stored
+    await rotator.retire!(first, second, c, fetch, { api_key: OPENAI_ADMIN });
+    expect(fake.live.has(`proj_9/${first.key_id}`)).toBe(false);
+    expect(fake.requests.map((r) => [r.method, r.path, r.headers.authorization, r.status])).toEqual([
+      ['POST', '/v1/organization/projects/proj_9/service_accounts', `Bearer ${OPENAI_ADMIN}`, 200],
+      ['POST', '/v1/organization/projects/proj_9/service_accounts', `Bearer ${OPENAI_ADMIN}`, 200],
+      ['DELETE', `/v1/organization/projects/proj_9/service_accounts/${first.service_account_id}`, `Bearer ${OPENAI_ADMIN}`, 200],
+    ]);
+    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ name: 'report-writer (rotated 2026-11-27T03:00:00Z)' });
+    // The revoker deletes the live key by its id.
+    const revoked = await REVOKER_IMPLEMENTATIONS['openai-project-key'](
+      second,
+      { api_key: OPENAI_ADMIN },
+      { ...c, revoker: 'openai-project-key', baseUrl: fake.url },
+      fetch,
+    );
+    expect(revoked.outcome).toBe('revoked');
+    expect(fake.live.has(`proj_9/${second.key_id}`)).toBe(false);
+  });
+
+  test('refuses without an admin key, before any call; names OpenAI’s refusal of a non-admin key', async () => {
+    const rotator = openaiServiceAccountRotator(fake.url);
+    const c = config('openai', { rotator: 'openai-service-account', management: 'openai-management' });
+    await expect(rotator.rotate({ project_id: 'p' }, c, fetch)).rejects.toThrow(
+      'openai: no management credential with an admin api_key; OpenAI service accounts are created with an admin key',
+    );
+    expect(fake.requests).toEqual([]);
+    await expect(rotator.rotate({ project_id: 'p' }, c, fetch, { api_key: 'sk-proj-user' })).rejects.toThrow(
+      'openai: OpenAI POST …/service_accounts answered HTTP 401: Invalid admin key',
+    );
+  });
 });

@@ -47,11 +47,12 @@ scopes:
   chat.post: { secret: slack }
   code.read: { secret: github }
   tickets.read: { secret: jira }
+  chat.complete: { secret: openai }
 agents:
   - name: lead-enricher
     owner: growth@acme.example
     actions:
-      - { action: All of it, scopes: [crm.contacts.read, mail.send, chat.post, code.read, tickets.read] }
+      - { action: All of it, scopes: [crm.contacts.read, mail.send, chat.post, code.read, tickets.read, chat.complete] }
 `);
     expect(fleet.credentials).toEqual({
       github: { name: 'github', rotator: 'manual', store: 'vault', provider: 'github', revoker: 'github-credentials-revoke' },
@@ -64,6 +65,14 @@ agents:
         revoker: 'hubspot-refresh-token',
       },
       jira: { name: 'jira', rotator: 'manual', store: 'vault' },
+      openai: {
+        name: 'openai',
+        rotator: 'openai-service-account',
+        store: 'vault',
+        provider: 'openai',
+        revoker: 'openai-project-key',
+        management: 'openai-management',
+      },
       sendgrid: {
         name: 'sendgrid',
         rotator: 'sendgrid-api-key',
@@ -110,7 +119,7 @@ scopes:
   chat.post: { secret: slack }
 ${AGENTS}`);
     expect(problems.map((p) => [p.rule, p.line, p.value, p.message])).toEqual([
-      ['invalid-value', 3, 'magic', 'rotator: expected one of manual, oauth2-refresh, sendgrid-api-key'],
+      ['invalid-value', 3, 'magic', 'rotator: expected one of manual, oauth2-refresh, sendgrid-api-key, openai-service-account'],
       ['invalid-value', 4, 's3', 'store: expected vault or aws'],
       ['unused-setting', 5, 'https://slack.com/api/oauth.v2.access', 'tokenUrl applies only to rotator oauth2-refresh, not manual'],
     ]);

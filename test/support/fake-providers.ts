@@ -16,6 +16,9 @@ import { FakeAnswer, FakeHttpServer, mediaType, RecordedRequest, startFakeHttp }
  *   the token itself → 204, 401 when it no longer authenticates;
  * - GitHub `POST /credentials/revoke` (no authentication), JSON
  *   `{ credentials: [1..1000 strings] }`, `Accept: application/vnd.github+json` → 202, else 422;
+ * - OpenAI `POST /v1/organization/projects/{project_id}/service_accounts { name }`
+ *   with an admin key → 200 with the account and its `api_key` (value shown once);
+ *   `DELETE …/service_accounts/{id}` → 200 `{ deleted: true }` (its key goes too), 404 unknown;
  * - OpenAI `DELETE /v1/organization/projects/{project_id}/api_keys/{key_id}`
  *   with an admin key (`sk-admin-…`) → 200 `{ object, id, deleted: true }`,
  *   404 unknown, 401 not an admin key.
@@ -37,6 +40,8 @@ export async function startFakeProviders(): Promise<FakeProviders> {
   const live = new Set<string>();
   const zendeskTokens = new Map<string, string>();
   const failures: { prefix: string; statuses: number[] }[] = [];
+  // OpenAI service accounts: `project/account id` → its key id.
+  const serviceAccounts = { counter: 0, live: new Map<string, string>() };
   const bearer = (req: RecordedRequest): string | undefined => /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
 
   const route = (req: RecordedRequest): FakeAnswer => {
@@ -93,6 +98,46 @@ export async function startFakeProviders(): Promise<FakeProviders> {
         return { status: 422, body: { message: 'Validation Failed' } };
       for (const c of list) live.delete(c);
       return { status: 202, body: {} };
+    }
+
+    m = /^\/v1\/organization\/projects\/([^/]+)\/service_accounts(?:\/([^/]+))?$/.exec(req.path);
+    if (m) {
+      if (bearer(req) !== OPENAI_ADMIN) return { status: 401, body: { error: { message: 'Invalid admin key', type: 'invalid_request_error' } } };
+      const project = m[1]!;
+      if (req.method === 'POST' && m[2] === undefined) {
+        if (mediaType(req) !== 'application/json') return { status: 400, body: { error: { message: 'expected JSON' } } };
+        const name = (JSON.parse(req.body || '{}') as { name?: unknown }).name;
+        if (typeof name !== 'string' || name === '') return { status: 400, body: { error: { message: "'name' is required" } } };
+        const n = ++serviceAccounts.counter;
+        const account = { id: `svc_acct_${n}`, key: { id: `key_${n}`, value: `sk-svcacct-${n}` } };
+        serviceAccounts.live.set(`${project}/${account.id}`, account.key.id);
+        live.add(`${project}/${account.key.id}`);
+        return {
+          status: 200,
+          body: {
+            object: 'organization.project.service_account',
+            id: account.id,
+            name,
+            role: 'member',
+            created_at: 1,
+            api_key: {
+              object: 'organization.project.service_account.api_key',
+              value: account.key.value,
+              name: 'Secret Key',
+              created_at: 1,
+              id: account.key.id,
+            },
+          },
+        };
+      }
+      if (req.method === 'DELETE' && m[2] !== undefined) {
+        const key = serviceAccounts.live.get(`${project}/${m[2]}`);
+        if (key === undefined) return { status: 404, body: { error: { message: 'No such service account' } } };
+        serviceAccounts.live.delete(`${project}/${m[2]}`);
+        live.delete(`${project}/${key}`);
+        return { status: 200, body: { object: 'organization.project.service_account.deleted', id: m[2], deleted: true } };
+      }
+      return { status: 405 };
     }
 
     m = /^\/v1\/organization\/projects\/([^/]+)\/api_keys\/([^/]+)$/.exec(req.path);
