@@ -49,6 +49,16 @@ const inheritable = {
 /** `defaults:`: the settings every agent inherits. */
 export const DefaultsSchema = z.strictObject(inheritable);
 
+/** A `socket` audit device beside the file device: `fleet.vaultAudit.socket` (or `fleet.vaultAuditSocket`). */
+const VaultAuditSocketSchema = z.strictObject({
+  /** `host:port` for tcp and udp, an absolute socket path for unix. */
+  address: text,
+  /** @default "tcp" */
+  socketType: z.enum(['tcp', 'udp', 'unix'], { error: 'expected tcp, udp or unix' }).optional(),
+  /** How long Vault waits for one write to the socket. @default "2s" */
+  writeTimeout: duration.optional(),
+});
+
 /** Fleet-wide settings: where the shared Vault backends are mounted. */
 export const FleetSettingsSchema = z.strictObject({
   /** Name of the fleet; becomes the stack name. @default "scoped-agents" */
@@ -107,7 +117,9 @@ export const FleetSettingsSchema = z.strictObject({
    * ones unless `unsafe_allow_api_audit_creation` is set.
    * @default true
    */
-  vaultAudit: z.boolean({ error: 'expected true or false' }).optional(),
+  vaultAudit: z
+    .union([z.boolean(), z.strictObject({ socket: VaultAuditSocketSchema })], { error: 'expected true, false, or { socket: { address, socketType? } }' })
+    .optional(),
   /**
    * A second audit device of type `socket` beside the file device, streaming
    * the same JSON lines to a collector (the team's SIEM agent). Vault waits up
@@ -115,16 +127,7 @@ export const FleetSettingsSchema = z.strictObject({
    * when no device can write: keep the file device on (docs/operations.md).
    * @default - no socket device
    */
-  vaultAuditSocket: z
-    .strictObject({
-      /** `host:port` for tcp and udp, an absolute socket path for unix. */
-      address: text,
-      /** @default "tcp" */
-      socketType: z.enum(['tcp', 'udp', 'unix'], { error: 'expected tcp, udp or unix' }).optional(),
-      /** How long Vault waits for one write to the socket. @default "2s" */
-      writeTimeout: duration.optional(),
-    })
-    .optional(),
+  vaultAuditSocket: VaultAuditSocketSchema.optional(),
   /**
    * Gives the fleet its own multi-region CloudTrail trail (KMS-encrypted with
    * the fleet key, log file validation on, delivered to CloudWatch Logs), whose

@@ -176,6 +176,8 @@ export function resolveFleetSettings(input: FleetSettingsInput): { settings: Fle
     shards,
     state,
     rotationGrace,
+    // `vaultAudit: { socket }` enables the fleet's devices, the file device and the socket beside it.
+    ...(typeof input.vaultAudit === 'object' ? { vaultAudit: true } : {}),
     vaultAuditFile: input.vaultAuditFile ?? defaultVaultAuditFile(input.name ?? BUILTIN_FLEET_SETTINGS.name),
     notify: slackTeamId !== undefined && slackChannelId !== undefined ? { slackTeamId, slackChannelId } : undefined,
   };

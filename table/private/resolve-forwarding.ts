@@ -58,11 +58,21 @@ export function resolveLogForwarding(input: FleetSettingsInput['logForwarding'],
   return { destination: 'http_endpoint', url: input.url, name: input.name ?? new URL(input.url).hostname };
 }
 
-/** Checks `fleet.vaultAuditSocket` and applies its defaults. */
+/** Checks `fleet.vaultAudit.socket` (or `fleet.vaultAuditSocket`, the same device) and applies its defaults. */
 export function resolveVaultAuditSocket(input: FleetSettingsInput, problems: SettingProblem[]): VaultAuditSocket | undefined {
-  const socket = input.vaultAuditSocket;
+  const nested = typeof input.vaultAudit === 'object' ? input.vaultAudit.socket : undefined;
+  if (nested !== undefined && input.vaultAuditSocket !== undefined) {
+    problems.push({
+      rule: 'unused-setting',
+      path: ['fleet', 'vaultAuditSocket'],
+      message: 'vaultAuditSocket and vaultAudit.socket both declare the socket device',
+      fix: 'keep one of them (vaultAudit: { socket: { address, socketType } })',
+    });
+    return undefined;
+  }
+  const socket = nested ?? input.vaultAuditSocket;
   if (socket === undefined) return undefined;
-  const at = ['fleet', 'vaultAuditSocket'];
+  const at = nested !== undefined ? ['fleet', 'vaultAudit', 'socket'] : ['fleet', 'vaultAuditSocket'];
   const before = problems.length;
   if (input.vaultAudit === false) {
     problems.push({

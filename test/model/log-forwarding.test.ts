@@ -142,3 +142,24 @@ describe('fleet.vaultAuditSocket', () => {
     expect(kind.map((p) => [p.rule, p.value, p.message])).toEqual([['invalid-value', 'http', 'socketType: expected tcp, udp or unix']]);
   });
 });
+
+describe('fleet.vaultAudit.socket (the same device, as the issue writes it)', () => {
+  test('vaultAudit: { socket } enables the file device and the socket beside it', async () => {
+    const fleet = await fleetFromYaml(table('vaultAudit:', '  socket: { address: "siem-agent.internal:9090", socketType: tcp }'));
+    expect(fleet.settings.vaultAudit).toBe(true);
+    expect(fleet.settings.vaultAuditSocket).toEqual({ address: 'siem-agent.internal:9090', socketType: 'tcp', writeTimeout: 2 });
+  });
+
+  test('its problems are located under vaultAudit.socket; both spellings at once are refused; a wrong shape says what is expected', async () => {
+    const bad = await problemsOf(table('vaultAudit:', '  socket: { address: "relative.sock", socketType: unix }'));
+    expect(bad.map((p) => [p.rule, p.line, p.value, p.message])).toEqual([
+      ['invalid-value', 4, 'relative.sock', 'address is not an absolute socket path on the Vault server'],
+    ]);
+    const both = await problemsOf(table('vaultAudit: { socket: { address: "h:1" } }', 'vaultAuditSocket: { address: "h:2" }'));
+    expect(both.map((p) => [p.rule, p.message])).toEqual([['unused-setting', 'vaultAuditSocket and vaultAudit.socket both declare the socket device']]);
+    const shape = await problemsOf(table('vaultAudit: yes please'));
+    expect(shape.map((p) => [p.rule, p.value, p.message])).toEqual([
+      ['invalid-value', 'yes please', 'vaultAudit: expected true, false, or { socket: { address, socketType? } }'],
+    ]);
+  });
+});
