@@ -278,7 +278,8 @@ async function revokeAtProviders(deps: RevokeDeps, settings: RevokeSettings, age
       ...(console ? { console } : {}),
     });
     if (c.store === 'aws') {
-      out.push(byHand('kept in Secrets Manager, which the revoke function does not read'));
+      // Its copies are Secrets Manager secrets the revoke function may not read (nor tell whether this agent holds one).
+      out.push(byHand(`if ${agent} holds one, it is kept in Secrets Manager, which the revoke function does not read`));
       continue;
     }
     try {

@@ -14,6 +14,9 @@ import { join, resolve } from 'path';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { handler as revokeHandler } from '../../functions/revoke';
 import { revocationText } from '../../functions/revoke/message';
+import { revokeAgent } from '../../functions/revoke/revoke-agent';
+import { jsonLogger } from '../../functions/shared/log';
+import { appRoleLogin } from '../../functions/shared/vault';
 import { alarmName, revocationMarker, SECRET_NAMES } from '../../model/operations';
 import { managementEntry } from '../../model/providers';
 import { tempDir } from '../helpers';
@@ -27,6 +30,7 @@ import {
   captureLogs,
   DENIED_RATE_TRIGGER,
   functionEnv,
+  functionLogin,
   openAgentSessions,
   revoked,
   snsAlarmEvent,
@@ -235,4 +239,32 @@ test('the message text of a credential without a revoker says where to revoke it
   );
   expect(text).toContain("At the providers:\n- jira: jira has no revocation endpoint scoped-agents calls; revoke by hand at jira, here: jira's console\n");
   expect(text).toContain("Revoke the old jira credential at jira by hand if not done yet, mint a new one and write it to the agent's entry");
+});
+
+test('a credential kept in Secrets Manager is named for a person to revoke, if the agent holds one', async () => {
+  const settings = { fleet: 'f', kvMount: kv(), appRoleMount: world.fleet.settings.appRoleMount };
+  const credentials = {
+    salesforce: {
+      name: 'salesforce',
+      rotator: 'oauth2-refresh' as const,
+      tokenUrl: 'https://login.salesforce.com/services/oauth2/token',
+      store: 'aws' as const,
+    },
+  };
+  const vault = await appRoleLogin(world.bao.addr, world.fleet.settings.appRoleMount, await functionLogin(world, 'revoke'));
+  const r = await revokeAgent(
+    { vault, iam: world.aws.iam, now: () => new Date(), log: jsonLogger(() => undefined), fetch },
+    { ...settings, credentials },
+    'invoice-summarizer',
+    { alarm: alarmName('f', 'invoice-summarizer', 'call-rate'), kind: 'call-rate', reason: 'test', alarmTime: '2026-12-04T00:00:00Z' },
+  );
+  expect(r.providers).toEqual([
+    {
+      credential: 'salesforce',
+      provider: 'salesforce',
+      outcome: 'by-hand',
+      detail:
+        "if invoice-summarizer holds one, it is kept in Secrets Manager, which the revoke function does not read; revoke by hand at salesforce, here: salesforce's console",
+    },
+  ]);
 });
