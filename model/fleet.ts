@@ -287,6 +287,8 @@ export const LIMITS = {
   shardAgents: 250,
   /** The most shards `fleet.shards.count` may ask for. */
   shardCount: 1000,
+  /** Bytes of `CREDENTIALS` (model/operations.ts) that fit in the rotate function's environment beside its other variables (Lambda: 4 KB in all). */
+  credentialsEnvironment: 3000,
 } as const;
 
 /** The prefix of every per-agent Vault policy, AppRole role, Vault AWS role and IAM role. */

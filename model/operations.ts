@@ -6,7 +6,6 @@
  */
 import { BUILTIN_APIS } from './apis';
 import { AGENT_PREFIX, Fleet, FleetSettings, OrphanAction } from './fleet';
-import { PROVIDER_FACTS } from './providers';
 import { VaultGrant } from './vault-policy';
 
 /** The kinds of alarm every agent has. */
@@ -369,17 +368,20 @@ export function reEnableSteps(f: ReEnableFacts): ReEnableStep[] {
 
 /**
  * `CREDENTIALS` of the rotate and revoke functions: each credential of the
- * fleet with how it rotates, how it is revoked at its provider (and the API's
- * base URL there), its management credential, and the provider's console for
- * a person to revoke it by hand. No secret: names and URLs only.
+ * fleet with how it rotates, how it is revoked at its built-in provider (and
+ * the API's base URL when the table changes it), and its management
+ * credential. No secret: names and URLs only. Kept short: Lambda allows 4 KB
+ * of environment a function, and the functions look the provider's title and
+ * console up in model/providers.ts themselves.
  */
 export function credentialsEnvironment(fleet: Pick<Fleet, 'credentials' | 'apis'>): string {
   const entries = Object.keys(fleet.credentials)
     .sort()
     .map((name) => {
       const c = fleet.credentials[name];
-      const facts = c.provider ? PROVIDER_FACTS[c.provider] : undefined;
-      const baseUrl = c.provider ? (fleet.apis[c.provider]?.baseUrl ?? BUILTIN_APIS[c.provider]?.baseUrl) : undefined;
+      // The table's own base URL (a Zendesk subdomain, SendGrid's EU region); a built-in one the revokers know.
+      const baseUrl = c.provider ? fleet.apis[c.provider]?.baseUrl : undefined;
+      const changed = baseUrl !== undefined && c.provider !== undefined && baseUrl !== BUILTIN_APIS[c.provider]?.baseUrl;
       return [
         name,
         {
@@ -388,9 +390,9 @@ export function credentialsEnvironment(fleet: Pick<Fleet, 'credentials' | 'apis'
           store: c.store,
           ...(c.revoker ? { revoker: c.revoker } : {}),
           ...(c.revocationUrl ? { revocationUrl: c.revocationUrl } : {}),
-          ...(c.revoker && baseUrl ? { baseUrl } : {}),
+          ...(c.revoker && changed ? { baseUrl } : {}),
           ...(c.management ? { management: c.management } : {}),
-          ...(facts ? { provider: facts.title, console: facts.console } : {}),
+          ...(c.provider ? { provider: c.provider } : {}),
         },
       ];
     });

@@ -7,7 +7,7 @@ import { IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk
 import { AGENT_PREFIX } from '../../model/fleet';
 import type { AlarmKind } from '../../model/operations';
 import { revocationMarker, revokedSessionsPolicyName } from '../../model/operations';
-import { managementEntry } from '../../model/providers';
+import { isProvider, managementEntry, PROVIDER_FACTS } from '../../model/providers';
 import { destroySecretId, secretIdAccessors } from '../shared/approle';
 import { CredentialConfig, credentialValueFrom } from '../shared/credentials';
 import { errorMessage, Logger } from '../shared/log';
@@ -268,8 +268,9 @@ async function revokeAtProviders(deps: RevokeDeps, settings: RevokeSettings, age
   const out: ProviderRevocation[] = [];
   const credentials = Object.values(settings.credentials ?? {}).sort((a, b) => a.name.localeCompare(b.name));
   for (const c of credentials) {
-    const provider = c.provider ?? c.name;
-    const console = c.console;
+    const facts = isProvider(c.provider) ? PROVIDER_FACTS[c.provider] : undefined;
+    const provider = facts?.title ?? c.name;
+    const console = facts?.console;
     const byHand = (why: string): ProviderRevocation => ({
       credential: c.name,
       provider,

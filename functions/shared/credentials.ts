@@ -18,14 +18,13 @@ export interface CredentialConfig {
   readonly baseUrl?: string;
   /** The management credential's secret name: the fleet-level entry `<kv>/management/<name>`. */
   readonly management?: string;
-  /** Who revokes it by hand, and where, when there is no revoker (or it failed). */
+  /** Its built-in provider (`hubspot`), whose title and console the messages name (model/providers.ts). */
   readonly provider?: string;
-  readonly console?: string;
 }
 
 const KNOWN = new Set<string>(ROTATORS);
 const KNOWN_REVOKERS = new Set<string>(REVOKERS);
-const OPTIONAL_TEXT = ['tokenUrl', 'revocationUrl', 'baseUrl', 'management', 'provider', 'console'] as const;
+const OPTIONAL_TEXT = ['tokenUrl', 'revocationUrl', 'baseUrl', 'management', 'provider'] as const;
 
 /**
  * Parses `CREDENTIALS`: a JSON map of credential name → `{ rotator, tokenUrl?, store, revoker?, … }`.

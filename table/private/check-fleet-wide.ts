@@ -1,4 +1,5 @@
 import { Fleet, LIMITS } from '../../model/fleet';
+import { credentialsEnvironment } from '../../model/operations';
 import { Problem } from '../../model/problem';
 import { generatedNames, nameClashes } from '../../model/resource-names';
 import { shardsOf } from '../../model/shards';
@@ -25,6 +26,20 @@ export function checkFleetWide(source: TableSource, fleet: Fleet, checked: Check
         value: String(checked.withRoles),
         message: `${checked.withRoles} agents have an IAM role; the fleet trail counts each with two metric filters on its log group, and CloudWatch Logs allows 100 a group (${LIMITS.cloudTrailAgents} agents)`,
         fix: 'split the table into fleets of at most 50 agents with IAM roles, or turn cloudTrail off and use an organization trail',
+      }),
+    );
+  }
+
+  // The rotate and revoke functions carry every credential's settings in their environment, which Lambda caps at 4 KB.
+  const environment = credentialsEnvironment(fleet).length;
+  if (environment > LIMITS.credentialsEnvironment) {
+    problems.push(
+      located(source, {
+        rule: 'too-many-credentials',
+        path: Object.keys(fleet.credentials).length > 0 && source.data && typeof source.data === 'object' && 'credentials' in source.data ? ['credentials'] : [],
+        value: String(Object.keys(fleet.credentials).length),
+        message: `the fleet's ${Object.keys(fleet.credentials).length} credentials take ${environment} bytes of the rotate and revoke functions' environment, more than the ${LIMITS.credentialsEnvironment} that fit beside the rest of Lambda's 4 KB`,
+        fix: 'share fewer credential names across the fleet (one secret: name per provider account), or split the table into fleets',
       }),
     );
   }

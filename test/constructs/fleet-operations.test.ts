@@ -7,7 +7,8 @@ import { FleetOperations } from '../../constructs/fleet-operations';
 import { awsContext } from '../../constructs/private/aws-context';
 import { Fleet, parseVaultPolicy } from '../../model';
 import { loadFleet } from '../../table';
-import { tempDir } from '../helpers';
+import { fleetFromYaml, tempDir } from '../helpers';
+import { credentialsEnvironment } from '../../model/operations';
 import { byName, ref, synthFleet, TerraformJson } from '../synth-helpers';
 
 /**
@@ -199,19 +200,9 @@ describe('the functions', () => {
         tokenUrl: 'https://api.hubapi.com/oauth/v1/token',
         store: 'vault',
         revoker: 'hubspot-refresh-token',
-        baseUrl: 'https://api.hubapi.com',
-        provider: 'HubSpot',
-        console: 'https://app.hubspot.com (Settings → Integrations → Private Apps, or Connected Apps)',
+        provider: 'hubspot',
       },
-      sendgrid: {
-        rotator: 'sendgrid-api-key',
-        store: 'vault',
-        revoker: 'sendgrid-api-key',
-        baseUrl: 'https://api.sendgrid.com',
-        management: 'sendgrid-management',
-        provider: 'SendGrid',
-        console: 'https://app.sendgrid.com/settings/api_keys',
-      },
+      sendgrid: { rotator: 'sendgrid-api-key', store: 'vault', revoker: 'sendgrid-api-key', management: 'sendgrid-management', provider: 'sendgrid' },
     });
     expect(env('scoped-agents-revoke')).toEqual({ ...vault, VAULT_LOGIN_SECRET_ARN: login('revoke'), WEBHOOK_SECRET_ARN: webhook, CREDENTIALS: credentials });
     expect(env('scoped-agents-rotate')).toEqual({
@@ -252,9 +243,7 @@ describe('the functions', () => {
           tokenUrl: 'https://slack.com/api/oauth.v2.access',
           store: 'vault',
           revoker: 'slack-auth-revoke',
-          baseUrl: 'https://slack.com/api',
-          provider: 'Slack',
-          console: 'https://api.slack.com/apps (your app → OAuth & Permissions)',
+          provider: 'slack',
         },
       }),
     });
@@ -534,4 +523,30 @@ test("with the fleet trail, the denied-rate alarm of an agent with an IAM role a
   expect(alarm('report-writer')).toMatchObject({ metric_name: 'DeniedCalls', dimensions: { Agent: 'report-writer' }, period: 60 });
   // The seed has no trail: no metric math anywhere.
   expect(Object.values(byName(seedTf, 'aws_cloudwatch_metric_alarm', 'alarm_name')).filter((a) => a.metric_query !== undefined)).toEqual([]);
+});
+
+test("CREDENTIALS stays short (Lambda's 4 KB of environment): a base URL only where the table changes it, the provider by its id", async () => {
+  const fleet = await fleetFromYaml(`version: 1
+apis:
+  zendesk: { baseUrl: "https://acme.zendesk.com" }
+scopes:
+  tickets.read: { http: { api: zendesk, allow: [GET /api/v2/tickets/*] } }
+  mail.send: { http: { api: sendgrid, allow: [POST /v3/mail/send] } }
+agents:
+  - name: triager
+    owner: support@acme.example
+    actions:
+      - { action: Read and mail, scopes: [tickets.read, mail.send] }
+`);
+  expect(JSON.parse(credentialsEnvironment(fleet))).toEqual({
+    sendgrid: { rotator: 'sendgrid-api-key', store: 'vault', revoker: 'sendgrid-api-key', management: 'sendgrid-management', provider: 'sendgrid' },
+    zendesk: {
+      rotator: 'oauth2-refresh',
+      tokenUrl: 'https://acme.zendesk.com/oauth/tokens',
+      store: 'vault',
+      revoker: 'zendesk-oauth-token',
+      baseUrl: 'https://acme.zendesk.com',
+      provider: 'zendesk',
+    },
+  });
 });

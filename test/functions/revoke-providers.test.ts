@@ -102,26 +102,16 @@ const alarm = (agent: string): Record<string, unknown> => {
   return alarmNotification(name, 'ALARM', DENIED_RATE_TRIGGER, { AlarmDescription: synthesized.alarm_description });
 };
 
-test('the synthesized CREDENTIALS name each credential’s revoker, its management credential and the provider’s console', () => {
+test('the synthesized CREDENTIALS name each credential’s revoker, its management credential and its provider', () => {
   expect(synthesizedCredentials()).toEqual({
     hubspot: {
       rotator: 'oauth2-refresh',
       tokenUrl: 'https://api.hubapi.com/oauth/v1/token',
       store: 'vault',
       revoker: 'hubspot-refresh-token',
-      baseUrl: 'https://api.hubapi.com',
-      provider: 'HubSpot',
-      console: 'https://app.hubspot.com (Settings → Integrations → Private Apps, or Connected Apps)',
+      provider: 'hubspot',
     },
-    sendgrid: {
-      rotator: 'sendgrid-api-key',
-      store: 'vault',
-      revoker: 'sendgrid-api-key',
-      baseUrl: 'https://api.sendgrid.com',
-      management: 'sendgrid-management',
-      provider: 'SendGrid',
-      console: 'https://app.sendgrid.com/settings/api_keys',
-    },
+    sendgrid: { rotator: 'sendgrid-api-key', store: 'vault', revoker: 'sendgrid-api-key', management: 'sendgrid-management', provider: 'sendgrid' },
   });
 });
 

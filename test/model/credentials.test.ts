@@ -314,3 +314,20 @@ ${BASE_SCOPES}agents:
     ]);
   });
 });
+
+test("fails when the fleet's credentials would not fit the functions' environment (Lambda's 4 KB), saying how many and how large", async () => {
+  const names = Array.from({ length: 80 }, (_, i) => `tool-${i}`);
+  const problems = await problemsOf(`version: 1
+scopes:
+${names.map((n) => `  ${n}.use: { secret: ${n} }`).join('\n')}
+agents:
+  - name: everything-bot
+    owner: ops@acme.example
+    actions:
+      - { action: Use every tool, scopes: [${names.map((n) => `${n}.use`).join(', ')}] }
+`);
+  expect(problems.map((p) => [p.rule, p.value])).toEqual([['too-many-credentials', '80']]);
+  expect(problems[0]!.message).toMatch(
+    /^the fleet's 80 credentials take \d{4} bytes of the rotate and revoke functions' environment, more than the 3000 that fit beside the rest of Lambda's 4 KB$/,
+  );
+});
