@@ -36,7 +36,8 @@ export function checkFleetWide(source: TableSource, fleet: Fleet, checked: Check
     problems.push(
       located(source, {
         rule: 'too-many-credentials',
-        path: Object.keys(fleet.credentials).length > 0 && source.data && typeof source.data === 'object' && 'credentials' in source.data ? ['credentials'] : [],
+        path:
+          Object.keys(fleet.credentials).length > 0 && source.data && typeof source.data === 'object' && 'credentials' in source.data ? ['credentials'] : [],
         value: String(Object.keys(fleet.credentials).length),
         message: `the fleet's ${Object.keys(fleet.credentials).length} credentials take ${environment} bytes of the rotate and revoke functions' environment, more than the ${LIMITS.credentialsEnvironment} that fit beside the rest of Lambda's 4 KB`,
         fix: 'share fewer credential names across the fleet (one secret: name per provider account), or split the table into fleets',
