@@ -6,7 +6,7 @@
  * (which revoker), the runbook and the reviews.
  */
 /** The rotators a credential can have, by the name the table uses (each in functions/rotate/rotators/). */
-export const ROTATORS = ['manual', 'oauth2-refresh', 'sendgrid-api-key', 'openai-service-account'] as const;
+export const ROTATORS = ['manual', 'oauth2-refresh', 'sendgrid-api-key', 'openai-service-account', 'github-app'] as const;
 /** One of {@link ROTATORS}. */
 export type RotatorName = (typeof ROTATORS)[number];
 
@@ -95,10 +95,12 @@ export const PROVIDER_FACTS: Readonly<Record<ProviderName, ProviderFacts>> = {
     revoker: 'zendesk-oauth-token',
     keyManagement: ['* /api/v2/oauth/**', '* /oauth/**'],
   },
-  // https://docs.github.com/en/rest/credentials/revoke: POST /credentials/revoke. GitHub App installation tokens are not rotated here yet.
+  // https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app: installation tokens (one hour) from the App's JWT;
+  // https://docs.github.com/en/rest/credentials/revoke: POST /credentials/revoke.
   github: {
     title: 'GitHub',
-    console: 'https://github.com/settings/tokens (or the organization’s Settings → Personal access tokens)',
+    console: 'https://github.com/settings/apps (the App’s private keys), or Settings → Personal access tokens',
+    rotation: { rotator: 'github-app', tokenUrl: (baseUrl) => `${baseUrl ?? 'https://api.github.com'}/app/installations` },
     revoker: 'github-credentials-revoke',
     keyManagement: ['* /credentials/**', '* /authorizations/**', '* /applications/**', '* /app/**'],
   },

@@ -7,6 +7,7 @@ export const CREDENTIAL_FIELDS: Readonly<Record<RotatorName, string>> = {
   'oauth2-refresh': 'access_token',
   'sendgrid-api-key': 'api_key',
   'openai-service-account': 'api_key',
+  'github-app': 'token',
 };
 
 /** One SaaS credential of one agent: its own copy, never shared. */

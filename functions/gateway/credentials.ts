@@ -9,6 +9,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GATEWAY, GatewayCredential } from '../../model/gateway';
+import { GITHUB_API, mintInstallationToken } from '../shared/github-app';
 import { Fetch } from '../shared/vault';
 import { VaultReader } from './vault-session';
 
@@ -83,10 +84,36 @@ export class Credentials {
     }
     const value = hit.value;
     const rejected = fresh ? this.used.get(key) : undefined;
-    const credential = c.rotator === 'oauth2-refresh' && value.refresh_token ? await this.accessToken(c, value, rejected) : value[c.field];
+    const credential =
+      c.rotator === 'oauth2-refresh' && value.refresh_token
+        ? await this.accessToken(c, value, rejected)
+        : c.rotator === 'github-app'
+          ? await this.installationToken(c, value, rejected)
+          : value[c.field];
     if (typeof credential !== 'string' || credential === '') throw new CredentialError(`${c.location} has no ${c.field} field`);
     this.used.set(key, credential);
     return credential;
+  }
+
+  /**
+   * The installation token of a GitHub App entry: the stored one while it is
+   * valid for another minute, else the one this instance minted, else a new
+   * one from the App's private key (functions/shared/github-app.ts); never
+   * `rejected`.
+   */
+  private async installationToken(c: GatewayCredential, value: CredentialValue, rejected: string | undefined): Promise<string> {
+    const stored = Date.parse(value.expires_at ?? '');
+    if (value.token && value.token !== rejected && !Number.isNaN(stored) && stored - REFRESH_MARGIN_MS > this.now()) return value.token;
+    const key = `${c.location}\n${value.installation_id ?? ''}`;
+    const mine = this.refreshed.get(key);
+    if (mine && mine.accessToken !== rejected && mine.expiresAt - REFRESH_MARGIN_MS > this.now()) return mine.accessToken;
+    try {
+      const minted = await mintInstallationToken(value, c.tokenUrl ?? `${GITHUB_API}/app/installations`, this.fetchFn, this.now);
+      this.refreshed.set(key, { accessToken: minted.token, expiresAt: minted.expiresAt });
+      return minted.token;
+    } catch (e) {
+      throw new CredentialError(`${c.location}: ${(e as Error).message}`);
+    }
   }
 
   /**

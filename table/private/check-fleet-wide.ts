@@ -5,7 +5,9 @@ import { generatedNames, nameClashes } from '../../model/resource-names';
 import { shardsOf } from '../../model/shards';
 import { DocPath, TableSource } from '../table-source';
 import { CheckedAgents } from './check-agents';
-import { agentLabel, located } from './located';
+import { agentLabel, asRecord, located, rawAgentsOf } from './located';
+import { normalizeName } from '../../model/names';
+import { secretEntriesFor } from '../../model/secret-entries';
 import { GITHUB_REPOSITORY } from './resolve-runbooks';
 
 /**
@@ -43,6 +45,24 @@ export function checkFleetWide(source: TableSource, fleet: Fleet, checked: Check
         fix: 'share fewer credential names across the fleet (one secret: name per provider account), or split the table into fleets',
       }),
     );
+  }
+
+  // A GitHub App credential holds the App's private key: only the gateway, which mints the hour-long tokens from it, may read it.
+  const raw = rawAgentsOf(source);
+  for (const agent of agents) {
+    for (const e of secretEntriesFor(agent, settings, fleet.credentials)) {
+      if (e.rotator !== 'github-app' || e.readBy === 'gateway') continue;
+      const i = raw.findIndex((a) => normalizeName(String(asRecord(a).name ?? '')) === agent.name);
+      problems.push(
+        located(source, {
+          rule: 'github-app-direct',
+          path: i === -1 ? ['agents'] : ['agents', i],
+          value: e.secret,
+          message: `${e.secret} is a GitHub App credential (its entry holds the App's private key), and ${agent.name} would read it itself`,
+          fix: `call GitHub through the gateway (give its ${e.secret} scopes http: grants), or write credentials.${e.secret}.rotator: manual for a token of its own`,
+        }),
+      );
+    }
   }
 
   // Every GitHub repository the fleet writes to: one provider, one owner (compared without case, as GitHub does).

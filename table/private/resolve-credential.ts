@@ -14,6 +14,9 @@ import { CredentialInput } from '../schema';
 import { urlProblem } from './checks';
 import { SettingProblem } from './inherit';
 
+/** Rotators that call a token endpoint: OAuth2's, and GitHub's installation-token exchange. */
+const TOKEN_ROTATORS: readonly Credential['rotator'][] = ['oauth2-refresh', 'github-app'];
+
 /** What decides a credential's defaults: the built-in provider it belongs to, and that API's base URL here. */
 export interface CredentialContext {
   readonly provider?: ProviderName;
@@ -37,9 +40,9 @@ export function credentialContext(name: string, apisCalled: readonly string[], k
 function defaultRotation(ctx: CredentialContext): Pick<Credential, 'rotator' | 'tokenUrl'> | undefined {
   const rotation = ctx.provider ? PROVIDER_FACTS[ctx.provider].rotation : undefined;
   if (!rotation) return undefined;
-  if (rotation.rotator !== 'oauth2-refresh') return { rotator: rotation.rotator };
-  const tokenUrl = rotation.tokenUrl?.(ctx.baseUrl);
-  return tokenUrl === undefined ? undefined : { rotator: 'oauth2-refresh', tokenUrl };
+  if (!rotation.tokenUrl) return { rotator: rotation.rotator };
+  const tokenUrl = rotation.tokenUrl(ctx.baseUrl);
+  return tokenUrl === undefined ? undefined : { rotator: rotation.rotator, tokenUrl };
 }
 
 /** The revoker of a credential at its provider, if one can work with how it is rotated. */
@@ -75,8 +78,9 @@ export function resolveCredential(
   const at = ['credentials', name];
   const byDefault = input.rotator === undefined ? defaultRotation(ctx) : undefined;
   const rotator = input.rotator ?? byDefault?.rotator ?? 'manual';
-  // An oauth2-refresh credential of a provider whose token endpoint is known needs no tokenUrl written.
-  const knownTokenUrl = rotator === 'oauth2-refresh' ? (byDefault?.tokenUrl ?? defaultRotation(ctx)?.tokenUrl) : undefined;
+  // An oauth2-refresh (or github-app) credential of a provider whose token endpoint is known needs no tokenUrl written.
+  const known = defaultRotation(ctx);
+  const knownTokenUrl = TOKEN_ROTATORS.includes(rotator) ? (byDefault?.tokenUrl ?? (known?.rotator === rotator ? known.tokenUrl : undefined)) : undefined;
   const tokenUrl = input.tokenUrl ?? knownTokenUrl;
   if (rotator === 'oauth2-refresh' && tokenUrl === undefined) {
     problems.push({
@@ -89,12 +93,12 @@ export function resolveCredential(
   for (const key of ['tokenUrl', 'revocationUrl'] as const) {
     const url = input[key];
     if (url === undefined) continue;
-    if (rotator !== 'oauth2-refresh') {
+    if (key === 'tokenUrl' ? !TOKEN_ROTATORS.includes(rotator) : rotator !== 'oauth2-refresh') {
       problems.push({
         rule: 'unused-setting',
         path: [...at, key],
         value: url,
-        message: `${key} applies only to rotator oauth2-refresh, not ${rotator}`,
+        message: `${key} applies only to rotator ${key === 'tokenUrl' ? 'oauth2-refresh or github-app' : 'oauth2-refresh'}, not ${rotator}`,
         fix: `remove ${key}, or set rotator: oauth2-refresh`,
       });
       continue;

@@ -6,7 +6,10 @@
  * credential.
  */
 import { ProviderError, REVOKER_IMPLEMENTATIONS, withRetry } from '../../functions/revoke/revokers';
+import { Credentials } from '../../functions/gateway/credentials';
+import { githubAppRotator } from '../../functions/rotate/rotators/github-app';
 import { openaiServiceAccountRotator } from '../../functions/rotate/rotators/openai-service-account';
+import { generateKeyPairSync } from 'crypto';
 import { CredentialConfig } from '../../functions/shared/credentials';
 import { FakeProviders, OPENAI_ADMIN, RFC7009_CLIENT, startFakeProviders, ZENDESK_ADMIN } from '../support/fake-providers';
 import { FakeSendGrid, startFakeSendGrid } from '../support/fake-sendgrid';
@@ -251,5 +254,66 @@ describe('the OpenAI service-account rotator, against the same server', () => {
     await expect(rotator.rotate({ project_id: 'p' }, c, fetch, { api_key: 'sk-proj-user' })).rejects.toThrow(
       'openai: OpenAI POST …/service_accounts answered HTTP 401: Invalid admin key',
     );
+  });
+});
+
+describe('GitHub App installation tokens (functions/shared/github-app.ts)', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  beforeAll(() => fake.addGithubApp('4242', '123456', publicKey));
+  const entry = { app_id: '123456', installation_id: '4242', private_key: pem };
+  const installations = (): string => `${fake.url}/app/installations`;
+
+  test('the nightly rotation mints an installation token with the App’s JWT and stores it with its expiry', async () => {
+    const c = config('github', { rotator: 'github-app', tokenUrl: installations() });
+    const next = await githubAppRotator().rotate(entry, c, fetch);
+    expect(next).toEqual({ ...entry, token: expect.stringMatching(/^ghs_\d+$/), expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.\d{3}Z$/) });
+    const [req] = fake.requests;
+    expect([req!.method, req!.path, req!.headers.accept, req!.headers['x-github-api-version']]).toEqual([
+      'POST',
+      '/app/installations/4242/access_tokens',
+      'application/vnd.github+json',
+      '2022-11-28',
+    ]);
+    const claims = JSON.parse(Buffer.from(String(req!.headers.authorization).split('.')[1]!, 'base64url').toString());
+    expect([claims.iss, claims.exp - claims.iat]).toEqual(['123456', 600]);
+    expect(JSON.stringify(next)).not.toContain(String(req!.headers.authorization).slice(7));
+  });
+
+  test('a key that is not the App’s is refused by GitHub, and the error names the call, not the key', async () => {
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const c = config('github', { rotator: 'github-app', tokenUrl: installations() });
+    await expect(githubAppRotator().rotate({ ...entry, private_key: other }, c, fetch)).rejects.toThrow(
+      'github: GitHub POST /app/installations/{installation_id}/access_tokens answered HTTP 401: A JSON web token could not be decoded',
+    );
+    await expect(githubAppRotator().rotate({ app_id: '123456' }, c, fetch)).rejects.toThrow(
+      'github: a GitHub App credential needs installation_id, private_key in its entry',
+    );
+  });
+
+  test('the gateway mints on demand: the stored token while it has a minute left, else a new one (kept), and a new one after a 401', async () => {
+    const c = {
+      secret: 'github',
+      store: 'vault' as const,
+      location: 'kv/data/agents/bot/github',
+      field: 'token',
+      rotator: 'github-app' as const,
+      tokenUrl: installations(),
+    };
+    const inMinutes = (m: number): string => new Date(Date.now() + m * 60_000).toISOString();
+    const fresh = new Credentials({ read: async () => ({ ...entry, token: 'ghs_stored', expires_at: inMinutes(30) }) });
+    expect(await fresh.get(c)).toBe('ghs_stored');
+    expect(fake.requests).toEqual([]);
+    // Half a minute left: not enough to forward a call with.
+    const expiring = new Credentials({ read: async () => ({ ...entry, token: 'ghs_stored', expires_at: inMinutes(0.5) }) });
+    const minted = await expiring.get(c);
+    expect(minted).toMatch(/^ghs_\d+$/);
+    expect(await expiring.get(c)).toBe(minted);
+    expect(fake.requests).toHaveLength(1);
+    // GitHub answered 401 to it: mint another, never the one refused.
+    const again = await expiring.get(c, true);
+    expect(again).toMatch(/^ghs_\d+$/);
+    expect(again).not.toBe(minted);
+    expect(fake.requests).toHaveLength(2);
   });
 });

@@ -210,7 +210,7 @@ describe('manual and the registry', () => {
       jira: { name: 'jira', rotator: 'manual', store: 'vault' },
     });
     expect(() => credentialsFrom(JSON.stringify({ a: { rotator: 'magic' }, b: { rotator: 'oauth2-refresh', store: 's3' } }))).toThrow(
-      /CREDENTIALS\.a\.rotator: expected one of manual, oauth2-refresh, sendgrid-api-key, openai-service-account, got "magic"\n- CREDENTIALS\.b\.store: expected vault or aws, got "s3"\n- CREDENTIALS\.b: the oauth2-refresh rotator needs tokenUrl/,
+      /CREDENTIALS\.a\.rotator: expected one of manual, oauth2-refresh, sendgrid-api-key, openai-service-account, github-app, got "magic"\n- CREDENTIALS\.b\.store: expected vault or aws, got "s3"\n- CREDENTIALS\.b: the oauth2-refresh rotator needs tokenUrl/,
     );
     expect(() => credentialsFrom('{not json')).toThrow(/CREDENTIALS is not JSON/);
   });

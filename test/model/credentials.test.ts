@@ -45,7 +45,7 @@ scopes:
   crm.contacts.read: { secret: hubspot }
   mail.send: { secret: sendgrid }
   chat.post: { secret: slack }
-  code.read: { secret: github }
+  code.read: { http: { api: github, allow: [GET /repos/acme/site/contents/*] } }
   tickets.read: { secret: jira }
   chat.complete: { secret: openai }
 agents:
@@ -55,7 +55,14 @@ agents:
       - { action: All of it, scopes: [crm.contacts.read, mail.send, chat.post, code.read, tickets.read, chat.complete] }
 `);
     expect(fleet.credentials).toEqual({
-      github: { name: 'github', rotator: 'manual', store: 'vault', provider: 'github', revoker: 'github-credentials-revoke' },
+      github: {
+        name: 'github',
+        rotator: 'github-app',
+        tokenUrl: 'https://api.github.com/app/installations',
+        store: 'vault',
+        provider: 'github',
+        revoker: 'github-credentials-revoke',
+      },
       hubspot: {
         name: 'hubspot',
         rotator: 'oauth2-refresh',
@@ -119,9 +126,9 @@ scopes:
   chat.post: { secret: slack }
 ${AGENTS}`);
     expect(problems.map((p) => [p.rule, p.line, p.value, p.message])).toEqual([
-      ['invalid-value', 3, 'magic', 'rotator: expected one of manual, oauth2-refresh, sendgrid-api-key, openai-service-account'],
+      ['invalid-value', 3, 'magic', 'rotator: expected one of manual, oauth2-refresh, sendgrid-api-key, openai-service-account, github-app'],
       ['invalid-value', 4, 's3', 'store: expected vault or aws'],
-      ['unused-setting', 5, 'https://slack.com/api/oauth.v2.access', 'tokenUrl applies only to rotator oauth2-refresh, not manual'],
+      ['unused-setting', 5, 'https://slack.com/api/oauth.v2.access', 'tokenUrl applies only to rotator oauth2-refresh or github-app, not manual'],
     ]);
   });
 
@@ -330,4 +337,28 @@ agents:
   expect(problems[0]!.message).toMatch(
     /^the fleet's 80 credentials take \d{4} bytes of the rotate and revoke functions' environment, more than the 3000 that fit beside the rest of Lambda's 4 KB$/,
   );
+});
+
+test("fails when an agent would read a GitHub App credential (the App's private key) itself; a token of its own is written manual", async () => {
+  const table = (credentials: string): string => `version: 1
+${credentials}scopes:
+  code.read: { secret: github }
+agents:
+  - name: release-bot
+    owner: platform@acme.example
+    actions:
+      - { action: Read the code, scopes: [code.read] }
+`;
+  const problems = await problemsOf(table(''));
+  expect(problems.map((p) => [p.rule, p.agent, p.value, p.message, p.fix])).toEqual([
+    [
+      'github-app-direct',
+      'release-bot',
+      'github',
+      "github is a GitHub App credential (its entry holds the App's private key), and release-bot would read it itself",
+      'call GitHub through the gateway (give its github scopes http: grants), or write credentials.github.rotator: manual for a token of its own',
+    ],
+  ]);
+  const manual = await fleetFromYaml(table('credentials:\n  github: { rotator: manual }\n'));
+  expect(manual.credentials.github).toMatchObject({ rotator: 'manual', rotatorWritten: true, revoker: 'github-credentials-revoke' });
 });

@@ -1,3 +1,4 @@
+import { createVerify, KeyObject } from 'crypto';
 import { FakeAnswer, FakeHttpServer, mediaType, RecordedRequest, startFakeHttp } from './fake-http';
 
 /**
@@ -14,6 +15,9 @@ import { FakeAnswer, FakeHttpServer, mediaType, RecordedRequest, startFakeHttp }
  * - Zendesk `DELETE /api/v2/oauth/tokens/{id}.json` with an admin's Bearer
  *   token → 204, 404 unknown, 403 not an admin; `…/tokens/current.json` with
  *   the token itself → 204, 401 when it no longer authenticates;
+ * - GitHub `POST /app/installations/{installation_id}/access_tokens` with the
+ *   App's JWT (RS256, verified with the App's public key; `iss` the App id,
+ *   at most ten minutes between `iat` and `exp`) → 201 `{ token, expires_at }` an hour on;
  * - GitHub `POST /credentials/revoke` (no authentication), JSON
  *   `{ credentials: [1..1000 strings] }`, `Accept: application/vnd.github+json` → 202, else 422;
  * - OpenAI `POST /v1/organization/projects/{project_id}/service_accounts { name }`
@@ -30,6 +34,8 @@ export interface FakeProviders extends FakeHttpServer {
   readonly live: Set<string>;
   readonly zendeskTokens: Map<string, string>;
   failNext(prefix: string, statuses: readonly number[]): void;
+  /** A GitHub App installation whose JWTs (signed with the App's key) mint installation tokens. */
+  addGithubApp(installationId: string, appId: string, publicKey: KeyObject): void;
 }
 
 export const RFC7009_CLIENT = { id: 'client-1', secret: 'client-secret-1' } as const;
@@ -40,6 +46,9 @@ export async function startFakeProviders(): Promise<FakeProviders> {
   const live = new Set<string>();
   const zendeskTokens = new Map<string, string>();
   const failures: { prefix: string; statuses: number[] }[] = [];
+  // GitHub Apps by installation id: the App's id and public key.
+  const githubApps = new Map<string, { appId: string; publicKey: KeyObject }>();
+  let githubTokens = 0;
   // OpenAI service accounts: `project/account id` → its key id.
   const serviceAccounts = { counter: 0, live: new Map<string, string>() };
   const bearer = (req: RecordedRequest): string | undefined => /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
@@ -83,6 +92,29 @@ export async function startFakeProviders(): Promise<FakeProviders> {
       if (value === undefined || !live.has(value)) return { status: 404, body: { error: 'RecordNotFound' } };
       live.delete(value);
       return { status: 204 };
+    }
+
+    m = /^\/app\/installations\/([^/]+)\/access_tokens$/.exec(req.path);
+    if (m && req.method === 'POST') {
+      const app = githubApps.get(m[1]!);
+      const jwt = bearer(req)?.split('.') ?? [];
+      if (!app || jwt.length !== 3) return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
+      const [head, body, signature] = jwt as [string, string, string];
+      const header = JSON.parse(Buffer.from(head, 'base64url').toString()) as { alg?: string };
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as { iss?: unknown; iat?: number; exp?: number };
+      const signed = createVerify('RSA-SHA256').update(`${head}.${body}`).verify(app.publicKey, Buffer.from(signature, 'base64url'));
+      const nowS = Date.now() / 1000;
+      if (header.alg !== 'RS256' || !signed || String(claims.iss) !== app.appId)
+        return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
+      if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number' || claims.exp - claims.iat > 600 || claims.exp < nowS || claims.iat > nowS + 60)
+        return { status: 401, body: { message: "'Expiration time' claim ('exp') is too far in the future" } };
+      if (!String(req.headers.accept ?? '').includes('application/vnd.github+json')) return { status: 415 };
+      const token = `ghs_${++githubTokens}`;
+      live.add(token);
+      return {
+        status: 201,
+        body: { token, expires_at: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'), permissions: { contents: 'read' } },
+      };
     }
 
     if (req.path === '/credentials/revoke' && req.method === 'POST') {
@@ -151,5 +183,11 @@ export async function startFakeProviders(): Promise<FakeProviders> {
   };
 
   const server = await startFakeHttp(route);
-  return { ...server, live, zendeskTokens, failNext: (prefix, statuses) => failures.push({ prefix, statuses: [...statuses] }) };
+  return {
+    ...server,
+    live,
+    zendeskTokens,
+    failNext: (prefix, statuses) => failures.push({ prefix, statuses: [...statuses] }),
+    addGithubApp: (installationId, appId, publicKey) => githubApps.set(installationId, { appId, publicKey }),
+  };
 }

@@ -2,6 +2,7 @@ import type { RotatorName } from '../../../model/fleet';
 import { manualRotator } from './manual';
 import { oauth2RefreshRotator } from './oauth2-refresh';
 import { Rotator } from './rotator';
+import { githubAppRotator } from './github-app';
 import { OPENAI_API, openaiServiceAccountRotator } from './openai-service-account';
 import { SENDGRID_API, sendgridApiKeyRotator } from './sendgrid-api-key';
 
@@ -25,5 +26,6 @@ export function rotators(options: RotatorOptions = {}): Record<RotatorName, Rota
     'oauth2-refresh': oauth2RefreshRotator(now),
     'sendgrid-api-key': sendgridApiKeyRotator(options.sendgridApiUrl ?? SENDGRID_API, now),
     'openai-service-account': openaiServiceAccountRotator(options.openaiApiUrl ?? OPENAI_API, now),
+    'github-app': githubAppRotator(now),
   };
 }
