@@ -156,9 +156,11 @@ export class FleetOperations extends Construct {
       VAULT_LOGIN_SECRET_ARN: this.vaultLogins[role].secretArn,
     });
 
+    // Both functions read the same settings of every credential: rotate rotates them, revoke revokes them at the provider.
+    const credentialsJson = credentialsEnvironment(props.fleet);
     const revokeEnvironment: FunctionEnvironment = {
       ...vaultEnvironment('revoke'),
-      CREDENTIALS: credentialsEnvironment(props.fleet),
+      CREDENTIALS: credentialsJson,
       ...(webhookSecretArn ? { WEBHOOK_SECRET_ARN: webhookSecretArn } : {}),
     };
     const revoke = new FleetFunction(this, 'Revoke', {
@@ -188,7 +190,7 @@ export class FleetOperations extends Construct {
       SCHEDULER_ROLE_ARN: this.scheduler.roleArn,
       // Built from its name: a function cannot reference its own ARN attribute.
       FUNCTION_ARN: arnOf(ctx, 'lambda', `function:${rotateName}`),
-      CREDENTIALS: credentialsEnvironment(props.fleet),
+      CREDENTIALS: credentialsJson,
       ...(settings.gateway ? { GATEWAY_TABLE: GATEWAY.tableName(settings.name) } : {}),
     };
     const rotate = new FleetFunction(this, 'Rotate', {

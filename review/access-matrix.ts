@@ -373,21 +373,24 @@ function agentAccess(view: StackView, name: string, rotators: ReadonlyMap<string
       secretRotations: smCredentials.map((s) => ({ secret: s.name, expression: secretRotationOf(view, s.block) })),
     },
     alarms: alarms
-      .map(({ block, kind, name: alarmName }): AlarmAccess => ({
-        kind,
-        name: alarmName,
-        metric: alarmMetricOf(view, block.body).metric,
-        comparison: view.literal(block.body.comparison_operator),
-        threshold: typeof block.body.threshold === 'number' ? block.body.threshold : num(block.body.threshold),
-        period: alarmMetricOf(view, block.body).period,
-        evaluationPeriods: num(block.body.evaluation_periods),
-        datapointsToAlarm: num(block.body.datapoints_to_alarm),
-        actionsEnabled: block.body.actions_enabled !== false,
-        actions: strings(block.body.alarm_actions)
-          .map((a) => shown(view, a))
-          .sort(),
-        watches: alarmMetricOf(view, block.body).watches,
-      }))
+      .map(({ block, kind, name: alarmName }): AlarmAccess => {
+        const watched = alarmMetricOf(view, block.body);
+        return {
+          kind,
+          name: alarmName,
+          metric: watched.metric,
+          comparison: view.literal(block.body.comparison_operator),
+          threshold: typeof block.body.threshold === 'number' ? block.body.threshold : num(block.body.threshold),
+          period: watched.period,
+          evaluationPeriods: num(block.body.evaluation_periods),
+          datapointsToAlarm: num(block.body.datapoints_to_alarm),
+          actionsEnabled: block.body.actions_enabled !== false,
+          actions: strings(block.body.alarm_actions)
+            .map((a) => shown(view, a))
+            .sort(),
+          watches: watched.watches,
+        };
+      })
       .sort((a, b) => byCodeUnit(a.kind, b.kind)),
     secrets,
     loginDelivery: sm.find((s) => s.secret === 'vault-login')?.name,

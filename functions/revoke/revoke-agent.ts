@@ -271,11 +271,12 @@ async function revokeAtProviders(deps: RevokeDeps, settings: RevokeSettings, age
     const facts = isProvider(c.provider) ? PROVIDER_FACTS[c.provider] : undefined;
     const provider = facts?.title ?? c.name;
     const console = facts?.console;
+    const revokeByHand = `revoke by hand at ${provider}, here: ${console ?? `${provider}'s console`}`;
     const byHand = (why: string): ProviderRevocation => ({
       credential: c.name,
       provider,
       outcome: 'by-hand',
-      detail: `${why}; revoke by hand at ${provider}, here: ${console ?? `${provider}'s console`}`,
+      detail: `${why}; ${revokeByHand}`,
       ...(console ? { console } : {}),
     });
     if (c.store === 'aws') {
@@ -307,7 +308,7 @@ async function revokeAtProviders(deps: RevokeDeps, settings: RevokeSettings, age
         credential: c.name,
         provider,
         outcome: 'failed',
-        detail: `${errorMessage(e)}; revoke by hand at ${provider}, here: ${console ?? `${provider}'s console`}`,
+        detail: `${errorMessage(e)}; ${revokeByHand}`,
         ...(status !== undefined ? { status } : {}),
         ...(console ? { console } : {}),
       });

@@ -6,7 +6,7 @@
  * gateway, say, simply has no finding for them to match.
  */
 import { SynthOutput } from '../synth-output';
-import { stackViews } from '../terraform';
+import { StackView, stackViews } from '../terraform';
 import { Suppression } from './suppressions';
 
 /** Where a built-in exception says it was written. */
@@ -93,34 +93,45 @@ export function logForwardingException(fleet: string, bucketAddress: string): Su
   };
 }
 
+/**
+ * The full references of a view's data sources, one set a construct that
+ * declares them (`fleet_Operations_Partition_…` with `fleet_Operations_Region_…`):
+ * a sharded fleet's view joins the shared stack's and the shards' own.
+ */
+function fullSourcesOf(view: StackView): ArnSources[] {
+  const byOwner = new Map<string, Partial<Record<keyof ArnSources, string>>>();
+  const kinds = { aws_partition: 'partition', aws_region: 'region', aws_caller_identity: 'account' } as const;
+  const attribute = { partition: 'partition', region: 'region', account: 'account_id' } as const;
+  for (const b of view.blocks()) {
+    if (b.kind !== 'data' || !(b.type in kinds)) continue;
+    const kind = kinds[b.type as keyof typeof kinds];
+    const owner = b.name.replace(/(Partition|Region|Account)_[0-9A-F]+$/, '');
+    byOwner.set(owner, { ...byOwner.get(owner), [kind]: `data.${b.type}.${b.name}.${attribute[kind]}` });
+  }
+  return [...byOwner.values()].flatMap((s) => (s.partition && s.region && s.account ? [{ partition: s.partition, region: s.region, account: s.account }] : []));
+}
+
 /** The library's exceptions for every fleet of an output (the `fleet` tag of its roles). */
 export function builtinExceptionsOf(output: SynthOutput): Suppression[] {
-  const fleets = new Map<string, ArnSources[]>();
+  // Per fleet, the references its policies may show: the short form, and each stack's own data sources in full.
+  const fleets = new Map<string, Map<string, ArnSources>>();
   const backups: Suppression[] = [];
   for (const view of stackViews(output)) {
-    // Each of the view's data sources, in full, besides the short form.
-    const ids = (type: string): string[] => view.blocks().flatMap((b) => (b.kind === 'data' && b.type === type ? [b.name] : []));
-    const full = ids('aws_partition').flatMap((p) =>
-      ids('aws_region').flatMap((r) =>
-        ids('aws_caller_identity').map((a) => ({
-          partition: `data.aws_partition.${p}.partition`,
-          region: `data.aws_region.${r}.region`,
-          account: `data.aws_caller_identity.${a}.account_id`,
-        })),
-      ),
-    );
+    const full = fullSourcesOf(view);
     for (const role of view.resources('aws_iam_role')) {
       const tags = role.body.tags as Record<string, string> | undefined;
-      if (tags?.fleet && tags.component && tags.agent === undefined) fleets.set(tags.fleet, [...(fleets.get(tags.fleet) ?? [SHORT]), ...full]);
+      if (!tags?.fleet || !tags.component || tags.agent !== undefined) continue;
+      const sources = fleets.get(tags.fleet) ?? new Map([[SHORT.partition, SHORT]]);
+      for (const f of full) sources.set(f.partition, f);
+      fleets.set(tags.fleet, sources);
     }
     for (const bucket of view.resources('aws_s3_bucket')) {
       const tags = bucket.body.tags as Record<string, string> | undefined;
       if (tags?.fleet && tags.component === 'log-forwarding') backups.push(logForwardingException(tags.fleet, bucket.address));
     }
   }
-  const seen = new Set<string>();
-  const unique = (s: Suppression): boolean => !seen.has(`${s.resource}\u0000${s.grant}`) && Boolean(seen.add(`${s.resource}\u0000${s.grant}`));
-  return [...[...fleets.keys()].sort().flatMap((fleet) => fleets.get(fleet)!.flatMap((sources) => builtinExceptions(fleet, sources))), ...backups].filter(
-    unique,
-  );
+  const fleetExceptions = [...fleets.keys()]
+    .sort()
+    .flatMap((fleet) => [...fleets.get(fleet)!.values()].flatMap((sources) => builtinExceptions(fleet, sources)));
+  return [...fleetExceptions, ...backups];
 }

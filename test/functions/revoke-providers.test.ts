@@ -194,7 +194,7 @@ describe('a denied-rate alarm on lead-enricher while HubSpot fails', () => {
     for (const secret of ['lead-refresh', 'hub-access', 'SG.lead', 'SG.mgmt']) expect(text).not.toContain(secret);
   });
 
-  test('the retry Lambda makes revokes HubSpot too, once it answers', async () => {
+  test("Lambda's retry revokes HubSpot too, once it answers", async () => {
     await withEnv(env, () => revokeHandler(snsAlarmEvent(alarm('lead-enricher'))));
     expect(providers.live.has('lead-refresh')).toBe(false);
     const marker = expectStatus(await world.root.request('GET', `${kv()}/data/${revocationMarker('lead-enricher')}`), 200, 'marker').body.data.data;

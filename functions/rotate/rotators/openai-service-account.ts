@@ -1,4 +1,5 @@
-import { CredentialValue, checkProviderUrl, jsonBody, missingFields, RotationError, Rotator } from './rotator';
+import { Fetch } from '../../shared/vault';
+import { bearerJson, CredentialValue, missingFields, ProviderAnswer, RotationError, Rotator } from './rotator';
 
 /** OpenAI's API. */
 export const OPENAI_API = 'https://api.openai.com';
@@ -24,24 +25,9 @@ export const OPENAI_API = 'https://api.openai.com';
  */
 export function openaiServiceAccountRotator(baseUrl: string = OPENAI_API, now: () => Date = () => new Date()): Rotator {
   const base = baseUrl.replace(/\/+$/, '');
-  const call = async (
-    fetchFn: typeof fetch,
-    root: string,
-    key: string,
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body?: Record<string, unknown> }> => {
-    const url = checkProviderUrl(`${root}${path}`, 'the OpenAI API URL');
-    const res = await fetchFn(url, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-    return { status: res.status, body: await jsonBody(res) };
-  };
-  const failure = (name: string, what: string, res: { status: number; body?: Record<string, unknown> }): RotationError => {
+  const call = (fetchFn: Fetch, root: string, key: string, method: string, path: string, body?: unknown): Promise<ProviderAnswer> =>
+    bearerJson(fetchFn, `${root}${path}`, 'the OpenAI API URL', key, method, body);
+  const failure = (name: string, what: string, res: ProviderAnswer): RotationError => {
     const message = (res.body?.error as { message?: unknown } | undefined)?.message;
     return new RotationError(`${name}: OpenAI ${what} answered HTTP ${res.status}${typeof message === 'string' ? `: ${message.slice(0, 200)}` : ''}`);
   };

@@ -60,3 +60,25 @@ export async function jsonBody(res: Response): Promise<Record<string, unknown> |
     return undefined;
   }
 }
+
+/** A provider's answer: its status, and its JSON body when it has one. */
+export interface ProviderAnswer {
+  readonly status: number;
+  readonly body?: Record<string, unknown>;
+}
+
+/**
+ * One call of a provider's JSON API with `Authorization: Bearer <key>`
+ * (a JSON body when `body` is given), 15 s at most.
+ *
+ * @param what how error messages name the API's URL, e.g. `the SendGrid API URL`
+ */
+export async function bearerJson(fetchFn: Fetch, url: string, what: string, key: string, method: string, body?: unknown): Promise<ProviderAnswer> {
+  const res = await fetchFn(checkProviderUrl(url, what), {
+    method,
+    headers: { Authorization: `Bearer ${key}`, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  return { status: res.status, body: await jsonBody(res) };
+}

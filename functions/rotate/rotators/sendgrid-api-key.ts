@@ -1,4 +1,5 @@
-import { CredentialValue, checkProviderUrl, jsonBody, missingFields, RotationError, Rotator } from './rotator';
+import { Fetch } from '../../shared/vault';
+import { bearerJson, CredentialValue, missingFields, ProviderAnswer, RotationError, Rotator } from './rotator';
 
 /** SendGrid's v3 API (global accounts; EU subusers use https://api.eu.sendgrid.com). */
 export const SENDGRID_API = 'https://api.sendgrid.com';
@@ -27,23 +28,9 @@ const IMPLICIT_SCOPES = new Set(['2fa_exempt', '2fa_required']);
  */
 export function sendgridApiKeyRotator(baseUrl: string = SENDGRID_API, now: () => Date = () => new Date()): Rotator {
   const base = baseUrl.replace(/\/+$/, '');
-  const call = async (
-    fetchFn: typeof fetch,
-    key: string,
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body?: Record<string, unknown> }> => {
-    const url = checkProviderUrl(`${base}${path}`, 'the SendGrid API URL');
-    const res = await fetchFn(url, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-    return { status: res.status, body: await jsonBody(res) };
-  };
-  const failure = (name: string, what: string, res: { status: number; body?: Record<string, unknown> }): RotationError => {
+  const call = (fetchFn: Fetch, key: string, method: string, path: string, body?: unknown): Promise<ProviderAnswer> =>
+    bearerJson(fetchFn, `${base}${path}`, 'the SendGrid API URL', key, method, body);
+  const failure = (name: string, what: string, res: ProviderAnswer): RotationError => {
     const errors = Array.isArray(res.body?.errors) ? (res.body!.errors as { message?: unknown }[]).map((e) => String(e?.message ?? '')).filter(Boolean) : [];
     return new RotationError(`${name}: SendGrid ${what} answered HTTP ${res.status}${errors.length > 0 ? `: ${errors.join('; ').slice(0, 300)}` : ''}`);
   };
